@@ -1,0 +1,84 @@
+# superd: a fork-per-connection super-server.  GNU make or BSD make.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-result
+BSD_CFLAGS = `pkg-config --cflags libbsd-overlay`
+BSD_LIBS   = `pkg-config --libs libbsd-overlay`
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(BSD_CFLAGS)
+
+SRCS	 = superd.c serve.c reload.c conf.c listen.c spawn.c limits.c \
+	   internal.c log.c
+OBJS	 = $(SRCS:.c=.o)
+TAB_SRCS = supertab.c conf.c limits.c internal.c log.c listen.c
+BENCH	 = bench/loadgen bench/spawnloop bench/hello
+
+# What the build and the tests need on Debian or Ubuntu.
+DEB_DEPS = build-essential pkg-config libbsd-dev bats bats-support \
+	   bats-assert netcat-openbsd socat curl mandoc bc python3 \
+	   procps util-linux iproute2 tftpd-hpa tftp-hpa systemd
+
+all: superd
+
+superd: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(BSD_LIBS)
+
+.c.o:
+	$(CC) $(ALL_CFLAGS) -c $<
+
+$(OBJS): superd.h
+
+# Install what is missing (as root), or say the command to run.
+deps:
+	@missing=""; for p in $(DEB_DEPS); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	    echo "missing packages; run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+run: deps superd
+	./superd -d conf/superd.conf
+
+test: deps superd
+	bats --timing tests
+
+check-asan: deps
+	$(MAKE) clean
+	$(MAKE) superd CFLAGS="-O1 -g -fno-omit-frame-pointer \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined"
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    SUPERD_ASAN=1 bats tests
+	$(MAKE) clean
+
+lint:
+	mandoc -Tlint -Wwarning man/superd.8 man/superd.conf.5
+
+install: superd
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5
+	install -m 755 superd $(DESTDIR)$(SBINDIR)/superd
+	install -m 644 man/superd.8 $(DESTDIR)$(MANDIR)/man8/superd.8
+	install -m 644 man/superd.conf.5 $(DESTDIR)$(MANDIR)/man5/superd.conf.5
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/superd $(DESTDIR)$(MANDIR)/man8/superd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/superd.conf.5
+
+clean:
+	rm -f superd supertab *.o $(BENCH)
+
+.PHONY: all deps run test check-asan lint install uninstall clean

@@ -1,0 +1,1362 @@
+/*
+ * conf.c: reading a service table into a fresh list of services.
+ *
+ * The grammar is inetd.conf(5)'s, as OpenBSD and Debian define it, plus
+ * superd's options after the wait field.  conf_load() either returns a
+ * complete list, with users, groups, programs and addresses resolved, or
+ * a list of errors, one "FILE:LINE: message" per problem, all of them: the
+ * caller never sees a half-read table.  It opens no socket and logs
+ * nothing.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+#define MAXFIELDS	1024
+
+struct entry {
+	char	*e_text;	/* logical line: continuations joined */
+	int	 e_line;
+};
+
+/* The last user and group looked up: a table names few, many times. */
+struct usercache {
+	char	*uc_name;
+	uid_t	 uc_uid;
+	gid_t	 uc_gid;
+	char	*uc_home;
+	char	*uc_shell;
+	int	 uc_found;
+};
+
+struct parser {
+	const char	*p_file;
+	struct conf	*p_conf;
+	char		*p_defhosts;
+	int		 p_line;
+	int		 p_nerr_line;	/* errors reported for p_line */
+	uid_t		 p_euid;
+	struct usercache p_uc;
+};
+
+static void
+conf_add(char ***list, size_t *n, char *msg)
+{
+	char	**nl;
+
+	nl = reallocarray(*list, *n + 1, sizeof(**list));
+	if (nl == NULL) {
+		free(msg);
+		return;
+	}
+	nl[(*n)++] = msg;
+	*list = nl;
+}
+
+static void
+perr(struct parser *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record "FILE:LINE: message" as an error of the table. */
+static void
+perr(struct parser *p, int line, const char *fmt, ...)
+{
+	char	*msg, *full;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	if (asprintf(&full, "%s:%d: %s", p->p_file, line, msg) == -1)
+		full = NULL;
+	free(msg);
+	if (full == NULL)
+		return;
+	conf_add(&p->p_conf->c_errors, &p->p_conf->c_nerrors, full);
+	if (line == p->p_line)
+		p->p_nerr_line++;
+}
+
+static void
+pwarn(struct parser *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+pwarn(struct parser *p, int line, const char *fmt, ...)
+{
+	char	*msg, *full;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	if (asprintf(&full, "%s:%d: %s", p->p_file, line, msg) == -1)
+		full = NULL;
+	free(msg);
+	if (full != NULL)
+		conf_add(&p->p_conf->c_warnings, &p->p_conf->c_nwarnings,
+		    full);
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void	*v;
+
+	if ((v = calloc(n, size)) == NULL)
+		fatal("calloc");
+	return v;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char	*d;
+
+	if ((d = strdup(s)) == NULL)
+		fatal("strdup");
+	return d;
+}
+
+static int
+isblankc(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Read the whole table into logical entries.  An entry goes on on the next
+ * line when its own line ends in a backslash, or when the next line starts
+ * with a blank (inetd's rule).  Blank lines and lines whose first
+ * non-blank is '#' are skipped and end an entry; a '#' inside an entry is
+ * an ordinary character.
+ */
+static struct entry *
+read_entries(FILE *fp, size_t *nentries)
+{
+	struct entry	*ents = NULL, *ne;
+	size_t		 n = 0, cap = 0;
+	char		*line = NULL, *s;
+	size_t		 linecap = 0;
+	ssize_t		 len;
+	int		 lineno = 0, open = 0, backslash = 0;
+
+	while ((len = getline(&line, &linecap, fp)) != -1) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			line[--len] = '\0';
+		for (s = line; isblankc((unsigned char)*s); s++)
+			;
+		if (!backslash) {
+			if (*s == '\0' || *s == '#') {
+				open = 0;
+				continue;
+			}
+			if (!(open && isblankc((unsigned char)line[0])))
+				open = 0;
+		}
+		backslash = 0;
+		if (len > 0 && line[len - 1] == '\\') {
+			line[--len] = '\0';
+			backslash = 1;
+		}
+		if (open) {
+			char	*joined;
+
+			if (asprintf(&joined, "%s %s", ents[n - 1].e_text,
+			    s) == -1)
+				fatal("asprintf");
+			free(ents[n - 1].e_text);
+			ents[n - 1].e_text = joined;
+		} else {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				ne = reallocarray(ents, cap, sizeof(*ents));
+				if (ne == NULL)
+					fatal("reallocarray");
+				ents = ne;
+			}
+			ents[n].e_text = xstrdup(s);
+			ents[n].e_line = lineno;
+			n++;
+			open = 1;
+		}
+	}
+	free(line);
+	*nentries = n;
+	return ents;
+}
+
+/* Split on blanks, in place. */
+static int
+split_fields(char *s, char **f, int max)
+{
+	int	 n = 0;
+
+	for (;;) {
+		while (isblankc((unsigned char)*s))
+			s++;
+		if (*s == '\0' || n == max)
+			break;
+		f[n++] = s;
+		while (*s != '\0' && !isblankc((unsigned char)*s))
+			s++;
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+	return n;
+}
+
+/* A size with an optional k or m suffix, for sndbuf= and rcvbuf=. */
+static int
+parse_size(const char *s, int *out)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v <= 0)
+		return -1;
+	if (*end == 'k' || *end == 'K') {
+		v *= 1024;
+		end++;
+	} else if (*end == 'm' || *end == 'M') {
+		v *= 1024 * 1024;
+		end++;
+	}
+	if (*end != '\0' || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+parse_num(const char *s, long long min, long long max, long long *out)
+{
+	const char	*errstr;
+
+	*out = strtonum(s, min, max, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+static int
+valid_envname(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || isdigit((unsigned char)s[0]))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+static int
+lookup_user(struct parser *p, const char *name)
+{
+	struct usercache *uc = &p->p_uc;
+	struct passwd	 *pw;
+	long long	  id;
+
+	if (uc->uc_name != NULL && strcmp(uc->uc_name, name) == 0)
+		return uc->uc_found;
+	free(uc->uc_name);
+	free(uc->uc_home);
+	free(uc->uc_shell);
+	memset(uc, 0, sizeof(*uc));
+	uc->uc_name = xstrdup(name);
+	pw = getpwnam(name);
+	if (pw == NULL && parse_num(name, 0, UINT_MAX - 1, &id) == 0)
+		pw = getpwuid((uid_t)id);
+	if (pw == NULL)
+		return 0;
+	uc->uc_found = 1;
+	uc->uc_uid = pw->pw_uid;
+	uc->uc_gid = pw->pw_gid;
+	uc->uc_home = xstrdup(pw->pw_dir);
+	uc->uc_shell = xstrdup(pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+	return 1;
+}
+
+static int
+lookup_group(const char *name, gid_t *gid)
+{
+	struct group	*gr;
+	long long	 id;
+
+	if ((gr = getgrnam(name)) != NULL) {
+		*gid = gr->gr_gid;
+		return 1;
+	}
+	if (parse_num(name, 0, UINT_MAX - 1, &id) == 0) {
+		*gid = (gid_t)id;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * user, user:group or user.group (a user whose name holds a dot is tried
+ * whole first).  Resolves uid, gid and the supplementary groups now, so
+ * the child never looks anything up.
+ */
+static int
+parse_user(struct parser *p, struct svconf *cf, const char *field)
+{
+	char	*user, *group = NULL, *dot;
+	gid_t	 gid;
+	int	 ng, ok = 1;
+
+	user = xstrdup(field);
+	if ((group = strchr(user, ':')) != NULL)
+		*group++ = '\0';
+	else if (!lookup_user(p, user) && (dot = strchr(user, '.')) != NULL) {
+		*dot = '\0';
+		group = dot + 1;
+	}
+	if (*user == '\0' || (group != NULL && *group == '\0')) {
+		perr(p, p->p_line, "bad user field \"%s\"", field);
+		free(user);
+		return -1;
+	}
+	if (!lookup_user(p, user)) {
+		perr(p, p->p_line, "unknown user \"%s\"", user);
+		ok = 0;
+	}
+	gid = p->p_uc.uc_gid;
+	if (group != NULL && !lookup_group(group, &gid)) {
+		perr(p, p->p_line, "unknown group \"%s\"", group);
+		ok = 0;
+	}
+	if (!ok) {
+		free(user);
+		return -1;
+	}
+	cf->cf_user = xstrdup(user);
+	cf->cf_uid = p->p_uc.uc_uid;
+	cf->cf_gid = gid;
+	cf->cf_home = xstrdup(p->p_uc.uc_home);
+	cf->cf_shell = xstrdup(p->p_uc.uc_shell);
+	if (p->p_euid == 0) {
+		cf->cf_setuser = 1;
+		ng = 32;
+		for (;;) {
+			cf->cf_groups = reallocarray(cf->cf_groups, ng,
+			    sizeof(gid_t));
+			if (cf->cf_groups == NULL)
+				fatal("reallocarray");
+			if (getgrouplist(user, gid, cf->cf_groups, &ng) != -1)
+				break;
+			ng *= 2;
+		}
+		cf->cf_ngroups = ng;
+	} else if (cf->cf_uid != p->p_euid || (group != NULL &&
+	    gid != getegid()))
+		pwarn(p, p->p_line, "user \"%s\" is not applied: superd "
+		    "is not running as root", field);
+	free(user);
+	return 0;
+}
+
+/* owner=user[:group] for a unix socket file. */
+static int
+parse_owner(struct parser *p, struct svconf *cf, const char *val)
+{
+	char	*user, *group;
+	int	 ok = 1;
+
+	user = xstrdup(val);
+	if ((group = strchr(user, ':')) != NULL)
+		*group++ = '\0';
+	if (!lookup_user(p, user)) {
+		perr(p, p->p_line, "unknown user \"%s\" in owner=", user);
+		ok = 0;
+	} else {
+		cf->cf_owner_uid = p->p_uc.uc_uid;
+		cf->cf_owner_gid = p->p_uc.uc_gid;
+	}
+	if (ok && group != NULL &&
+	    !lookup_group(group, &cf->cf_owner_gid)) {
+		perr(p, p->p_line, "unknown group \"%s\" in owner=", group);
+		ok = 0;
+	}
+	free(user);
+	cf->cf_has_owner = ok;
+	return ok ? 0 : -1;
+}
+
+/* The options after wait|nowait: instances=4,timeout=10,... */
+static int
+parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
+{
+	char		*opt, *val, *slash;
+	long long	 n, s;
+	int		 bad = 0, seen_rate = cf->cf_rate_n != 0;
+	struct acl	*acl;
+
+	while ((opt = strsep(&opts, ",")) != NULL) {
+		if (*opt == '\0') {
+			perr(p, p->p_line, "empty option in wait field");
+			bad = 1;
+			continue;
+		}
+		if ((val = strchr(opt, '=')) == NULL) {
+			perr(p, p->p_line, "option \"%s\" needs a value "
+			    "(name=value)", opt);
+			bad = 1;
+			continue;
+		}
+		*val++ = '\0';
+		if (strcmp(opt, "instances") == 0) {
+			if (parse_num(val, 1, 1000000, &n) == -1)
+				goto badval;
+			cf->cf_instances = (int)n;
+		} else if (strcmp(opt, "per-source") == 0) {
+			if (parse_num(val, 1, 1000000, &n) == -1)
+				goto badval;
+			cf->cf_per_source = (int)n;
+		} else if (strcmp(opt, "rate") == 0) {
+			if (seen_rate) {
+				perr(p, p->p_line, "rate given twice (rate= "
+				    "and .max, or rate= twice)");
+				bad = 1;
+				continue;
+			}
+			if ((slash = strchr(val, '/')) == NULL)
+				goto badval;
+			*slash++ = '\0';
+			if (parse_num(val, 1, 1000000, &n) == -1 ||
+			    parse_num(slash, 1, 86400, &s) == -1) {
+				slash[-1] = '/';
+				goto badval;
+			}
+			cf->cf_rate_n = (int)n;
+			cf->cf_rate_s = (double)s;
+			seen_rate = 1;
+		} else if (strcmp(opt, "timeout") == 0) {
+			if (parse_num(val, 1, 31 * 86400, &n) == -1)
+				goto badval;
+			cf->cf_timeout = (int)n;
+		} else if (strcmp(opt, "allow") == 0 ||
+		    strcmp(opt, "deny") == 0) {
+			acl = reallocarray(cf->cf_acl, cf->cf_nacl + 1,
+			    sizeof(*acl));
+			if (acl == NULL)
+				fatal("reallocarray");
+			cf->cf_acl = acl;
+			if (acl_parse(val, &acl[cf->cf_nacl]) == -1)
+				goto badval;
+			acl[cf->cf_nacl].ac_deny = opt[0] == 'd';
+			if (opt[0] == 'a')
+				cf->cf_nallow++;
+			cf->cf_nacl++;
+		} else if (strcmp(opt, "env") == 0) {
+			char	*eq = strchr(val, '=');
+
+			if (eq == NULL || !valid_envname(val, eq - val)) {
+				perr(p, p->p_line, "bad env=\"%s\": expected "
+				    "env=NAME=VALUE", val);
+				bad = 1;
+				continue;
+			}
+			cf->cf_env = reallocarray(cf->cf_env, cf->cf_nenv + 1,
+			    sizeof(char *));
+			if (cf->cf_env == NULL)
+				fatal("reallocarray");
+			cf->cf_env[cf->cf_nenv++] = xstrdup(val);
+		} else if (strcmp(opt, "stderr") == 0) {
+			if (strcmp(val, "inherit") == 0)
+				cf->cf_stderr = STDERR_INHERIT;
+			else if (strcmp(val, "socket") == 0)
+				cf->cf_stderr = STDERR_SOCKET;
+			else if (strcmp(val, "null") == 0)
+				cf->cf_stderr = STDERR_NULL;
+			else
+				goto badval;
+		} else if (strcmp(opt, "mode") == 0) {
+			char	*end;
+			long	 m;
+
+			if (!isunix) {
+				perr(p, p->p_line, "mode= is for unix "
+				    "sockets only");
+				bad = 1;
+				continue;
+			}
+			errno = 0;
+			m = strtol(val, &end, 8);
+			if (errno != 0 || *val == '\0' || *end != '\0' ||
+			    m < 0 || m > 07777)
+				goto badval;
+			cf->cf_mode = (int)m;
+		} else if (strcmp(opt, "owner") == 0) {
+			if (!isunix) {
+				perr(p, p->p_line, "owner= is for unix "
+				    "sockets only");
+				bad = 1;
+				continue;
+			}
+			if (parse_owner(p, cf, val) == -1)
+				bad = 1;
+		} else {
+			perr(p, p->p_line, "unknown option \"%s\"", opt);
+			bad = 1;
+		}
+		continue;
+badval:
+		perr(p, p->p_line, "bad value \"%s\" for option %s", val,
+		    opt);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/*
+ * The wait field: wait or nowait, inetd's ".max" (starts per minute),
+ * then superd's options after commas.
+ */
+static int
+parse_wait(struct parser *p, struct svconf *cf, char *field, int isunix)
+{
+	char		*opts, *dot;
+	long long	 n;
+	int		 bad = 0;
+
+	if ((opts = strchr(field, ',')) != NULL)
+		*opts++ = '\0';
+	if ((dot = strchr(field, '.')) != NULL) {
+		*dot++ = '\0';
+		if (parse_num(dot, 1, 1000000, &n) == -1) {
+			perr(p, p->p_line, "bad rate \".%s\" after %s: "
+			    "expected a number of starts per minute", dot,
+			    field);
+			bad = 1;
+		} else {
+			cf->cf_rate_n = (int)n;
+			cf->cf_rate_s = 60;
+		}
+	}
+	if (strcmp(field, "wait") == 0)
+		cf->cf_wait = 1;
+	else if (strcmp(field, "nowait") == 0)
+		cf->cf_wait = 0;
+	else {
+		perr(p, p->p_line, "wait field \"%s\" is neither wait nor "
+		    "nowait", field);
+		bad = 1;
+	}
+	if (opts != NULL && parse_options(p, cf, opts, isunix) == -1)
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+struct protodef {
+	const char	*pd_name;
+	enum sv_proto	 pd_proto;
+	int		 pd_v4;
+	int		 pd_v6;
+	int		 pd_socktype;
+};
+
+static const struct protodef protodefs[] = {
+	{ "tcp",	PROTO_TCP,	1, 1, SOCK_STREAM },
+	{ "tcp4",	PROTO_TCP,	1, 0, SOCK_STREAM },
+	{ "tcp6",	PROTO_TCP,	0, 1, SOCK_STREAM },
+	{ "udp",	PROTO_UDP,	1, 1, SOCK_DGRAM },
+	{ "udp4",	PROTO_UDP,	1, 0, SOCK_DGRAM },
+	{ "udp6",	PROTO_UDP,	0, 1, SOCK_DGRAM },
+	{ "unix",	PROTO_UNIX,	0, 0, 0 },
+};
+
+/* Everything an entry says, before it becomes one service per address. */
+struct proto_entry {
+	const struct protodef *pe_pd;
+	int		 pe_socktype;
+	char		*pe_hosts;
+	char		*pe_service;
+	int		 pe_port;
+	struct svconf	*pe_cf;
+};
+
+static struct service *
+service_new(struct parser *p, struct proto_entry *pe, int family,
+    const void *addr)
+{
+	struct service		*sv;
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+	struct sockaddr_un	*sun;
+
+	sv = xcalloc(1, sizeof(*sv));
+	sv->sv_ev.ev_kind = EV_LISTENER;
+	sv->sv_fd = -1;
+	sv->sv_name = xstrdup(pe->pe_service);
+	sv->sv_socktype = pe->pe_socktype;
+	sv->sv_family = family;
+	sv->sv_proto = pe->pe_pd->pd_proto;
+	sv->sv_pause = PAUSE_UNBOUND;
+	switch (family) {
+	case AF_INET:
+		sin = (struct sockaddr_in *)&sv->sv_addr;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(pe->pe_port);
+		if (addr == NULL) {
+			sin->sin_addr.s_addr = htonl(INADDR_ANY);
+			sv->sv_wildcard = 1;
+		} else
+			memcpy(&sin->sin_addr, addr, 4);
+		sv->sv_addrlen = sizeof(*sin);
+		break;
+	case AF_INET6:
+		sin6 = (struct sockaddr_in6 *)&sv->sv_addr;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(pe->pe_port);
+		if (addr == NULL) {
+			sin6->sin6_addr = in6addr_any;
+			sv->sv_wildcard = 1;
+		} else
+			memcpy(&sin6->sin6_addr, addr, 16);
+		sv->sv_addrlen = sizeof(*sin6);
+		break;
+	case AF_UNIX:
+		sun = (struct sockaddr_un *)&sv->sv_addr;
+		sun->sun_family = AF_UNIX;
+		(void)strlcpy(sun->sun_path, pe->pe_service,
+		    sizeof(sun->sun_path));
+		sv->sv_addrlen = sizeof(*sun);
+		break;
+	}
+	TAILQ_INSERT_TAIL(&p->p_conf->c_services, sv, sv_entry);
+	p->p_conf->c_nservices++;
+	return sv;
+}
+
+/* One service per address that the hosts list names. */
+static int
+expand_hosts(struct parser *p, struct proto_entry *pe,
+    struct service ***made, size_t *nmade)
+{
+	const struct protodef *pd = pe->pe_pd;
+	char		*hosts, *h, *rest;
+	unsigned char	 a[16];
+	struct addrinfo	 hints, *res, *ai;
+	struct service	*sv, **m;
+	size_t		 len;
+	int		 e, bad = 0;
+
+	hosts = xstrdup(pe->pe_hosts);
+	rest = hosts;
+	while ((h = strsep(&rest, ",")) != NULL) {
+		struct service	*made1[2] = { NULL, NULL };
+		int		 k = 0;
+
+		if (strcmp(h, "*") == 0) {
+			if (pd->pd_v4)
+				made1[k++] = service_new(p, pe, AF_INET, NULL);
+			if (pd->pd_v6)
+				made1[k++] = service_new(p, pe, AF_INET6,
+				    NULL);
+		} else if (h[0] == '[') {
+			len = strlen(h);
+			if (len < 3 || h[len - 1] != ']') {
+				perr(p, p->p_line, "bad IPv6 address \"%s\"",
+				    h);
+				bad = 1;
+				continue;
+			}
+			h[len - 1] = '\0';
+			if (inet_pton(AF_INET6, h + 1, a) != 1) {
+				perr(p, p->p_line, "bad IPv6 address "
+				    "\"%s\"", h + 1);
+				bad = 1;
+				continue;
+			}
+			if (!pd->pd_v6) {
+				perr(p, p->p_line, "address [%s] is IPv6 "
+				    "but the protocol is %s", h + 1,
+				    pd->pd_name);
+				bad = 1;
+				continue;
+			}
+			made1[k++] = service_new(p, pe, AF_INET6, a);
+		} else if (inet_pton(AF_INET, h, a) == 1) {
+			if (!pd->pd_v4) {
+				perr(p, p->p_line, "address %s is IPv4 but "
+				    "the protocol is %s", h, pd->pd_name);
+				bad = 1;
+				continue;
+			}
+			made1[k++] = service_new(p, pe, AF_INET, a);
+		} else if (*h == '\0') {
+			perr(p, p->p_line, "empty host in \"%s\"",
+			    pe->pe_hosts);
+			bad = 1;
+			continue;
+		} else {
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_family = pd->pd_v4 && pd->pd_v6 ? AF_UNSPEC :
+			    pd->pd_v4 ? AF_INET : AF_INET6;
+			hints.ai_socktype = pe->pe_socktype;
+			if ((e = getaddrinfo(h, NULL, &hints, &res)) != 0) {
+				perr(p, p->p_line, "cannot resolve host "
+				    "\"%s\": %s", h, gai_strerror(e));
+				bad = 1;
+				continue;
+			}
+			for (ai = res; ai != NULL; ai = ai->ai_next) {
+				const void *ap;
+
+				if (ai->ai_family == AF_INET)
+					ap = &((struct sockaddr_in *)
+					    ai->ai_addr)->sin_addr;
+				else if (ai->ai_family == AF_INET6)
+					ap = &((struct sockaddr_in6 *)
+					    ai->ai_addr)->sin6_addr;
+				else
+					continue;
+				sv = service_new(p, pe, ai->ai_family, ap);
+				m = reallocarray(*made, *nmade + 1,
+				    sizeof(**made));
+				if (m == NULL)
+					fatal("reallocarray");
+				*made = m;
+				m[(*nmade)++] = sv;
+			}
+			freeaddrinfo(res);
+		}
+		m = reallocarray(*made, *nmade + k, sizeof(**made));
+		if (m == NULL)
+			fatal("reallocarray");
+		*made = m;
+		while (k-- > 0)
+			m[(*nmade)++] = made1[k];
+	}
+	free(hosts);
+	return bad ? -1 : 0;
+}
+
+/* argv[0] defaults to the program's base name, as in inetd. */
+static char **
+make_argv(const char *program, char **f, int nf)
+{
+	char		**argv;
+	const char	*base;
+	int		  i;
+
+	argv = xcalloc(nf + 2, sizeof(char *));
+	if (nf == 0) {
+		base = strrchr(program, '/');
+		argv[0] = xstrdup(base != NULL ? base + 1 : program);
+		return argv;
+	}
+	for (i = 0; i < nf; i++)
+		argv[i] = xstrdup(f[i]);
+	return argv;
+}
+
+static void
+check_program(struct parser *p, const char *program)
+{
+	struct stat	 st;
+
+	if (program[0] != '/') {
+		perr(p, p->p_line, "program \"%s\" is not an absolute path",
+		    program);
+		return;
+	}
+	if (stat(program, &st) == -1) {
+		perr(p, p->p_line, "program %s: %s", program,
+		    strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		perr(p, p->p_line, "program %s is not a regular file",
+		    program);
+	else if (access(program, X_OK) == -1)
+		perr(p, p->p_line, "program %s is not executable", program);
+}
+
+/*
+ * Split the first field into hosts and service: "[::1]:comsat",
+ * "127.0.0.1,10.0.0.1:7001", "7001".  The last colon outside brackets
+ * separates them.
+ */
+static void
+split_hostsvc(char *f0, char **hosts, char **service)
+{
+	char	*s, *colon = NULL;
+	int	 depth = 0;
+
+	for (s = f0; *s != '\0'; s++) {
+		if (*s == '[')
+			depth++;
+		else if (*s == ']')
+			depth--;
+		else if (*s == ':' && depth == 0)
+			colon = s;
+	}
+	if (colon == NULL) {
+		*hosts = NULL;
+		*service = f0;
+	} else {
+		*colon = '\0';
+		*hosts = f0;
+		*service = colon + 1;
+	}
+}
+
+static char *
+join_fields(char **f, int nf)
+{
+	size_t	 len = 0;
+	char	*s;
+	int	 i;
+
+	for (i = 0; i < nf; i++)
+		len += strlen(f[i]) + 1;
+	s = xcalloc(1, len + 1);
+	for (i = 0; i < nf; i++) {
+		if (i > 0)
+			(void)strlcat(s, " ", len + 1);
+		(void)strlcat(s, f[i], len + 1);
+	}
+	return s;
+}
+
+static struct svconf *
+svconf_copy(const struct svconf *o)
+{
+	struct svconf	*cf;
+	size_t		 i, n;
+
+	cf = xcalloc(1, sizeof(*cf));
+	*cf = *o;
+	cf->cf_text = xstrdup(o->cf_text);
+	cf->cf_protoname = xstrdup(o->cf_protoname);
+	cf->cf_program = o->cf_program ? xstrdup(o->cf_program) : NULL;
+	for (n = 0; o->cf_argv[n] != NULL; n++)
+		;
+	cf->cf_argv = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		cf->cf_argv[i] = xstrdup(o->cf_argv[i]);
+	cf->cf_envp = NULL;
+	cf->cf_user = xstrdup(o->cf_user);
+	cf->cf_home = xstrdup(o->cf_home);
+	cf->cf_shell = xstrdup(o->cf_shell);
+	if (o->cf_ngroups > 0) {
+		cf->cf_groups = xcalloc(o->cf_ngroups, sizeof(gid_t));
+		memcpy(cf->cf_groups, o->cf_groups,
+		    o->cf_ngroups * sizeof(gid_t));
+	} else
+		cf->cf_groups = NULL;
+	if (o->cf_nacl > 0) {
+		cf->cf_acl = xcalloc(o->cf_nacl, sizeof(struct acl));
+		memcpy(cf->cf_acl, o->cf_acl, o->cf_nacl * sizeof(struct acl));
+	} else
+		cf->cf_acl = NULL;
+	cf->cf_env = o->cf_nenv ? xcalloc(o->cf_nenv, sizeof(char *)) : NULL;
+	for (i = 0; i < o->cf_nenv; i++)
+		cf->cf_env[i] = xstrdup(o->cf_env[i]);
+	return cf;
+}
+
+/* Parse one entry; its services are appended to the table. */
+static void
+parse_entry(struct parser *p, struct entry *e)
+{
+	char			*f[MAXFIELDS], *hosts, *service, *opt, *protof;
+	struct proto_entry	 pe;
+	struct svconf		*cf;
+	struct service		**made = NULL;
+	const struct protodef	*pd = NULL;
+	struct servent		*se;
+	long long		 port;
+	size_t			 nmade = 0, i, len;
+	int			 nf, bad = 0, isunix;
+
+	p->p_line = e->e_line;
+	p->p_nerr_line = 0;
+	nf = split_fields(e->e_text, f, MAXFIELDS);
+	if (nf == MAXFIELDS) {
+		perr(p, p->p_line, "too many fields (at most %d)",
+		    MAXFIELDS - 1);
+		return;
+	}
+
+	/* "hosts:" alone sets the hosts of the entries after it. */
+	if (nf == 1 && (len = strlen(f[0])) > 1 && f[0][len - 1] == ':') {
+		f[0][len - 1] = '\0';
+		free(p->p_defhosts);
+		p->p_defhosts = xstrdup(f[0]);
+		return;
+	}
+	if (nf < 6) {
+		perr(p, p->p_line, "%d field%s, expected at least 6: service "
+		    "type protocol wait user program [argv]", nf,
+		    nf == 1 ? "" : "s");
+		return;
+	}
+
+	memset(&pe, 0, sizeof(pe));
+	cf = xcalloc(1, sizeof(*cf));
+	cf->cf_line = e->e_line;
+	cf->cf_instances = DEFAULT_INSTANCES;
+	cf->cf_mode = -1;
+	cf->cf_builtin = BI_NONE;
+	cf->cf_text = join_fields(f + 1, nf - 1);
+
+	/* Field 3: protocol[,sndbuf=N][,rcvbuf=N] */
+	protof = f[2];
+	opt = strchr(protof, ',');
+	if (opt != NULL)
+		*opt++ = '\0';
+	cf->cf_protoname = xstrdup(protof);
+	if (strncmp(protof, "rpc/", 4) == 0) {
+		perr(p, p->p_line, "RPC services are not supported (%s)",
+		    protof);
+		svconf_free(cf);
+		return;
+	}
+	for (i = 0; i < sizeof(protodefs) / sizeof(protodefs[0]); i++)
+		if (strcmp(protof, protodefs[i].pd_name) == 0)
+			pd = &protodefs[i];
+	if (pd == NULL) {
+		perr(p, p->p_line, "unknown protocol \"%s\"", protof);
+		bad = 1;
+	}
+	while (opt != NULL) {
+		char	*o = strsep(&opt, ",");
+		int	*dst = NULL;
+
+		if (strncmp(o, "sndbuf=", 7) == 0)
+			dst = &cf->cf_sndbuf;
+		else if (strncmp(o, "rcvbuf=", 7) == 0)
+			dst = &cf->cf_rcvbuf;
+		if (dst == NULL) {
+			perr(p, p->p_line, "unknown protocol option \"%s\" "
+			    "(sndbuf= or rcvbuf=)", o);
+			bad = 1;
+		} else if (parse_size(o + 7, dst) == -1) {
+			perr(p, p->p_line, "bad size \"%s\"", o + 7);
+			bad = 1;
+		}
+	}
+	isunix = pd != NULL && pd->pd_proto == PROTO_UNIX;
+
+	/* Field 2: socket type */
+	if (strcmp(f[1], "stream") == 0)
+		pe.pe_socktype = SOCK_STREAM;
+	else if (strcmp(f[1], "dgram") == 0)
+		pe.pe_socktype = SOCK_DGRAM;
+	else if (strcmp(f[1], "raw") == 0 || strcmp(f[1], "rdm") == 0 ||
+	    strcmp(f[1], "seqpacket") == 0) {
+		perr(p, p->p_line, "socket type %s is not supported", f[1]);
+		bad = 1;
+	} else {
+		perr(p, p->p_line, "unknown socket type \"%s\" (stream or "
+		    "dgram)", f[1]);
+		bad = 1;
+	}
+	if (pd != NULL && pe.pe_socktype != 0) {
+		if (isunix && pe.pe_socktype != SOCK_STREAM) {
+			perr(p, p->p_line, "unix sockets are served as "
+			    "stream only");
+			bad = 1;
+		} else if (!isunix && pd->pd_socktype != pe.pe_socktype) {
+			perr(p, p->p_line, "socket type %s does not go with "
+			    "protocol %s", f[1], pd->pd_name);
+			bad = 1;
+		}
+	}
+
+	/* Field 1: [hosts:]service */
+	if (isunix) {
+		hosts = NULL;
+		service = f[0];
+		if (service[0] != '/') {
+			perr(p, p->p_line, "unix socket path \"%s\" is not "
+			    "absolute", service);
+			bad = 1;
+		} else if (strlen(service) >=
+		    sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			perr(p, p->p_line, "unix socket path is too long");
+			bad = 1;
+		}
+	} else {
+		split_hostsvc(f[0], &hosts, &service);
+		if (hosts == NULL)
+			hosts = p->p_defhosts;
+		if (*service == '\0') {
+			perr(p, p->p_line, "no service or port in \"%s\"",
+			    f[0]);
+			bad = 1;
+		} else if (isdigit((unsigned char)*service)) {
+			if (parse_num(service, 0, 65535, &port) == -1) {
+				perr(p, p->p_line, "port %s is out of range "
+				    "(0-65535) or not a number", service);
+				bad = 1;
+			} else
+				pe.pe_port = (int)port;
+		} else if (pd != NULL) {
+			const char *pn = pd->pd_proto == PROTO_UDP ?
+			    "udp" : "tcp";
+
+			if ((se = getservbyname(service, pn)) == NULL) {
+				perr(p, p->p_line, "unknown service \"%s\" "
+				    "for %s (not in /etc/services)", service,
+				    pn);
+				bad = 1;
+			} else
+				pe.pe_port = ntohs(se->s_port);
+		}
+	}
+
+	/* Field 4: wait|nowait[.max][,options] */
+	if (parse_wait(p, cf, f[3], isunix) == -1)
+		bad = 1;
+
+	/* Field 5: user[:group] */
+	if (parse_user(p, cf, f[4]) == -1)
+		bad = 1;
+
+	/* Field 6: program or internal, then argv */
+	if (strcmp(f[5], "internal") == 0) {
+		const char	*bname = nf > 6 ? f[6] : service;
+
+		if (nf <= 6 && pe.pe_port != 0 && !isunix &&
+		    isdigit((unsigned char)*service) &&
+		    (se = getservbyport(htons(pe.pe_port), NULL)) != NULL)
+			bname = se->s_name;
+		cf->cf_builtin = internal_lookup(bname);
+		if (cf->cf_builtin == BI_NONE) {
+			perr(p, p->p_line, "no built-in service \"%s\" (echo, "
+			    "discard, chargen, daytime, time)", bname);
+			bad = 1;
+		} else if (isunix) {
+			perr(p, p->p_line, "built-in services run over tcp "
+			    "and udp only");
+			bad = 1;
+		}
+		cf->cf_argv = make_argv("internal", NULL, 0);
+		free(cf->cf_argv[0]);
+		cf->cf_argv[0] = xstrdup(internal_name(cf->cf_builtin));
+	} else {
+		check_program(p, f[5]);
+		cf->cf_program = xstrdup(f[5]);
+		cf->cf_argv = make_argv(f[5], f + 6, nf - 6);
+	}
+	if (p->p_nerr_line > 0)
+		bad = 1;
+	if (bad) {
+		svconf_free(cf);
+		return;
+	}
+
+	pe.pe_pd = pd;
+	pe.pe_cf = cf;
+	pe.pe_service = service;
+	pe.pe_hosts = hosts;
+	if (isunix)
+		service_new(p, &pe, AF_UNIX, NULL)->sv_cf = cf;
+	else {
+		(void)expand_hosts(p, &pe, &made, &nmade);
+		for (i = 0; i < nmade; i++)
+			made[i]->sv_cf = i == 0 ? cf : svconf_copy(cf);
+		if (nmade == 0)
+			svconf_free(cf);
+		free(made);
+	}
+}
+
+/* The order of services by address; port 0 and equal addresses last. */
+int
+service_cmp_addr(const struct service *a, const struct service *b)
+{
+	if (a->sv_socktype != b->sv_socktype)
+		return a->sv_socktype < b->sv_socktype ? -1 : 1;
+	if (a->sv_family != b->sv_family)
+		return a->sv_family < b->sv_family ? -1 : 1;
+	if (a->sv_addrlen != b->sv_addrlen)
+		return a->sv_addrlen < b->sv_addrlen ? -1 : 1;
+	return memcmp(&a->sv_addr, &b->sv_addr, a->sv_addrlen);
+}
+
+int
+service_same_addr(const struct service *a, const struct service *b)
+{
+	return service_cmp_addr(a, b) == 0;
+}
+
+static int
+port_of(const struct service *sv)
+{
+	if (sv->sv_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&sv->sv_addr)->sin_port);
+	if (sv->sv_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&sv->sv_addr)->sin6_port);
+	return -1;
+}
+
+/* For conflicts: same socket type, family and port; then wildcard first. */
+static int
+conflict_cmp(const void *va, const void *vb)
+{
+	const struct service *a = *(struct service *const *)va;
+	const struct service *b = *(struct service *const *)vb;
+	int	pa, pb;
+
+	if (a->sv_socktype != b->sv_socktype)
+		return a->sv_socktype < b->sv_socktype ? -1 : 1;
+	if (a->sv_family != b->sv_family)
+		return a->sv_family < b->sv_family ? -1 : 1;
+	if (a->sv_family == AF_UNIX)
+		return strcmp(((struct sockaddr_un *)&a->sv_addr)->sun_path,
+		    ((struct sockaddr_un *)&b->sv_addr)->sun_path);
+	pa = port_of(a);
+	pb = port_of(b);
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	if (a->sv_wildcard != b->sv_wildcard)
+		return a->sv_wildcard ? -1 : 1;
+	return a->sv_cf->cf_line < b->sv_cf->cf_line ? -1 :
+	    a->sv_cf->cf_line > b->sv_cf->cf_line;
+}
+
+/* Same socket type, family and port (or path): candidates to conflict. */
+static int
+same_slot(const struct service *a, const struct service *b)
+{
+	if (a->sv_socktype != b->sv_socktype || a->sv_family != b->sv_family)
+		return 0;
+	if (a->sv_family == AF_UNIX)
+		return strcmp(((struct sockaddr_un *)&a->sv_addr)->sun_path,
+		    ((struct sockaddr_un *)&b->sv_addr)->sun_path) == 0;
+	return port_of(a) == port_of(b);
+}
+
+/* A tcp or udp entry on "*" makes an IPv6 half that inetd never had. */
+static int
+is_implicit_half(const struct service *sv)
+{
+	const char	*pn = sv->sv_cf->cf_protoname;
+
+	return sv->sv_wildcard && (strcmp(pn, "tcp") == 0 ||
+	    strcmp(pn, "udp") == 0);
+}
+
+/*
+ * Two entries that would bind the same socket conflict: same socket type,
+ * family and port (or path), and the same address or one of them "*".
+ * Port 0 never conflicts.  The half of a dual "tcp" or "udp" entry on "*"
+ * yields to an entry that names that family itself ("ftp tcp" next to
+ * "ftp tcp6", as inetd tables write it): that half is dropped.
+ */
+static void
+check_conflicts(struct parser *p)
+{
+	struct conf	 *c = p->p_conf;
+	struct service	**v, *sv, *a, *b;
+	size_t		  n = 0, i, j, k;
+
+	if (c->c_nservices < 2)
+		return;
+	v = xcalloc(c->c_nservices, sizeof(*v));
+	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
+		v[n++] = sv;
+	qsort(v, n, sizeof(*v), conflict_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && same_slot(v[i], v[j]); j++)
+			;
+		if (j - i < 2 || port_of(v[i]) == 0)
+			continue;
+		/* v[i..j) share type, family and port. */
+		for (k = i; k < j; k++) {
+			a = v[k];
+			if (a == NULL || !is_implicit_half(a) ||
+			    a->sv_family != AF_INET6)
+				continue;
+			/* an explicit entry in this family wins */
+			TAILQ_REMOVE(&c->c_services, a, sv_entry);
+			c->c_nservices--;
+			service_free(a);
+			v[k] = NULL;
+		}
+		for (k = i; k < j; k++) {
+			size_t	 m;
+
+			if ((b = v[k]) == NULL)
+				continue;
+			for (m = i; m < k; m++) {
+				if ((a = v[m]) == NULL)
+					continue;
+				if (a->sv_wildcard || b->sv_wildcard ||
+				    service_same_addr(a, b))
+					break;
+			}
+			if (m < k) {
+				char	 addr[128];
+
+				addr_format_full((struct sockaddr *)
+				    &b->sv_addr, addr, sizeof(addr));
+				perr(p, b->sv_cf->cf_line, "address %s (%s) "
+				    "is already used by line %d", addr,
+				    proto_label(b), a->sv_cf->cf_line);
+			}
+		}
+	}
+	free(v);
+}
+
+const char *
+proto_label(const struct service *sv)
+{
+	switch (sv->sv_proto) {
+	case PROTO_TCP:
+		return sv->sv_family == AF_INET ? "tcp4" : "tcp6";
+	case PROTO_UDP:
+		return sv->sv_family == AF_INET ? "udp4" : "udp6";
+	default:
+		return "unix";
+	}
+}
+
+/*
+ * Read a table from path (or from fp when it is given, with path used in
+ * messages).  Always returns a struct conf; c_nerrors > 0 means the table
+ * must not be used, and c_services is then empty.
+ */
+struct conf *
+conf_load(const char *path, FILE *fp)
+{
+	struct parser	 p;
+	struct conf	*c;
+	struct entry	*ents;
+	struct service	*sv;
+	size_t		 n, i;
+	FILE		*own = NULL;
+
+	c = xcalloc(1, sizeof(*c));
+	TAILQ_INIT(&c->c_services);
+	memset(&p, 0, sizeof(p));
+	p.p_file = path;
+	p.p_conf = c;
+	p.p_defhosts = xstrdup("*");
+	p.p_euid = geteuid();
+	if (fp == NULL) {
+		if ((own = fopen(path, "re")) == NULL) {
+			char	*msg;
+
+			if (asprintf(&msg, "%s: %s", path,
+			    strerror(errno)) != -1)
+				conf_add(&c->c_errors, &c->c_nerrors, msg);
+			free(p.p_defhosts);
+			return c;
+		}
+		fp = own;
+	}
+	ents = read_entries(fp, &n);
+	if (own != NULL)
+		fclose(own);
+	for (i = 0; i < n; i++) {
+		parse_entry(&p, &ents[i]);
+		free(ents[i].e_text);
+	}
+	free(ents);
+	check_conflicts(&p);
+	free(p.p_defhosts);
+	free(p.p_uc.uc_name);
+	free(p.p_uc.uc_home);
+	free(p.p_uc.uc_shell);
+	if (c->c_nerrors > 0) {
+		while ((sv = TAILQ_FIRST(&c->c_services)) != NULL) {
+			TAILQ_REMOVE(&c->c_services, sv, sv_entry);
+			service_free(sv);
+		}
+		c->c_nservices = 0;
+	}
+	return c;
+}
+
+void
+svconf_free(struct svconf *cf)
+{
+	size_t	 i;
+
+	if (cf == NULL)
+		return;
+	free(cf->cf_text);
+	free(cf->cf_protoname);
+	free(cf->cf_program);
+	for (i = 0; cf->cf_argv != NULL && cf->cf_argv[i] != NULL; i++)
+		free(cf->cf_argv[i]);
+	free(cf->cf_argv);
+	for (i = 0; i < (size_t)cf->cf_envp_own; i++)
+		free(cf->cf_envp[i]);
+	free(cf->cf_envp);
+	free(cf->cf_user);
+	free(cf->cf_home);
+	free(cf->cf_shell);
+	free(cf->cf_groups);
+	free(cf->cf_acl);
+	for (i = 0; i < cf->cf_nenv; i++)
+		free(cf->cf_env[i]);
+	free(cf->cf_env);
+	free(cf);
+}
+
+void
+service_free(struct service *sv)
+{
+	svconf_free(sv->sv_cf);
+	free(sv->sv_name);
+	free(sv);
+}
+
+/* Free a conf and whatever services are still on its list. */
+void
+conf_free(struct conf *c)
+{
+	struct service	*sv;
+	size_t		 i;
+
+	if (c == NULL)
+		return;
+	while ((sv = TAILQ_FIRST(&c->c_services)) != NULL) {
+		TAILQ_REMOVE(&c->c_services, sv, sv_entry);
+		service_free(sv);
+	}
+	for (i = 0; i < c->c_nerrors; i++)
+		free(c->c_errors[i]);
+	free(c->c_errors);
+	for (i = 0; i < c->c_nwarnings; i++)
+		free(c->c_warnings[i]);
+	free(c->c_warnings);
+	free(c);
+}

@@ -1,0 +1,276 @@
+/*
+ * listen.c: the listening sockets.
+ *
+ * One code path for IPv4, IPv6 and unix sockets (sockaddr_storage).  Every
+ * socket is opened close-on-exec and non-blocking, so nothing leaks into a
+ * service and the parent can accept in batches until EAGAIN.  After a bind
+ * the address is read back with getsockname(2), so port 0 is logged with
+ * the port the kernel chose, and formatted once for the logs and the
+ * children's environment.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes plain IPv4. */
+void
+addr_unmap(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in	 sin;
+
+	if (ss->ss_family != AF_INET6 ||
+	    !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+		return;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = sin6->sin6_port;
+	memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+	memcpy(ss, &sin, sizeof(sin));
+}
+
+/* The address alone and the port alone, as the environment wants them. */
+void
+addr_format(const struct sockaddr *sa, char *ip, size_t iplen, char *port,
+    size_t portlen)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		(void)inet_ntop(AF_INET, &sin->sin_addr, ip, iplen);
+		(void)snprintf(port, portlen, "%u", ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		(void)inet_ntop(AF_INET6, &sin6->sin6_addr, ip, iplen);
+		(void)snprintf(port, portlen, "%u", ntohs(sin6->sin6_port));
+		break;
+	case AF_UNIX:
+		(void)strlcpy(ip, ((const struct sockaddr_un *)sa)->sun_path,
+		    iplen);
+		if (portlen > 0)
+			port[0] = '\0';
+		break;
+	default:
+		(void)strlcpy(ip, "?", iplen);
+		if (portlen > 0)
+			port[0] = '\0';
+	}
+}
+
+/* 127.0.0.1:7007, [::1]:7007, or the path of a unix socket. */
+void
+addr_format_full(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char	 ip[INET6_ADDRSTRLEN + 108], port[8];
+
+	addr_format(sa, ip, sizeof(ip), port, sizeof(port));
+	if (sa->sa_family == AF_INET6)
+		(void)snprintf(buf, len, "[%s]:%s", ip, port);
+	else if (sa->sa_family == AF_INET)
+		(void)snprintf(buf, len, "%s:%s", ip, port);
+	else
+		(void)strlcpy(buf, ip, len);
+}
+
+/* Read back the bound address: the port of port 0, the strings to log. */
+static void
+listen_readback(struct service *sv)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (sv->sv_family == AF_UNIX ||
+	    getsockname(sv->sv_fd, (struct sockaddr *)&ss, &len) == -1) {
+		memcpy(&ss, &sv->sv_addr, sizeof(ss));
+	}
+	addr_format_full((struct sockaddr *)&ss, sv->sv_addrstr,
+	    sizeof(sv->sv_addrstr));
+	addr_format((struct sockaddr *)&ss, sv->sv_localip,
+	    sizeof(sv->sv_localip), sv->sv_localport,
+	    sizeof(sv->sv_localport));
+}
+
+/* sndbuf= and rcvbuf=, at bind and again when a reload changes them. */
+void
+listen_apply_bufs(struct service *sv)
+{
+	int	 v;
+
+	if ((v = sv->sv_cf->cf_sndbuf) > 0 &&
+	    setsockopt(sv->sv_fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) == -1)
+		log_warn("svc=%s event=setsockopt option=sndbuf",
+		    sv->sv_name);
+	if ((v = sv->sv_cf->cf_rcvbuf) > 0 &&
+	    setsockopt(sv->sv_fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) == -1)
+		log_warn("svc=%s event=setsockopt option=rcvbuf",
+		    sv->sv_name);
+}
+
+/*
+ * A unix socket file left by an earlier run is replaced; any other kind of
+ * file at that path is an error, never removed.
+ */
+static int
+unix_clear_stale(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		(void)snprintf(err, errlen, "%s exists and is not a socket",
+		    path);
+		errno = EEXIST;
+		return -1;
+	}
+	return unlink(path);
+}
+
+/* mode= (default 0666, as inetd) and owner= on a unix socket file. */
+static int
+unix_set_perms(struct service *sv, const char *path)
+{
+	struct svconf	*cf = sv->sv_cf;
+
+	if (chmod(path, cf->cf_mode >= 0 ? (mode_t)cf->cf_mode : 0666) == -1)
+		return -1;
+	if (cf->cf_has_owner &&
+	    chown(path, cf->cf_owner_uid, cf->cf_owner_gid) == -1)
+		return -1;
+	return 0;
+}
+
+/* A reload may change mode= and owner=: apply them to the kept file. */
+void
+listen_apply_perms(struct service *sv)
+{
+	const char	*path = ((struct sockaddr_un *)&sv->sv_addr)->sun_path;
+
+	if (sv->sv_family == AF_UNIX && !sv->sv_adopted &&
+	    unix_set_perms(sv, path) == -1)
+		log_warn("svc=%s event=chmod", sv->sv_name);
+}
+
+/*
+ * Open, bind and (for streams) listen.  Returns 0, or -1 with errno set
+ * and, where errno alone would not say it, a reason in err.
+ */
+int
+listen_open(struct service *sv, int backlog, char *err, size_t errlen)
+{
+	const char	*path = ((struct sockaddr_un *)&sv->sv_addr)->sun_path;
+	int		 fd, on = 1, saved;
+
+	err[0] = '\0';
+	if (sv->sv_family == AF_UNIX &&
+	    unix_clear_stale(path, err, errlen) == -1)
+		return -1;
+	fd = socket(sv->sv_family, sv->sv_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -1;
+	sv->sv_fd = fd;
+	if (sv->sv_family != AF_UNIX &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* Two sockets for "tcp" on "*": the IPv6 one must not take IPv4. */
+	if (sv->sv_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	listen_apply_bufs(sv);
+	if (bind(fd, (struct sockaddr *)&sv->sv_addr, sv->sv_addrlen) == -1)
+		goto fail;
+	if (sv->sv_family == AF_UNIX && unix_set_perms(sv, path) == -1) {
+		saved = errno;
+		(void)unlink(path);
+		errno = saved;
+		goto fail;
+	}
+	if (sv->sv_socktype == SOCK_STREAM && listen(fd, backlog) == -1) {
+		saved = errno;
+		if (sv->sv_family == AF_UNIX)
+			(void)unlink(path);
+		errno = saved;
+		goto fail;
+	}
+	listen_readback(sv);
+	return 0;
+fail:
+	saved = errno;
+	(void)close(fd);
+	sv->sv_fd = -1;
+	errno = saved;
+	return -1;
+}
+
+/* Close a listener; a unix socket's file goes with it. */
+void
+listen_close(struct service *sv)
+{
+	if (sv->sv_fd == -1)
+		return;
+	(void)close(sv->sv_fd);
+	sv->sv_fd = -1;
+	if (sv->sv_family == AF_UNIX && !sv->sv_adopted)
+		(void)unlink(((struct sockaddr_un *)&sv->sv_addr)->sun_path);
+}
+
+/*
+ * Take a socket that a supervisor bound for us (LISTEN_FDS) when its type
+ * and address are the service's.  fds[] holds those not yet taken; a taken
+ * one is set to -1.  Returns 0 when one was adopted.
+ */
+int
+listen_adopt(struct service *sv, int *fds, int nfds)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 i, type, flags;
+
+	for (i = 0; i < nfds; i++) {
+		if (fds[i] == -1)
+			continue;
+		len = sizeof(type);
+		if (getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+		    type != sv->sv_socktype)
+			continue;
+		len = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		if (getsockname(fds[i], (struct sockaddr *)&ss, &len) == -1 ||
+		    ss.ss_family != sv->sv_family)
+			continue;
+		if (sv->sv_family == AF_UNIX) {
+			if (strcmp(((struct sockaddr_un *)&ss)->sun_path,
+			    ((struct sockaddr_un *)&sv->sv_addr)->sun_path) != 0)
+				continue;
+		} else if (len != sv->sv_addrlen ||
+		    memcmp(&ss, &sv->sv_addr, len) != 0) {
+			/* sin6_flowinfo and scope are zero on both sides */
+			continue;
+		}
+		flags = fcntl(fds[i], F_GETFL);
+		(void)fcntl(fds[i], F_SETFL, flags | O_NONBLOCK);
+		(void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+		sv->sv_fd = fds[i];
+		sv->sv_adopted = 1;
+		fds[i] = -1;
+		listen_readback(sv);
+		return 0;
+	}
+	return -1;
+}

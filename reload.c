@@ -1,0 +1,169 @@
+/*
+ * reload.c: merging a freshly read table into the running one.
+ *
+ * The new table has been read whole and found free of errors before this
+ * runs.  Services are matched by their address (socket type, family,
+ * address and port, or path; equal addresses, which only port 0 allows,
+ * in table order).  A matched service keeps its struct, its socket (never
+ * closed and bound again: its backlog is not lost), its children and its
+ * counters, and takes the new entry's svconf for its next connection.  A
+ * service that the new table lacks is closed; one that is new is bound.
+ * Running children are never signalled.  The list ends in the new table's
+ * order.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "superd.h"
+
+struct slot {
+	struct service	*s_sv;
+	size_t		 s_pos;		/* position in its table */
+	size_t		 s_ord;		/* among equal addresses */
+	struct service	*s_match;	/* old slots: the new service */
+};
+
+static int
+slot_cmp(const void *va, const void *vb)
+{
+	const struct slot *a = va, *b = vb;
+	int	 c;
+
+	if ((c = service_cmp_addr(a->s_sv, b->s_sv)) != 0)
+		return c;
+	return a->s_pos < b->s_pos ? -1 : a->s_pos > b->s_pos;
+}
+
+static struct slot *
+slots_of(struct svlist *list, size_t *np)
+{
+	struct service	*sv;
+	struct slot	*s;
+	size_t		 n = 0, i;
+
+	TAILQ_FOREACH(sv, list, sv_entry)
+		n++;
+	if ((s = calloc(n + 1, sizeof(*s))) == NULL)
+		fatal("calloc");
+	i = 0;
+	TAILQ_FOREACH(sv, list, sv_entry) {
+		s[i].s_sv = sv;
+		s[i].s_pos = i;
+		i++;
+	}
+	qsort(s, n, sizeof(*s), slot_cmp);
+	for (i = 1; i < n; i++)
+		if (service_same_addr(s[i - 1].s_sv, s[i].s_sv))
+			s[i].s_ord = s[i - 1].s_ord + 1;
+	*np = n;
+	return s;
+}
+
+static int
+slot_key_cmp(const struct slot *a, const struct slot *b)
+{
+	int	 c;
+
+	if ((c = service_cmp_addr(a->s_sv, b->s_sv)) != 0)
+		return c;
+	return a->s_ord < b->s_ord ? -1 : a->s_ord > b->s_ord;
+}
+
+/* Give old the new entry's configuration; tell whether it changed. */
+static int
+take_conf(struct service *old, struct service *nw)
+{
+	struct svconf	*cf = old->sv_cf;
+	char		*name = old->sv_name;
+	int		 changed;
+
+	changed = strcmp(cf->cf_text, nw->sv_cf->cf_text) != 0 ||
+	    strcmp(name, nw->sv_name) != 0;
+	old->sv_cf = nw->sv_cf;
+	old->sv_name = nw->sv_name;
+	nw->sv_cf = cf;
+	nw->sv_name = name;
+	if (spawn_prepare(old, opt_keepenv) == -1)
+		fatal("spawn_prepare");
+	if (changed && old->sv_fd != -1) {
+		listen_apply_bufs(old);
+		listen_apply_perms(old);
+		serve_instances_changed(old);
+	}
+	return changed;
+}
+
+/*
+ * Merge c's services into the running table; c is left empty and freed.
+ * Logs the one event=reload line.
+ */
+void
+reload_merge(struct conf *c)
+{
+	struct svlist	 keep = TAILQ_HEAD_INITIALIZER(keep);
+	struct slot	*os, *ns;
+	struct service	*sv;
+	size_t		 on, nn, i, j, total = 0;
+	int		 added = 0, removed = 0, changed = 0, kept = 0, k;
+
+	os = slots_of(&services, &on);
+	ns = slots_of(&c->c_services, &nn);
+	for (i = 0, j = 0; i < on && j < nn; ) {
+		k = slot_key_cmp(&os[i], &ns[j]);
+		if (k == 0) {
+			os[i].s_match = ns[j].s_sv;
+			ns[j].s_sv->sv_match = os[i].s_sv;
+			i++;
+			j++;
+		} else if (k < 0)
+			i++;
+		else
+			j++;
+	}
+
+	/* Removed: close now, free once their children are reaped. */
+	for (i = 0; i < on; i++) {
+		if (os[i].s_match != NULL)
+			continue;
+		sv = os[i].s_sv;
+		TAILQ_REMOVE(&services, sv, sv_entry);
+		log_info("event=remove svc=%s addr=%s proto=%s", sv->sv_name,
+		    sv->sv_addrstr[0] ? sv->sv_addrstr : "-", proto_label(sv));
+		serve_remove(sv);
+		removed++;
+	}
+
+	/* In the new table's order: kept ones move, new ones are bound. */
+	while ((sv = TAILQ_FIRST(&c->c_services)) != NULL) {
+		struct service	*old = NULL;
+
+		TAILQ_REMOVE(&c->c_services, sv, sv_entry);
+		total++;
+		old = sv->sv_match;
+		if (old != NULL) {
+			TAILQ_REMOVE(&services, old, sv_entry);
+			if (take_conf(old, sv))
+				changed++;
+			else
+				kept++;
+			service_free(sv);
+			TAILQ_INSERT_TAIL(&keep, old, sv_entry);
+		} else {
+			if (spawn_prepare(sv, opt_keepenv) == -1)
+				fatal("spawn_prepare");
+			TAILQ_INSERT_TAIL(&keep, sv, sv_entry);
+			(void)serve_open(sv);
+			added++;
+		}
+	}
+	TAILQ_CONCAT(&services, &keep, sv_entry);
+	free(os);
+	free(ns);
+	conf_free(c);
+	log_info("event=reload services=%zu added=%d removed=%d changed=%d "
+	    "kept=%d", total, added, removed, changed, kept);
+}

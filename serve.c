@@ -1,0 +1,724 @@
+/*
+ * serve.c: from a ready listener to a running child and back.
+ *
+ * A listener is in the epoll set with EPOLLIN while its service may start
+ * children, and in the set with no events while it is paused (sv_pause
+ * holds why): at its instances= limit, while a wait-mode child holds its
+ * socket, while a dgram nowait child has not read its datagram yet, after
+ * running out of descriptors or processes, and until it could be bound.
+ * Connections wait in the kernel's backlog meanwhile; none is refused.
+ *
+ * Every child is watched through its pidfd, whose epoll event points at
+ * the struct child: reaping costs the same with 10 or 10,000 children.
+ * A child is always reaped and logged under the service it started from,
+ * even when a reload removed that service (which then waits, retired,
+ * for its last child).
+ */
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+struct svlist		 services = TAILQ_HEAD_INITIALIZER(services);
+static struct svlist	 retired = TAILQ_HEAD_INITIALIZER(retired);
+struct childlist	 children = LIST_HEAD_INITIALIZER(children);
+int			 nchildren;
+int			 epfd = -1;
+int			 opt_backlog = SOMAXCONN;
+int			 opt_keepenv;
+
+/*
+ * Timeouts: children waiting for their SIGTERM, in deadline order (new
+ * ones are inserted from the tail, where they almost always belong), and
+ * children or process groups waiting for the SIGKILL 2 s later (always
+ * appended in order).
+ */
+TAILQ_HEAD(childq, child);
+static struct childq	 term_queue = TAILQ_HEAD_INITIALIZER(term_queue);
+static struct childq	 kill_queue = TAILQ_HEAD_INITIALIZER(kill_queue);
+
+/* A process group whose leader died after SIGTERM: SIGKILL still due. */
+struct groupkill {
+	TAILQ_ENTRY(groupkill) gk_entry;
+	pid_t		 gk_pgid;
+	double		 gk_at;
+};
+static TAILQ_HEAD(, groupkill) groupkills =
+    TAILQ_HEAD_INITIALIZER(groupkills);
+
+/* When serve_timers() must next walk the services (retries, logs...). */
+double		 serve_next_walk;
+int		 serve_bound_late;
+
+static const char *refusal_names[REFUSE_MAX] = {
+	"deny", "per-source", "rate", "fork",
+};
+
+static void
+walk_at(double t)
+{
+	if (serve_next_walk == 0 || t < serve_next_walk)
+		serve_next_walk = t;
+}
+
+/* Ask epoll for what the service needs now: EPOLLIN, or nothing. */
+static void
+poll_update(struct service *sv)
+{
+	struct epoll_event	 ev;
+	int			 want = sv->sv_pause == 0;
+
+	if (sv->sv_fd == -1 || epfd == -1)
+		return;
+	if (sv->sv_inpoll && sv->sv_polled == want)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want ? EPOLLIN : 0;
+	ev.data.ptr = sv;
+	if (epoll_ctl(epfd, sv->sv_inpoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    sv->sv_fd, &ev) == -1)
+		fatal("epoll_ctl %s", sv->sv_name);
+	sv->sv_inpoll = 1;
+	sv->sv_polled = want;
+}
+
+void
+serve_pause(struct service *sv, int why)
+{
+	sv->sv_pause |= why;
+	poll_update(sv);
+}
+
+void
+serve_resume(struct service *sv, int why)
+{
+	sv->sv_pause &= ~why;
+	poll_update(sv);
+}
+
+/* instances= may have changed on a reload: pause or resume to match. */
+void
+serve_instances_changed(struct service *sv)
+{
+	if (sv->sv_children >= sv->sv_cf->cf_instances)
+		serve_pause(sv, PAUSE_INSTANCES);
+	else
+		serve_resume(sv, PAUSE_INSTANCES);
+}
+
+/*
+ * Bind (or adopt) the service's socket and put it in the poll set.  A
+ * failure is logged and retried every 10 s while the rest runs.
+ */
+int
+serve_open(struct service *sv)
+{
+	char	 err[256], q[512];
+	int	 saved;
+
+	if (listen_open(sv, opt_backlog, err, sizeof(err)) == -1) {
+		saved = errno;
+		log_quote(q, sizeof(q), err[0] ? err : strerror(saved));
+		if (sv->sv_retry_at == 0)
+			log_warnx("event=bind-failed svc=%s line=%d proto=%s "
+			    "error=%s retry=%.0f", sv->sv_name,
+			    sv->sv_cf->cf_line, proto_label(sv), q,
+			    BIND_RETRY_SECS);
+		else
+			log_debug("event=bind-failed svc=%s line=%d error=%s",
+			    sv->sv_name, sv->sv_cf->cf_line, q);
+		sv->sv_retry_at = now_mono() + BIND_RETRY_SECS;
+		walk_at(sv->sv_retry_at);
+		return -1;
+	}
+	sv->sv_retry_at = 0;
+	log_info("event=listen svc=%s line=%d addr=%s proto=%s", sv->sv_name,
+	    sv->sv_cf->cf_line, sv->sv_addrstr, sv->sv_cf->cf_protoname);
+	serve_resume(sv, PAUSE_UNBOUND);
+	return 0;
+}
+
+/* Bind again every service whose retry time has come. */
+void
+serve_retry_binds(double now)
+{
+	struct service	*sv;
+
+	TAILQ_FOREACH(sv, &services, sv_entry) {
+		if (!(sv->sv_pause & PAUSE_UNBOUND))
+			continue;
+		if (sv->sv_retry_at <= now) {
+			if (serve_open(sv) == 0)
+				serve_bound_late = 1;
+		} else
+			walk_at(sv->sv_retry_at);
+	}
+}
+
+static void
+service_release(struct service *sv)
+{
+	TAILQ_REMOVE(&retired, sv, sv_entry);
+	service_free(sv);
+}
+
+/*
+ * A reload removed sv (already off the services list): close its socket
+ * at once; free it now, or when its last child has been reaped.
+ */
+void
+serve_remove(struct service *sv)
+{
+	listen_close(sv);
+	sv->sv_inpoll = 0;
+	sv->sv_retired = 1;
+	TAILQ_INSERT_TAIL(&retired, sv, sv_entry);
+	if (sv->sv_children == 0)
+		service_release(sv);
+}
+
+/*
+ * Log a refusal: the first of a burst at once, the rest summarised with a
+ * count at most once a second per service and reason.
+ */
+static void
+refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
+    double now)
+{
+	sv->sv_refused[r]++;
+	if (peer != NULL)
+		addr_format_full(peer, sv->sv_reflog_peer[r],
+		    sizeof(sv->sv_reflog_peer[r]));
+	else
+		(void)strlcpy(sv->sv_reflog_peer[r], "-",
+		    sizeof(sv->sv_reflog_peer[r]));
+	if (sv->sv_reflog_n[r] == 0 && now >= sv->sv_reflog_at[r] + 1.0) {
+		log_info("svc=%s event=refused reason=%s peer=%s",
+		    sv->sv_name, refusal_names[r], sv->sv_reflog_peer[r]);
+		sv->sv_reflog_at[r] = now;
+		return;
+	}
+	sv->sv_reflog_n[r]++;
+	walk_at(sv->sv_reflog_at[r] + 1.0);
+}
+
+static void
+refuse_flush(struct service *sv, double now, int force)
+{
+	int	 r;
+
+	for (r = 0; r < REFUSE_MAX; r++) {
+		if (sv->sv_reflog_n[r] == 0)
+			continue;
+		if (!force && now < sv->sv_reflog_at[r] + 1.0) {
+			walk_at(sv->sv_reflog_at[r] + 1.0);
+			continue;
+		}
+		log_info("svc=%s event=refused reason=%s count=%lu peer=%s",
+		    sv->sv_name, refusal_names[r], sv->sv_reflog_n[r],
+		    sv->sv_reflog_peer[r]);
+		sv->sv_reflog_n[r] = 0;
+		sv->sv_reflog_at[r] = now;
+	}
+}
+
+/* Out of descriptors or processes: stop polling sv for a moment. */
+static void
+backoff(struct service *sv, double now, double secs, const char *what)
+{
+	static double	 logged_at;
+
+	if (now >= logged_at + 1.0) {
+		log_warn("svc=%s event=%s-failed backoff=%.2f", sv->sv_name,
+		    what, secs);
+		logged_at = now;
+	}
+	sv->sv_resume_at = now + secs;
+	serve_pause(sv, PAUSE_BACKOFF);
+	walk_at(sv->sv_resume_at);
+}
+
+static void
+timeout_arm(struct child *ch, double now)
+{
+	struct child	*t;
+	int		 secs = ch->ch_sv->sv_cf->cf_timeout;
+
+	if (secs == 0)
+		return;
+	ch->ch_deadline = now + secs;
+	TAILQ_FOREACH_REVERSE(t, &term_queue, childq, ch_tentry)
+		if (t->ch_deadline <= ch->ch_deadline)
+			break;
+	if (t == NULL)
+		TAILQ_INSERT_HEAD(&term_queue, ch, ch_tentry);
+	else
+		TAILQ_INSERT_AFTER(&term_queue, t, ch, ch_tentry);
+}
+
+/*
+ * Start a child for sv on fd.  For a connection (nowait), fd is closed in
+ * the parent whatever happens; peer is the remote address, src its
+ * per-source entry.  Returns the child, or NULL when the spawn failed.
+ */
+static struct child *
+start_child(struct service *sv, int fd, const struct sockaddr *peer,
+    struct srcent *src, double now)
+{
+	struct epoll_event	 ev;
+	struct child		*ch;
+	char			 pbuf[128];
+	int			 pidfd;
+	pid_t			 pid;
+
+	if ((ch = child_new()) == NULL) {
+		backoff(sv, now, 0.25, "malloc");
+		return NULL;
+	}
+	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
+	    &pidfd);
+	if (pid == -1) {
+		child_free(ch);
+		refuse(sv, REFUSE_SPAWN, peer, now);
+		backoff(sv, now, 0.25, "fork");
+		return NULL;
+	}
+	ch->ch_pid = pid;
+	ch->ch_pidfd = pidfd;
+	ch->ch_sv = sv;
+	ch->ch_src = src;
+	ch->ch_start = now;
+	if (peer != NULL)
+		memcpy(&ch->ch_peer, peer, peer->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : peer->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(sa_family_t));
+	else
+		ch->ch_peer.ss_family = AF_UNSPEC;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = ch;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfd, &ev) == -1)
+		fatal("epoll_ctl pidfd");
+	LIST_INSERT_HEAD(&children, ch, ch_entry);
+	nchildren++;
+	sv->sv_children++;
+	sv->sv_started++;
+	timeout_arm(ch, now);
+	if (peer == NULL)
+		log_info("svc=%s event=start pid=%d", sv->sv_name, (int)pid);
+	else if (peer->sa_family == AF_UNIX)
+		log_info("svc=%s event=start pid=%d peer=unix", sv->sv_name,
+		    (int)pid);
+	else {
+		addr_format_full(peer, pbuf, sizeof(pbuf));
+		log_info("svc=%s event=start pid=%d peer=%s", sv->sv_name,
+		    (int)pid, pbuf);
+	}
+	if (sv->sv_children >= sv->sv_cf->cf_instances)
+		serve_pause(sv, PAUSE_INSTANCES);
+	return ch;
+}
+
+/*
+ * Admission of a connection or datagram from peer: allow/deny, then
+ * per-source, then rate (so a denied peer spends no token).  Returns the
+ * per-source entry through srcp, or -1 with the refusal logged.
+ */
+static int
+admit(struct service *sv, const struct sockaddr *peer, double now,
+    struct srcent **srcp)
+{
+	const struct svconf	*cf = sv->sv_cf;
+	struct srcent		*src;
+
+	*srcp = NULL;
+	if (!limits_acl_allows(cf, peer)) {
+		refuse(sv, REFUSE_DENY, peer, now);
+		return -1;
+	}
+	src = limits_source_get(sv, peer);
+	if (cf->cf_per_source > 0 && src != NULL &&
+	    src->se_count > cf->cf_per_source) {
+		limits_source_put(src);
+		refuse(sv, REFUSE_PER_SOURCE, peer, now);
+		return -1;
+	}
+	if (!limits_rate_take(sv, now)) {
+		limits_source_put(src);
+		refuse(sv, REFUSE_RATE, peer, now);
+		return -1;
+	}
+	*srcp = src;
+	return 0;
+}
+
+/* stream nowait: accept in a batch until EAGAIN or a pause. */
+static void
+accept_batch(struct service *sv, double now)
+{
+	struct sockaddr_storage	 ss;
+	struct srcent		*src;
+	socklen_t		 len;
+	int			 i, fd;
+
+	for (i = 0; i < ACCEPT_BATCH && sv->sv_pause == 0; i++) {
+		len = sizeof(ss);
+		fd = accept4(sv->sv_fd, (struct sockaddr *)&ss, &len,
+		    SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/*
+				 * The connection stays in the backlog and
+				 * epoll would report it again at once: stop
+				 * polling for a moment instead of spinning.
+				 */
+				backoff(sv, now, 0.1, "accept");
+				return;
+			case EAGAIN:
+				return;
+			default:
+				log_warn("svc=%s event=accept-failed",
+				    sv->sv_name);
+				return;
+			}
+		}
+		addr_unmap(&ss);
+		if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {
+			(void)close(fd);
+			continue;
+		}
+		if (start_child(sv, fd, (struct sockaddr *)&ss, src,
+		    now) == NULL)
+			limits_source_put(src);
+		(void)close(fd);
+	}
+}
+
+/*
+ * The kernel's receive time of the datagram at the head of the queue
+ * (SO_TIMESTAMPNS), with its source; 0 when the queue is empty.  It tells
+ * one datagram from the next, so superd knows when a dgram nowait child
+ * has read the one it was started for.
+ */
+static long long
+dgram_peek(struct service *sv, struct sockaddr_storage *ss)
+{
+	char		 cbuf[CMSG_SPACE(sizeof(struct timespec))];
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	struct timespec	 ts;
+	char		 b;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(ss, 0, sizeof(*ss));
+	iov.iov_base = &b;
+	iov.iov_len = 1;
+	msg.msg_name = ss;
+	msg.msg_namelen = sizeof(*ss);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	if (recvmsg(sv->sv_fd, &msg, MSG_PEEK | MSG_DONTWAIT) == -1)
+		return 0;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (long long)ts.tv_sec * 1000000000LL +
+			    ts.tv_nsec;
+		}
+	return 1;
+}
+
+/* dgram nowait: one child per datagram, which reads it itself. */
+static void
+dgram_nowait(struct service *sv, double now)
+{
+	struct sockaddr_storage	 ss;
+	struct srcent		*src;
+	long long		 stamp;
+	char			 b;
+	int			 on = 1;
+
+	if (sv->sv_dgram_step == 0) {
+		(void)setsockopt(sv->sv_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
+		    sizeof(on));
+		sv->sv_dgram_step = -1;
+	}
+	if ((stamp = dgram_peek(sv, &ss)) == 0)
+		return;
+	addr_unmap(&ss);
+	if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {
+		/* refused: the datagram is dropped, not left to spin on */
+		(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
+		return;
+	}
+	if (start_child(sv, sv->sv_fd, (struct sockaddr *)&ss, src,
+	    now) == NULL) {
+		limits_source_put(src);
+		return;
+	}
+	/* No fork storm: wait until the child has read its datagram. */
+	sv->sv_dgram_stamp = stamp;
+	sv->sv_dgram_step = 0.001;
+	sv->sv_dgram_check = now + sv->sv_dgram_step;
+	serve_pause(sv, PAUSE_DGRAM);
+	walk_at(sv->sv_dgram_check);
+}
+
+static void
+dgram_check(struct service *sv, double now)
+{
+	struct sockaddr_storage	 ss;
+
+	if (!(sv->sv_pause & PAUSE_DGRAM))
+		return;
+	if (now < sv->sv_dgram_check) {
+		walk_at(sv->sv_dgram_check);
+		return;
+	}
+	if (dgram_peek(sv, &ss) != sv->sv_dgram_stamp) {
+		serve_resume(sv, PAUSE_DGRAM);
+		return;
+	}
+	if (sv->sv_dgram_step < 0.064)
+		sv->sv_dgram_step *= 2;
+	sv->sv_dgram_check = now + sv->sv_dgram_step;
+	walk_at(sv->sv_dgram_check);
+}
+
+/* A listener is ready: accept, answer, or hand the socket over. */
+void
+serve_listener(struct service *sv, double now)
+{
+	struct child	*ch;
+
+	if (sv->sv_pause != 0)
+		return;
+	if (sv->sv_cf->cf_builtin != BI_NONE && sv->sv_socktype == SOCK_DGRAM)
+		internal_dgram(sv);
+	else if (sv->sv_cf->cf_wait && sv->sv_cf->cf_builtin == BI_NONE) {
+		if ((ch = start_child(sv, sv->sv_fd, NULL, NULL, now)) != NULL) {
+			ch->ch_wait = 1;
+			sv->sv_waitchild = ch;
+			serve_pause(sv, PAUSE_WAIT);
+		}
+	} else if (sv->sv_socktype == SOCK_DGRAM)
+		dgram_nowait(sv, now);
+	else
+		accept_batch(sv, now);
+}
+
+/* The child is gone: release what it held. */
+static void
+child_done(struct child *ch)
+{
+	struct service	*sv = ch->ch_sv;
+
+	LIST_REMOVE(ch, ch_entry);
+	if (ch->ch_deadline != 0)
+		TAILQ_REMOVE(ch->ch_termed ? &kill_queue : &term_queue, ch,
+		    ch_tentry);
+	limits_source_put(ch->ch_src);
+	nchildren--;
+	sv->sv_children--;
+	if (!sv->sv_retired) {
+		if (ch->ch_wait) {
+			sv->sv_waitchild = NULL;
+			serve_resume(sv, PAUSE_WAIT);
+		}
+		if (sv->sv_pause & PAUSE_DGRAM)
+			serve_resume(sv, PAUSE_DGRAM);
+		if (sv->sv_children < sv->sv_cf->cf_instances)
+			serve_resume(sv, PAUSE_INSTANCES);
+	} else if (sv->sv_children == 0)
+		service_release(sv);
+	child_free(ch);
+}
+
+/* A pidfd is readable: the child has exited.  Reap and log it. */
+void
+serve_reap(struct child *ch, double now)
+{
+	struct groupkill	*gk;
+	siginfo_t		 si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, ch->ch_pidfd, &si, WEXITED | WNOHANG) == -1) {
+		if (errno == EINTR)
+			return;
+		log_warn("event=waitid pid=%d", (int)ch->ch_pid);
+	} else if (si.si_pid == 0)
+		return;
+	(void)close(ch->ch_pidfd);
+	if (si.si_code == CLD_EXITED)
+		log_info("svc=%s event=exit pid=%d status=%d duration=%.3f",
+		    ch->ch_sv->sv_name, (int)ch->ch_pid, si.si_status,
+		    now - ch->ch_start);
+	else
+		log_info("svc=%s event=exit pid=%d signal=%d duration=%.3f",
+		    ch->ch_sv->sv_name, (int)ch->ch_pid, si.si_status,
+		    now - ch->ch_start);
+	/* What the leader started may outlive it: the SIGKILL stays due. */
+	if (ch->ch_termed && (gk = malloc(sizeof(*gk))) != NULL) {
+		gk->gk_pgid = ch->ch_pid;
+		gk->gk_at = ch->ch_deadline;
+		TAILQ_INSERT_TAIL(&groupkills, gk, gk_entry);
+	}
+	child_done(ch);
+}
+
+/* Timeouts: SIGTERM to the group, SIGKILL 2 s later. */
+static void
+timeouts_run(double now)
+{
+	struct child		*ch;
+	struct groupkill	*gk;
+
+	while ((ch = TAILQ_FIRST(&term_queue)) != NULL &&
+	    ch->ch_deadline <= now) {
+		TAILQ_REMOVE(&term_queue, ch, ch_tentry);
+		log_info("svc=%s event=timeout pid=%d signal=TERM",
+		    ch->ch_sv->sv_name, (int)ch->ch_pid);
+		(void)kill(-ch->ch_pid, SIGTERM);
+		ch->ch_termed = 1;
+		ch->ch_deadline = now + KILL_GRACE_SECS;
+		TAILQ_INSERT_TAIL(&kill_queue, ch, ch_tentry);
+	}
+	while ((ch = TAILQ_FIRST(&kill_queue)) != NULL &&
+	    ch->ch_deadline <= now) {
+		TAILQ_REMOVE(&kill_queue, ch, ch_tentry);
+		ch->ch_deadline = 0;
+		ch->ch_termed = 0;
+		(void)kill(-ch->ch_pid, SIGKILL);
+	}
+	while ((gk = TAILQ_FIRST(&groupkills)) != NULL && gk->gk_at <= now) {
+		TAILQ_REMOVE(&groupkills, gk, gk_entry);
+		(void)kill(-gk->gk_pgid, SIGKILL);
+		free(gk);
+	}
+}
+
+/* Everything due by now: timeouts, retries, backoffs, log summaries. */
+void
+serve_timers(double now)
+{
+	struct service	*sv;
+
+	timeouts_run(now);
+	if (serve_next_walk == 0 || now < serve_next_walk)
+		return;
+	serve_next_walk = 0;
+	TAILQ_FOREACH(sv, &services, sv_entry) {
+		if (sv->sv_pause & PAUSE_BACKOFF) {
+			if (now >= sv->sv_resume_at)
+				serve_resume(sv, PAUSE_BACKOFF);
+			else
+				walk_at(sv->sv_resume_at);
+		}
+		dgram_check(sv, now);
+		refuse_flush(sv, now, 0);
+	}
+	TAILQ_FOREACH(sv, &retired, sv_entry)
+		refuse_flush(sv, now, 1);
+	serve_retry_binds(now);
+}
+
+/* The earliest time serve_timers() has something to do; 0: none. */
+double
+serve_next_deadline(void)
+{
+	double		 t = serve_next_walk;
+	struct child	*ch;
+
+	if ((ch = TAILQ_FIRST(&term_queue)) != NULL &&
+	    (t == 0 || ch->ch_deadline < t))
+		t = ch->ch_deadline;
+	if ((ch = TAILQ_FIRST(&kill_queue)) != NULL &&
+	    (t == 0 || ch->ch_deadline < t))
+		t = ch->ch_deadline;
+	if (!TAILQ_EMPTY(&groupkills) &&
+	    (t == 0 || TAILQ_FIRST(&groupkills)->gk_at < t))
+		t = TAILQ_FIRST(&groupkills)->gk_at;
+	return t;
+}
+
+static const char *
+state_of(const struct service *sv)
+{
+	if (sv->sv_retired)
+		return "removed";
+	if (sv->sv_pause & PAUSE_UNBOUND)
+		return "unbound";
+	if (sv->sv_pause & PAUSE_WAIT)
+		return "wait";
+	if (sv->sv_pause & PAUSE_INSTANCES)
+		return "full";
+	if (sv->sv_pause & PAUSE_BACKOFF)
+		return "backoff";
+	return "listening";
+}
+
+static void
+status_service(const struct service *sv)
+{
+	log_info("svc=%s event=status line=%d addr=%s proto=%s state=%s "
+	    "children=%d started=%lu refused_deny=%lu refused_per_source=%lu "
+	    "refused_rate=%lu refused_fork=%lu", sv->sv_name,
+	    sv->sv_cf->cf_line, sv->sv_addrstr[0] ? sv->sv_addrstr : "-",
+	    proto_label(sv), state_of(sv), sv->sv_children, sv->sv_started,
+	    sv->sv_refused[REFUSE_DENY], sv->sv_refused[REFUSE_PER_SOURCE],
+	    sv->sv_refused[REFUSE_RATE], sv->sv_refused[REFUSE_SPAWN]);
+}
+
+/* SIGUSR1: a line per service, then a line per running child. */
+void
+serve_status(double now)
+{
+	struct service	*sv;
+	struct child	*ch;
+	char		 peer[128];
+
+	int		 n = 0;
+
+	TAILQ_FOREACH(sv, &services, sv_entry)
+		n++;
+	log_info("event=status services=%d children=%d", n, nchildren);
+	TAILQ_FOREACH(sv, &services, sv_entry)
+		status_service(sv);
+	TAILQ_FOREACH(sv, &retired, sv_entry)
+		status_service(sv);
+	LIST_FOREACH(ch, &children, ch_entry) {
+		if (ch->ch_peer.ss_family == AF_UNSPEC)
+			(void)strlcpy(peer, "-", sizeof(peer));
+		else if (ch->ch_peer.ss_family == AF_UNIX)
+			(void)strlcpy(peer, "unix", sizeof(peer));
+		else
+			addr_format_full((struct sockaddr *)&ch->ch_peer, peer,
+			    sizeof(peer));
+		log_info("svc=%s event=child pid=%d peer=%s age=%.3f",
+		    ch->ch_sv->sv_name, (int)ch->ch_pid, peer,
+		    now - ch->ch_start);
+	}
+}

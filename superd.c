@@ -1,0 +1,529 @@
+/*
+ * superd: a fork-per-connection super-server in the inetd family.
+ *
+ * One parent listens on every address of its service table.  For each
+ * connection (or datagram, or wait-mode readiness) it starts a child with
+ * the socket on stdin and stdout, which executes the service's program.
+ *
+ * The life of the daemon, all of it in this file:
+ *   1. options; sockets handed over by a supervisor (LISTEN_FDS) are taken
+ *      aside before anything else opens a descriptor;
+ *   2. the table is read whole (conf.c): any error, and superd exits 1
+ *      having bound nothing;
+ *   3. the pid file is locked, the listeners are bound (a busy address is
+ *      retried every 10 s), superd detaches unless told not to;
+ *   4. one epoll loop: listeners (serve.c), each child's pidfd, and a
+ *      signalfd for SIGHUP (reload.c), SIGTERM and SIGINT (close every
+ *      listener and exit 0; children finish on their own) and SIGUSR1
+ *      (status).  Timers (timeouts, retries, log summaries) are the
+ *      epoll_wait timeout.
+ *
+ * SIGCHLD is left at SIG_DFL and never read: children are reaped from
+ * their pidfds, which avoids waitpid(-1)'s walk over every child.
+ */
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libutil.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+#define MAX_EVENTS	256
+
+extern char	**environ;
+
+static const char	*conf_path = SUPERD_CONF;
+static const char	*ports_path;
+static struct pidfh	*pidfh;
+static char		 notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static int		 adopt_fds[64];
+static int		 nadopt;
+static struct evsrc	 signal_ev = { EV_SIGNAL };
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: superd [-dDeEt] [-P portsfile] [-p pidfile] "
+	    "[-q backlog] [service-table | -]\n");
+	exit(EXIT_USAGE);
+}
+
+double
+now_mono(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A path given relative to where superd started, made absolute. */
+static const char *
+absolute(const char *path)
+{
+	char	 cwd[PATH_MAX], *abs;
+
+	if (path == NULL || path[0] == '/' || strcmp(path, "-") == 0)
+		return path;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		err(1, "getcwd");
+	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		err(1, "asprintf");
+	return abs;
+}
+
+/*
+ * sd_notify(3)'s datagram protocol, spoken directly: one datagram to the
+ * unix socket NOTIFY_SOCKET names ('@' for the abstract namespace).
+ */
+static void
+notify(const char *msg)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	int			 fd;
+
+	if (notify_path[0] == '\0')
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, notify_path, sizeof(sun.sun_path));
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(notify_path);
+	if (notify_path[0] == '@')
+		sun.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun,
+	    len) == -1)
+		log_warn("event=notify-failed");
+	(void)close(fd);
+}
+
+/*
+ * LISTEN_FDS and LISTEN_PID (sd_listen_fds(3)): sockets a supervisor bound
+ * for us start at fd 3.  They are made close-on-exec at once and kept
+ * aside for the services whose address they have.
+ */
+static void
+take_listen_fds(void)
+{
+	const char	*s, *errstr;
+	long long	 pid, n;
+	int		 i;
+
+	if ((s = getenv("LISTEN_PID")) == NULL)
+		return;
+	pid = strtonum(s, 1, INT_MAX, &errstr);
+	if (errstr != NULL || pid != getpid())
+		return;
+	if ((s = getenv("LISTEN_FDS")) == NULL)
+		return;
+	n = strtonum(s, 0, sizeof(adopt_fds) / sizeof(adopt_fds[0]), &errstr);
+	if (errstr != NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		adopt_fds[i] = 3 + i;
+		(void)fcntl(3 + i, F_SETFD, FD_CLOEXEC);
+	}
+	nadopt = (int)n;
+	(void)unsetenv("LISTEN_PID");
+	(void)unsetenv("LISTEN_FDS");
+	(void)unsetenv("LISTEN_FDNAMES");
+}
+
+/* fds 0-2 must exist, so an accepted socket never lands on them. */
+static void
+ensure_stdio(void)
+{
+	int	 fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) == -1)
+			err(1, "/dev/null");
+}
+
+/* A table of 10,000 ports needs more descriptors than a shell gives. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
+ * -P: one line per listening socket, "LINE SERVICE ADDR:PORT PROTO",
+ * written to a temporary file renamed over the old one, so a script
+ * never reads half a file.
+ */
+void
+ports_write(void)
+{
+	struct service	*sv;
+	char		*tmp;
+	FILE		*fp;
+	int		 fd;
+
+	if (ports_path == NULL)
+		return;
+	if (asprintf(&tmp, "%s.XXXXXX", ports_path) == -1)
+		return;
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		log_warn("event=ports-file path=%s", ports_path);
+		free(tmp);
+		return;
+	}
+	(void)fchmod(fd, 0644);
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		(void)close(fd);
+		(void)unlink(tmp);
+		free(tmp);
+		return;
+	}
+	TAILQ_FOREACH(sv, &services, sv_entry)
+		if (sv->sv_fd != -1)
+			fprintf(fp, "%d %s %s %s\n", sv->sv_cf->cf_line,
+			    sv->sv_name, sv->sv_addrstr, proto_label(sv));
+	if (fclose(fp) == EOF || rename(tmp, ports_path) == -1) {
+		log_warn("event=ports-file path=%s", ports_path);
+		(void)unlink(tmp);
+	}
+	free(tmp);
+}
+
+static void
+set_title(void)
+{
+	struct service	*sv;
+	int		 n = 0;
+
+	TAILQ_FOREACH(sv, &services, sv_entry)
+		n++;
+	setproctitle("%d service%s, %d child%s", n, n == 1 ? "" : "s",
+	    nchildren, nchildren == 1 ? "" : "ren");
+}
+
+/* Print every error (and warning) of a table, as FILE:LINE: message. */
+static void
+report(const struct conf *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->c_nwarnings; i++)
+		fprintf(stderr, "%s (warning)\n", c->c_warnings[i]);
+	for (i = 0; i < c->c_nerrors; i++)
+		fprintf(stderr, "%s\n", c->c_errors[i]);
+}
+
+static void
+log_warnings(const struct conf *c)
+{
+	char	 q[1024];
+	size_t	 i;
+
+	for (i = 0; i < c->c_nwarnings; i++) {
+		log_quote(q, sizeof(q), c->c_warnings[i]);
+		log_warnx("event=warning error=%s", q);
+	}
+}
+
+/*
+ * SIGHUP: read the table again.  Any error and the running table stays as
+ * it was, whole; every error is logged.
+ */
+static void
+reload(void)
+{
+	struct conf	*c;
+	char		 q[1024], msg[64];
+	size_t		 i;
+
+	if (strcmp(conf_path, "-") == 0) {
+		log_warnx("event=reload-failed error=\"the table was read from "
+		    "standard input: there is no file to reread\"");
+		return;
+	}
+	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)(now_mono() * 1e6));
+	notify(msg);
+	c = conf_load(conf_path, NULL);
+	if (c->c_nerrors > 0) {
+		for (i = 0; i < c->c_nerrors; i++) {
+			log_quote(q, sizeof(q), c->c_errors[i]);
+			log_warnx("event=reload-failed error=%s", q);
+		}
+		conf_free(c);
+		notify("READY=1");
+		return;
+	}
+	log_warnings(c);
+	reload_merge(c);
+	ports_write();
+	set_title();
+	notify("READY=1");
+}
+
+/* Read every pending signal; what they ask for is done after the batch. */
+static int
+read_signals(int sigfd, int *hup, int *usr1)
+{
+	struct signalfd_siginfo	 si;
+	int			 quit = 0;
+
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			*hup = 1;
+			break;
+		case SIGUSR1:
+			*usr1 = 1;
+			break;
+		case SIGTERM:
+		case SIGINT:
+			quit = (int)si.ssi_signo;
+			break;
+		}
+	}
+	return quit;
+}
+
+/* SIGTERM, SIGINT: close every listener; children finish on their own. */
+static void
+shutdown_all(int sig)
+{
+	struct service	*sv;
+
+	notify("STOPPING=1");
+	log_info("event=shutdown signal=%s children=%d",
+	    sig == SIGINT ? "INT" : "TERM", nchildren);
+	TAILQ_FOREACH(sv, &services, sv_entry)
+		listen_close(sv);
+	if (pidfh != NULL)
+		(void)pidfile_remove(pidfh);
+}
+
+static int
+loop(int sigfd)
+{
+	struct epoll_event	 events[MAX_EVENTS];
+	struct evsrc		*src;
+	double			 now, due, title_at = 0;
+	int			 n, i, timeout, quit = 0, hup, usr1;
+	int			 lastchildren = -1;
+
+	for (;;) {
+		due = serve_next_deadline();
+		timeout = -1;
+		if (due != 0) {
+			now = now_mono();
+			timeout = due <= now ? 0 : (int)((due - now) * 1000) + 1;
+		}
+		if (lastchildren != nchildren && (timeout == -1 ||
+		    timeout > 1000))
+			timeout = 1000;
+		n = epoll_wait(epfd, events, MAX_EVENTS, timeout);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("epoll_wait");
+		}
+		now = now_mono();
+		hup = usr1 = 0;
+		for (i = 0; i < n; i++) {
+			src = events[i].data.ptr;
+			switch (src->ev_kind) {
+			case EV_SIGNAL:
+				quit = read_signals(sigfd, &hup, &usr1);
+				break;
+			case EV_LISTENER:
+				serve_listener((struct service *)src, now);
+				break;
+			case EV_CHILD:
+				serve_reap((struct child *)src, now);
+				break;
+			}
+		}
+		/* Signals last: a reload may free what this batch named. */
+		if (quit) {
+			shutdown_all(quit);
+			return 0;
+		}
+		if (hup)
+			reload();
+		if (usr1)
+			serve_status(now);
+		serve_timers(now);
+		if (serve_bound_late) {
+			serve_bound_late = 0;
+			ports_write();
+		}
+		if (lastchildren != nchildren && now >= title_at + 1.0) {
+			set_title();
+			lastchildren = nchildren;
+			title_at = now;
+		}
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct conf		*c;
+	struct service		*sv;
+	struct epoll_event	 ev;
+	sigset_t		 mask;
+	const char		*errstr, *s;
+	pid_t			 otherpid;
+	int			 ch, opt_debug = 0, opt_fg = 0, opt_stderr = 0;
+	int			 opt_test = 0, sigfd;
+	const char		*pidpath = NULL;
+
+	setproctitle_init(argc, argv, environ);
+	take_listen_fds();
+	ensure_stdio();
+	if ((s = getenv("NOTIFY_SOCKET")) != NULL) {
+		(void)strlcpy(notify_path, s, sizeof(notify_path));
+		(void)unsetenv("NOTIFY_SOCKET");
+	}
+
+	while ((ch = getopt(argc, argv, "dDeEhtp:P:q:V")) != -1) {
+		switch (ch) {
+		case 'd':
+			opt_debug = 1;
+			opt_fg = 1;
+			opt_stderr = 1;
+			break;
+		case 'D':
+			opt_fg = 1;
+			break;
+		case 'e':
+			opt_stderr = 1;
+			break;
+		case 'E':
+			opt_keepenv = 1;
+			break;
+		case 't':
+			opt_test = 1;
+			break;
+		case 'p':
+			pidpath = optarg;
+			break;
+		case 'P':
+			ports_path = optarg;
+			break;
+		case 'q':
+			opt_backlog = strtonum(optarg, 1, INT_MAX, &errstr);
+			if (errstr != NULL)
+				errx(EXIT_USAGE, "backlog %s is %s", optarg,
+				    errstr);
+			break;
+		case 'V':
+			printf("superd %s\n", SUPERD_VERSION);
+			return 0;
+		case 'h':
+			printf("usage: superd [-dDeEt] [-P portsfile] "
+			    "[-p pidfile] [-q backlog] [service-table | -]\n");
+			return 0;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage();
+	if (argc == 1)
+		conf_path = argv[0];
+	conf_path = absolute(conf_path);
+	ports_path = absolute(ports_path);
+	pidpath = absolute(pidpath);
+
+	c = conf_load(strcmp(conf_path, "-") == 0 ? "-" : conf_path,
+	    strcmp(conf_path, "-") == 0 ? stdin : NULL);
+	report(c);
+	if (c->c_nerrors > 0)
+		return EXIT_CONF;
+	if (opt_test) {
+		conf_free(c);
+		return 0;
+	}
+
+	log_init(opt_stderr || opt_debug, opt_debug);
+	if (pidpath != NULL &&
+	    (pidfh = pidfile_open(pidpath, 0644, &otherpid)) == NULL) {
+		if (errno == EEXIST)
+			errx(1, "already running with pid file %s, pid %d",
+			    pidpath, (int)otherpid);
+		err(1, "pid file %s", pidpath);
+	}
+	raise_nofile();
+	if (spawn_init() == -1)
+		err(1, "spawn_init");
+
+	/* Bind before detaching: nothing is lost by a fork but the pid. */
+	TAILQ_CONCAT(&services, &c->c_services, sv_entry);
+	conf_free(c);
+	TAILQ_FOREACH(sv, &services, sv_entry) {
+		if (spawn_prepare(sv, opt_keepenv) == -1)
+			err(1, "spawn_prepare");
+		if (listen_adopt(sv, adopt_fds, nadopt) == 0)
+			continue;
+		(void)serve_open(sv);
+	}
+	if (!opt_fg && daemon(0, 0) == -1)
+		err(1, "daemon");
+	if (pidfh != NULL)
+		(void)pidfile_write(pidfh);
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)sigemptyset(&mask);
+	(void)sigaddset(&mask, SIGHUP);
+	(void)sigaddset(&mask, SIGTERM);
+	(void)sigaddset(&mask, SIGINT);
+	(void)sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
+		fatal("sigprocmask");
+	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &signal_ev;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev) == -1)
+		fatal("epoll_ctl signalfd");
+	TAILQ_FOREACH(sv, &services, sv_entry) {
+		if (sv->sv_adopted) {
+			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
+			    "adopted=1", sv->sv_name, sv->sv_cf->cf_line,
+			    sv->sv_addrstr, sv->sv_cf->cf_protoname);
+			serve_resume(sv, PAUSE_UNBOUND);
+		} else if (sv->sv_fd != -1)
+			serve_resume(sv, 0);
+	}
+	ports_write();
+	set_title();
+	notify("READY=1");
+	return loop(sigfd);
+}

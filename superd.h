@@ -1,0 +1,302 @@
+/*
+ * superd.h: the structures every file of superd shares, its constants and
+ * exit codes, and the prototypes grouped by the file that defines them.
+ *
+ * A table entry is parsed (conf.c) into one struct service per listening
+ * socket: "tcp" on "*" gives two (IPv4 and IPv6), a host list gives one per
+ * address.  What was written in the table lives in struct svconf, which a
+ * reload swaps as a whole; what the running daemon learnt (the socket, the
+ * counters, the children) lives in struct service itself and survives a
+ * reload of an unchanged address.
+ */
+
+#ifndef SUPERD_H
+#define SUPERD_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define SUPERD_VERSION		"0.1.0"
+#define SUPERD_CONF		"/etc/superd.conf"
+
+#define EXIT_CONF		1	/* table errors, at start or with -t */
+#define EXIT_USAGE		2
+
+#define DEFAULT_INSTANCES	256
+#define BIND_RETRY_SECS		10.0
+#define KILL_GRACE_SECS		2.0
+#define ACCEPT_BATCH		64	/* accepts per wakeup, for fairness */
+#define SUPERD_PATH		"/usr/local/bin:/usr/bin:/bin"
+
+/* What an epoll event's data.ptr points at starts with one of these. */
+enum ev_kind {
+	EV_SIGNAL,
+	EV_LISTENER,
+	EV_CHILD,
+};
+
+struct evsrc {
+	enum ev_kind	 ev_kind;
+};
+
+enum sv_proto {
+	PROTO_TCP,
+	PROTO_UDP,
+	PROTO_UNIX,
+};
+
+enum sv_stderr {
+	STDERR_INHERIT,
+	STDERR_SOCKET,
+	STDERR_NULL,
+};
+
+/* Why a connection was closed without a child; indexes sv_refused[]. */
+enum refusal {
+	REFUSE_DENY,
+	REFUSE_PER_SOURCE,
+	REFUSE_RATE,
+	REFUSE_SPAWN,
+	REFUSE_MAX,
+};
+
+/* Why a listener is out of the poll set; a bit set in sv_pause. */
+#define PAUSE_UNBOUND	0x01	/* not bound yet: retried every 10 s */
+#define PAUSE_INSTANCES	0x02	/* instances= reached */
+#define PAUSE_WAIT	0x04	/* a wait-mode child holds the socket */
+#define PAUSE_BACKOFF	0x08	/* out of descriptors or processes */
+#define PAUSE_DGRAM	0x10	/* dgram nowait: child has not read yet */
+
+/* An allow= or deny= entry. */
+struct acl {
+	int		 ac_family;	/* AF_INET or AF_INET6 */
+	unsigned char	 ac_addr[16];
+	int		 ac_bits;
+	int		 ac_deny;
+};
+
+/* The built-in services of internal.c. */
+enum builtin {
+	BI_NONE = -1,
+	BI_ECHO,
+	BI_DISCARD,
+	BI_CHARGEN,
+	BI_DAYTIME,
+	BI_TIME,
+};
+
+/*
+ * What one table entry says about one socket: everything a reload may
+ * change without closing the socket.  Owned by exactly one service.
+ */
+struct svconf {
+	char		*cf_text;	/* the fields after the address, joined */
+	int		 cf_line;
+	char		*cf_protoname;	/* as written: tcp, udp6, unix */
+	int		 cf_wait;
+	enum builtin	 cf_builtin;
+	char		*cf_program;
+	char		**cf_argv;
+	char		**cf_envp;	/* built once by spawn_prepare() */
+	int		 cf_envp_own;	/* its first N strings are allocated */
+	char		*cf_user;
+	char		*cf_home;
+	char		*cf_shell;
+	int		 cf_setuser;	/* superd is root: apply uid/gid */
+	uid_t		 cf_uid;
+	gid_t		 cf_gid;
+	gid_t		*cf_groups;
+	int		 cf_ngroups;
+	int		 cf_instances;
+	int		 cf_per_source;	/* 0: unlimited */
+	int		 cf_rate_n;	/* 0: no rate limit */
+	double		 cf_rate_s;
+	int		 cf_timeout;	/* 0: none */
+	struct acl	*cf_acl;
+	size_t		 cf_nacl;
+	int		 cf_nallow;
+	char		**cf_env;	/* env=NAME=VALUE */
+	size_t		 cf_nenv;
+	enum sv_stderr	 cf_stderr;
+	int		 cf_sndbuf;
+	int		 cf_rcvbuf;
+	int		 cf_mode;	/* unix socket file mode, -1: 0666 */
+	int		 cf_has_owner;
+	uid_t		 cf_owner_uid;
+	gid_t		 cf_owner_gid;
+};
+
+struct child;
+
+/*
+ * One listening (or datagram) socket and its service.  The address fields
+ * are the service's identity: a reload keeps a service whose identity is
+ * unchanged, socket and counters included.
+ */
+struct service {
+	struct evsrc	 sv_ev;		/* first: epoll's data.ptr */
+	TAILQ_ENTRY(service) sv_entry;
+	struct svconf	*sv_cf;
+	char		*sv_name;	/* service field as written */
+	int		 sv_socktype;	/* SOCK_STREAM or SOCK_DGRAM */
+	int		 sv_family;	/* AF_INET, AF_INET6, AF_UNIX */
+	enum sv_proto	 sv_proto;
+	int		 sv_wildcard;	/* bound to * */
+	struct sockaddr_storage sv_addr; /* configured; port may be 0 */
+	socklen_t	 sv_addrlen;
+
+	int		 sv_fd;
+	int		 sv_adopted;	/* from LISTEN_FDS */
+	int		 sv_pause;	/* PAUSE_* bits */
+	int		 sv_inpoll;	/* registered with epoll */
+	int		 sv_polled;	/* EPOLLIN currently asked for */
+	int		 sv_retired;	/* removed by a reload, children left */
+	char		 sv_addrstr[128]; /* bound address as logged */
+	char		 sv_localip[64];
+	char		 sv_localport[8];
+	int		 sv_children;
+	unsigned long	 sv_started;
+	unsigned long	 sv_refused[REFUSE_MAX];
+	double		 sv_tokens;
+	double		 sv_tokens_at;
+	double		 sv_retry_at;
+	double		 sv_resume_at;
+	double		 sv_reflog_at[REFUSE_MAX];
+	unsigned long	 sv_reflog_n[REFUSE_MAX];
+	char		 sv_reflog_peer[REFUSE_MAX][64];
+	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
+	struct service	*sv_match;	/* during a reload: the old service */
+	double		 sv_dgram_check; /* dgram nowait: next peek */
+	double		 sv_dgram_step;
+	long long	 sv_dgram_stamp; /* receive time of the handed datagram */
+};
+TAILQ_HEAD(svlist, service);
+
+/* A per-source count: children of one service from one remote address. */
+struct srcent {
+	struct srcent	*se_next;
+	struct service	*se_sv;
+	unsigned char	 se_addr[16];
+	int		 se_family;
+	int		 se_count;
+};
+
+/* A running child, found from its pidfd's epoll event in O(1). */
+struct child {
+	struct evsrc	 ch_ev;		/* first: epoll's data.ptr */
+	LIST_ENTRY(child) ch_entry;
+	TAILQ_ENTRY(child) ch_tentry;	/* on the timeout queue */
+	pid_t		 ch_pid;
+	int		 ch_pidfd;
+	struct service	*ch_sv;
+	struct srcent	*ch_src;
+	struct sockaddr_storage ch_peer;
+	double		 ch_start;
+	double		 ch_deadline;	/* 0: no timeout pending */
+	int		 ch_termed;	/* SIGTERM sent */
+	int		 ch_wait;	/* holds the service's socket */
+};
+LIST_HEAD(childlist, child);
+
+/* conf.c */
+struct conf {
+	struct svlist	 c_services;
+	int		 c_nservices;
+	char		**c_errors;
+	size_t		 c_nerrors;
+	char		**c_warnings;
+	size_t		 c_nwarnings;
+};
+struct conf	*conf_load(const char *, FILE *);
+void		 conf_free(struct conf *);
+void		 svconf_free(struct svconf *);
+void		 service_free(struct service *);
+int		 service_same_addr(const struct service *,
+		    const struct service *);
+int		 service_cmp_addr(const struct service *,
+		    const struct service *);
+const char	*proto_label(const struct service *);
+
+/* listen.c */
+int		 listen_open(struct service *, int, char *, size_t);
+void		 listen_close(struct service *);
+void		 listen_apply_bufs(struct service *);
+void		 listen_apply_perms(struct service *);
+int		 listen_adopt(struct service *, int *, int);
+void		 addr_format(const struct sockaddr *, char *, size_t,
+		    char *, size_t);
+void		 addr_format_full(const struct sockaddr *, char *, size_t);
+void		 addr_unmap(struct sockaddr_storage *);
+
+/* spawn.c */
+int		 spawn_init(void);
+int		 spawn_prepare(struct service *, int);
+pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
+		    int, int *);
+
+/* limits.c */
+int		 limits_acl_allows(const struct svconf *,
+		    const struct sockaddr *);
+int		 limits_rate_take(struct service *, double);
+struct srcent	*limits_source_get(struct service *, const struct sockaddr *);
+void		 limits_source_put(struct srcent *);
+struct child	*child_new(void);
+void		 child_free(struct child *);
+int		 acl_parse(const char *, struct acl *);
+
+/* internal.c */
+enum builtin	 internal_lookup(const char *);
+const char	*internal_name(enum builtin);
+void		 internal_stream(enum builtin, int) __attribute__((noreturn));
+void		 internal_dgram(struct service *);
+
+/* log.c */
+void		 log_init(int, int);
+int		 log_tostderr(void);
+void		 log_warn(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_warnx(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_info(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_debug(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 fatal(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
+void		 fatalx(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
+void		 log_quote(char *, size_t, const char *);
+
+/* serve.c */
+extern struct svlist	 services;
+extern struct childlist	 children;
+extern int		 nchildren;
+extern int		 epfd;
+extern int		 opt_backlog;
+extern int		 opt_keepenv;
+int		 serve_open(struct service *);
+void		 serve_retry_binds(double);
+void		 serve_remove(struct service *);
+void		 serve_listener(struct service *, double);
+void		 serve_reap(struct child *, double);
+void		 serve_timers(double);
+double		 serve_next_deadline(void);
+void		 serve_pause(struct service *, int);
+void		 serve_resume(struct service *, int);
+void		 serve_status(double);
+void		 serve_instances_changed(struct service *);
+extern double	 serve_next_walk;
+extern int	 serve_bound_late;
+
+/* reload.c */
+void		 reload_merge(struct conf *);
+
+/* superd.c */
+double		 now_mono(void);
+void		 ports_write(void);
+
+#endif /* SUPERD_H */
