@@ -212,10 +212,16 @@ read_entries(FILE *fp, size_t *nentries)
 	return ents;
 }
 
-/* Split on blanks, in place. */
+/*
+ * Split on blanks, in place.  Quotes group words, a superd extension for
+ * shell one-liners (inetd has none): '...' is taken as it stands, "..."
+ * with \" and \\ as escapes.  Returns the number of fields, or -1 for
+ * an unterminated quote.
+ */
 static int
 split_fields(char *s, char **f, int max)
 {
+	char	*d, q;
 	int	 n = 0;
 
 	for (;;) {
@@ -223,11 +229,26 @@ split_fields(char *s, char **f, int max)
 			s++;
 		if (*s == '\0' || n == max)
 			break;
-		f[n++] = s;
-		while (*s != '\0' && !isblankc((unsigned char)*s))
+		f[n++] = d = s;
+		while (*s != '\0' && !isblankc((unsigned char)*s)) {
+			if (*s != '"' && *s != '\'') {
+				*d++ = *s++;
+				continue;
+			}
+			q = *s++;
+			while (*s != '\0' && *s != q) {
+				if (q == '"' && *s == '\\' &&
+				    (s[1] == '"' || s[1] == '\\'))
+					s++;
+				*d++ = *s++;
+			}
+			if (*s != q)
+				return -1;
 			s++;
+		}
 		if (*s != '\0')
-			*s++ = '\0';
+			s++;
+		*d = '\0';
 	}
 	return n;
 }
@@ -832,24 +853,6 @@ split_hostsvc(char *f0, char **hosts, char **service)
 	}
 }
 
-static char *
-join_fields(char **f, int nf)
-{
-	size_t	 len = 0;
-	char	*s;
-	int	 i;
-
-	for (i = 0; i < nf; i++)
-		len += strlen(f[i]) + 1;
-	s = xcalloc(1, len + 1);
-	for (i = 0; i < nf; i++) {
-		if (i > 0)
-			(void)strlcat(s, " ", len + 1);
-		(void)strlcat(s, f[i], len + 1);
-	}
-	return s;
-}
-
 static struct svconf *
 svconf_copy(const struct svconf *o)
 {
@@ -892,6 +895,7 @@ static void
 parse_entry(struct parser *p, struct entry *e)
 {
 	char			*f[MAXFIELDS], *hosts, *service, *opt, *protof;
+	char			*text;
 	struct proto_entry	 pe;
 	struct svconf		*cf;
 	struct service		**made = NULL;
@@ -903,10 +907,17 @@ parse_entry(struct parser *p, struct entry *e)
 
 	p->p_line = e->e_line;
 	p->p_nerr_line = 0;
+	text = xstrdup(e->e_text);
 	nf = split_fields(e->e_text, f, MAXFIELDS);
+	if (nf == -1) {
+		perr(p, p->p_line, "unterminated quote");
+		free(text);
+		return;
+	}
 	if (nf == MAXFIELDS) {
 		perr(p, p->p_line, "too many fields (at most %d)",
 		    MAXFIELDS - 1);
+		free(text);
 		return;
 	}
 
@@ -915,12 +926,14 @@ parse_entry(struct parser *p, struct entry *e)
 		f[0][len - 1] = '\0';
 		free(p->p_defhosts);
 		p->p_defhosts = xstrdup(f[0]);
+		free(text);
 		return;
 	}
 	if (nf < 6) {
 		perr(p, p->p_line, "%d field%s, expected at least 6: service "
 		    "type protocol wait user program [argv]", nf,
 		    nf == 1 ? "" : "s");
+		free(text);
 		return;
 	}
 
@@ -930,7 +943,7 @@ parse_entry(struct parser *p, struct entry *e)
 	cf->cf_instances = DEFAULT_INSTANCES;
 	cf->cf_mode = -1;
 	cf->cf_builtin = BI_NONE;
-	cf->cf_text = join_fields(f + 1, nf - 1);
+	cf->cf_text = text;	/* as written: a reload compares it */
 
 	/* Field 3: protocol[,sndbuf=N][,rcvbuf=N] */
 	protof = f[2];

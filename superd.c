@@ -401,6 +401,8 @@ main(int argc, char *argv[])
 
 	setproctitle_init(argc, argv, environ);
 	take_listen_fds();
+	/* What our parent left open is not for the services. */
+	closefrom(3 + nadopt);
 	ensure_stdio();
 	if ((s = getenv("NOTIFY_SOCKET")) != NULL) {
 		(void)strlcpy(notify_path, s, sizeof(notify_path));
@@ -455,12 +457,12 @@ main(int argc, char *argv[])
 		usage();
 	if (argc == 1)
 		conf_path = argv[0];
+
+	/* Messages name the table as given; a reload opens it from "/". */
+	c = conf_load(conf_path, strcmp(conf_path, "-") == 0 ? stdin : NULL);
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);
 	pidpath = absolute(pidpath);
-
-	c = conf_load(strcmp(conf_path, "-") == 0 ? "-" : conf_path,
-	    strcmp(conf_path, "-") == 0 ? stdin : NULL);
 	report(c);
 	if (c->c_nerrors > 0)
 		return EXIT_CONF;
@@ -477,6 +479,9 @@ main(int argc, char *argv[])
 			    pidpath, (int)otherpid);
 		err(1, "pid file %s", pidpath);
 	}
+	/* libbsd's pidfile_open(3) leaves its descriptor open across exec */
+	if (pidfh != NULL)
+		(void)fcntl(pidfile_fileno(pidfh), F_SETFD, FD_CLOEXEC);
 	raise_nofile();
 	if (spawn_init() == -1)
 		err(1, "spawn_init");
