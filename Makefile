@@ -3,6 +3,10 @@
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
+LIBEXEC	?= $(PREFIX)/libexec/superd
+# make run serves conf/superd.conf with its programs from this checkout,
+# copied where a service's user (nobody) can execute them.
+RUNDIR	?= /tmp/superd-run-$$(id -u)
 DESTDIR	?=
 
 CC	?= cc
@@ -11,7 +15,8 @@ WARN	 = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-result
 BSD_CFLAGS = `pkg-config --cflags libbsd-overlay`
 BSD_LIBS   = `pkg-config --libs libbsd-overlay`
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(BSD_CFLAGS)
+WERROR	?=
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
 SRCS	 = superd.c serve.c reload.c conf.c listen.c spawn.c limits.c \
 	   internal.c log.c
@@ -48,11 +53,18 @@ deps:
 	    echo "  sudo apt-get install -y$$missing"; exit 1; \
 	fi
 
-run: deps superd
-	./superd -d conf/superd.conf
+run: deps superd run-table
+	./superd -d $(RUNDIR)/superd.conf
+
+run-table:
+	@rm -rf $(RUNDIR) && mkdir -p $(RUNDIR) && chmod 755 $(RUNDIR)
+	@cp services/* $(RUNDIR)/ && chmod 755 $(RUNDIR)/*
+	@sed 's|/usr/local/libexec/superd/|'$(RUNDIR)'/|' conf/superd.conf \
+	    >$(RUNDIR)/superd.conf
+	@echo "serving conf/superd.conf, programs from $(RUNDIR)"
 
 test: deps superd
-	bats --timing tests
+	bats --formatter tap tests
 
 check-asan: deps
 	$(MAKE) clean
@@ -61,7 +73,7 @@ check-asan: deps
 	    LDFLAGS="-fsanitize=address,undefined"
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    SUPERD_ASAN=1 bats tests
+	    SUPERD_ASAN=1 bats --formatter tap tests
 	$(MAKE) clean
 
 lint:
@@ -71,14 +83,17 @@ install: superd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5
 	install -m 755 superd $(DESTDIR)$(SBINDIR)/superd
+	install -d $(DESTDIR)$(LIBEXEC)
+	install -m 755 services/* $(DESTDIR)$(LIBEXEC)/
 	install -m 644 man/superd.8 $(DESTDIR)$(MANDIR)/man8/superd.8
 	install -m 644 man/superd.conf.5 $(DESTDIR)$(MANDIR)/man5/superd.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/superd $(DESTDIR)$(MANDIR)/man8/superd.8 \
 	    $(DESTDIR)$(MANDIR)/man5/superd.conf.5
+	rm -rf $(DESTDIR)$(LIBEXEC)
 
 clean:
 	rm -f superd supertab *.o $(BENCH)
 
-.PHONY: all deps run test check-asan lint install uninstall clean
+.PHONY: all deps run run-table test check-asan lint install uninstall clean
