@@ -180,6 +180,9 @@ service_release(struct service *sv)
 void
 serve_remove(struct service *sv)
 {
+	/* out of the set first: a child may still hold the socket's file */
+	if (sv->sv_inpoll && sv->sv_fd != -1)
+		(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
 	listen_close(sv);
 	sv->sv_inpoll = 0;
 	sv->sv_retired = 1;
@@ -305,8 +308,13 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		    sizeof(struct sockaddr_in6) : sizeof(sa_family_t));
 	else
 		ch->ch_peer.ss_family = AF_UNSPEC;
+	/*
+	 * One-shot: a closed pidfd stays registered while another process
+	 * still holds the file (a vfork child between its parent's wakeup
+	 * and its close-on-exec), and must not report this child twice.
+	 */
 	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
+	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.ptr = ch;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfd, &ev) == -1)
 		fatal("epoll_ctl pidfd");
@@ -565,12 +573,19 @@ serve_reap(struct child *ch, double now)
 	siginfo_t		 si;
 
 	memset(&si, 0, sizeof(si));
-	if (waitid(P_PIDFD, ch->ch_pidfd, &si, WEXITED | WNOHANG) == -1) {
-		if (errno == EINTR)
-			return;
+	if (waitid(P_PIDFD, ch->ch_pidfd, &si, WEXITED | WNOHANG) == -1)
 		log_warn("event=waitid pid=%d", (int)ch->ch_pid);
-	} else if (si.si_pid == 0)
+	else if (si.si_pid == 0) {
+		/* not gone after all: watch it again */
+		struct epoll_event	 ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLONESHOT;
+		ev.data.ptr = ch;
+		if (epoll_ctl(epfd, EPOLL_CTL_MOD, ch->ch_pidfd, &ev) == -1)
+			fatal("epoll_ctl pidfd");
 		return;
+	}
 	(void)close(ch->ch_pidfd);
 	if (si.si_code == CLD_EXITED)
 		log_info("svc=%s event=exit pid=%d status=%d duration=%.3f",
