@@ -21,7 +21,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 SRCS	 = superd.c serve.c reload.c conf.c listen.c spawn.c limits.c \
 	   internal.c log.c
 OBJS	 = $(SRCS:.c=.o)
-TAB_SRCS = supertab.c conf.c limits.c internal.c log.c listen.c
+TAB_OBJS = supertab.o conf.o limits.o internal.o log.o listen.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
 
 # What the build and the tests need on Debian or Ubuntu.
@@ -29,7 +29,7 @@ DEB_DEPS = build-essential pkg-config libbsd-dev bats bats-support \
 	   bats-assert netcat-openbsd socat curl mandoc bc python3 \
 	   procps util-linux iproute2 tftpd-hpa tftp-hpa systemd
 
-all: superd
+all: superd supertab
 
 superd: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(BSD_LIBS)
@@ -37,7 +37,10 @@ superd: $(OBJS)
 .c.o:
 	$(CC) $(ALL_CFLAGS) -c $<
 
-$(OBJS): superd.h
+supertab: $(TAB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
+
+$(OBJS) supertab.o: superd.h
 
 # Install what is missing (as root), or say the command to run.
 deps:
@@ -53,7 +56,7 @@ deps:
 	    echo "  sudo apt-get install -y$$missing"; exit 1; \
 	fi
 
-run: deps superd run-table
+run: deps all run-table
 	./superd -d $(RUNDIR)/superd.conf
 
 run-table:
@@ -63,12 +66,12 @@ run-table:
 	    >$(RUNDIR)/superd.conf
 	@echo "serving conf/superd.conf, programs from $(RUNDIR)"
 
-test: deps superd
+test: deps all
 	bats --formatter tap tests
 
 check-asan: deps
 	$(MAKE) clean
-	$(MAKE) superd CFLAGS="-O1 -g -fno-omit-frame-pointer \
+	$(MAKE) all CFLAGS="-O1 -g -fno-omit-frame-pointer \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined"
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
@@ -77,19 +80,20 @@ check-asan: deps
 	$(MAKE) clean
 
 lint:
-	mandoc -Tlint -Wwarning man/superd.8 man/superd.conf.5
+	mandoc -Tlint -Wwarning man/superd.8 man/superd.conf.5 man/supertab.8
 
-install: superd
+install: superd supertab
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5
-	install -m 755 superd $(DESTDIR)$(SBINDIR)/superd
+	install -m 755 superd supertab $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(LIBEXEC)
 	install -m 755 services/* $(DESTDIR)$(LIBEXEC)/
-	install -m 644 man/superd.8 $(DESTDIR)$(MANDIR)/man8/superd.8
+	install -m 644 man/superd.8 man/supertab.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/superd.conf.5 $(DESTDIR)$(MANDIR)/man5/superd.conf.5
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/superd $(DESTDIR)$(MANDIR)/man8/superd.8 \
+	rm -f $(DESTDIR)$(SBINDIR)/superd $(DESTDIR)$(SBINDIR)/supertab \
+	    $(DESTDIR)$(MANDIR)/man8/superd.8 $(DESTDIR)$(MANDIR)/man8/supertab.8 \
 	    $(DESTDIR)$(MANDIR)/man5/superd.conf.5
 	rm -rf $(DESTDIR)$(LIBEXEC)
 

@@ -149,12 +149,41 @@ isblankc(int c)
 }
 
 /*
- * Read the whole table into logical entries.  An entry goes on on the next
- * line when its own line ends in a backslash, or when the next line starts
- * with a blank (inetd's rule).  Blank lines and lines whose first
- * non-blank is '#' are skipped and end an entry; a '#' inside an entry is
- * an ordinary character.
+ * How a line of a table reads, given whether an entry is open before it
+ * and whether the line before ended in a backslash.  An entry goes on on
+ * the next line when its own line ends in a backslash, or when the next
+ * line starts with a blank (inetd's rule).  Blank lines and lines whose
+ * first non-blank is '#' are skipped and end an entry; a '#' inside an
+ * entry is an ordinary character.  supertab groups lines with this too.
  */
+enum conf_line
+conf_line_kind(const char *line, int open, int backslash)
+{
+	const char	*s;
+
+	for (s = line; isblankc((unsigned char)*s); s++)
+		;
+	if (backslash)
+		return CONF_LINE_MORE;
+	if (*s == '\0')
+		return CONF_LINE_BLANK;
+	if (*s == '#')
+		return CONF_LINE_COMMENT;
+	if (open && isblankc((unsigned char)line[0]))
+		return CONF_LINE_MORE;
+	return CONF_LINE_ENTRY;
+}
+
+/* Does the line end in a backslash that joins the next one to it? */
+int
+conf_line_joins(const char *line)
+{
+	size_t	 len = strlen(line);
+
+	return len > 0 && line[len - 1] == '\\';
+}
+
+/* Read the whole table into logical entries, continuations joined. */
 static struct entry *
 read_entries(FILE *fp, size_t *nentries)
 {
@@ -164,28 +193,24 @@ read_entries(FILE *fp, size_t *nentries)
 	size_t		 linecap = 0;
 	ssize_t		 len;
 	int		 lineno = 0, open = 0, backslash = 0;
+	enum conf_line	 kind;
 
 	while ((len = getline(&line, &linecap, fp)) != -1) {
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' ||
 		    line[len - 1] == '\r'))
 			line[--len] = '\0';
+		kind = conf_line_kind(line, open, backslash);
+		if (kind == CONF_LINE_BLANK || kind == CONF_LINE_COMMENT) {
+			open = 0;
+			continue;
+		}
+		backslash = conf_line_joins(line);
+		if (backslash)
+			line[--len] = '\0';
 		for (s = line; isblankc((unsigned char)*s); s++)
 			;
-		if (!backslash) {
-			if (*s == '\0' || *s == '#') {
-				open = 0;
-				continue;
-			}
-			if (!(open && isblankc((unsigned char)line[0])))
-				open = 0;
-		}
-		backslash = 0;
-		if (len > 0 && line[len - 1] == '\\') {
-			line[--len] = '\0';
-			backslash = 1;
-		}
-		if (open) {
+		if (kind == CONF_LINE_MORE) {
 			char	*joined;
 
 			if (asprintf(&joined, "%s %s", ents[n - 1].e_text,
@@ -193,19 +218,19 @@ read_entries(FILE *fp, size_t *nentries)
 				fatal("asprintf");
 			free(ents[n - 1].e_text);
 			ents[n - 1].e_text = joined;
-		} else {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				ne = reallocarray(ents, cap, sizeof(*ents));
-				if (ne == NULL)
-					fatal("reallocarray");
-				ents = ne;
-			}
-			ents[n].e_text = xstrdup(s);
-			ents[n].e_line = lineno;
-			n++;
-			open = 1;
+			continue;
 		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ne = reallocarray(ents, cap, sizeof(*ents));
+			if (ne == NULL)
+				fatal("reallocarray");
+			ents = ne;
+		}
+		ents[n].e_text = xstrdup(s);
+		ents[n].e_line = lineno;
+		n++;
+		open = 1;
 	}
 	free(line);
 	*nentries = n;

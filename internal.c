@@ -197,7 +197,7 @@ dgram_source_ok(const struct sockaddr_storage *ss)
  * most DGRAM_BATCH per wakeup so that other services are not starved.
  */
 void
-internal_dgram(struct service *sv)
+internal_dgram(struct service *sv, double now)
 {
 	char			 buf[1024];
 	struct sockaddr_storage	 ss;
@@ -221,7 +221,7 @@ internal_dgram(struct service *sv)
 			sv->sv_refused[REFUSE_DENY]++;
 			continue;
 		}
-		if (!limits_rate_take(sv, now_mono())) {
+		if (!limits_rate_take(sv, now)) {
 			sv->sv_refused[REFUSE_RATE]++;
 			continue;
 		}

@@ -525,7 +525,7 @@ serve_listener(struct service *sv, double now)
 	if (sv->sv_pause != 0)
 		return;
 	if (sv->sv_cf->cf_builtin != BI_NONE && sv->sv_socktype == SOCK_DGRAM)
-		internal_dgram(sv);
+		internal_dgram(sv, now);
 	else if (sv->sv_cf->cf_wait && sv->sv_cf->cf_builtin == BI_NONE) {
 		if ((ch = start_child(sv, sv->sv_fd, NULL, NULL, now)) != NULL) {
 			ch->ch_wait = 1;

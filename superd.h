@@ -211,6 +211,14 @@ struct conf {
 	char		**c_warnings;
 	size_t		 c_nwarnings;
 };
+enum conf_line {
+	CONF_LINE_BLANK,
+	CONF_LINE_COMMENT,
+	CONF_LINE_ENTRY,	/* starts an entry */
+	CONF_LINE_MORE,		/* continues the open entry */
+};
+enum conf_line	 conf_line_kind(const char *, int, int);
+int		 conf_line_joins(const char *);
 struct conf	*conf_load(const char *, FILE *);
 void		 conf_free(struct conf *);
 void		 svconf_free(struct svconf *);
@@ -252,7 +260,7 @@ int		 acl_parse(const char *, struct acl *);
 enum builtin	 internal_lookup(const char *);
 const char	*internal_name(enum builtin);
 void		 internal_stream(enum builtin, int) __attribute__((noreturn));
-void		 internal_dgram(struct service *);
+void		 internal_dgram(struct service *, double);
 
 /* log.c */
 void		 log_init(int, int);

@@ -1,0 +1,787 @@
+/*
+ * supertab: edit a superd service table the way crontab(1) and visudo(8)
+ * edit theirs.
+ *
+ * Every change is checked by superd's own parser (conf.c) on the whole
+ * table as it would be written, so supertab never leaves a table that
+ * superd would reject.  A change holds an exclusive flock(2) on the table
+ * (waiting up to 10 s), writes a temporary file beside it with the table's
+ * mode and owner, and renames it over the table: a reader sees the old
+ * table or the new one, never half of one, and nothing is left beside it.
+ * Comments, blank lines, odd spacing and order are kept byte for byte;
+ * only the lines of the entry named change.  A disabled entry is commented
+ * out with "#<off># ", the marker of Debian's update-inetd.
+ *
+ * Exit status: 0 done (or nothing to do), 1 refused (the table is
+ * untouched, byte for byte), 2 usage.
+ */
+
+#include <sys/types.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+#define OFF_MARKER	"#<off># "
+#define LOCK_TRIES	100	/* of 100 ms: 10 s */
+
+struct tline {
+	char	*tl_text;	/* without its newline */
+	int	 tl_entry;	/* index into entries, or -1 */
+};
+
+struct tentry {
+	size_t	 te_first;
+	size_t	 te_last;
+	int	 te_disabled;
+	int	 te_hosts;	/* a "hosts:" line, not a service */
+	char	*te_field0;
+};
+
+struct table {
+	char		*t_raw;		/* the file as read */
+	size_t		 t_rawlen;
+	struct tline	*t_lines;
+	size_t		 t_nlines;
+	int		 t_final_nl;	/* the last line ended in a newline */
+	struct tentry	*t_entries;
+	size_t		 t_nentries;
+};
+
+static const char	*table_path = SUPERD_CONF;
+static const char	*pid_path;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: supertab [-f table] [-p pidfile] list\n"
+	    "       supertab [-f table] [-p pidfile] add 'LINE'\n"
+	    "       supertab [-f table] [-p pidfile] remove|enable|disable "
+	    "SERVICE\n"
+	    "       supertab [-f table] [-p pidfile] edit\n"
+	    "       supertab [-f table] check\n");
+	exit(EXIT_USAGE);
+}
+
+static int
+is_disabled(const char *line)
+{
+	return strncmp(line, "#<off>#", 7) == 0;
+}
+
+static const char *
+strip_marker(const char *line)
+{
+	line += 7;
+	return *line == ' ' ? line + 1 : line;
+}
+
+/* A copy of the line without a trailing CR, for the grammar. */
+static char *
+bare(const char *line)
+{
+	char	*s;
+	size_t	 len;
+
+	if ((s = strdup(line)) == NULL)
+		err(1, "strdup");
+	len = strlen(s);
+	if (len > 0 && s[len - 1] == '\r')
+		s[len - 1] = '\0';
+	return s;
+}
+
+static void
+add_entry(struct table *t, size_t first, int disabled, const char *text)
+{
+	struct tentry	*te;
+	size_t		 n;
+
+	te = reallocarray(t->t_entries, t->t_nentries + 1, sizeof(*te));
+	if (te == NULL)
+		err(1, "reallocarray");
+	t->t_entries = te;
+	te = &te[t->t_nentries];
+	te->te_first = te->te_last = first;
+	te->te_disabled = disabled;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	n = strcspn(text, " \t");
+	if ((te->te_field0 = strndup(text, n)) == NULL)
+		err(1, "strndup");
+	te->te_hosts = n > 0 && text[n - 1] == ':' &&
+	    text[n + strspn(text + n, " \t\r")] == '\0';
+	t->t_nentries++;
+}
+
+/*
+ * Group the lines into entries, enabled and disabled, with conf.c's own
+ * rules: a disabled entry is read as if its marker were not there.
+ */
+static void
+table_index(struct table *t)
+{
+	int		 open = 0, bs = 0, dopen = 0, dbs = 0;
+	enum conf_line	 k;
+	size_t		 i;
+	char		*b;
+
+	for (i = 0; i < t->t_nlines; i++) {
+		struct tline	*tl = &t->t_lines[i];
+
+		tl->tl_entry = -1;
+		if (is_disabled(tl->tl_text) && !bs) {
+			open = 0;
+			b = bare(strip_marker(tl->tl_text));
+			k = conf_line_kind(b, dopen, dbs);
+			if (k == CONF_LINE_ENTRY)
+				add_entry(t, i, 1, b);
+			if (k == CONF_LINE_ENTRY || k == CONF_LINE_MORE) {
+				tl->tl_entry = t->t_nentries - 1;
+				t->t_entries[tl->tl_entry].te_last = i;
+				dopen = 1;
+				dbs = conf_line_joins(b);
+			} else
+				dopen = dbs = 0;
+			free(b);
+			continue;
+		}
+		dopen = dbs = 0;
+		b = bare(tl->tl_text);
+		k = conf_line_kind(b, open, bs);
+		if (k == CONF_LINE_ENTRY)
+			add_entry(t, i, 0, b);
+		if (k == CONF_LINE_ENTRY || k == CONF_LINE_MORE) {
+			tl->tl_entry = t->t_nentries - 1;
+			t->t_entries[tl->tl_entry].te_last = i;
+			open = 1;
+			bs = conf_line_joins(b);
+		} else
+			open = bs = 0;
+		free(b);
+	}
+}
+
+/* Split raw bytes into lines; the table keeps the raw bytes too. */
+static void
+table_parse(struct table *t, char *raw, size_t len)
+{
+	size_t	 i, start = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->t_raw = raw;
+	t->t_rawlen = len;
+	t->t_final_nl = 1;
+	for (i = 0; i <= len; i++) {
+		if (i < len && raw[i] != '\n')
+			continue;
+		if (i == len && start == len)
+			break;
+		t->t_lines = reallocarray(t->t_lines, t->t_nlines + 1,
+		    sizeof(*t->t_lines));
+		if (t->t_lines == NULL)
+			err(1, "reallocarray");
+		if ((t->t_lines[t->t_nlines].tl_text = strndup(raw + start,
+		    i - start)) == NULL)
+			err(1, "strndup");
+		t->t_nlines++;
+		if (i == len)
+			t->t_final_nl = 0;
+		start = i + 1;
+	}
+	table_index(t);
+}
+
+static char *
+read_all(int fd, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 n;
+
+	for (;;) {
+		if (len + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			if ((buf = realloc(buf, cap + 1)) == NULL)
+				err(1, "realloc");
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			err(1, "read");
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+/* The table as it would be written: lines joined with newlines. */
+static char *
+table_render(const struct table *t, size_t *lenp)
+{
+	char	*out, *p;
+	size_t	 len = 0, i;
+
+	for (i = 0; i < t->t_nlines; i++)
+		len += strlen(t->t_lines[i].tl_text) + 1;
+	if ((out = malloc(len + 1)) == NULL)
+		err(1, "malloc");
+	p = out;
+	for (i = 0; i < t->t_nlines; i++) {
+		size_t	 n = strlen(t->t_lines[i].tl_text);
+
+		memcpy(p, t->t_lines[i].tl_text, n);
+		p += n;
+		if (i + 1 < t->t_nlines || t->t_final_nl)
+			*p++ = '\n';
+	}
+	*p = '\0';
+	*lenp = p - out;
+	return out;
+}
+
+/*
+ * Check a would-be table with superd's parser.  Prints every error as
+ * FILE:LINE: message, and returns the number of errors.
+ */
+static size_t
+check_text(const char *text, size_t len)
+{
+	struct conf	*c;
+	FILE		*fp;
+	size_t		 i, n;
+
+	if ((fp = fmemopen((void *)text, len == 0 ? 1 : len, "r")) == NULL)
+		err(1, "fmemopen");
+	c = conf_load(table_path, fp);
+	fclose(fp);
+	for (i = 0; i < c->c_nerrors; i++)
+		fprintf(stderr, "%s\n", c->c_errors[i]);
+	n = c->c_nerrors;
+	conf_free(c);
+	return n;
+}
+
+/*
+ * Take the exclusive lock, waiting up to 10 s.  The table may be renamed
+ * over while we wait: the lock counts only on the file the path names.
+ */
+static int
+lock_table(int create, struct stat *st)
+{
+	struct stat	 cur;
+	int		 fd, i;
+
+	for (i = 0; i < LOCK_TRIES; i++) {
+		fd = open(table_path, O_RDONLY | O_CLOEXEC |
+		    (create ? O_CREAT : 0), 0644);
+		if (fd == -1)
+			err(1, "%s", table_path);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (fstat(fd, st) == 0 && stat(table_path, &cur) == 0 &&
+			    st->st_ino == cur.st_ino && st->st_dev == cur.st_dev)
+				return fd;
+			close(fd);
+			continue;
+		}
+		if (errno != EWOULDBLOCK)
+			err(1, "flock %s", table_path);
+		close(fd);
+		usleep(100000);
+	}
+	errx(1, "%s is locked by another edit; gave up after 10 s",
+	    table_path);
+}
+
+/*
+ * Replace the table by text: a temporary file beside it, with its mode
+ * and owner, renamed over it.
+ */
+static void
+write_table(const char *text, size_t len, const struct stat *st)
+{
+	char	*dir, *base, *tmp, *d, *b;
+	size_t	 off = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((d = strdup(table_path)) == NULL || (b = strdup(table_path)) ==
+	    NULL)
+		err(1, "strdup");
+	dir = dirname(d);
+	base = basename(b);
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) == -1)
+		err(1, "asprintf");
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
+		err(1, "%s", tmp);
+	while (off < len) {
+		if ((n = write(fd, text + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += n;
+	}
+	if (fchmod(fd, st->st_mode & 07777) == -1)
+		goto fail;
+	if ((st->st_uid != geteuid() || st->st_gid != getegid()) &&
+	    fchown(fd, st->st_uid, st->st_gid) == -1)
+		goto fail;
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, table_path) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	free(tmp);
+	free(d);
+	free(b);
+	return;
+fail:
+	warn("writing %s", table_path);
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	exit(1);
+}
+
+/* -p: tell the running superd to reread the table. */
+static void
+tell_superd(void)
+{
+	char		 buf[32];
+	const char	*errstr;
+	long long	 pid;
+	ssize_t		 n;
+	int		 fd;
+
+	if (pid_path == NULL)
+		return;
+	if ((fd = open(pid_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		warn("table changed, but superd was not told: %s", pid_path);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtonum(buf, 1, INT32_MAX, &errstr);
+	if (errstr != NULL) {
+		warnx("table changed, but superd was not told: bad pid in %s",
+		    pid_path);
+		return;
+	}
+	if (kill((pid_t)pid, SIGHUP) == -1)
+		warn("table changed, but superd (pid %lld) was not told", pid);
+	else
+		printf("superd (pid %lld) told to reread the table\n", pid);
+}
+
+/* The entry's lines joined, without markers and continuation marks. */
+static char *
+entry_text(const struct table *t, const struct tentry *te)
+{
+	char	*out = NULL, *b, *s, *j;
+	size_t	 i;
+
+	for (i = te->te_first; i <= te->te_last; i++) {
+		const char *l = t->t_lines[i].tl_text;
+
+		b = bare(te->te_disabled ? strip_marker(l) : l);
+		if (conf_line_joins(b))
+			b[strlen(b) - 1] = '\0';
+		for (s = b; *s == ' ' || *s == '\t'; s++)
+			;
+		if (out == NULL)
+			j = strdup(s);
+		else if (asprintf(&j, "%s %s", out, s) == -1)
+			j = NULL;
+		if (j == NULL)
+			err(1, "asprintf");
+		free(out);
+		free(b);
+		out = j;
+	}
+	return out;
+}
+
+/* The service part of a first field: "7001" of "127.0.0.1:7001". */
+static const char *
+service_part(const char *field0)
+{
+	const char	*s, *colon = NULL;
+	int		 depth = 0;
+
+	if (field0[0] == '/')
+		return field0;
+	for (s = field0; *s != '\0'; s++) {
+		if (*s == '[')
+			depth++;
+		else if (*s == ']')
+			depth--;
+		else if (*s == ':' && depth == 0)
+			colon = s;
+	}
+	return colon != NULL ? colon + 1 : field0;
+}
+
+/*
+ * The entries in state want (0 enabled, 1 disabled, -1 either) that NAME
+ * names: by first field exactly, or else by service part.  Returns how
+ * many; the first is stored in *first.
+ */
+static size_t
+match_entries(struct table *t, const char *name, int want,
+    struct tentry **first)
+{
+	struct tentry	*te;
+	size_t		 i, n = 0, pass;
+
+	*first = NULL;
+	for (pass = 0; pass < 2 && n == 0; pass++)
+		for (i = 0; i < t->t_nentries; i++) {
+			te = &t->t_entries[i];
+			if (te->te_hosts ||
+			    (want != -1 && te->te_disabled != want))
+				continue;
+			if (strcmp(pass == 0 ? te->te_field0 :
+			    service_part(te->te_field0), name) != 0)
+				continue;
+			if (n++ == 0)
+				*first = te;
+		}
+	return n;
+}
+
+/* NAME matched n entries, not one: say so, with the candidates. */
+static void __attribute__((noreturn))
+no_single_match(struct table *t, const char *name, int want, size_t n)
+{
+	struct tentry	*te;
+	size_t		 i;
+
+	fprintf(stderr, "supertab: %s has %s%s entry named \"%s\"; "
+	    "candidates:\n", table_path, n == 0 ? "no" : "more than one",
+	    want == 0 ? " enabled" : want == 1 ? " disabled" : "", name);
+	for (i = 0; i < t->t_nentries; i++) {
+		te = &t->t_entries[i];
+		if (te->te_hosts || (want != -1 && te->te_disabled != want))
+			continue;
+		if (n > 0 && strcmp(te->te_field0, name) != 0 &&
+		    strcmp(service_part(te->te_field0), name) != 0)
+			continue;
+		fprintf(stderr, "  %zu %s %s\n", te->te_first + 1,
+		    te->te_disabled ? "disabled" : "enabled",
+		    entry_text(t, te));
+	}
+	exit(1);
+}
+
+static void
+replace_line(struct table *t, size_t i, char *text)
+{
+	free(t->t_lines[i].tl_text);
+	t->t_lines[i].tl_text = text;
+}
+
+/* Check the changed table, then install it and tell superd. */
+static void
+commit(struct table *t, const struct stat *st, const char *what)
+{
+	char	*text;
+	size_t	 len;
+
+	text = table_render(t, &len);
+	if (check_text(text, len) > 0) {
+		fprintf(stderr, "supertab: %s refused; %s is unchanged\n",
+		    what, table_path);
+		exit(1);
+	}
+	write_table(text, len, st);
+	free(text);
+}
+
+static int
+cmd_list(void)
+{
+	struct table	 t;
+	struct stat	 st;
+	size_t		 len, i;
+	char		*raw;
+	int		 fd;
+
+	fd = lock_table(0, &st);
+	raw = read_all(fd, &len);
+	close(fd);
+	table_parse(&t, raw, len);
+	for (i = 0; i < t.t_nentries; i++)
+		if (!t.t_entries[i].te_hosts)
+			printf("%zu %s %s\n", t.t_entries[i].te_first + 1,
+			    t.t_entries[i].te_disabled ? "disabled" :
+			    "enabled", entry_text(&t, &t.t_entries[i]));
+	return 0;
+}
+
+static int
+cmd_add(const char *line)
+{
+	struct table	 t;
+	struct stat	 st;
+	size_t		 len;
+	char		*raw, *b;
+	int		 fd;
+
+	b = bare(line);
+	if (strchr(line, '\n') != NULL ||
+	    conf_line_kind(b, 0, 0) != CONF_LINE_ENTRY ||
+	    conf_line_joins(b)) {
+		fprintf(stderr, "supertab: add takes one entry on one line\n");
+		return 1;
+	}
+	free(b);
+	fd = lock_table(1, &st);
+	raw = read_all(fd, &len);
+	table_parse(&t, raw, len);
+	t.t_final_nl = 1;
+	t.t_lines = reallocarray(t.t_lines, t.t_nlines + 1,
+	    sizeof(*t.t_lines));
+	if (t.t_lines == NULL || (t.t_lines[t.t_nlines].tl_text =
+	    strdup(line)) == NULL)
+		err(1, "add");
+	t.t_nlines++;
+	commit(&t, &st, "add");
+	printf("added line %zu: %s\n", t.t_nlines, line);
+	close(fd);
+	tell_superd();
+	return 0;
+}
+
+static int
+cmd_change(const char *cmd, const char *name)
+{
+	struct table	 t;
+	struct tentry	*te;
+	struct stat	 st;
+	size_t		 len, i, first, last, n;
+	char		*raw, *s, *what;
+	int		 fd, want;
+
+	want = strcmp(cmd, "enable") == 0 ? 1 : strcmp(cmd, "disable") == 0 ?
+	    0 : -1;
+	fd = lock_table(0, &st);
+	raw = read_all(fd, &len);
+	table_parse(&t, raw, len);
+	if ((n = match_entries(&t, name, want, &te)) != 1) {
+		/* enabling an enabled entry (or the reverse) changes nothing */
+		if (n == 0 && want != -1 &&
+		    match_entries(&t, name, !want, &te) == 1) {
+			printf("%s is already %sd\n", name, cmd);
+			close(fd);
+			return 0;
+		}
+		no_single_match(&t, name, want, n);
+	}
+	first = te->te_first;
+	last = te->te_last;
+	what = entry_text(&t, te);
+	if (strcmp(cmd, "remove") == 0) {
+		for (i = first; i <= last; i++)
+			free(t.t_lines[i].tl_text);
+		memmove(&t.t_lines[first], &t.t_lines[last + 1],
+		    (t.t_nlines - last - 1) * sizeof(*t.t_lines));
+		t.t_nlines -= last - first + 1;
+	} else if (want == 1) {
+		for (i = first; i <= last; i++)
+			replace_line(&t, i, strdup(strip_marker(
+			    t.t_lines[i].tl_text)));
+	} else {
+		for (i = first; i <= last; i++) {
+			if (asprintf(&s, "%s%s", OFF_MARKER,
+			    t.t_lines[i].tl_text) == -1)
+				err(1, "asprintf");
+			replace_line(&t, i, s);
+		}
+	}
+	for (i = 0; i < t.t_nlines; i++)
+		if (t.t_lines[i].tl_text == NULL)
+			err(1, "strdup");
+	commit(&t, &st, cmd);
+	printf("%sd line %zu: %s\n", strcmp(cmd, "remove") == 0 ? "remove" :
+	    cmd, first + 1, what);
+	close(fd);
+	tell_superd();
+	return 0;
+}
+
+/* $SUPERTAB_EDITOR on path, through sh so that it may hold arguments. */
+static int
+run_editor(const char *path)
+{
+	pid_t		 pid;
+	int		 st;
+
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec $SUPERTAB_EDITOR \"$1\"",
+		    "sh", path, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static int
+ask_again(void)
+{
+	char	 buf[16];
+	FILE	*tty;
+
+	if (!isatty(STDIN_FILENO) || (tty = fopen("/dev/tty", "r+e")) == NULL)
+		return 0;
+	fprintf(tty, "Edit again? [y/N] ");
+	fflush(tty);
+	if (fgets(buf, sizeof(buf), tty) == NULL)
+		buf[0] = '\0';
+	fclose(tty);
+	return buf[0] == 'y' || buf[0] == 'Y';
+}
+
+/*
+ * edit: the editor works on a copy, with no lock held.  A valid copy is
+ * installed unless the table changed meanwhile; then, or when the copy
+ * is not valid and there is no terminal to ask on, the copy is kept and
+ * its path printed, so no one's change is lost.
+ */
+static int
+cmd_edit(void)
+{
+	struct stat	 st;
+	char		*before, *after, *now, tmp[] = "/tmp/supertab.XXXXXX";
+	const char	*editor;
+	size_t		 blen, alen, nlen;
+	int		 fd, cfd;
+
+	fd = lock_table(0, &st);
+	before = read_all(fd, &blen);
+	close(fd);
+	if ((cfd = mkostemp(tmp, O_CLOEXEC)) == -1)
+		err(1, "mkstemp");
+	if (write(cfd, before, blen) != (ssize_t)blen || close(cfd) == -1)
+		err(1, "%s", tmp);
+	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
+		if ((editor = getenv("EDITOR")) == NULL || *editor == '\0')
+			editor = "vi";
+	setenv("SUPERTAB_EDITOR", editor, 1);
+	for (;;) {
+		if (run_editor(tmp) == -1) {
+			fprintf(stderr, "supertab: the editor failed; %s is "
+			    "unchanged, the copy is kept at %s\n", table_path,
+			    tmp);
+			return 1;
+		}
+		if ((cfd = open(tmp, O_RDONLY | O_CLOEXEC)) == -1)
+			err(1, "%s", tmp);
+		after = read_all(cfd, &alen);
+		close(cfd);
+		if (alen == blen && memcmp(before, after, blen) == 0) {
+			printf("no changes\n");
+			unlink(tmp);
+			return 0;
+		}
+		if (check_text(after, alen) == 0)
+			break;
+		free(after);
+		if (!ask_again()) {
+			fprintf(stderr, "supertab: edit abandoned; %s is "
+			    "unchanged, the copy is kept at %s\n", table_path,
+			    tmp);
+			return 1;
+		}
+	}
+	fd = lock_table(0, &st);
+	now = read_all(fd, &nlen);
+	if (nlen != blen || memcmp(now, before, blen) != 0) {
+		fprintf(stderr, "supertab: %s changed while you edited; your "
+		    "edit was not installed and is kept at %s\n", table_path,
+		    tmp);
+		return 1;
+	}
+	write_table(after, alen, &st);
+	close(fd);
+	unlink(tmp);
+	printf("installed the edited table\n");
+	tell_superd();
+	return 0;
+}
+
+static int
+cmd_check(void)
+{
+	struct conf	*c;
+	size_t		 i, n;
+
+	c = conf_load(table_path, NULL);
+	for (i = 0; i < c->c_nerrors; i++)
+		fprintf(stderr, "%s\n", c->c_errors[i]);
+	n = c->c_nerrors;
+	conf_free(c);
+	return n > 0 ? 1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	int	 ch;
+
+	while ((ch = getopt(argc, argv, "f:p:h")) != -1) {
+		switch (ch) {
+		case 'f':
+			table_path = optarg;
+			break;
+		case 'p':
+			pid_path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (strcmp(argv[0], "list") == 0 && argc == 1)
+		return cmd_list();
+	if (strcmp(argv[0], "check") == 0 && argc == 1)
+		return cmd_check();
+	if (strcmp(argv[0], "edit") == 0 && argc == 1)
+		return cmd_edit();
+	if (strcmp(argv[0], "add") == 0 && argc == 2)
+		return cmd_add(argv[1]);
+	if ((strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "enable") == 0 ||
+	    strcmp(argv[0], "disable") == 0) && argc == 2)
+		return cmd_change(argv[0], argv[1]);
+	usage();
+}
