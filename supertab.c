@@ -408,8 +408,13 @@ entry_text(const struct table *t, const struct tentry *te)
 		const char *l = t->t_lines[i].tl_text;
 
 		b = bare(te->te_disabled ? strip_marker(l) : l);
-		if (conf_line_joins(b))
-			b[strlen(b) - 1] = '\0';
+		if (conf_line_joins(b)) {
+			size_t	 n = strlen(b) - 1;
+
+			while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t'))
+				n--;
+			b[n] = '\0';
+		}
 		for (s = b; *s == ' ' || *s == '\t'; s++)
 			;
 		if (out == NULL)
