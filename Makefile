@@ -97,7 +97,19 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/superd.conf.5
 	rm -rf $(DESTDIR)$(LIBEXEC)
 
+bench/loadgen: bench/loadgen.c
+	$(CC) -O2 -Wall -Wextra -o $@ bench/loadgen.c
+
+bench/spawnloop: bench/spawnloop.c
+	$(CC) -O2 -Wall -Wextra -o $@ bench/spawnloop.c
+
+bench/hello: bench/hello.c
+	$(CC) -O2 -Wall -Wextra -o $@ bench/hello.c
+
+bench: all $(BENCH)
+	bash bench/run $(if $(QUICK),--quick)
+
 clean:
 	rm -f superd supertab *.o $(BENCH)
 
-.PHONY: all deps run run-table test check-asan lint install uninstall clean
+.PHONY: all bench deps run run-table test check-asan lint install uninstall clean
