@@ -23,6 +23,7 @@
 #include <netdb.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,26 +36,6 @@
 struct entry {
 	char	*e_text;	/* logical line: continuations joined */
 	int	 e_line;
-};
-
-/* The last user and group looked up: a table names few, many times. */
-struct usercache {
-	char	*uc_name;
-	uid_t	 uc_uid;
-	gid_t	 uc_gid;
-	char	*uc_home;
-	char	*uc_shell;
-	int	 uc_found;
-};
-
-struct parser {
-	const char	*p_file;
-	struct conf	*p_conf;
-	char		*p_defhosts;
-	int		 p_line;
-	int		 p_nerr_line;	/* errors reported for p_line */
-	uid_t		 p_euid;
-	struct usercache p_uc;
 };
 
 static void
@@ -71,58 +52,47 @@ conf_add(char ***list, size_t *n, char *msg)
 	*list = nl;
 }
 
+/* Append "FILE:LINE: message" to a list of errors or warnings. */
 static void
-perr(struct parser *p, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Record "FILE:LINE: message" as an error of the table. */
-static void
-perr(struct parser *p, int line, const char *fmt, ...)
+padd(struct parser *p, char ***list, size_t *n, int line, const char *fmt,
+    va_list ap)
 {
 	char	*msg, *full;
-	va_list	 ap;
 
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
-	if (msg == NULL)
-		return;
-	if (asprintf(&full, "%s:%d: %s", p->p_file, line, msg) == -1)
-		full = NULL;
-	free(msg);
-	if (full == NULL)
-		return;
-	conf_add(&p->p_conf->c_errors, &p->p_conf->c_nerrors, full);
-	if (line == p->p_line)
-		p->p_nerr_line++;
-}
-
-static void
-pwarn(struct parser *p, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-pwarn(struct parser *p, int line, const char *fmt, ...)
-{
-	char	*msg, *full;
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
-	if (msg == NULL)
 		return;
 	if (asprintf(&full, "%s:%d: %s", p->p_file, line, msg) == -1)
 		full = NULL;
 	free(msg);
 	if (full != NULL)
-		conf_add(&p->p_conf->c_warnings, &p->p_conf->c_nwarnings,
-		    full);
+		conf_add(list, n, full);
 }
 
-static void *
+/* Record an error of the table; the table will not be used. */
+void
+perr(struct parser *p, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	padd(p, &p->p_conf->c_errors, &p->p_conf->c_nerrors, line, fmt, ap);
+	va_end(ap);
+	if (line == p->p_line)
+		p->p_nerr_line++;
+}
+
+void
+pwarn(struct parser *p, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	padd(p, &p->p_conf->c_warnings, &p->p_conf->c_nwarnings, line, fmt,
+	    ap);
+	va_end(ap);
+}
+
+void *
 xcalloc(size_t n, size_t size)
 {
 	void	*v;
@@ -132,7 +102,7 @@ xcalloc(size_t n, size_t size)
 	return v;
 }
 
-static char *
+char *
 xstrdup(const char *s)
 {
 	char	*d;
@@ -276,351 +246,6 @@ split_fields(char *s, char **f, int max)
 		*d = '\0';
 	}
 	return n;
-}
-
-/* A size with an optional k or m suffix, for sndbuf= and rcvbuf=. */
-static int
-parse_size(const char *s, int *out)
-{
-	char		*end;
-	long long	 v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v <= 0)
-		return -1;
-	if (*end == 'k' || *end == 'K') {
-		v *= 1024;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v *= 1024 * 1024;
-		end++;
-	}
-	if (*end != '\0' || v > INT_MAX)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-static int
-parse_num(const char *s, long long min, long long max, long long *out)
-{
-	const char	*errstr;
-
-	*out = strtonum(s, min, max, &errstr);
-	return errstr == NULL ? 0 : -1;
-}
-
-static int
-valid_envname(const char *s, size_t len)
-{
-	size_t	 i;
-
-	if (len == 0 || isdigit((unsigned char)s[0]))
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return 0;
-	return 1;
-}
-
-static int
-lookup_user(struct parser *p, const char *name)
-{
-	struct usercache *uc = &p->p_uc;
-	struct passwd	 *pw;
-	long long	  id;
-
-	if (uc->uc_name != NULL && strcmp(uc->uc_name, name) == 0)
-		return uc->uc_found;
-	free(uc->uc_name);
-	free(uc->uc_home);
-	free(uc->uc_shell);
-	memset(uc, 0, sizeof(*uc));
-	uc->uc_name = xstrdup(name);
-	pw = getpwnam(name);
-	if (pw == NULL && parse_num(name, 0, UINT_MAX - 1, &id) == 0)
-		pw = getpwuid((uid_t)id);
-	if (pw == NULL)
-		return 0;
-	uc->uc_found = 1;
-	uc->uc_uid = pw->pw_uid;
-	uc->uc_gid = pw->pw_gid;
-	uc->uc_home = xstrdup(pw->pw_dir);
-	uc->uc_shell = xstrdup(pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
-	return 1;
-}
-
-static int
-lookup_group(const char *name, gid_t *gid)
-{
-	struct group	*gr;
-	long long	 id;
-
-	if ((gr = getgrnam(name)) != NULL) {
-		*gid = gr->gr_gid;
-		return 1;
-	}
-	if (parse_num(name, 0, UINT_MAX - 1, &id) == 0) {
-		*gid = (gid_t)id;
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * user, user:group or user.group (a user whose name holds a dot is tried
- * whole first).  Resolves uid, gid and the supplementary groups now, so
- * the child never looks anything up.
- */
-static int
-parse_user(struct parser *p, struct svconf *cf, const char *field)
-{
-	char	*user, *group = NULL, *dot;
-	gid_t	 gid;
-	int	 ng, ok = 1;
-
-	user = xstrdup(field);
-	if ((group = strchr(user, ':')) != NULL)
-		*group++ = '\0';
-	else if (!lookup_user(p, user) && (dot = strchr(user, '.')) != NULL) {
-		*dot = '\0';
-		group = dot + 1;
-	}
-	if (*user == '\0' || (group != NULL && *group == '\0')) {
-		perr(p, p->p_line, "bad user field \"%s\"", field);
-		free(user);
-		return -1;
-	}
-	if (!lookup_user(p, user)) {
-		perr(p, p->p_line, "unknown user \"%s\"", user);
-		ok = 0;
-	}
-	gid = p->p_uc.uc_gid;
-	if (group != NULL && !lookup_group(group, &gid)) {
-		perr(p, p->p_line, "unknown group \"%s\"", group);
-		ok = 0;
-	}
-	if (!ok) {
-		free(user);
-		return -1;
-	}
-	cf->cf_user = xstrdup(user);
-	cf->cf_uid = p->p_uc.uc_uid;
-	cf->cf_gid = gid;
-	cf->cf_home = xstrdup(p->p_uc.uc_home);
-	cf->cf_shell = xstrdup(p->p_uc.uc_shell);
-	if (p->p_euid == 0) {
-		cf->cf_setuser = 1;
-		ng = 32;
-		for (;;) {
-			cf->cf_groups = reallocarray(cf->cf_groups, ng,
-			    sizeof(gid_t));
-			if (cf->cf_groups == NULL)
-				fatal("reallocarray");
-			if (getgrouplist(user, gid, cf->cf_groups, &ng) != -1)
-				break;
-			ng *= 2;
-		}
-		cf->cf_ngroups = ng;
-	} else if (cf->cf_uid != p->p_euid || (group != NULL &&
-	    gid != getegid()))
-		pwarn(p, p->p_line, "user \"%s\" is not applied: superd "
-		    "is not running as root", field);
-	free(user);
-	return 0;
-}
-
-/* owner=user[:group] for a unix socket file. */
-static int
-parse_owner(struct parser *p, struct svconf *cf, const char *val)
-{
-	char	*user, *group;
-	int	 ok = 1;
-
-	user = xstrdup(val);
-	if ((group = strchr(user, ':')) != NULL)
-		*group++ = '\0';
-	if (!lookup_user(p, user)) {
-		perr(p, p->p_line, "unknown user \"%s\" in owner=", user);
-		ok = 0;
-	} else {
-		cf->cf_owner_uid = p->p_uc.uc_uid;
-		cf->cf_owner_gid = p->p_uc.uc_gid;
-	}
-	if (ok && group != NULL &&
-	    !lookup_group(group, &cf->cf_owner_gid)) {
-		perr(p, p->p_line, "unknown group \"%s\" in owner=", group);
-		ok = 0;
-	}
-	free(user);
-	cf->cf_has_owner = ok;
-	return ok ? 0 : -1;
-}
-
-/* The options after wait|nowait: instances=4,timeout=10,... */
-static int
-parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
-{
-	char		*opt, *val, *slash;
-	long long	 n, s;
-	int		 bad = 0, seen_rate = cf->cf_rate_n != 0;
-	struct acl	*acl;
-
-	while ((opt = strsep(&opts, ",")) != NULL) {
-		if (*opt == '\0') {
-			perr(p, p->p_line, "empty option in wait field");
-			bad = 1;
-			continue;
-		}
-		if ((val = strchr(opt, '=')) == NULL) {
-			perr(p, p->p_line, "option \"%s\" needs a value "
-			    "(name=value)", opt);
-			bad = 1;
-			continue;
-		}
-		*val++ = '\0';
-		if (strcmp(opt, "instances") == 0) {
-			if (parse_num(val, 1, 1000000, &n) == -1)
-				goto badval;
-			cf->cf_instances = (int)n;
-		} else if (strcmp(opt, "per-source") == 0) {
-			if (parse_num(val, 1, 1000000, &n) == -1)
-				goto badval;
-			cf->cf_per_source = (int)n;
-		} else if (strcmp(opt, "rate") == 0) {
-			if (seen_rate) {
-				perr(p, p->p_line, "rate given twice (rate= "
-				    "and .max, or rate= twice)");
-				bad = 1;
-				continue;
-			}
-			if ((slash = strchr(val, '/')) == NULL)
-				goto badval;
-			*slash++ = '\0';
-			if (parse_num(val, 1, 1000000, &n) == -1 ||
-			    parse_num(slash, 1, 86400, &s) == -1) {
-				slash[-1] = '/';
-				goto badval;
-			}
-			cf->cf_rate_n = (int)n;
-			cf->cf_rate_s = (double)s;
-			seen_rate = 1;
-		} else if (strcmp(opt, "timeout") == 0) {
-			if (parse_num(val, 1, 31 * 86400, &n) == -1)
-				goto badval;
-			cf->cf_timeout = (int)n;
-		} else if (strcmp(opt, "allow") == 0 ||
-		    strcmp(opt, "deny") == 0) {
-			acl = reallocarray(cf->cf_acl, cf->cf_nacl + 1,
-			    sizeof(*acl));
-			if (acl == NULL)
-				fatal("reallocarray");
-			cf->cf_acl = acl;
-			if (acl_parse(val, &acl[cf->cf_nacl]) == -1)
-				goto badval;
-			acl[cf->cf_nacl].ac_deny = opt[0] == 'd';
-			if (opt[0] == 'a')
-				cf->cf_nallow++;
-			cf->cf_nacl++;
-		} else if (strcmp(opt, "env") == 0) {
-			char	*eq = strchr(val, '=');
-
-			if (eq == NULL || !valid_envname(val, eq - val)) {
-				perr(p, p->p_line, "bad env=\"%s\": expected "
-				    "env=NAME=VALUE", val);
-				bad = 1;
-				continue;
-			}
-			cf->cf_env = reallocarray(cf->cf_env, cf->cf_nenv + 1,
-			    sizeof(char *));
-			if (cf->cf_env == NULL)
-				fatal("reallocarray");
-			cf->cf_env[cf->cf_nenv++] = xstrdup(val);
-		} else if (strcmp(opt, "stderr") == 0) {
-			if (strcmp(val, "inherit") == 0)
-				cf->cf_stderr = STDERR_INHERIT;
-			else if (strcmp(val, "socket") == 0)
-				cf->cf_stderr = STDERR_SOCKET;
-			else if (strcmp(val, "null") == 0)
-				cf->cf_stderr = STDERR_NULL;
-			else
-				goto badval;
-		} else if (strcmp(opt, "mode") == 0) {
-			char	*end;
-			long	 m;
-
-			if (!isunix) {
-				perr(p, p->p_line, "mode= is for unix "
-				    "sockets only");
-				bad = 1;
-				continue;
-			}
-			errno = 0;
-			m = strtol(val, &end, 8);
-			if (errno != 0 || *val == '\0' || *end != '\0' ||
-			    m < 0 || m > 07777)
-				goto badval;
-			cf->cf_mode = (int)m;
-		} else if (strcmp(opt, "owner") == 0) {
-			if (!isunix) {
-				perr(p, p->p_line, "owner= is for unix "
-				    "sockets only");
-				bad = 1;
-				continue;
-			}
-			if (parse_owner(p, cf, val) == -1)
-				bad = 1;
-		} else {
-			perr(p, p->p_line, "unknown option \"%s\"", opt);
-			bad = 1;
-		}
-		continue;
-badval:
-		perr(p, p->p_line, "bad value \"%s\" for option %s", val,
-		    opt);
-		bad = 1;
-	}
-	return bad ? -1 : 0;
-}
-
-/*
- * The wait field: wait or nowait, inetd's ".max" (starts per minute),
- * then superd's options after commas.
- */
-static int
-parse_wait(struct parser *p, struct svconf *cf, char *field, int isunix)
-{
-	char		*opts, *dot;
-	long long	 n;
-	int		 bad = 0;
-
-	if ((opts = strchr(field, ',')) != NULL)
-		*opts++ = '\0';
-	if ((dot = strchr(field, '.')) != NULL) {
-		*dot++ = '\0';
-		if (parse_num(dot, 1, 1000000, &n) == -1) {
-			perr(p, p->p_line, "bad rate \".%s\" after %s: "
-			    "expected a number of starts per minute", dot,
-			    field);
-			bad = 1;
-		} else {
-			cf->cf_rate_n = (int)n;
-			cf->cf_rate_s = 60;
-		}
-	}
-	if (strcmp(field, "wait") == 0)
-		cf->cf_wait = 1;
-	else if (strcmp(field, "nowait") == 0)
-		cf->cf_wait = 0;
-	else {
-		perr(p, p->p_line, "wait field \"%s\" is neither wait nor "
-		    "nowait", field);
-		bad = 1;
-	}
-	if (opts != NULL && parse_options(p, cf, opts, isunix) == -1)
-		bad = 1;
-	return bad ? -1 : 0;
 }
 
 struct protodef {
@@ -854,11 +479,16 @@ check_program(struct parser *p, const char *program)
  * "127.0.0.1,10.0.0.1:7001", "7001".  The last colon outside brackets
  * separates them.
  */
-static void
-split_hostsvc(char *f0, char **hosts, char **service)
+/*
+ * The colon that ends the hosts part of a first field: the last one
+ * outside brackets; NULL when there is no hosts part.  supertab finds an
+ * entry's service part with it too.
+ */
+const char *
+conf_hosts_colon(const char *f0)
 {
-	char	*s, *colon = NULL;
-	int	 depth = 0;
+	const char	*s, *colon = NULL;
+	int		 depth = 0;
 
 	for (s = f0; *s != '\0'; s++) {
 		if (*s == '[')
@@ -868,6 +498,14 @@ split_hostsvc(char *f0, char **hosts, char **service)
 		else if (*s == ':' && depth == 0)
 			colon = s;
 	}
+	return colon;
+}
+
+static void
+split_hostsvc(char *f0, char **hosts, char **service)
+{
+	char	*colon = (char *)conf_hosts_colon(f0);
+
 	if (colon == NULL) {
 		*hosts = NULL;
 		*service = f0;
@@ -878,6 +516,17 @@ split_hostsvc(char *f0, char **hosts, char **service)
 	}
 }
 
+/* FNV-1a: an entry's text, for a reload to tell a changed one. */
+static uint64_t
+text_hash(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
 static struct svconf *
 svconf_copy(const struct svconf *o)
 {
@@ -886,7 +535,6 @@ svconf_copy(const struct svconf *o)
 
 	cf = xcalloc(1, sizeof(*cf));
 	*cf = *o;
-	cf->cf_text = xstrdup(o->cf_text);
 	cf->cf_protoname = xstrdup(o->cf_protoname);
 	cf->cf_program = o->cf_program ? xstrdup(o->cf_program) : NULL;
 	for (n = 0; o->cf_argv[n] != NULL; n++)
@@ -895,6 +543,7 @@ svconf_copy(const struct svconf *o)
 	for (i = 0; i < n; i++)
 		cf->cf_argv[i] = xstrdup(o->cf_argv[i]);
 	cf->cf_envp = NULL;
+	cf->cf_envbuf = NULL;
 	cf->cf_user = xstrdup(o->cf_user);
 	cf->cf_home = xstrdup(o->cf_home);
 	cf->cf_shell = xstrdup(o->cf_shell);
@@ -968,7 +617,8 @@ parse_entry(struct parser *p, struct entry *e)
 	cf->cf_instances = DEFAULT_INSTANCES;
 	cf->cf_mode = -1;
 	cf->cf_builtin = BI_NONE;
-	cf->cf_text = text;	/* as written: a reload compares it */
+	cf->cf_hash = text_hash(text);	/* a reload compares it */
+	free(text);
 
 	/* Field 3: protocol[,sndbuf=N][,rcvbuf=N] */
 	protof = f[2];
@@ -1349,14 +999,12 @@ svconf_free(struct svconf *cf)
 
 	if (cf == NULL)
 		return;
-	free(cf->cf_text);
 	free(cf->cf_protoname);
 	free(cf->cf_program);
 	for (i = 0; cf->cf_argv != NULL && cf->cf_argv[i] != NULL; i++)
 		free(cf->cf_argv[i]);
 	free(cf->cf_argv);
-	for (i = 0; i < (size_t)cf->cf_envp_own; i++)
-		free(cf->cf_envp[i]);
+	free(cf->cf_envbuf);
 	free(cf->cf_envp);
 	free(cf->cf_user);
 	free(cf->cf_home);
@@ -1374,6 +1022,8 @@ service_free(struct service *sv)
 {
 	svconf_free(sv->sv_cf);
 	free(sv->sv_name);
+	free(sv->sv_addrstr);
+	free(sv->sv_reflog);
 	free(sv);
 }
 

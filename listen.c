@@ -93,13 +93,16 @@ listen_readback(struct service *sv)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
+	char			 buf[128];
 
 	if (sv->sv_family == AF_UNIX ||
 	    getsockname(sv->sv_fd, (struct sockaddr *)&ss, &len) == -1) {
 		memcpy(&ss, &sv->sv_addr, sizeof(ss));
 	}
-	addr_format_full((struct sockaddr *)&ss, sv->sv_addrstr,
-	    sizeof(sv->sv_addrstr));
+	addr_format_full((struct sockaddr *)&ss, buf, sizeof(buf));
+	free(sv->sv_addrstr);
+	if ((sv->sv_addrstr = strdup(buf)) == NULL)
+		fatal("strdup");
 	addr_format((struct sockaddr *)&ss, sv->sv_localip,
 	    sizeof(sv->sv_localip), sv->sv_localport,
 	    sizeof(sv->sv_localport));

@@ -81,7 +81,7 @@ take_conf(struct service *old, struct service *nw)
 	char		*name = old->sv_name;
 	int		 changed;
 
-	changed = strcmp(cf->cf_text, nw->sv_cf->cf_text) != 0 ||
+	changed = cf->cf_hash != nw->sv_cf->cf_hash ||
 	    strcmp(name, nw->sv_name) != 0;
 	old->sv_cf = nw->sv_cf;
 	old->sv_name = nw->sv_name;
@@ -132,7 +132,7 @@ reload_merge(struct conf *c)
 		sv = os[i].s_sv;
 		TAILQ_REMOVE(&services, sv, sv_entry);
 		log_info("event=remove svc=%s addr=%s proto=%s", sv->sv_name,
-		    sv->sv_addrstr[0] ? sv->sv_addrstr : "-", proto_label(sv));
+		    sv->sv_addrstr ? sv->sv_addrstr : "-", proto_label(sv));
 		serve_remove(sv);
 		removed++;
 	}

@@ -199,40 +199,49 @@ static void
 refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
     double now)
 {
+	struct reflog	*rl;
+	int		 i;
+
 	sv->sv_refused[r]++;
+	if ((rl = sv->sv_reflog) == NULL) {
+		if ((rl = calloc(1, sizeof(*rl))) == NULL)
+			return;
+		for (i = 0; i < REFUSE_MAX; i++)
+			rl->rl_at[i] = -1.0;
+		sv->sv_reflog = rl;
+	}
 	if (peer != NULL)
-		addr_format_full(peer, sv->sv_reflog_peer[r],
-		    sizeof(sv->sv_reflog_peer[r]));
+		addr_format_full(peer, rl->rl_peer[r], sizeof(rl->rl_peer[r]));
 	else
-		(void)strlcpy(sv->sv_reflog_peer[r], "-",
-		    sizeof(sv->sv_reflog_peer[r]));
-	if (sv->sv_reflog_n[r] == 0 && now >= sv->sv_reflog_at[r] + 1.0) {
+		(void)strlcpy(rl->rl_peer[r], "-", sizeof(rl->rl_peer[r]));
+	if (rl->rl_n[r] == 0 && now >= rl->rl_at[r] + 1.0) {
 		log_info("svc=%s event=refused reason=%s peer=%s",
-		    sv->sv_name, refusal_names[r], sv->sv_reflog_peer[r]);
-		sv->sv_reflog_at[r] = now;
+		    sv->sv_name, refusal_names[r], rl->rl_peer[r]);
+		rl->rl_at[r] = now;
 		return;
 	}
-	sv->sv_reflog_n[r]++;
-	walk_at(sv->sv_reflog_at[r] + 1.0);
+	rl->rl_n[r]++;
+	walk_at(rl->rl_at[r] + 1.0);
 }
 
 static void
 refuse_flush(struct service *sv, double now, int force)
 {
-	int	 r;
+	struct reflog	*rl = sv->sv_reflog;
+	int		 r;
 
-	for (r = 0; r < REFUSE_MAX; r++) {
-		if (sv->sv_reflog_n[r] == 0)
+	for (r = 0; rl != NULL && r < REFUSE_MAX; r++) {
+		if (rl->rl_n[r] == 0)
 			continue;
-		if (!force && now < sv->sv_reflog_at[r] + 1.0) {
-			walk_at(sv->sv_reflog_at[r] + 1.0);
+		if (!force && now < rl->rl_at[r] + 1.0) {
+			walk_at(rl->rl_at[r] + 1.0);
 			continue;
 		}
 		log_info("svc=%s event=refused reason=%s count=%lu peer=%s",
-		    sv->sv_name, refusal_names[r], sv->sv_reflog_n[r],
-		    sv->sv_reflog_peer[r]);
-		sv->sv_reflog_n[r] = 0;
-		sv->sv_reflog_at[r] = now;
+		    sv->sv_name, refusal_names[r], rl->rl_n[r],
+		    rl->rl_peer[r]);
+		rl->rl_n[r] = 0;
+		rl->rl_at[r] = now;
 	}
 }
 
@@ -701,7 +710,7 @@ status_service(const struct service *sv)
 	log_info("svc=%s event=status line=%d addr=%s proto=%s state=%s "
 	    "children=%d started=%lu refused_deny=%lu refused_per_source=%lu "
 	    "refused_rate=%lu refused_fork=%lu", sv->sv_name,
-	    sv->sv_cf->cf_line, sv->sv_addrstr[0] ? sv->sv_addrstr : "-",
+	    sv->sv_cf->cf_line, sv->sv_addrstr ? sv->sv_addrstr : "-",
 	    proto_label(sv), state_of(sv), sv->sv_children, sv->sv_started,
 	    sv->sv_refused[REFUSE_DENY], sv->sv_refused[REFUSE_PER_SOURCE],
 	    sv->sv_refused[REFUSE_RATE], sv->sv_refused[REFUSE_SPAWN]);

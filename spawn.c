@@ -139,8 +139,9 @@ spawn_prepare(struct service *sv, int keepenv)
 	const char	*names[NSLOTS];
 	char		**envp, *fixed[16];
 	const char	*proto;
-	size_t		  nenviron = 0, cap, i;
-	int		  n = 0, nf = 0, nslots, k;
+	char		 *p;
+	size_t		  nenviron = 0, cap, i, len;
+	int		  n = 0, nf = 0, nslots, k, nown;
 
 	proto = sv->sv_proto == PROTO_TCP ? "TCP" : sv->sv_proto ==
 	    PROTO_UDP ? "UDP" : "UNIX";
@@ -181,13 +182,26 @@ spawn_prepare(struct service *sv, int keepenv)
 		if (!env_has(envp, n, e))
 			envp[n++] = strdup(e);
 	}
-	for (k = 0; k < n; k++)
+	/* the constant strings in one block: a table may have 10,000 */
+	for (k = 0, len = 0; k < n; k++) {
 		if (envp[k] == NULL)
 			fatal("strdup");
-	cf->cf_envp_own = n;
+		len += strlen(envp[k]) + 1;
+	}
+	if ((cf->cf_envbuf = malloc(len)) == NULL)
+		fatal("malloc");
+	for (k = 0, p = cf->cf_envbuf; k < n; k++) {
+		size_t	 l = strlen(envp[k]) + 1;
+
+		memcpy(p, envp[k], l);
+		free(envp[k]);
+		envp[k] = p;
+		p += l;
+	}
+	nown = n;
 	for (k = 0; k < nslots; k++) {
 		/* a slot for a variable env= set stays env='s */
-		if (!env_has(envp, cf->cf_envp_own, names[k]))
+		if (!env_has(envp, nown, names[k]))
 			envp[n++] = env_slot[k];
 	}
 	envp[n] = NULL;

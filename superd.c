@@ -35,6 +35,7 @@
 #include <fcntl.h>
 #include <libutil.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -281,6 +282,7 @@ reload(void)
 	reload_merge(c);
 	ports_write();
 	set_title();
+	(void)malloc_trim(0);
 	notify("READY=1");
 }
 
@@ -529,6 +531,8 @@ main(int argc, char *argv[])
 	}
 	ports_write();
 	set_title();
+	/* give back what reading the table took: RSS is the steady state */
+	(void)malloc_trim(0);
 	notify("READY=1");
 	return loop(sigfd);
 }

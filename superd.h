@@ -16,8 +16,10 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define SUPERD_VERSION		"0.1.0"
@@ -94,7 +96,7 @@ enum builtin {
  * change without closing the socket.  Owned by exactly one service.
  */
 struct svconf {
-	char		*cf_text;	/* the fields after the address, joined */
+	uint64_t	 cf_hash;	/* of the entry as written */
 	int		 cf_line;
 	char		*cf_protoname;	/* as written: tcp, udp6, unix */
 	int		 cf_wait;
@@ -102,7 +104,7 @@ struct svconf {
 	char		*cf_program;
 	char		**cf_argv;
 	char		**cf_envp;	/* built once by spawn_prepare() */
-	int		 cf_envp_own;	/* its first N strings are allocated */
+	char		*cf_envbuf;	/* cf_envp's constant strings */
 	char		*cf_user;
 	char		*cf_home;
 	char		*cf_shell;
@@ -132,6 +134,13 @@ struct svconf {
 
 struct child;
 
+/* How refusals of one service are being summed up in the log. */
+struct reflog {
+	double		 rl_at[REFUSE_MAX];	/* last line logged */
+	unsigned long	 rl_n[REFUSE_MAX];	/* refusals since */
+	char		 rl_peer[REFUSE_MAX][64]; /* the last one's peer */
+};
+
 /*
  * One listening (or datagram) socket and its service.  The address fields
  * are the service's identity: a reload keeps a service whose identity is
@@ -155,8 +164,8 @@ struct service {
 	int		 sv_inpoll;	/* registered with epoll */
 	int		 sv_polled;	/* EPOLLIN currently asked for */
 	int		 sv_retired;	/* removed by a reload, children left */
-	char		 sv_addrstr[128]; /* bound address as logged */
-	char		 sv_localip[64];
+	char		*sv_addrstr;	/* bound address as logged */
+	char		 sv_localip[INET6_ADDRSTRLEN];
 	char		 sv_localport[8];
 	int		 sv_children;
 	unsigned long	 sv_started;
@@ -165,9 +174,7 @@ struct service {
 	double		 sv_tokens_at;
 	double		 sv_retry_at;
 	double		 sv_resume_at;
-	double		 sv_reflog_at[REFUSE_MAX];
-	unsigned long	 sv_reflog_n[REFUSE_MAX];
-	char		 sv_reflog_peer[REFUSE_MAX][64];
+	struct reflog	*sv_reflog;	/* from the first refusal on */
 	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
 	struct service	*sv_match;	/* during a reload: the old service */
 	double		 sv_dgram_check; /* dgram nowait: next peek */
@@ -219,6 +226,7 @@ enum conf_line {
 };
 enum conf_line	 conf_line_kind(const char *, int, int);
 int		 conf_line_joins(const char *);
+const char	*conf_hosts_colon(const char *);
 struct conf	*conf_load(const char *, FILE *);
 void		 conf_free(struct conf *);
 void		 svconf_free(struct svconf *);
@@ -228,6 +236,36 @@ int		 service_same_addr(const struct service *,
 int		 service_cmp_addr(const struct service *,
 		    const struct service *);
 const char	*proto_label(const struct service *);
+
+/* conf.c and confopt.c: the reader's own state, shared between them */
+struct usercache {
+	char		*uc_name;	/* the last user looked up */
+	uid_t		 uc_uid;
+	gid_t		 uc_gid;
+	char		*uc_home;
+	char		*uc_shell;
+	int		 uc_found;
+};
+
+struct parser {
+	const char	*p_file;
+	struct conf	*p_conf;
+	char		*p_defhosts;
+	int		 p_line;
+	int		 p_nerr_line;	/* errors reported for p_line */
+	uid_t		 p_euid;
+	struct usercache p_uc;
+};
+void		 perr(struct parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 pwarn(struct parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		*xcalloc(size_t, size_t);
+char		*xstrdup(const char *);
+int		 parse_num(const char *, long long, long long, long long *);
+int		 parse_size(const char *, int *);
+int		 parse_wait(struct parser *, struct svconf *, char *, int);
+int		 parse_user(struct parser *, struct svconf *, const char *);
 
 /* listen.c */
 int		 listen_open(struct service *, int, char *, size_t);

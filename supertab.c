@@ -127,51 +127,56 @@ add_entry(struct table *t, size_t first, int disabled, const char *text)
 	t->t_nentries++;
 }
 
+/* The grouping state of one grammar: an entry open, a backslash pending. */
+struct group {
+	int	 g_open;
+	int	 g_bs;
+};
+
+/* Read one line (marker already stripped) into the entries of g. */
+static void
+group_line(struct table *t, size_t i, struct group *g, int disabled,
+    const char *text)
+{
+	enum conf_line	 k;
+	char		*b;
+
+	b = bare(text);
+	k = conf_line_kind(b, g->g_open, g->g_bs);
+	if (k == CONF_LINE_ENTRY)
+		add_entry(t, i, disabled, b);
+	if (k == CONF_LINE_ENTRY || k == CONF_LINE_MORE) {
+		t->t_lines[i].tl_entry = t->t_nentries - 1;
+		t->t_entries[t->t_nentries - 1].te_last = i;
+		g->g_open = 1;
+		g->g_bs = conf_line_joins(b);
+	} else
+		g->g_open = g->g_bs = 0;
+	free(b);
+}
+
 /*
  * Group the lines into entries, enabled and disabled, with conf.c's own
- * rules: a disabled entry is read as if its marker were not there.
+ * rules: a disabled entry is read as if its marker were not there, and
+ * is a comment to the enabled entries around it.
  */
 static void
 table_index(struct table *t)
 {
-	int		 open = 0, bs = 0, dopen = 0, dbs = 0;
-	enum conf_line	 k;
+	struct group	 en = { 0, 0 }, dis = { 0, 0 };
 	size_t		 i;
-	char		*b;
 
 	for (i = 0; i < t->t_nlines; i++) {
-		struct tline	*tl = &t->t_lines[i];
+		const char	*text = t->t_lines[i].tl_text;
 
-		tl->tl_entry = -1;
-		if (is_disabled(tl->tl_text) && !bs) {
-			open = 0;
-			b = bare(strip_marker(tl->tl_text));
-			k = conf_line_kind(b, dopen, dbs);
-			if (k == CONF_LINE_ENTRY)
-				add_entry(t, i, 1, b);
-			if (k == CONF_LINE_ENTRY || k == CONF_LINE_MORE) {
-				tl->tl_entry = t->t_nentries - 1;
-				t->t_entries[tl->tl_entry].te_last = i;
-				dopen = 1;
-				dbs = conf_line_joins(b);
-			} else
-				dopen = dbs = 0;
-			free(b);
-			continue;
+		t->t_lines[i].tl_entry = -1;
+		if (is_disabled(text) && !en.g_bs) {
+			en.g_open = 0;
+			group_line(t, i, &dis, 1, strip_marker(text));
+		} else {
+			dis.g_open = dis.g_bs = 0;
+			group_line(t, i, &en, 0, text);
 		}
-		dopen = dbs = 0;
-		b = bare(tl->tl_text);
-		k = conf_line_kind(b, open, bs);
-		if (k == CONF_LINE_ENTRY)
-			add_entry(t, i, 0, b);
-		if (k == CONF_LINE_ENTRY || k == CONF_LINE_MORE) {
-			tl->tl_entry = t->t_nentries - 1;
-			t->t_entries[tl->tl_entry].te_last = i;
-			open = 1;
-			bs = conf_line_joins(b);
-		} else
-			open = bs = 0;
-		free(b);
 	}
 }
 
@@ -434,19 +439,11 @@ entry_text(const struct table *t, const struct tentry *te)
 static const char *
 service_part(const char *field0)
 {
-	const char	*s, *colon = NULL;
-	int		 depth = 0;
+	const char	*colon;
 
 	if (field0[0] == '/')
 		return field0;
-	for (s = field0; *s != '\0'; s++) {
-		if (*s == '[')
-			depth++;
-		else if (*s == ']')
-			depth--;
-		else if (*s == ':' && depth == 0)
-			colon = s;
-	}
+	colon = conf_hosts_colon(field0);
 	return colon != NULL ? colon + 1 : field0;
 }
 

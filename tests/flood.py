@@ -14,6 +14,18 @@ import socket
 import time
 
 
+def finish(s):
+    """Shut our side, read the answer; 'answered' or 'closed'."""
+    try:
+        s.settimeout(5)
+        s.shutdown(socket.SHUT_WR)
+        return "answered" if s.recv(4096) else "closed"
+    except OSError:
+        return "closed"
+    finally:
+        s.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
@@ -24,8 +36,8 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     a = ap.parse_args()
 
-    opened = refused = closed = answered = 0
-    socks = []
+    opened = refused = 0
+    socks, results = [], []
     for _ in range(a.count):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(5)
@@ -43,33 +55,13 @@ def main():
                 s.sendall(a.send.encode())
             except OSError:
                 pass
-        if a.hold > 0:
-            socks.append(s)
-        else:
-            try:
-                s.shutdown(socket.SHUT_WR)
-                data = s.recv(4096)
-                if data:
-                    answered += 1
-                else:
-                    closed += 1
-            except OSError:
-                closed += 1
-            s.close()
-    if a.hold > 0:
-        time.sleep(a.hold)
-        for s in socks:
-            try:
-                s.settimeout(0.5)
-                s.shutdown(socket.SHUT_WR)
-                data = s.recv(4096)
-                if data:
-                    answered += 1
-                else:
-                    closed += 1
-            except OSError:
-                closed += 1
-            s.close()
+        socks.append(s)
+        if a.hold == 0:
+            results.append(finish(socks.pop()))
+    time.sleep(a.hold)
+    results.extend(finish(s) for s in socks)
+    answered = results.count("answered")
+    closed = results.count("closed")
     print(f"opened={opened} refused={refused} closed_by_server={closed} "
           f"answered={answered}")
 
