@@ -474,6 +474,7 @@ dgram_nowait(struct service *sv, double now)
 {
 	struct sockaddr_storage	 ss;
 	struct srcent		*src;
+	struct child		*ch;
 	long long		 stamp;
 	char			 b;
 	int			 on = 1;
@@ -491,12 +492,13 @@ dgram_nowait(struct service *sv, double now)
 		(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
 		return;
 	}
-	if (start_child(sv, sv->sv_fd, (struct sockaddr *)&ss, src,
-	    now) == NULL) {
+	if ((ch = start_child(sv, sv->sv_fd, (struct sockaddr *)&ss, src,
+	    now)) == NULL) {
 		limits_source_put(src);
 		return;
 	}
-	/* No fork storm: wait until the child has read its datagram. */
+	/* No fork storm: wait until this child has read its datagram. */
+	sv->sv_dgramchild = ch;
 	sv->sv_dgram_stamp = stamp;
 	sv->sv_dgram_step = 0.001;
 	sv->sv_dgram_check = now + sv->sv_dgram_step;
@@ -516,6 +518,7 @@ dgram_check(struct service *sv, double now)
 		return;
 	}
 	if (dgram_peek(sv, &ss) != sv->sv_dgram_stamp) {
+		sv->sv_dgramchild = NULL;
 		serve_resume(sv, PAUSE_DGRAM);
 		return;
 	}
@@ -565,8 +568,16 @@ child_done(struct child *ch)
 			sv->sv_waitchild = NULL;
 			serve_resume(sv, PAUSE_WAIT);
 		}
-		if (sv->sv_pause & PAUSE_DGRAM)
+		if (ch == sv->sv_dgramchild) {
+			struct sockaddr_storage	 ss;
+			char			 b;
+
+			/* one that exits without reading must not spin */
+			if (dgram_peek(sv, &ss) == sv->sv_dgram_stamp)
+				(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
+			sv->sv_dgramchild = NULL;
 			serve_resume(sv, PAUSE_DGRAM);
+		}
 		if (sv->sv_children < sv->sv_cf->cf_instances)
 			serve_resume(sv, PAUSE_INSTANCES);
 	} else if (sv->sv_children == 0)

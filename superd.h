@@ -176,6 +176,7 @@ struct service {
 	double		 sv_resume_at;
 	struct reflog	*sv_reflog;	/* from the first refusal on */
 	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
+	struct child	*sv_dgramchild;	/* dgram nowait: has not read yet */
 	struct service	*sv_match;	/* during a reload: the old service */
 	double		 sv_dgram_check; /* dgram nowait: next peek */
 	double		 sv_dgram_step;

@@ -81,6 +81,20 @@ print(got)' "$p" >"$T/got"
 	assert_equal "$(log_count 'event=start')" 10
 }
 
+@test "a dgram nowait child that exits without reading its datagram does not start another for it" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp nowait root /bin/true true
+	EOF
+	start_superd
+	run $UDP 127.0.0.1 "$(port 1 udp4)" "unread" --timeout 1
+	assert_failure 3
+	wait_log 'event=exit'
+	# give a storm the chance to show: superd's own checks run within 0.2 s
+	run $UDP 127.0.0.1 "$(port 1 udp4)" "again" --timeout 1
+	wait_until 5 test "$(log_count 'event=exit')" -eq 2
+	assert_equal "$(log_count 'event=start')" 2
+}
+
 @test "a stream wait service accepts for itself; superd watches the socket again after it exits" {
 	table <<-EOF
 	127.0.0.1:0 stream tcp wait root /usr/bin/python3 python3 $WAITSERVER 1
