@@ -25,6 +25,24 @@
 
 #include "superd.h"
 
+/*
+ * fd 3 is kept free for connections, so that a child's private table is
+ * four descriptors long: a descriptor that lands there for good (a
+ * listener bound by a reload, the pidfd of a wait-mode child) moves up.
+ */
+int
+listen_move_fd(int fd)
+{
+	int	 nfd;
+
+	if (fd != SPAWN_FD)
+		return fd;
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FD + 1)) == -1)
+		return fd;
+	(void)close(fd);
+	return nfd;
+}
+
 /* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes plain IPv4. */
 void
 addr_unmap(struct sockaddr_storage *ss)
@@ -187,6 +205,7 @@ listen_open(struct service *sv, int backlog, char *err, size_t errlen)
 	    SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
+	fd = listen_move_fd(fd);
 	sv->sv_fd = fd;
 	if (sv->sv_family != AF_UNIX &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)

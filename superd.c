@@ -406,6 +406,9 @@ main(int argc, char *argv[])
 	/* What our parent left open is not for the services. */
 	closefrom(3 + nadopt);
 	ensure_stdio();
+	/* keep fd 3 for connections (spawn.c): nothing opened now takes it */
+	if (nadopt == 0 && open("/dev/null", O_RDONLY) != SPAWN_FD)
+		errx(1, "fd %d is not free", SPAWN_FD);
 	if ((s = getenv("NOTIFY_SOCKET")) != NULL) {
 		(void)strlcpy(notify_path, s, sizeof(notify_path));
 		(void)unsetenv("NOTIFY_SOCKET");
@@ -533,6 +536,8 @@ main(int argc, char *argv[])
 	set_title();
 	/* give back what reading the table took: RSS is the steady state */
 	(void)malloc_trim(0);
+	if (nadopt == 0)
+		(void)close(SPAWN_FD);
 	notify("READY=1");
 	return loop(sigfd);
 }

@@ -271,6 +271,7 @@ int		 parse_user(struct parser *, struct svconf *, const char *);
 /* listen.c */
 int		 listen_open(struct service *, int, char *, size_t);
 void		 listen_close(struct service *);
+int		 listen_move_fd(int);
 void		 listen_apply_bufs(struct service *);
 void		 listen_apply_perms(struct service *);
 int		 listen_adopt(struct service *, int *, int);
@@ -280,6 +281,7 @@ void		 addr_format_full(const struct sockaddr *, char *, size_t);
 void		 addr_unmap(struct sockaddr_storage *);
 
 /* spawn.c */
+#define SPAWN_FD	3	/* where accept4 puts a connection */
 int		 spawn_init(void);
 int		 spawn_prepare(struct service *, int);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
