@@ -328,11 +328,11 @@ child_main(void *arg)
 	}
 	if (sigprocmask(SIG_SETMASK, &empty_mask, NULL) == -1)
 		_exit(126);
-	if (cf->cf_builtin != BI_NONE) {
-		/* no exec to close them: drop superd's descriptors now */
-		(void)close_range(3, ~0U, 0);
+	/* nothing but 0, 1 and 2, whatever close-on-exec says */
+	if (close_range(3, ~0U, 0) == -1)
+		_exit(126);
+	if (cf->cf_builtin != BI_NONE)
 		internal_stream(cf->cf_builtin, STDIN_FILENO);
-	}
 	execve(cf->cf_program, cf->cf_argv, cf->cf_envp);
 	_exit(errno == ENOENT ? 127 : 126);
 }

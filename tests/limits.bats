@@ -149,14 +149,14 @@ cpu_ticks() {
 }
 
 @test "stderr=socket sends the child's stderr to the client, null discards it, inherit logs it" {
-	table <<-EOF
+	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait,stderr=socket root /bin/sh sh -c "echo to-stderr >&2"
-	127.0.0.1:0 stream tcp nowait,stderr=null root /bin/sh sh -c "echo nowhere >&2; echo out"
+	127.0.0.1:0 stream tcp nowait,stderr=null root /bin/sh sh -c "echo nowhere >&2; echo out; ls /proc/$$/fd | tr '\n' ' '; true"
 	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "echo inherited-line >&2"
 	EOF
 	start_superd
 	assert_equal "$(talk "$(port 1)")" to-stderr
-	assert_equal "$(talk "$(port 2)")" out
+	assert_equal "$(talk "$(port 2)")" "out"$'\n'"0 1 2 "
 	talk "$(port 3)" >/dev/null
 	wait_log '^inherited-line$'
 	! log_has nowhere
