@@ -33,6 +33,8 @@
 
 #define MAXFIELDS	1024
 
+static void	svconf_free(struct svconf *);
+
 struct entry {
 	char	*e_text;	/* logical line: continuations joined */
 	int	 e_line;
@@ -92,7 +94,7 @@ pwarn(struct parser *p, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-void *
+static void *
 xcalloc(size_t n, size_t size)
 {
 	void	*v;
@@ -752,9 +754,8 @@ parse_entry(struct parser *p, struct entry *e)
 			    "and udp only");
 			bad = 1;
 		}
-		cf->cf_argv = make_argv("internal", NULL, 0);
-		free(cf->cf_argv[0]);
-		cf->cf_argv[0] = xstrdup(internal_name(cf->cf_builtin));
+		cf->cf_argv = make_argv(internal_name(cf->cf_builtin), NULL,
+		    0);
 	} else {
 		check_program(p, f[5]);
 		cf->cf_program = xstrdup(f[5]);
@@ -992,7 +993,7 @@ conf_load(const char *path, FILE *fp)
 	return c;
 }
 
-void
+static void
 svconf_free(struct svconf *cf)
 {
 	size_t	 i;

@@ -31,12 +31,6 @@ log_init(int tostderr, int verbose)
 		openlog("superd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-int
-log_tostderr(void)
-{
-	return log_stderr;
-}
-
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {

@@ -93,7 +93,7 @@ poll_update(struct service *sv)
 	sv->sv_polled = want;
 }
 
-void
+static void
 serve_pause(struct service *sv, int why)
 {
 	sv->sv_pause |= why;
@@ -150,7 +150,7 @@ serve_open(struct service *sv)
 }
 
 /* Bind again every service whose retry time has come. */
-void
+static void
 serve_retry_binds(double now)
 {
 	struct service	*sv;
@@ -191,6 +191,36 @@ serve_remove(struct service *sv)
 		service_release(sv);
 }
 
+/* A peer as logged: its address, "unix" for a unix peer, "-" for none. */
+static void
+peer_format(const struct sockaddr *peer, char *buf, size_t len)
+{
+	if (peer == NULL || peer->sa_family == AF_UNSPEC)
+		(void)strlcpy(buf, "-", len);
+	else if (peer->sa_family == AF_UNIX)
+		(void)strlcpy(buf, "unix", len);
+	else
+		addr_format_full(peer, buf, len);
+}
+
+/*
+ * Watch a child's pidfd, one-shot: a closed pidfd stays registered while
+ * another process still holds the file (a vfork child between its
+ * parent's wakeup and its close-on-exec), and must not report the child
+ * twice.
+ */
+static void
+watch_child(struct child *ch, int op)
+{
+	struct epoll_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.ptr = ch;
+	if (epoll_ctl(epfd, op, ch->ch_pidfd, &ev) == -1)
+		fatal("epoll_ctl pidfd");
+}
+
 /*
  * Log a refusal: the first of a burst at once, the rest summarised with a
  * count at most once a second per service and reason.
@@ -210,10 +240,7 @@ refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
 			rl->rl_at[i] = -1.0;
 		sv->sv_reflog = rl;
 	}
-	if (peer != NULL)
-		addr_format_full(peer, rl->rl_peer[r], sizeof(rl->rl_peer[r]));
-	else
-		(void)strlcpy(rl->rl_peer[r], "-", sizeof(rl->rl_peer[r]));
+	peer_format(peer, rl->rl_peer[r], sizeof(rl->rl_peer[r]));
 	if (rl->rl_n[r] == 0 && now >= rl->rl_at[r] + 1.0) {
 		log_info("svc=%s event=refused reason=%s peer=%s",
 		    sv->sv_name, refusal_names[r], rl->rl_peer[r]);
@@ -288,7 +315,6 @@ static struct child *
 start_child(struct service *sv, int fd, const struct sockaddr *peer,
     struct srcent *src, double now)
 {
-	struct epoll_event	 ev;
 	struct child		*ch;
 	char			 pbuf[128];
 	int			 pidfd;
@@ -317,16 +343,7 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		    sizeof(struct sockaddr_in6) : sizeof(sa_family_t));
 	else
 		ch->ch_peer.ss_family = AF_UNSPEC;
-	/*
-	 * One-shot: a closed pidfd stays registered while another process
-	 * still holds the file (a vfork child between its parent's wakeup
-	 * and its close-on-exec), and must not report this child twice.
-	 */
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLONESHOT;
-	ev.data.ptr = ch;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfd, &ev) == -1)
-		fatal("epoll_ctl pidfd");
+	watch_child(ch, EPOLL_CTL_ADD);
 	LIST_INSERT_HEAD(&children, ch, ch_entry);
 	nchildren++;
 	sv->sv_children++;
@@ -334,11 +351,8 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 	timeout_arm(ch, now);
 	if (peer == NULL)
 		log_info("svc=%s event=start pid=%d", sv->sv_name, (int)pid);
-	else if (peer->sa_family == AF_UNIX)
-		log_info("svc=%s event=start pid=%d peer=unix", sv->sv_name,
-		    (int)pid);
 	else {
-		addr_format_full(peer, pbuf, sizeof(pbuf));
+		peer_format(peer, pbuf, sizeof(pbuf));
 		log_info("svc=%s event=start pid=%d peer=%s", sv->sv_name,
 		    (int)pid, pbuf);
 	}
@@ -597,13 +611,7 @@ serve_reap(struct child *ch, double now)
 		log_warn("event=waitid pid=%d", (int)ch->ch_pid);
 	else if (si.si_pid == 0) {
 		/* not gone after all: watch it again */
-		struct epoll_event	 ev;
-
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN | EPOLLONESHOT;
-		ev.data.ptr = ch;
-		if (epoll_ctl(epfd, EPOLL_CTL_MOD, ch->ch_pidfd, &ev) == -1)
-			fatal("epoll_ctl pidfd");
+		watch_child(ch, EPOLL_CTL_MOD);
 		return;
 	}
 	(void)close(ch->ch_pidfd);
@@ -745,13 +753,8 @@ serve_status(double now)
 	TAILQ_FOREACH(sv, &retired, sv_entry)
 		status_service(sv);
 	LIST_FOREACH(ch, &children, ch_entry) {
-		if (ch->ch_peer.ss_family == AF_UNSPEC)
-			(void)strlcpy(peer, "-", sizeof(peer));
-		else if (ch->ch_peer.ss_family == AF_UNIX)
-			(void)strlcpy(peer, "unix", sizeof(peer));
-		else
-			addr_format_full((struct sockaddr *)&ch->ch_peer, peer,
-			    sizeof(peer));
+		peer_format((struct sockaddr *)&ch->ch_peer, peer,
+		    sizeof(peer));
 		log_info("svc=%s event=child pid=%d peer=%s age=%.3f",
 		    ch->ch_sv->sv_name, (int)ch->ch_pid, peer,
 		    now - ch->ch_start);

@@ -178,7 +178,7 @@ raise_nofile(void)
  * written to a temporary file renamed over the old one, so a script
  * never reads half a file.
  */
-void
+static void
 ports_write(void)
 {
 	struct service	*sv;

@@ -230,7 +230,6 @@ int		 conf_line_joins(const char *);
 const char	*conf_hosts_colon(const char *);
 struct conf	*conf_load(const char *, FILE *);
 void		 conf_free(struct conf *);
-void		 svconf_free(struct svconf *);
 void		 service_free(struct service *);
 int		 service_same_addr(const struct service *,
 		    const struct service *);
@@ -261,7 +260,6 @@ void		 perr(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 pwarn(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-void		*xcalloc(size_t, size_t);
 char		*xstrdup(const char *);
 int		 parse_num(const char *, long long, long long, long long *);
 int		 parse_size(const char *, int *);
@@ -305,7 +303,6 @@ void		 internal_dgram(struct service *, double);
 
 /* log.c */
 void		 log_init(int, int);
-int		 log_tostderr(void);
 void		 log_warn(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 log_warnx(const char *, ...)
@@ -328,13 +325,11 @@ extern int		 epfd;
 extern int		 opt_backlog;
 extern int		 opt_keepenv;
 int		 serve_open(struct service *);
-void		 serve_retry_binds(double);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
 void		 serve_reap(struct child *, double);
 void		 serve_timers(double);
 double		 serve_next_deadline(void);
-void		 serve_pause(struct service *, int);
 void		 serve_resume(struct service *, int);
 void		 serve_status(double);
 void		 serve_instances_changed(struct service *);
@@ -346,6 +341,5 @@ void		 reload_merge(struct conf *);
 
 /* superd.c */
 double		 now_mono(void);
-void		 ports_write(void);
 
 #endif /* SUPERD_H */

@@ -128,10 +128,12 @@ load helpers
 	table <<-EOF
 	127.0.0.1:0 stream tcp nowait root /usr/bin/env env
 	EOF
-	FOO_PLANTED=kept start_superd -E
+	FOO_PLANTED=kept PATH=/opt/x:$PATH start_superd -E
 	run talk "$(port 1)"
 	assert_line "FOO_PLANTED=kept"
 	assert_line "PROTO=TCP"
+	assert_line "PATH=/opt/x:$PATH"
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^PATH=')" 1
 }
 
 @test "a wildcard IPv6 socket reports IPv4-mapped peers as plain IPv4" {
