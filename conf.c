@@ -33,7 +33,6 @@
 
 #define MAXFIELDS	1024
 
-static void	svconf_free(struct svconf *);
 
 struct entry {
 	char	*e_text;	/* logical line: continuations joined */
@@ -546,6 +545,8 @@ svconf_copy(const struct svconf *o)
 		cf->cf_argv[i] = xstrdup(o->cf_argv[i]);
 	cf->cf_envp = NULL;
 	cf->cf_envbuf = NULL;
+	cf->cf_pins = 0;
+	cf->cf_dead = 0;
 	cf->cf_user = xstrdup(o->cf_user);
 	cf->cf_home = xstrdup(o->cf_home);
 	cf->cf_shell = xstrdup(o->cf_shell);
@@ -993,13 +994,21 @@ conf_load(const char *path, FILE *fp)
 	return c;
 }
 
-static void
+/*
+ * A child between clone and execve may still read its svconf (spawn.c):
+ * one freed meanwhile goes when the last such child has let go of it.
+ */
+void
 svconf_free(struct svconf *cf)
 {
 	size_t	 i;
 
 	if (cf == NULL)
 		return;
+	if (cf->cf_pins > 0) {
+		cf->cf_dead = 1;
+		return;
+	}
 	free(cf->cf_protoname);
 	free(cf->cf_program);
 	for (i = 0; cf->cf_argv != NULL && cf->cf_argv[i] != NULL; i++)
@@ -1016,6 +1025,13 @@ svconf_free(struct svconf *cf)
 		free(cf->cf_env[i]);
 	free(cf->cf_env);
 	free(cf);
+}
+
+void
+svconf_unpin(struct svconf *cf)
+{
+	if (--cf->cf_pins == 0 && cf->cf_dead)
+		svconf_free(cf);
 }
 
 void

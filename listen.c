@@ -26,18 +26,18 @@
 #include "superd.h"
 
 /*
- * fd 3 is kept free for connections, so that a child's private table is
- * four descriptors long: a descriptor that lands there for good (a
- * listener bound by a reload, the pidfd of a wait-mode child) moves up.
+ * The descriptors below SPAWN_FDTOP are kept for connections, so that a
+ * child's private table is short (spawn.c): one that is there for good (a
+ * listener, a pidfd) moves up.
  */
 int
 listen_move_fd(int fd)
 {
 	int	 nfd;
 
-	if (fd != SPAWN_FD)
+	if (fd >= SPAWN_FDTOP)
 		return fd;
-	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FD + 1)) == -1)
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FDTOP)) == -1)
 		return fd;
 	(void)close(fd);
 	return nfd;

@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,9 +308,11 @@ timeout_arm(struct child *ch, double now)
 }
 
 /*
- * Start a child for sv on fd.  For a connection (nowait), fd is closed in
- * the parent whatever happens; peer is the remote address, src its
- * per-source entry.  Returns the child, or NULL when the spawn failed.
+ * Start a child for sv on fd, a connection, which is closed in the parent
+ * whatever happens; -1 for the service's own socket (wait mode, dgram
+ * nowait), of which the child gets a duplicate, low-numbered as a
+ * connection's.  peer is the remote address, src its per-source entry.
+ * Returns the child, or NULL when the spawn failed.
  */
 static struct child *
 start_child(struct service *sv, int fd, const struct sockaddr *peer,
@@ -320,7 +323,12 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 	int			 pidfd;
 	pid_t			 pid;
 
+	if (fd == -1 && (fd = fcntl(sv->sv_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		backoff(sv, now, 0.1, "dup");
+		return NULL;
+	}
 	if ((ch = child_new()) == NULL) {
+		(void)close(fd);
 		backoff(sv, now, 0.25, "malloc");
 		return NULL;
 	}
@@ -440,7 +448,6 @@ accept_batch(struct service *sv, double now)
 		if (start_child(sv, fd, (struct sockaddr *)&ss, src,
 		    now) == NULL)
 			limits_source_put(src);
-		(void)close(fd);
 	}
 }
 
@@ -506,7 +513,7 @@ dgram_nowait(struct service *sv, double now)
 		(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
 		return;
 	}
-	if ((ch = start_child(sv, sv->sv_fd, (struct sockaddr *)&ss, src,
+	if ((ch = start_child(sv, -1, (struct sockaddr *)&ss, src,
 	    now)) == NULL) {
 		limits_source_put(src);
 		return;
@@ -553,7 +560,7 @@ serve_listener(struct service *sv, double now)
 	if (sv->sv_cf->cf_builtin != BI_NONE && sv->sv_socktype == SOCK_DGRAM)
 		internal_dgram(sv, now);
 	else if (sv->sv_cf->cf_wait && sv->sv_cf->cf_builtin == BI_NONE) {
-		if ((ch = start_child(sv, sv->sv_fd, NULL, NULL, now)) != NULL) {
+		if ((ch = start_child(sv, -1, NULL, NULL, now)) != NULL) {
 			ch->ch_wait = 1;
 			sv->sv_waitchild = ch;
 			serve_pause(sv, PAUSE_WAIT);
@@ -615,6 +622,7 @@ serve_reap(struct child *ch, double now)
 		return;
 	}
 	(void)close(ch->ch_pidfd);
+	spawn_forget(ch->ch_pid);
 	if (si.si_code == CLD_EXITED)
 		log_info("svc=%s event=exit pid=%d status=%d duration=%.3f",
 		    ch->ch_sv->sv_name, (int)ch->ch_pid, si.si_status,

@@ -3,35 +3,50 @@
  *
  * Everything the child needs is prepared in the parent: argv and the
  * constant part of the environment once per service at load
- * (spawn_prepare), the per-connection variables into static buffers just
- * before the spawn.  The child is started with clone(2) and CLONE_VM |
- * CLONE_VFORK: it borrows the parent's memory until it calls execve, so
- * the cost of a spawn does not grow with the parent's size as fork's does,
- * and the parent, suspended meanwhile, can reuse the same buffers for the
- * next connection.  CLONE_PIDFD hands back a pidfd that the event loop
- * watches, so reaping a child never walks the list of all children.
+ * (spawn_prepare), the per-connection variables into a spawn slot just
+ * before the spawn.
+ *
+ * The child is started with clone(2) and CLONE_VM: it borrows the
+ * parent's memory until it calls execve, so a spawn copies no page table
+ * and its cost does not grow with the parent's size as fork's does.  It
+ * is not CLONE_VFORK: the parent goes on accepting while the child runs
+ * up to its execve on the other CPU.  Each child in flight has a slot of
+ * its own (a stack, its environment, a pinned svconf) that the kernel
+ * marks free when the child execs or exits (CLONE_CHILD_CLEARTID).  When
+ * every slot is in use, the spawn waits as vfork does (CLONE_VFORK).
  *
  * CLONE_FILES spares the parent a copy of its descriptor table (10,000
- * listeners, or a pidfd per running child); the child takes a private
- * table of only the descriptors below its socket's, which superd keeps
- * at fd 3 (SPAWN_FD), so a spawn costs the same with 10 or 10,000 open.
+ * listeners, or a pidfd per running child): the child first takes a
+ * private table of only the descriptors up to its socket's, which is a
+ * low one (superd keeps its long-lived descriptors at SPAWN_FDTOP and
+ * above).  The parent keeps its own copy of the socket until the child
+ * says, in its slot, that it has its table; when the parent would sleep
+ * first, the child wakes it with an eventfd, which is below every
+ * connection's descriptor and so in the child's table too.
  *
- * Between clone and execve the child makes only async-signal-safe system
- * calls and touches only what the parent prepared.  It ends in execve or
- * _exit: 127 when the program is not there, 126 for any other failure.
- * Built-in stream services run in a forked child (no CLONE_VM) instead.
+ * Between clone and execve the child runs beside the parent in the same
+ * memory.  It makes only raw system calls (no libc wrapper: they would
+ * set the parent's errno), reads only what its slot names and writes only
+ * its slot's state.  It ends in execve or _exit: 127 when the program is
+ * not there, 126 for any other failure.  Built-in stream services run in
+ * a forked child (no CLONE_VM) instead.
  */
 
 #include <sys/types.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <linux/close_range.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,33 +56,119 @@
 
 extern char	**environ;
 
+/* The child path: never instrumented, it runs beside the parent. */
+#define CHILD_FN	__attribute__((no_sanitize("address", "undefined")))
+
+/*
+ * Raw system calls: a negative errno on failure, never errno itself.
+ * Where superd has no such call, libc's syscall(2) stands in and every
+ * spawn waits for its child (SPAWN_ASYNC 0), so errno is the parent's own.
+ */
+#if defined(__x86_64__)
+#define SPAWN_ASYNC	1
+CHILD_FN static inline long
+sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long	 r10 __asm__("r10") = d;
+	register long	 r8 __asm__("r8") = e;
+	register long	 r9 __asm__("r9") = f;
+	long		 ret;
+
+	__asm__ volatile ("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b),
+	    "d"(c), "r"(r10), "r"(r8), "r"(r9) : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+#define SPAWN_ASYNC	1
+CHILD_FN static inline long
+sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long	 x8 __asm__("x8") = n;
+	register long	 x0 __asm__("x0") = a;
+	register long	 x1 __asm__("x1") = b;
+	register long	 x2 __asm__("x2") = c;
+	register long	 x3 __asm__("x3") = d;
+	register long	 x4 __asm__("x4") = e;
+	register long	 x5 __asm__("x5") = f;
+
+	__asm__ volatile ("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2),
+	    "r"(x3), "r"(x4), "r"(x5) : "memory");
+	return x0;
+}
+#else
+#define SPAWN_ASYNC	0
+CHILD_FN static inline long
+sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	long	 ret = syscall(n, a, b, c, d, e, f);
+
+	return ret == -1 ? -errno : ret;
+}
+#endif
+#define sys3(n, a, b, c)	sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d)	sys6((n), (long)(a), (long)(b), (long)(c), \
+				    (long)(d), 0, 0)
+
+/* The kernel's struct sigaction (not libc's). */
+struct ksigaction {
+	void		*ks_handler;
+	unsigned long	 ks_flags;
+	void		*ks_restorer;
+	unsigned long	 ks_mask;
+};
+
 /* The per-connection variables: "NAME=value", filled before each spawn. */
 #define NSLOTS		8
 #define SLOTLEN		128
-static char	  env_slot[NSLOTS][SLOTLEN];
 
-/* What the child function reads; the parent fills it just before clone. */
-struct spawn_args {
-	const struct svconf	*sa_cf;
-	int			 sa_fd;
+/* A slot's state, the parent's and the child's handshake. */
+#define SLOT_CLONED	0	/* the child may still use the shared table */
+#define SLOT_UNSHARED	1	/* the child has its own: close ours */
+#define SLOT_WAKE	2	/* the parent sleeps: child, write the eventfd */
+
+/* What one child reads between clone and execve. */
+struct spawn_slot {
+	pid_t		 ss_tid;	/* nonzero until exec or exit */
+	int		 ss_state;	/* SLOT_* */
+	int		 ss_fd;		/* the parent's copy; -1 once closed */
+	int		 ss_async;	/* the parent did not wait */
+	pid_t		 ss_pid;
+	struct svconf	*ss_cf;		/* pinned until the slot is reused */
+	char		*ss_stack;
+	char		**ss_envp;
+	size_t		 ss_envcap;
+	char		 ss_env[NSLOTS][SLOTLEN];
 };
-static struct spawn_args spawn_args;
 
-static sigset_t	 empty_mask;
-static struct sigaction dfl_action;
+#define SPAWN_SLOTS	32		/* children between clone and execve */
+#define SLOT_STACK	(16 * 1024)	/* raw system calls need little */
+#define SYNC_STACK	(256 * 1024)	/* a built-in runs on it for good */
 
-/* The child's stack: the parent is suspended while the child uses it. */
-#define CHILD_STACK	(256 * 1024)
-static char	*child_stack;
+static struct spawn_slot	 slots[SPAWN_SLOTS];
+static int			 nslots;	/* with a stack */
+static int			 npending;	/* ss_fd still open */
+static struct spawn_slot	 sync_slot;	/* the parent waits */
 
+struct evsrc	 spawn_ev = { EV_SPAWN };
+int		 spawn_evfd = -1;
+
+/*
+ * The eventfd and the sync slot's stack.  Called before anything else
+ * opens a descriptor, so the eventfd is the lowest one above stdio (3)
+ * and connections land above it.
+ */
 int
 spawn_init(void)
 {
-	(void)sigemptyset(&empty_mask);
-	memset(&dfl_action, 0, sizeof(dfl_action));
-	dfl_action.sa_handler = SIG_DFL;
-	child_stack = malloc(CHILD_STACK);
-	return child_stack == NULL ? -1 : 0;
+	int	 i;
+
+	for (i = 0; i < SPAWN_SLOTS; i++)
+		slots[i].ss_fd = -1;
+	sync_slot.ss_fd = -1;
+	if ((sync_slot.ss_stack = malloc(SYNC_STACK)) == NULL)
+		return -1;
+	spawn_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return spawn_evfd == -1 ? -1 : 0;
 }
 
 /* The names of the per-connection variables, by kind of service. */
@@ -129,9 +230,10 @@ env_has(char **envp, int n, const char *pair)
 }
 
 /*
- * Build the service's envp: the clean environment (or superd's own under
- * -E), then the service's user, PROTO and SUPERD_SERVICE, then env=, then
- * the per-connection slots.  A later source wins over an earlier one.
+ * Build the service's constant environment: the clean one (or superd's
+ * own under -E), then the service's user, PROTO and SUPERD_SERVICE, then
+ * env=.  A later source wins over an earlier one.  cf_envslots says which
+ * per-connection variables follow (those env= did not set).
  */
 int
 spawn_prepare(struct service *sv, int keepenv)
@@ -142,15 +244,15 @@ spawn_prepare(struct service *sv, int keepenv)
 	const char	*proto;
 	char		 *p;
 	size_t		  nenviron = 0, cap, i, len;
-	int		  n = 0, nf = 0, nslots, k, nown;
+	int		  n = 0, nf = 0, nslot, k;
 
 	proto = sv->sv_proto == PROTO_TCP ? "TCP" : sv->sv_proto ==
 	    PROTO_UDP ? "UDP" : "UNIX";
 	if (keepenv)
 		for (nenviron = 0; environ[nenviron] != NULL; nenviron++)
 			;
-	nslots = slot_names(sv, names);
-	cap = nenviron + 16 + cf->cf_nenv + nslots + 1;
+	nslot = slot_names(sv, names);
+	cap = nenviron + 16 + cf->cf_nenv + 1;
 	if ((envp = calloc(cap, sizeof(char *))) == NULL)
 		return -1;
 
@@ -199,49 +301,68 @@ spawn_prepare(struct service *sv, int keepenv)
 		envp[k] = p;
 		p += l;
 	}
-	nown = n;
-	for (k = 0; k < nslots; k++) {
-		/* a slot for a variable env= set stays env='s */
-		if (!env_has(envp, nown, names[k]))
-			envp[n++] = env_slot[k];
-	}
 	envp[n] = NULL;
+	/* a slot for a variable env= set stays env='s */
+	cf->cf_envslots = 0;
+	for (k = 0; k < nslot; k++)
+		if (!env_has(envp, n, names[k]))
+			cf->cf_envslots |= 1U << k;
+	cf->cf_nenvconst = n;
 	cf->cf_envp = envp;
 	return 0;
 }
 
 static void
-slot_set(int i, const char *name, const char *value)
+slot_set(struct spawn_slot *ss, int i, const char *name, const char *value)
 {
 	size_t	 len;
 
-	len = strlcpy(env_slot[i], name, SLOTLEN);
+	len = strlcpy(ss->ss_env[i], name, SLOTLEN);
 	if (len + 1 < SLOTLEN) {
-		env_slot[i][len] = '=';
-		(void)strlcpy(env_slot[i] + len + 1, value, SLOTLEN - len - 1);
+		ss->ss_env[i][len] = '=';
+		(void)strlcpy(ss->ss_env[i] + len + 1, value,
+		    SLOTLEN - len - 1);
 	}
 }
 
 /*
- * Fill the per-connection slots for this connection, in the order
- * slot_names() gives them.
+ * Fill the slot's per-connection variables for this connection, in the
+ * order slot_names() gives them, and its envp: the service's constant
+ * part, then those variables.
  */
-static void
-fill_slots(const struct service *sv, int fd, const struct sockaddr *peer,
-    int connnum)
+static int
+fill_slots(const struct service *sv, struct spawn_slot *ss, int fd,
+    const struct sockaddr *peer, int connnum)
 {
+	const struct svconf	*cf = sv->sv_cf;
 	const char		*names[NSLOTS];
 	char			 lip[INET6_ADDRSTRLEN], lport[8];
 	char			 rip[INET6_ADDRSTRLEN + 108], rport[8];
-	char			 num[16];
-	struct sockaddr_storage	 ss;
+	char			 num[16], **envp;
+	struct sockaddr_storage	 st;
 	socklen_t		 len;
 	struct ucred		 cred;
-	int			 n;
+	size_t			 need;
+	int			 n, k;
+
+	need = cf->cf_nenvconst + NSLOTS + 1;
+	if (ss->ss_envcap < need) {
+		if ((envp = reallocarray(ss->ss_envp, need,
+		    sizeof(char *))) == NULL)
+			return -1;
+		ss->ss_envp = envp;
+		ss->ss_envcap = need;
+	}
+	memcpy(ss->ss_envp, cf->cf_envp, cf->cf_nenvconst * sizeof(char *));
+	n = cf->cf_nenvconst;
+	for (k = 0; k < NSLOTS; k++)
+		if (cf->cf_envslots & (1U << k))
+			ss->ss_envp[n++] = ss->ss_env[k];
+	ss->ss_envp[n] = NULL;
 
 	n = slot_names(sv, names);
 	if (n == 0)
-		return;
+		return 0;
 	if (sv->sv_proto == PROTO_UNIX) {
 		len = sizeof(cred);
 		memset(&cred, 0, sizeof(cred));
@@ -251,19 +372,19 @@ fill_slots(const struct service *sv, int fd, const struct sockaddr *peer,
 			cred.gid = (gid_t)-1;
 		}
 		(void)snprintf(num, sizeof(num), "%d", (int)cred.uid);
-		slot_set(0, names[0], num);
+		slot_set(ss, 0, names[0], num);
 		(void)snprintf(num, sizeof(num), "%d", (int)cred.gid);
-		slot_set(1, names[1], num);
+		slot_set(ss, 1, names[1], num);
 		(void)snprintf(num, sizeof(num), "%d", (int)cred.pid);
-		slot_set(2, names[2], num);
-		return;
+		slot_set(ss, 2, names[2], num);
+		return 0;
 	}
-	if (sv->sv_wildcard && !sv->sv_cf->cf_wait) {
+	if (sv->sv_wildcard && !cf->cf_wait) {
 		/* only a wildcard listener needs the kernel to say */
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-			addr_unmap(&ss);
-			addr_format((struct sockaddr *)&ss, lip, sizeof(lip),
+		len = sizeof(st);
+		if (getsockname(fd, (struct sockaddr *)&st, &len) == 0) {
+			addr_unmap(&st);
+			addr_format((struct sockaddr *)&st, lip, sizeof(lip),
 			    lport, sizeof(lport));
 		} else {
 			(void)strlcpy(lip, sv->sv_localip, sizeof(lip));
@@ -273,106 +394,269 @@ fill_slots(const struct service *sv, int fd, const struct sockaddr *peer,
 		(void)strlcpy(lip, sv->sv_localip, sizeof(lip));
 		(void)strlcpy(lport, sv->sv_localport, sizeof(lport));
 	}
-	slot_set(0, names[0], lip);
-	slot_set(1, names[1], lport);
+	slot_set(ss, 0, names[0], lip);
+	slot_set(ss, 1, names[1], lport);
 	if (n == 2)
-		return;
+		return 0;
 	addr_format(peer, rip, sizeof(rip), rport, sizeof(rport));
-	slot_set(2, names[2], rip);
-	slot_set(3, names[3], rport);
-	slot_set(4, names[4], rip);
-	slot_set(5, names[5], rport);
+	slot_set(ss, 2, names[2], rip);
+	slot_set(ss, 3, names[3], rport);
+	slot_set(ss, 4, names[4], rip);
+	slot_set(ss, 5, names[5], rport);
 	if (n > 6) {
 		(void)snprintf(num, sizeof(num), "%d", connnum);
-		slot_set(6, names[6], num);
+		slot_set(ss, 6, names[6], num);
 	}
+	return 0;
+}
+
+CHILD_FN static void __attribute__((noreturn))
+child_exit(int status)
+{
+	for (;;)
+		(void)sys3(SYS_exit_group, status, 0, 0);
 }
 
 /*
- * The child, from clone to execve.  Only async-signal-safe calls on what
- * the parent prepared: no malloc, no stdio, no lookups.
+ * The child, from clone to execve, beside the parent in its memory: raw
+ * system calls on what the slot names, no libc, no stores but the slot's
+ * state and this stack.
  */
-static int
+CHILD_FN static int
 child_main(void *arg)
 {
-	const struct spawn_args	*sa = arg;
-	const struct svconf	*cf = sa->sa_cf;
-	int			 fd = sa->sa_fd;
+	struct spawn_slot	*ss = arg;
+	const struct svconf	*cf = ss->ss_cf;
+	int			 fd = ss->ss_fd, null;
+	struct ksigaction	 dfl;
+	unsigned long		 nomask = 0;
+	uint64_t		 one = 1;
+	long			 r;
 
 	/*
 	 * The descriptor table is the parent's own (CLONE_FILES): first a
 	 * private one, holding only the descriptors up to the socket's.
 	 */
-	if (close_range(fd + 1, ~0U, CLOSE_RANGE_UNSHARE) == -1)
-		_exit(126);
+	if (sys3(SYS_close_range, fd + 1, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+		child_exit(126);
+	/* The parent may close its copy now; wake it if it sleeps. */
+	if (__atomic_exchange_n(&ss->ss_state, SLOT_UNSHARED,
+	    __ATOMIC_SEQ_CST) == SLOT_WAKE)
+		(void)sys3(SYS_write, spawn_evfd, &one, sizeof(one));
 	/* SIGPIPE is ignored in the parent; the rest are default already. */
-	if (sigaction(SIGPIPE, &dfl_action, NULL) == -1)
-		_exit(126);
-	if (setsid() == -1)
-		_exit(126);
-	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1)
-		_exit(126);
+	dfl.ks_handler = SIG_DFL;
+	dfl.ks_flags = 0;
+	dfl.ks_restorer = NULL;
+	dfl.ks_mask = 0;
+	if (sys4(SYS_rt_sigaction, SIGPIPE, &dfl, NULL, sizeof(nomask)) < 0)
+		child_exit(126);
+	if (sys3(SYS_setsid, 0, 0, 0) < 0)
+		child_exit(126);
+	if (sys3(SYS_dup3, fd, STDIN_FILENO, 0) < 0 ||
+	    sys3(SYS_dup3, fd, STDOUT_FILENO, 0) < 0)
+		child_exit(126);
 	if (cf->cf_stderr == STDERR_SOCKET) {
-		if (dup2(fd, STDERR_FILENO) == -1)
-			_exit(126);
+		if (sys3(SYS_dup3, fd, STDERR_FILENO, 0) < 0)
+			child_exit(126);
 	} else if (cf->cf_stderr == STDERR_NULL) {
-		int	 null = open("/dev/null", O_WRONLY);
-
-		if (null == -1 || dup2(null, STDERR_FILENO) == -1)
-			_exit(126);
+		null = (int)sys4(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY, 0);
+		if (null < 0 || sys3(SYS_dup3, null, STDERR_FILENO, 0) < 0)
+			child_exit(126);
 	}
 	if (cf->cf_setuser) {
-		if (setgroups(cf->cf_ngroups, cf->cf_groups) == -1 ||
-		    setgid(cf->cf_gid) == -1 || setuid(cf->cf_uid) == -1)
-			_exit(126);
+		if (sys3(SYS_setgroups, cf->cf_ngroups, cf->cf_groups, 0) < 0 ||
+		    sys3(SYS_setgid, cf->cf_gid, 0, 0) < 0 ||
+		    sys3(SYS_setuid, cf->cf_uid, 0, 0) < 0)
+			child_exit(126);
 	}
-	if (sigprocmask(SIG_SETMASK, &empty_mask, NULL) == -1)
-		_exit(126);
+	if (sys4(SYS_rt_sigprocmask, SIG_SETMASK, &nomask, NULL,
+	    sizeof(nomask)) < 0)
+		child_exit(126);
 	/* nothing but 0, 1 and 2, whatever close-on-exec says */
-	if (close_range(3, ~0U, 0) == -1)
-		_exit(126);
+	if (sys3(SYS_close_range, 3, ~0U, 0) < 0)
+		child_exit(126);
 	if (cf->cf_builtin != BI_NONE)
 		internal_stream(cf->cf_builtin, STDIN_FILENO);
-	execve(cf->cf_program, cf->cf_argv, cf->cf_envp);
-	_exit(errno == ENOENT ? 127 : 126);
+	r = sys3(SYS_execve, cf->cf_program, cf->cf_argv, ss->ss_envp);
+	child_exit(r == -ENOENT ? 127 : 126);
+}
+
+/* The parent's copy of a slot's socket goes: the child has its own. */
+static void
+slot_close(struct spawn_slot *ss)
+{
+	(void)close(ss->ss_fd);
+	ss->ss_fd = -1;
+	npending--;
+}
+
+/* Close the copies of every child that has its own table by now. */
+static void
+spawn_collect(void)
+{
+	int	 i;
+
+	for (i = 0; i < nslots && npending > 0; i++)
+		if (slots[i].ss_fd != -1 && __atomic_load_n(&slots[i].ss_state,
+		    __ATOMIC_ACQUIRE) == SLOT_UNSHARED)
+			slot_close(&slots[i]);
 }
 
 /*
- * Start a child of sv on fd (a connection, or the service's own socket in
- * wait mode).  Returns its pid and stores its pidfd, or -1 with errno set
- * (EAGAIN, ENOMEM: the caller backs off).
+ * Before the event loop sleeps: a child that has not taken its table yet
+ * is told to write the eventfd when it has.
+ */
+void
+spawn_flush(void)
+{
+	int	 i;
+
+	for (i = 0; i < nslots && npending > 0; i++)
+		if (slots[i].ss_fd != -1 && __atomic_exchange_n(
+		    &slots[i].ss_state, SLOT_WAKE, __ATOMIC_SEQ_CST) ==
+		    SLOT_UNSHARED)
+			slot_close(&slots[i]);
+}
+
+/* The eventfd is readable: a child has its table. */
+void
+spawn_event(void)
+{
+	uint64_t	 n;
+
+	(void)read(spawn_evfd, &n, sizeof(n));
+	spawn_collect();
+}
+
+/* Child pid is gone: if it died before taking its table, close ours. */
+void
+spawn_forget(pid_t pid)
+{
+	int	 i;
+
+	for (i = 0; i < nslots && npending > 0; i++)
+		if (slots[i].ss_fd != -1 && slots[i].ss_pid == pid)
+			slot_close(&slots[i]);
+}
+
+/*
+ * A slot whose child has called execve or exited and whose socket the
+ * parent has closed, with its svconf unpinned; NULL when all are in use.
+ */
+static struct spawn_slot *
+slot_get(void)
+{
+	struct spawn_slot	*ss;
+	long			 page;
+	char			*m;
+	int			 i;
+
+	for (i = 0; i < nslots; i++) {
+		ss = &slots[i];
+		if (ss->ss_fd != -1 ||
+		    __atomic_load_n(&ss->ss_tid, __ATOMIC_ACQUIRE) != 0)
+			continue;
+		if (ss->ss_cf != NULL) {
+			svconf_unpin(ss->ss_cf);
+			ss->ss_cf = NULL;
+		}
+		return ss;
+	}
+	if (nslots == SPAWN_SLOTS)
+		return NULL;
+	/* a stack with a guard page below it */
+	page = sysconf(_SC_PAGESIZE);
+	m = mmap(NULL, SLOT_STACK + page, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (mprotect(m, page, PROT_NONE) == -1) {
+		(void)munmap(m, SLOT_STACK + page);
+		return NULL;
+	}
+	ss = &slots[nslots++];
+	ss->ss_stack = m + page;
+	return ss;
+}
+
+/*
+ * Start a child of sv on fd (a connection, or a duplicate of the
+ * service's own socket), which this takes over: it is closed in the
+ * parent whatever happens, once the child has its own copy.  Returns the
+ * child's pid and stores its pidfd, or -1 with errno set (EAGAIN, ENOMEM:
+ * the caller backs off).
  */
 pid_t
 spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
     int connnum, int *pidfd)
 {
-	int	 flags, saved;
-	pid_t	 pid;
+	struct svconf		*cf = sv->sv_cf;
+	struct spawn_slot	*ss = NULL;
+	char			*top;
+	int			 flags, saved = errno, cerr;
+	pid_t			 pid;
 
-	if (sv->sv_cf->cf_builtin == BI_NONE)
-		fill_slots(sv, fd, peer, connnum);
-	spawn_args.sa_cf = sv->sv_cf;
-	spawn_args.sa_fd = fd;
-	/*
-	 * A built-in runs superd's own code for as long as the connection
-	 * lasts: it needs its own copy of memory, as after fork(2).
-	 */
-	flags = CLONE_PIDFD | SIGCHLD;
-	/*
-	 * Sharing the descriptor table is safe only while the parent is
-	 * suspended (CLONE_VFORK) until the child has a table of its own.
-	 */
-	if (sv->sv_cf->cf_builtin == BI_NONE)
-		flags |= CLONE_VM | CLONE_VFORK | CLONE_FILES;
 	*pidfd = -1;
-	saved = errno;
-	pid = clone(child_main, child_stack + CHILD_STACK, flags, &spawn_args,
-	    pidfd);
-	if (pid == -1)
+	if (cf->cf_builtin != BI_NONE) {
+		/*
+		 * A built-in runs superd's own code for as long as the
+		 * connection lasts: it needs its own copy of memory and of
+		 * the descriptor table, as after fork(2).
+		 */
+		sync_slot.ss_cf = cf;
+		sync_slot.ss_fd = fd;
+		pid = clone(child_main, sync_slot.ss_stack + SYNC_STACK,
+		    CLONE_PIDFD | SIGCHLD, &sync_slot, pidfd);
+		cerr = errno;
+		sync_slot.ss_fd = -1;
+		(void)close(fd);
+		goto out;
+	}
+	if (npending > 0)
+		spawn_collect();
+	if (SPAWN_ASYNC && fd > spawn_evfd)
+		ss = slot_get();
+	if (ss == NULL)
+		ss = &sync_slot;
+	if (fill_slots(sv, ss, fd, peer, connnum) == -1) {
+		(void)close(fd);
+		errno = ENOMEM;
 		return -1;
-	/* the child shared our errno until it called execve */
+	}
+	ss->ss_cf = cf;
+	ss->ss_fd = fd;
+	ss->ss_state = SLOT_CLONED;
+	flags = CLONE_VM | CLONE_FILES | CLONE_PIDFD | SIGCHLD;
+	if (ss == &sync_slot) {
+		/* no slot free: wait for the child's execve, as vfork(2) */
+		flags |= CLONE_VFORK;
+		top = ss->ss_stack + SYNC_STACK;
+	} else {
+		flags |= CLONE_CHILD_CLEARTID;
+		__atomic_store_n(&ss->ss_tid, 1, __ATOMIC_RELEASE);
+		top = ss->ss_stack + SLOT_STACK;
+	}
+	pid = clone(child_main, top, flags, ss, pidfd, NULL, &ss->ss_tid);
+	cerr = errno;
+	if (pid != -1 && ss != &sync_slot) {
+		ss->ss_pid = pid;
+		cf->cf_pins++;
+		npending++;
+	} else {
+		if (ss != &sync_slot) {
+			ss->ss_tid = 0;
+			ss->ss_cf = NULL;
+		}
+		ss->ss_fd = -1;
+		(void)close(fd);
+	}
+out:
+	if (pid == -1) {
+		errno = cerr;
+		return -1;
+	}
 	errno = saved;
-	if (*pidfd == SPAWN_FD)
+	if (*pidfd < SPAWN_FDTOP)
 		*pidfd = listen_move_fd(*pidfd);
 	return pid;
 }

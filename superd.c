@@ -149,6 +149,24 @@ take_listen_fds(void)
 	(void)unsetenv("LISTEN_FDNAMES");
 }
 
+/*
+ * The sockets handed over move up with superd's other long-lived
+ * descriptors: the low ones are for connections (spawn.c).
+ */
+static void
+raise_adopted(void)
+{
+	int	 i, fd;
+
+	for (i = 0; i < nadopt; i++) {
+		if ((fd = fcntl(adopt_fds[i], F_DUPFD_CLOEXEC,
+		    SPAWN_FDTOP)) == -1)
+			continue;	/* a tight RLIMIT_NOFILE: stay */
+		(void)close(adopt_fds[i]);
+		adopt_fds[i] = fd;
+	}
+}
+
 /* fds 0-2 must exist, so an accepted socket never lands on them. */
 static void
 ensure_stdio(void)
@@ -344,6 +362,7 @@ loop(int sigfd)
 		if (lastchildren != nchildren && (timeout == -1 ||
 		    timeout > 1000))
 			timeout = 1000;
+		spawn_flush();
 		n = epoll_wait(epfd, events, MAX_EVENTS, timeout);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -363,6 +382,9 @@ loop(int sigfd)
 				break;
 			case EV_CHILD:
 				serve_reap((struct child *)src, now);
+				break;
+			case EV_SPAWN:
+				spawn_event();
 				break;
 			}
 		}
@@ -405,10 +427,11 @@ main(int argc, char *argv[])
 	take_listen_fds();
 	/* What our parent left open is not for the services. */
 	closefrom(3 + nadopt);
+	raise_adopted();
 	ensure_stdio();
-	/* keep fd 3 for connections (spawn.c): nothing opened now takes it */
-	if (nadopt == 0 && open("/dev/null", O_RDONLY) != SPAWN_FD)
-		errx(1, "fd %d is not free", SPAWN_FD);
+	/* the eventfd lowest, before anything else opens a descriptor */
+	if (spawn_init() == -1)
+		err(1, "spawn_init");
 	if ((s = getenv("NOTIFY_SOCKET")) != NULL) {
 		(void)strlcpy(notify_path, s, sizeof(notify_path));
 		(void)unsetenv("NOTIFY_SOCKET");
@@ -488,8 +511,6 @@ main(int argc, char *argv[])
 	if (pidfh != NULL)
 		(void)fcntl(pidfile_fileno(pidfh), F_SETFD, FD_CLOEXEC);
 	raise_nofile();
-	if (spawn_init() == -1)
-		err(1, "spawn_init");
 
 	/* Bind before detaching: nothing is lost by a fork but the pid. */
 	TAILQ_CONCAT(&services, &c->c_services, sv_entry);
@@ -523,6 +544,9 @@ main(int argc, char *argv[])
 	ev.data.ptr = &signal_ev;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev) == -1)
 		fatal("epoll_ctl signalfd");
+	ev.data.ptr = &spawn_ev;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, spawn_evfd, &ev) == -1)
+		fatal("epoll_ctl eventfd");
 	TAILQ_FOREACH(sv, &services, sv_entry) {
 		if (sv->sv_adopted) {
 			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
@@ -536,8 +560,6 @@ main(int argc, char *argv[])
 	set_title();
 	/* give back what reading the table took: RSS is the steady state */
 	(void)malloc_trim(0);
-	if (nadopt == 0)
-		(void)close(SPAWN_FD);
 	notify("READY=1");
 	return loop(sigfd);
 }

@@ -39,6 +39,7 @@ enum ev_kind {
 	EV_SIGNAL,
 	EV_LISTENER,
 	EV_CHILD,
+	EV_SPAWN,
 };
 
 struct evsrc {
@@ -105,6 +106,10 @@ struct svconf {
 	char		**cf_argv;
 	char		**cf_envp;	/* built once by spawn_prepare() */
 	char		*cf_envbuf;	/* cf_envp's constant strings */
+	int		 cf_nenvconst;	/* entries in cf_envp */
+	unsigned int	 cf_envslots;	/* per-connection variables wanted */
+	int		 cf_pins;	/* children not yet past execve */
+	int		 cf_dead;	/* freed while pinned: free at unpin */
 	char		*cf_user;
 	char		*cf_home;
 	char		*cf_shell;
@@ -231,6 +236,8 @@ const char	*conf_hosts_colon(const char *);
 struct conf	*conf_load(const char *, FILE *);
 void		 conf_free(struct conf *);
 void		 service_free(struct service *);
+void		 svconf_free(struct svconf *);
+void		 svconf_unpin(struct svconf *);
 int		 service_same_addr(const struct service *,
 		    const struct service *);
 int		 service_cmp_addr(const struct service *,
@@ -279,11 +286,16 @@ void		 addr_format_full(const struct sockaddr *, char *, size_t);
 void		 addr_unmap(struct sockaddr_storage *);
 
 /* spawn.c */
-#define SPAWN_FD	3	/* where accept4 puts a connection */
+#define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
+extern struct evsrc	 spawn_ev;
+extern int		 spawn_evfd;	/* a child wakes the parent with it */
 int		 spawn_init(void);
 int		 spawn_prepare(struct service *, int);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
 		    int, int *);
+void		 spawn_flush(void);
+void		 spawn_event(void);
+void		 spawn_forget(pid_t);
 
 /* limits.c */
 int		 limits_acl_allows(const struct svconf *,

@@ -319,6 +319,18 @@ load helpers
 	assert_equal "$(children_of "$SUPERD_PID")" 0
 }
 
+@test "in a burst of 300 connections at once each child sees its own peer" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,instances=1000 root /bin/sh sh -c "echo \$TCPREMOTEPORT"
+	EOF
+	start_superd
+	run timeout 60 python3 "$BATS_TEST_DIRNAME/burst.py" "$(port 1)" 300
+	assert_success
+	assert_output "ok=300 wrong=0 failed=0"
+	wait_until 10 test "$(log_count 'event=exit')" -eq 300
+	assert_equal "$(log_count 'status=0')" 300
+}
+
 @test "-V prints the version, -h the usage, a bad flag exits 2" {
 	run "$SUPERD" -V
 	assert_success
