@@ -25,6 +25,8 @@
 
 #include "superd.h"
 
+int	 listen_nopen;		/* listeners open: spawn.c's cost model */
+
 /*
  * The descriptors below SPAWN_FDTOP are kept for connections, so that a
  * child's private table is short (spawn.c): one that is there for good (a
@@ -231,6 +233,7 @@ listen_open(struct service *sv, int backlog, char *err, size_t errlen)
 		goto fail;
 	}
 	listen_readback(sv);
+	listen_nopen++;
 	return 0;
 fail:
 	saved = errno;
@@ -248,6 +251,7 @@ listen_close(struct service *sv)
 		return;
 	(void)close(sv->sv_fd);
 	sv->sv_fd = -1;
+	listen_nopen--;
 	if (sv->sv_family == AF_UNIX && !sv->sv_adopted)
 		(void)unlink(((struct sockaddr_un *)&sv->sv_addr)->sun_path);
 }
@@ -291,6 +295,7 @@ listen_adopt(struct service *sv, int *fds, int nfds)
 		sv->sv_fd = fds[i];
 		sv->sv_adopted = 1;
 		fds[i] = -1;
+		listen_nopen++;
 		listen_readback(sv);
 		return 0;
 	}

@@ -15,14 +15,16 @@
  * marks free when the child execs or exits (CLONE_CHILD_CLEARTID).  When
  * every slot is in use, the spawn waits as vfork does (CLONE_VFORK).
  *
- * CLONE_FILES spares the parent a copy of its descriptor table (10,000
- * listeners, or a pidfd per running child): the child first takes a
- * private table of only the descriptors up to its socket's, which is a
- * low one (superd keeps its long-lived descriptors at SPAWN_FDTOP and
- * above).  The parent keeps its own copy of the socket until the child
- * says, in its slot, that it has its table; when the parent would sleep
- * first, the child wakes it with an eventfd, which is below every
- * connection's descriptor and so in the child's table too.
+ * The descriptor table: a short one (a few listeners and children) is
+ * copied by clone, and the parent closes its copy of the socket at once.
+ * A long one (10,000 listeners, or a pidfd per running child) is shared
+ * (CLONE_FILES) instead, and the child first takes a private table of
+ * only the descriptors up to its socket's, which is a low one (superd
+ * keeps its long-lived descriptors at SPAWN_FDTOP and above).  The parent
+ * then keeps its copy of the socket until the child says, in its slot,
+ * that it has its table; when the parent would sleep first, the child
+ * wakes it with an eventfd, which is below every connection's descriptor
+ * and so in the child's table too.
  *
  * Between clone and execve the child runs beside the parent in the same
  * memory.  It makes only raw system calls (no libc wrapper: they would
@@ -130,6 +132,7 @@ struct ksigaction {
 struct spawn_slot {
 	pid_t		 ss_tid;	/* nonzero until exec or exit */
 	int		 ss_state;	/* SLOT_* */
+	int		 ss_sock;	/* the child's socket */
 	int		 ss_fd;		/* the parent's copy; -1 once closed */
 	int		 ss_async;	/* the parent did not wait */
 	pid_t		 ss_pid;
@@ -141,6 +144,7 @@ struct spawn_slot {
 };
 
 #define SPAWN_SLOTS	32		/* children between clone and execve */
+#define SPAWN_SHARE_AT	128		/* share a table this long, or longer */
 #define SLOT_STACK	(16 * 1024)	/* raw system calls need little */
 #define SYNC_STACK	(256 * 1024)	/* a built-in runs on it for good */
 
@@ -427,7 +431,7 @@ child_main(void *arg)
 {
 	struct spawn_slot	*ss = arg;
 	const struct svconf	*cf = ss->ss_cf;
-	int			 fd = ss->ss_fd, null;
+	int			 fd = ss->ss_sock, null;
 	struct ksigaction	 dfl;
 	unsigned long		 nomask = 0;
 	uint64_t		 one = 1;
@@ -593,7 +597,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	struct svconf		*cf = sv->sv_cf;
 	struct spawn_slot	*ss = NULL;
 	char			*top;
-	int			 flags, saved = errno, cerr;
+	int			 flags, saved = errno, cerr, share;
 	pid_t			 pid;
 
 	*pidfd = -1;
@@ -604,11 +608,10 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		 * the descriptor table, as after fork(2).
 		 */
 		sync_slot.ss_cf = cf;
-		sync_slot.ss_fd = fd;
+		sync_slot.ss_sock = fd;
 		pid = clone(child_main, sync_slot.ss_stack + SYNC_STACK,
 		    CLONE_PIDFD | SIGCHLD, &sync_slot, pidfd);
 		cerr = errno;
-		sync_slot.ss_fd = -1;
 		(void)close(fd);
 		goto out;
 	}
@@ -624,9 +627,17 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		return -1;
 	}
 	ss->ss_cf = cf;
-	ss->ss_fd = fd;
+	ss->ss_sock = fd;
 	ss->ss_state = SLOT_CLONED;
-	flags = CLONE_VM | CLONE_FILES | CLONE_PIDFD | SIGCHLD;
+	flags = CLONE_VM | CLONE_PIDFD | SIGCHLD;
+	/*
+	 * A short descriptor table is cheaper to copy than to share: the
+	 * parent then closes its copy of the socket at once.  It is as long
+	 * as the highest descriptor: listeners and pidfds, above SPAWN_FDTOP.
+	 */
+	share = SPAWN_FDTOP + listen_nopen + nchildren >= SPAWN_SHARE_AT;
+	if (share)
+		flags |= CLONE_FILES;
 	if (ss == &sync_slot) {
 		/* no slot free: wait for the child's execve, as vfork(2) */
 		flags |= CLONE_VFORK;
@@ -641,15 +652,16 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	if (pid != -1 && ss != &sync_slot) {
 		ss->ss_pid = pid;
 		cf->cf_pins++;
-		npending++;
-	} else {
-		if (ss != &sync_slot) {
-			ss->ss_tid = 0;
-			ss->ss_cf = NULL;
-		}
-		ss->ss_fd = -1;
-		(void)close(fd);
+	} else if (ss != &sync_slot) {
+		ss->ss_tid = 0;
+		ss->ss_cf = NULL;
 	}
+	if (pid != -1 && ss != &sync_slot && share) {
+		/* ours goes when the child has its own table */
+		ss->ss_fd = fd;
+		npending++;
+	} else
+		(void)close(fd);
 out:
 	if (pid == -1) {
 		errno = cerr;

@@ -274,6 +274,7 @@ int		 parse_wait(struct parser *, struct svconf *, char *, int);
 int		 parse_user(struct parser *, struct svconf *, const char *);
 
 /* listen.c */
+extern int	 listen_nopen;
 int		 listen_open(struct service *, int, char *, size_t);
 void		 listen_close(struct service *);
 int		 listen_move_fd(int);
