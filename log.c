@@ -1,9 +1,11 @@
 /*
  * log.c: where superd's lines go, in the shape of OpenBSD's daemons.
  *
- * Under -d or -e every line goes to stderr, written with one write(2) so
- * that lines from the parent never interleave; otherwise to syslog,
- * facility daemon.  log_debug() speaks only under -d.  Lines are key=value;
+ * Under -d or -e every line goes to stderr; the lines of one turn of the
+ * event loop are written together by log_flush(), with one write(2), so
+ * that they never interleave with another writer's and a busy turn costs
+ * one system call, not two per connection.  Otherwise lines go to
+ * syslog, facility daemon.  log_debug() speaks only under -d.  Lines are key=value;
  * any value that a peer or a table controls goes through log_quote().
  */
 
@@ -21,6 +23,9 @@
 
 static int	log_stderr = 1;
 static int	log_verbose;
+static int	log_held;		/* lines wait for log_flush() */
+static char	log_buf[16384];
+static size_t	log_len;
 
 void
 log_init(int tostderr, int verbose)
@@ -29,6 +34,31 @@ log_init(int tostderr, int verbose)
 	log_verbose = verbose;
 	if (!tostderr)
 		openlog("superd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	(void)atexit(log_flush);
+}
+
+/* From now on stderr lines wait for the end of the loop's turn. */
+void
+log_hold(void)
+{
+	log_held = 1;
+}
+
+void
+log_flush(void)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	while (off < log_len) {
+		n = write(STDERR_FILENO, log_buf + off, log_len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	log_len = 0;
 }
 
 static void
@@ -44,7 +74,14 @@ vlog(int pri, const char *fmt, va_list ap)
 		n = sizeof(buf) - 2;
 	if (log_stderr) {
 		buf[n++] = '\n';
-		(void)write(STDERR_FILENO, buf, n);
+		if (!log_held) {
+			(void)write(STDERR_FILENO, buf, n);
+			return;
+		}
+		if (log_len + n > sizeof(log_buf))
+			log_flush();
+		memcpy(log_buf + log_len, buf, n);
+		log_len += n;
 	} else
 		syslog(pri, "%s", buf);
 }

@@ -352,6 +352,7 @@ loop(int sigfd)
 	int			 n, i, timeout, quit = 0, hup, usr1;
 	int			 lastchildren = -1;
 
+	log_hold();
 	for (;;) {
 		due = serve_next_deadline();
 		timeout = -1;
@@ -363,6 +364,7 @@ loop(int sigfd)
 		    timeout > 1000))
 			timeout = 1000;
 		spawn_flush();
+		log_flush();
 		n = epoll_wait(epfd, events, MAX_EVENTS, timeout);
 		if (n == -1) {
 			if (errno == EINTR)

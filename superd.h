@@ -316,6 +316,8 @@ void		 internal_dgram(struct service *, double);
 
 /* log.c */
 void		 log_init(int, int);
+void		 log_hold(void);
+void		 log_flush(void);
 void		 log_warn(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 log_warnx(const char *, ...)
