@@ -3,13 +3,20 @@
  * flight until N have been reaped, with fork, vfork or posix_spawn, each
  * child's stdout on /dev/null, and prints spawns per second.
  *
- *	spawnloop -m fork|vfork|posix_spawn [-c conc] [-n count] prog
+ * clonevm is what superd does: clone(CLONE_VM) without CLONE_VFORK, a
+ * stack per child in flight, freed when the kernel clears the child's tid
+ * at execve (CLONE_CHILD_CLEARTID): the parent does not wait for the exec.
+ *
+ *	spawnloop -m fork|vfork|posix_spawn|clonevm [-c conc] [-n count] prog
  */
+
+#define _GNU_SOURCE	/* clone(2) */
 
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +31,43 @@ static const char	*mode = "vfork";
 static long		 count = 1000, started, done;
 static int		 conc = 1;
 
+/* clonevm: a stack per child between clone and execve */
+#define NSTACK		256
+#define STACKSZ		(64 * 1024)
+static char		*stacks[NSTACK];
+static int		 tids[NSTACK];
+static char		*args[2];
+static int		 devnull;
+
+static int
+clonevm_child(void *arg)
+{
+	(void)arg;
+	dup2(devnull, 1);
+	execve(args[0], args, environ);
+	_exit(127);
+}
+
+static pid_t
+clonevm_spawn(void)
+{
+	int	 i;
+
+	for (;;) {
+		for (i = 0; i < NSTACK; i++)
+			if (__atomic_load_n(&tids[i], __ATOMIC_ACQUIRE) == 0)
+				break;
+		if (i < NSTACK)
+			break;
+		sched_yield();
+	}
+	if (stacks[i] == NULL && (stacks[i] = malloc(STACKSZ)) == NULL)
+		return -1;
+	tids[i] = 1;
+	return clone(clonevm_child, stacks[i] + STACKSZ, CLONE_VM |
+	    CLONE_CHILD_CLEARTID | SIGCHLD, NULL, NULL, NULL, &tids[i]);
+}
+
 static double
 now(void)
 {
@@ -36,10 +80,9 @@ now(void)
 int
 main(int argc, char *argv[])
 {
-	static char	*args[2];
 	double		 t0, el;
 	pid_t		 pid;
-	int		 ch, devnull, st;
+	int		 ch, st;
 
 	while ((ch = getopt(argc, argv, "c:m:n:")) != -1) {
 		switch (ch) {
@@ -66,6 +109,9 @@ main(int argc, char *argv[])
 				    environ) != 0)
 					return 1;
 				posix_spawn_file_actions_destroy(&fa);
+			} else if (strcmp(mode, "clonevm") == 0) {
+				if ((pid = clonevm_spawn()) == -1)
+					return 1;
 			} else {
 				pid = strcmp(mode, "fork") == 0 ? fork() : vfork();
 				if (pid == -1)
