@@ -151,11 +151,17 @@ load helpers
 
 @test "a service sees no descriptor beyond 0, 1 and 2" {
 	table <<-'EOF'
-	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "ls /proc/$$/fd | sort -n | tr '\n' ' '; true"
+	127.0.0.1:0 stream tcp nowait root /bin/cat cat
 	EOF
 	start_superd -p "$T/pid"
-	run talk "$(port 1)"
-	assert_output "0 1 2 "
+	# hold a connection open and look at the running cat from outside
+	exec 5<>"/dev/tcp/127.0.0.1/$(port 1)"
+	wait_log "event=start pid=[0-9]+"
+	pid=$(grep -Eo 'event=start pid=[0-9]+' "$LOG" | head -1 | cut -d= -f3)
+	wait_until 5 test "$(readlink "/proc/$pid/exe")" = "$(readlink -f /bin/cat)"
+	fds=$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')
+	exec 5>&-
+	assert_equal "$fds" "0 1 2 "
 }
 
 @test "1 MiB of random bytes through /bin/cat comes back byte-identical" {
