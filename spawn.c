@@ -668,7 +668,6 @@ out:
 		return -1;
 	}
 	errno = saved;
-	if (*pidfd < SPAWN_FDTOP)
-		*pidfd = listen_move_fd(*pidfd);
+	*pidfd = listen_move_fd(*pidfd);
 	return pid;
 }
