@@ -47,6 +47,7 @@
 #include "superd.h"
 
 #define MAX_EVENTS	256
+#define MAX_SLEEP_SECS	3600	/* the longest epoll_wait, in seconds */
 
 extern char	**environ;
 
@@ -357,8 +358,20 @@ loop(int sigfd)
 		due = serve_next_deadline();
 		timeout = -1;
 		if (due != 0) {
+			/*
+			 * epoll_wait(2) takes an int of milliseconds (24.8
+			 * days at most; a double beyond INT_MAX converts to
+			 * anything, a negative one sleeps for ever): a timer
+			 * further off than MAX_SLEEP_SECS is waited for a
+			 * piece at a time.
+			 */
 			now = now_mono();
-			timeout = due <= now ? 0 : (int)((due - now) * 1000) + 1;
+			if (due <= now)
+				timeout = 0;
+			else if (due - now >= MAX_SLEEP_SECS)
+				timeout = MAX_SLEEP_SECS * 1000;
+			else
+				timeout = (int)((due - now) * 1000) + 1;
 		}
 		if (lastchildren != nchildren && (timeout == -1 ||
 		    timeout > 1000))
