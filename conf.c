@@ -5,8 +5,10 @@
  * superd's options after the wait field.  conf_load() either returns a
  * complete list, with users, groups, programs and addresses resolved, or
  * a list of errors, one "FILE:LINE: message" per problem, all of them: the
- * caller never sees a half-read table.  It opens no socket and logs
- * nothing.
+ * caller never sees a half-read table.  A table that cannot be read to
+ * its end (a read error, a directory, more than CONF_MAXSIZE bytes) is
+ * one error, "FILE: message", never an empty table.  It opens no socket
+ * and logs nothing.
  */
 
 #include <sys/types.h>
@@ -18,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <netdb.h>
@@ -34,9 +37,13 @@
 #define MAXFIELDS	1024
 
 
+/* The entry being read: its lines joined, with a blank between them. */
 struct entry {
 	char	*e_text;	/* logical line: continuations joined */
-	int	 e_line;
+	size_t	 e_len;
+	size_t	 e_cap;
+	int	 e_line;	/* its first line; 0 when none is open */
+	int	 e_bad;		/* a line of it was refused: not parsed */
 };
 
 static void
@@ -152,60 +159,6 @@ conf_line_joins(const char *line)
 	size_t	 len = strlen(line);
 
 	return len > 0 && line[len - 1] == '\\';
-}
-
-/* Read the whole table into logical entries, continuations joined. */
-static struct entry *
-read_entries(FILE *fp, size_t *nentries)
-{
-	struct entry	*ents = NULL, *ne;
-	size_t		 n = 0, cap = 0;
-	char		*line = NULL, *s;
-	size_t		 linecap = 0;
-	ssize_t		 len;
-	int		 lineno = 0, open = 0, backslash = 0;
-	enum conf_line	 kind;
-
-	while ((len = getline(&line, &linecap, fp)) != -1) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' ||
-		    line[len - 1] == '\r'))
-			line[--len] = '\0';
-		kind = conf_line_kind(line, open, backslash);
-		if (kind == CONF_LINE_BLANK || kind == CONF_LINE_COMMENT) {
-			open = 0;
-			continue;
-		}
-		backslash = conf_line_joins(line);
-		if (backslash)
-			line[--len] = '\0';
-		for (s = line; isblankc((unsigned char)*s); s++)
-			;
-		if (kind == CONF_LINE_MORE) {
-			char	*joined;
-
-			if (asprintf(&joined, "%s %s", ents[n - 1].e_text,
-			    s) == -1)
-				fatal("asprintf");
-			free(ents[n - 1].e_text);
-			ents[n - 1].e_text = joined;
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			ne = reallocarray(ents, cap, sizeof(*ents));
-			if (ne == NULL)
-				fatal("reallocarray");
-			ents = ne;
-		}
-		ents[n].e_text = xstrdup(s);
-		ents[n].e_line = lineno;
-		n++;
-		open = 1;
-	}
-	free(line);
-	*nentries = n;
-	return ents;
 }
 
 /*
@@ -937,48 +890,253 @@ proto_label(const struct service *sv)
 	}
 }
 
+/* Record an error about the table as a whole: "FILE: message". */
+static void
+conf_file_error(struct conf *c, const char *path, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg, *full;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	if (asprintf(&full, "%s: %s", path, msg) != -1)
+		conf_add(&c->c_errors, &c->c_nerrors, full);
+	free(msg);
+}
+
+/*
+ * Open a table by its path.  open(2) of a FIFO waits for a writer, and a
+ * FIFO without one reads as empty, so only a regular file or a character
+ * device (/dev/null) is a table; standard input is read with "-".  A
+ * directory is refused here rather than read as nothing.
+ */
+static FILE *
+conf_open(struct conf *c, const char *path)
+{
+	struct stat	 st;
+	FILE		*fp;
+	int		 fd, flags;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		conf_file_error(c, path, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		conf_file_error(c, path, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		conf_file_error(c, path, "%s", strerror(EISDIR));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		conf_file_error(c, path, "not a regular file (a FIFO or a "
+		    "socket); use - to read a table from standard input");
+		close(fd);
+		return NULL;
+	}
+	/* O_NONBLOCK was for open(2) only: a device's reads may wait. */
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		conf_file_error(c, path, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return fp;
+}
+
+/*
+ * Read a whole table into memory, NUL-terminated.  A read error is an
+ * error of the table, never its end (getline(3) and fread(3) return the
+ * same for both: ferror(3) tells them apart), and no more than
+ * CONF_MAXSIZE bytes are read, so /dev/zero or a runaway file is refused
+ * in bounded memory and time.  Returns NULL after recording the error.
+ */
+static char *
+conf_slurp(struct conf *c, const char *path, FILE *fp, size_t *lenp)
+{
+	char	*buf = NULL, *nb;
+	size_t	 len = 0, cap = 0, r;
+	int	 saved;
+
+	for (;;) {
+		if (len == cap) {
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > CONF_MAXSIZE + 1)
+				cap = CONF_MAXSIZE + 1;
+			if ((nb = realloc(buf, cap + 1)) == NULL)
+				fatal("realloc");
+			buf = nb;
+		}
+		r = fread(buf + len, 1, cap - len, fp);
+		len += r;
+		if (len > CONF_MAXSIZE) {
+			conf_file_error(c, path, "larger than %d MiB, not "
+			    "read", CONF_MAXSIZE / (1024 * 1024));
+			free(buf);
+			return NULL;
+		}
+		if (r > 0)
+			continue;
+		if (ferror(fp)) {
+			saved = errno != 0 ? errno : EIO;
+			conf_file_error(c, path, "%s", strerror(saved));
+			free(buf);
+			return NULL;
+		}
+		break;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+/* Append n bytes to the open entry; doubling keeps joining linear. */
+static void
+entry_append(struct entry *e, const char *s, size_t n)
+{
+	char	*t;
+	size_t	 cap;
+
+	if (e->e_len + n + 1 > e->e_cap) {
+		cap = e->e_cap != 0 ? e->e_cap : 256;
+		while (cap < e->e_len + n + 1)
+			cap *= 2;
+		if ((t = realloc(e->e_text, cap)) == NULL)
+			fatal("realloc");
+		e->e_text = t;
+		e->e_cap = cap;
+	}
+	memcpy(e->e_text + e->e_len, s, n);
+	e->e_len += n;
+	e->e_text[e->e_len] = '\0';
+}
+
+/* The open entry is complete: parse it, unless a line of it was refused. */
+static void
+entry_end(struct parser *p, struct entry *e)
+{
+	if (e->e_line != 0 && !e->e_bad)
+		parse_entry(p, e);
+	e->e_line = 0;
+	e->e_len = 0;
+	e->e_bad = 0;
+}
+
+/*
+ * What makes a line of a table unreadable, or NULL.  A CR just before
+ * the newline (a CRLF ending, as Windows editors write) has been taken
+ * off already and is accepted; any other CR is refused, as is a NUL:
+ * either would be read differently by the eye and by the parser.
+ */
+static const char *
+line_fault(const char *line, size_t len)
+{
+	if (memchr(line, '\0', len) != NULL)
+		return "NUL byte in the line: a table is text";
+	if (memchr(line, '\r', len) != NULL)
+		return "carriage return (CR) inside the line: only a CRLF "
+		    "line ending is accepted";
+	if (len > CONF_MAXLINE)
+		return "line longer than " CONF_MAXLINE_STR " bytes";
+	return NULL;
+}
+
+/*
+ * Split the table into lines and entries, continuations joined, and
+ * parse each entry as it ends, so that errors come in the table's order.
+ * A refused line is reported by its number and its entry is not parsed.
+ */
+static void
+conf_parse(struct parser *p, char *buf, size_t len)
+{
+	struct entry	 e;
+	enum conf_line	 kind;
+	const char	*why;
+	char		*line, *nl, *s;
+	size_t		 n;
+	int		 lineno = 0, backslash = 0;
+
+	memset(&e, 0, sizeof(e));
+	for (line = buf; line < buf + len; line = nl + 1) {
+		if ((nl = memchr(line, '\n', buf + len - line)) == NULL)
+			nl = buf + len;
+		lineno++;
+		n = nl - line;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		why = line_fault(line, n);
+		line[n] = '\0';
+		if (why != NULL)
+			n = strlen(line);
+		kind = conf_line_kind(line, e.e_line != 0, backslash);
+		if (kind == CONF_LINE_BLANK || kind == CONF_LINE_COMMENT) {
+			entry_end(p, &e);
+			if (why != NULL)
+				perr(p, lineno, "%s", why);
+			continue;
+		}
+		if ((backslash = conf_line_joins(line)))
+			line[--n] = '\0';
+		for (s = line; isblankc((unsigned char)*s); s++)
+			;
+		if (kind == CONF_LINE_ENTRY) {
+			entry_end(p, &e);
+			e.e_line = lineno;
+		} else
+			entry_append(&e, " ", 1);
+		entry_append(&e, s, n - (s - line));
+		if (why != NULL) {
+			perr(p, lineno, "%s", why);
+			e.e_bad = 1;
+		}
+	}
+	entry_end(p, &e);
+	free(e.e_text);
+}
+
 /*
  * Read a table from path (or from fp when it is given, with path used in
  * messages).  Always returns a struct conf; c_nerrors > 0 means the table
- * must not be used, and c_services is then empty.
+ * must not be used, and c_services is then empty.  A table that cannot
+ * be read whole is one error, "FILE: message".
  */
 struct conf *
 conf_load(const char *path, FILE *fp)
 {
 	struct parser	 p;
 	struct conf	*c;
-	struct entry	*ents;
 	struct service	*sv;
-	size_t		 n, i;
+	char		*buf;
+	size_t		 len;
 	FILE		*own = NULL;
 
 	c = xcalloc(1, sizeof(*c));
 	TAILQ_INIT(&c->c_services);
+	if (fp == NULL) {
+		if ((own = conf_open(c, path)) == NULL)
+			return c;
+		fp = own;
+	}
+	buf = conf_slurp(c, path, fp, &len);
+	if (own != NULL)
+		fclose(own);
+	if (buf == NULL)
+		return c;
 	memset(&p, 0, sizeof(p));
 	p.p_file = path;
 	p.p_conf = c;
 	p.p_defhosts = xstrdup("*");
 	p.p_euid = geteuid();
-	if (fp == NULL) {
-		if ((own = fopen(path, "re")) == NULL) {
-			char	*msg;
-
-			if (asprintf(&msg, "%s: %s", path,
-			    strerror(errno)) != -1)
-				conf_add(&c->c_errors, &c->c_nerrors, msg);
-			free(p.p_defhosts);
-			return c;
-		}
-		fp = own;
-	}
-	ents = read_entries(fp, &n);
-	if (own != NULL)
-		fclose(own);
-	for (i = 0; i < n; i++) {
-		parse_entry(&p, &ents[i]);
-		free(ents[i].e_text);
-	}
-	free(ents);
+	conf_parse(&p, buf, len);
+	free(buf);
 	check_conflicts(&p);
 	free(p.p_defhosts);
 	free(p.p_uc.uc_name);

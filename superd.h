@@ -230,6 +230,9 @@ enum conf_line {
 	CONF_LINE_ENTRY,	/* starts an entry */
 	CONF_LINE_MORE,		/* continues the open entry */
 };
+#define CONF_MAXSIZE	(16 * 1024 * 1024)	/* bytes in a table, at most */
+#define CONF_MAXLINE	65536			/* bytes in one of its lines */
+#define CONF_MAXLINE_STR "65536"
 enum conf_line	 conf_line_kind(const char *, int, int);
 int		 conf_line_joins(const char *);
 const char	*conf_hosts_colon(const char *);

@@ -274,7 +274,9 @@ check_text(const char *text, size_t len)
 	FILE		*fp;
 	size_t		 i, n;
 
-	if ((fp = fmemopen((void *)text, len == 0 ? 1 : len, "r")) == NULL)
+	/* fmemopen(3) refuses size 0: an empty table reads as one newline. */
+	if ((fp = fmemopen((void *)(len == 0 ? "\n" : text), len == 0 ? 1 : len,
+	    "r")) == NULL)
 		err(1, "fmemopen");
 	c = conf_load(table_path, fp);
 	fclose(fp);

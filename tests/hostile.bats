@@ -13,6 +13,71 @@ load helpers
 
 # --- 4. an unreadable table is an error, never an empty table
 
+@test "a table that is a directory is an error naming it, with -t, at start and in supertab check" {
+	mkdir "$T/dir.conf"
+	run "$SUPERD" -t "$T/dir.conf"
+	assert_failure 1
+	assert_output "$T/dir.conf: Is a directory"
+	run timeout 10 "$SUPERD" -d "$T/dir.conf" 3>&-
+	assert_failure 1
+	assert_output --partial "$T/dir.conf: Is a directory"
+	run timeout 10 "$SUPERTAB" -f "$T/dir.conf" check
+	assert_failure 1
+	assert_output "$T/dir.conf: Is a directory"
+}
+
+@test "SIGHUP after the table became a directory keeps every service answering" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo still here
+	EOF
+	start_superd
+	p=$(port 1)
+	run talk "$p"
+	assert_output "still here"
+	rm "$CONF"
+	mkdir "$CONF"
+	kill -HUP "$SUPERD_PID"
+	wait_log "event=reload-failed error=\"$CONF: Is a directory\""
+	run log_has 'event=reload services='
+	assert_failure
+	run talk "$p"
+	assert_output "still here"
+}
+
+@test "/dev/zero as the table is refused at once, in bounded memory" {
+	# 128 MiB of address space: enough for a 16 MiB table, not for
+	# reading until memory runs out (sanitizers need more, unbounded)
+	lim=131072
+	[ -n "${SUPERD_ASAN:-}" ] && lim=unlimited
+	run timeout 10 bash -c 'ulimit -v "$1" && exec "$2" -t /dev/zero' \
+	    sh "$lim" "$SUPERD"
+	assert_failure 1
+	assert_output "/dev/zero: larger than 16 MiB, not read"
+}
+
+@test "a table larger than 16 MiB is refused, even one of comments" {
+	{
+		echo "127.0.0.1:0 stream tcp nowait root /bin/echo echo big"
+		yes '# a comment that makes the table large, line after line' |
+		    head -c $((17 * 1024 * 1024))
+	} >"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF: larger than 16 MiB, not read"
+}
+
+@test "a line longer than 64 KiB is an error with its line" {
+	{
+		echo "# one comment"
+		printf '127.0.0.1:0 stream tcp nowait root /bin/echo echo %s\n' \
+		    "$(head -c 70000 /dev/zero | tr '\0' a)"
+		echo "127.0.0.1:0 stream tcp nowait root /bin/echo echo short"
+	} >"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:2: line longer than 65536 bytes"
+}
+
 # --- 5. wait-mode and dgram children get blocking sockets
 
 # --- 6. inherited ignored signals never reach services
@@ -53,6 +118,48 @@ title_has() {
 	run wait_until 5 title_has '2 children'
 	kill "$c1" "$c2" 2>/dev/null || true
 	assert_success
+}
+
+@test "10 MB of continuation lines are read in linear time" {
+	python3 - "$CONF" <<-'EOF'
+	import sys
+	with open(sys.argv[1], "w") as f:
+	    f.write("127.0.0.1:0 stream tcp nowait root /bin/echo echo\n")
+	    for i in range(10_000_000 // 1002):
+	        f.write("\t" + "x" * 1000 + "\n")
+	EOF
+	# quadratic joining took 28 s here; linear takes milliseconds
+	run timeout $((5 * WAIT_SCALE)) "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:1: too many fields (at most 1023)"
+}
+
+@test "a NUL byte in a table is an error with its line" {
+	printf '# fine\n127.0.0.1:0 stream tcp nowait root /bin/echo echo a\0b\n' >"$CONF"
+	printf '# a comment with a NUL \0 in it\n' >>"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:2: NUL byte in the line: a table is text"
+	assert_line "$CONF:3: NUL byte in the line: a table is text"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "a bare CR in a table is an error with its line; a CRLF line ending is accepted" {
+	printf '127.0.0.1:0 stream tcp nowait root /bin/echo echo crlf\r\n' >"$CONF"
+	printf '127.0.0.1:0 stream tcp nowait root /bin/echo echo a\rb\n' >>"$CONF"
+	printf '127.0.0.1:0 stream tcp nowait root /bin/echo echo two\r\r\n' >>"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:2: carriage return (CR) inside the line: only a CRLF line ending is accepted"
+	assert_line "$CONF:3: carriage return (CR) inside the line: only a CRLF line ending is accepted"
+	assert_equal "${#lines[@]}" 2
+	printf '127.0.0.1:0 stream tcp nowait root /bin/echo echo crlf\r\n' >"$CONF"
+	printf '127.0.0.1:0 stream tcp nowait root \\\r\n /bin/echo echo joined\r\n' >>"$CONF"
+	start_superd
+	run talk "$(port 1)"
+	assert_output "crlf"
+	run talk "$(port 2)"
+	assert_output "joined"
 }
 
 # --- 12. log lines a script can rely on
