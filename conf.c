@@ -608,7 +608,10 @@ parse_entry(struct parser *p, struct entry *e)
 			    "(sndbuf= or rcvbuf=)", o);
 			bad = 1;
 		} else if (parse_size(o + 7, dst) == -1) {
-			perr(p, p->p_line, "bad size \"%s\"", o + 7);
+			perr(p, p->p_line, "bad size \"%s\" for %.6s: "
+			    "expected a number of bytes (k or m after it for "
+			    "KiB or MiB), from 1 to "
+			    "2147483647", o + 7, o);
 			bad = 1;
 		}
 	}

@@ -9,7 +9,6 @@
 #include <sys/types.h>
 
 #include <ctype.h>
-#include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -20,27 +19,53 @@
 
 #include "superd.h"
 
-/* A size with an optional k or m suffix, for sndbuf= and rcvbuf=. */
+/*
+ * A size with an optional k or m suffix, for sndbuf= and rcvbuf=: decimal
+ * digits only, checked as they are read and against the suffix, up to
+ * INT_MAX, the int that setsockopt(2) takes.  Not expand_number(3):
+ * libbsd's takes "-1" for 2^64 - 1, "010" for 8 and "0x10" for 16.
+ */
 int
 parse_size(const char *s, int *out)
 {
-	char		*end;
-	long long	 v;
+	const char	*d;
+	long long	 v = 0, mult = 1;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v <= 0)
-		return -1;
-	if (*end == 'k' || *end == 'K') {
-		v *= 1024;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v *= 1024 * 1024;
-		end++;
+	for (d = s; *d >= '0' && *d <= '9'; d++) {
+		v = v * 10 + (*d - '0');
+		if (v > INT_MAX)
+			return -1;
 	}
-	if (*end != '\0' || v > INT_MAX)
+	if (d == s)
 		return -1;
-	*out = (int)v;
+	if (*d == 'k' || *d == 'K') {
+		mult = 1024;
+		d++;
+	} else if (*d == 'm' || *d == 'M') {
+		mult = 1024 * 1024;
+		d++;
+	}
+	if (*d != '\0' || v == 0 || v > INT_MAX / mult)
+		return -1;
+	*out = (int)(v * mult);
+	return 0;
+}
+
+/* An octal file mode, 0 to 07777, octal digits only. */
+static int
+parse_mode(const char *s, int *out)
+{
+	const char	*d;
+	int		 m = 0;
+
+	for (d = s; *d >= '0' && *d <= '7'; d++) {
+		m = m * 8 + (*d - '0');
+		if (m > 07777)
+			return -1;
+	}
+	if (d == s || *d != '\0')
+		return -1;
+	*out = m;
 	return 0;
 }
 
@@ -292,21 +317,14 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 			else
 				goto badval;
 		} else if (strcmp(opt, "mode") == 0) {
-			char	*end;
-			long	 m;
-
 			if (!isunix) {
 				perr(p, p->p_line, "mode= is for unix "
 				    "sockets only");
 				bad = 1;
 				continue;
 			}
-			errno = 0;
-			m = strtol(val, &end, 8);
-			if (errno != 0 || *val == '\0' || *end != '\0' ||
-			    m < 0 || m > 07777)
+			if (parse_mode(val, &cf->cf_mode) == -1)
 				goto badval;
-			cf->cf_mode = (int)m;
 		} else if (strcmp(opt, "owner") == 0) {
 			if (!isunix) {
 				perr(p, p->p_line, "owner= is for unix "

@@ -120,6 +120,35 @@ title_has() {
 	assert_success
 }
 
+@test "a size or number too large for its field is refused, never wrapped" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp,sndbuf=18014398509481985k nowait root /bin/cat cat
+	127.0.0.1:0 stream tcp,rcvbuf=2097152k nowait root /bin/cat cat
+	127.0.0.1:0 stream tcp,sndbuf=-1 nowait root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,instances=18446744073709551617 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,per-source=9223372036854775808 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,timeout=4294967297 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,rate=4294967297/1 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,rate=1/18446744073709551617 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait.4294967297 root /bin/cat cat
+	/tmp/superd-never-bound.sock stream unix nowait,mode=0100000000000000000644 root /bin/cat cat
+	127.0.0.1:0 stream tcp,sndbuf=2097151k,rcvbuf=1m nowait root /bin/cat cat
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line --regexp "^$CONF:1: bad size \"18014398509481985k\" for sndbuf: expected "
+	assert_line --regexp "^$CONF:2: bad size \"2097152k\" for rcvbuf"
+	assert_line --regexp "^$CONF:3: bad size \"-1\" for sndbuf"
+	assert_line --regexp "^$CONF:4: bad value \"18446744073709551617\" for option instances"
+	assert_line --regexp "^$CONF:5: bad value \"9223372036854775808\" for option per-source"
+	assert_line --regexp "^$CONF:6: bad value \"4294967297\" for option timeout"
+	assert_line --regexp "^$CONF:7: bad value \"4294967297/1\" for option rate"
+	assert_line --regexp "^$CONF:8: bad value \"1/18446744073709551617\" for option rate"
+	assert_line --regexp "^$CONF:9: bad rate \".4294967297\" after nowait"
+	assert_line --regexp "^$CONF:10: bad value \"0100000000000000000644\" for option mode"
+	assert_equal "${#lines[@]}" 10
+}
+
 @test "10 MB of continuation lines are read in linear time" {
 	python3 - "$CONF" <<-'EOF'
 	import sys
