@@ -69,6 +69,90 @@ parse_mode(const char *s, int *out)
 	return 0;
 }
 
+/* The options of the wait field, for a typo's nearest name: keep it in
+ * step with parse_options(). */
+static const char *const optnames[] = {
+	"instances", "per-source", "rate", "timeout", "allow", "deny", "env",
+	"stderr", "mode", "owner", NULL
+};
+
+/*
+ * The edit distance between a and b, counting a swap of two neighbours as
+ * one edit (optimal string alignment); names longer than 31 bytes are
+ * never near anything.
+ */
+static int
+edit_distance(const char *a, const char *b)
+{
+	int	 d[32][32], i, j, la, lb, v;
+
+	la = strlen(a);
+	lb = strlen(b);
+	if (la > 31 || lb > 31)
+		return INT_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/*
+ * The known name nearest to a mistyped one, two edits at most and fewer
+ * than the word's own length (so "x" suggests nothing); NULL when none.
+ */
+static const char *
+nearest_name(const char *word, const char *const *names)
+{
+	const char	*best = NULL;
+	int		 bd = 3, dist;
+
+	for (; *names != NULL; names++) {
+		dist = edit_distance(word, *names);
+		if (dist < bd && dist < (int)strlen(word)) {
+			bd = dist;
+			best = *names;
+		}
+	}
+	return best;
+}
+
+static int
+known_option(const char *name)
+{
+	const char *const *n;
+
+	for (n = optnames; *n != NULL; n++)
+		if (strcmp(name, *n) == 0)
+			return 1;
+	return 0;
+}
+
+/* "unknown option "timout"; did you mean timeout?" */
+static void
+unknown_option(struct parser *p, const char *opt)
+{
+	const char	*near = nearest_name(opt, optnames);
+
+	if (near != NULL)
+		perr(p, p->p_line, "unknown option \"%s\": did you mean %s?",
+		    opt, near);
+	else
+		perr(p, p->p_line, "unknown option \"%s\"", opt);
+}
+
 int
 parse_num(const char *s, long long min, long long max, long long *out)
 {
@@ -233,6 +317,7 @@ static int
 parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 {
 	char		*opt, *val, *slash;
+	const char	*expect = NULL;
 	long long	 n, s;
 	int		 bad = 0, seen_rate = cf->cf_rate_n != 0;
 	struct acl	*acl;
@@ -244,17 +329,22 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 			continue;
 		}
 		if ((val = strchr(opt, '=')) == NULL) {
-			perr(p, p->p_line, "option \"%s\" needs a value "
-			    "(name=value)", opt);
+			if (known_option(opt))
+				perr(p, p->p_line, "option \"%s\" needs a "
+				    "value (%s=value)", opt, opt);
+			else
+				unknown_option(p, opt);
 			bad = 1;
 			continue;
 		}
 		*val++ = '\0';
 		if (strcmp(opt, "instances") == 0) {
+			expect = "a number from 1 to 1000000";
 			if (parse_num(val, 1, 1000000, &n) == -1)
 				goto badval;
 			cf->cf_instances = (int)n;
 		} else if (strcmp(opt, "per-source") == 0) {
+			expect = "a number from 1 to 1000000";
 			if (parse_num(val, 1, 1000000, &n) == -1)
 				goto badval;
 			cf->cf_per_source = (int)n;
@@ -265,6 +355,8 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 				bad = 1;
 				continue;
 			}
+			expect = "N/S: N starts (1 to 1000000) per S "
+			    "seconds (1 to 86400)";
 			if ((slash = strchr(val, '/')) == NULL)
 				goto badval;
 			*slash++ = '\0';
@@ -277,6 +369,8 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 			cf->cf_rate_s = (double)s;
 			seen_rate = 1;
 		} else if (strcmp(opt, "timeout") == 0) {
+			expect = "a number of seconds from 1 to 2678400 (31 "
+			    "days)";
 			if (parse_num(val, 1, 31 * 86400, &n) == -1)
 				goto badval;
 			cf->cf_timeout = (int)n;
@@ -287,6 +381,8 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 			if (acl == NULL)
 				fatal("reallocarray");
 			cf->cf_acl = acl;
+			expect = "an IPv4 or IPv6 address, optionally "
+			    "with /BITS";
 			if (acl_parse(val, &acl[cf->cf_nacl]) == -1)
 				goto badval;
 			acl[cf->cf_nacl].ac_deny = opt[0] == 'd';
@@ -308,6 +404,7 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 				fatal("reallocarray");
 			cf->cf_env[cf->cf_nenv++] = xstrdup(val);
 		} else if (strcmp(opt, "stderr") == 0) {
+			expect = "inherit, socket or null";
 			if (strcmp(val, "inherit") == 0)
 				cf->cf_stderr = STDERR_INHERIT;
 			else if (strcmp(val, "socket") == 0)
@@ -323,6 +420,7 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 				bad = 1;
 				continue;
 			}
+			expect = "an octal mode from 0 to 7777";
 			if (parse_mode(val, &cf->cf_mode) == -1)
 				goto badval;
 		} else if (strcmp(opt, "owner") == 0) {
@@ -335,13 +433,13 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 			if (parse_owner(p, cf, val) == -1)
 				bad = 1;
 		} else {
-			perr(p, p->p_line, "unknown option \"%s\"", opt);
+			unknown_option(p, opt);
 			bad = 1;
 		}
 		continue;
 badval:
-		perr(p, p->p_line, "bad value \"%s\" for option %s", val,
-		    opt);
+		perr(p, p->p_line, "bad value \"%s\" for option %s: expected "
+		    "%s", val, opt, expect);
 		bad = 1;
 	}
 	return bad ? -1 : 0;
@@ -364,8 +462,8 @@ parse_wait(struct parser *p, struct svconf *cf, char *field, int isunix)
 		*dot++ = '\0';
 		if (parse_num(dot, 1, 1000000, &n) == -1) {
 			perr(p, p->p_line, "bad rate \".%s\" after %s: "
-			    "expected a number of starts per minute", dot,
-			    field);
+			    "expected a number of starts per minute, 1 to "
+			    "1000000", dot, field);
 			bad = 1;
 		} else {
 			cf->cf_rate_n = (int)n;

@@ -194,3 +194,20 @@ title_has() {
 # --- 12. log lines a script can rely on
 
 # --- 13. what a newcomer tripped on
+
+@test "an option error says what is expected, and a mistyped option name gets the nearest one" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,rate=5 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,timout=5 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,instnaces=5,stderr=nul root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,bogus=1 root /bin/cat cat
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line --regexp "^$CONF:1: bad value \"5\" for option rate: expected N/S"
+	assert_line "$CONF:2: unknown option \"timout\": did you mean timeout?"
+	assert_line "$CONF:3: unknown option \"instnaces\": did you mean instances?"
+	assert_line "$CONF:3: bad value \"nul\" for option stderr: expected inherit, socket or null"
+	assert_line "$CONF:4: unknown option \"bogus\""
+	assert_equal "${#lines[@]}" 5
+}
