@@ -161,16 +161,15 @@ fatalx(const char *fmt, ...)
 /*
  * Write src as a double-quoted value: quotes and backslashes escaped,
  * control and non-ASCII bytes in vis(3) octal, so one log line stays one
- * line whatever a table or a peer put in it.
+ * line whatever a table or a peer put in it.  The value is cut at a whole
+ * escape when dst is full: never half an escape before the closing quote.
  */
 void
 log_quote(char *dst, size_t size, const char *src)
 {
-	char	 tmp[1024];
-	size_t	 i, j;
+	char	 one[5];	/* vis(3) writes at most 4 bytes and a NUL */
+	size_t	 j, n;
 
-	(void)strnvis(tmp, src, sizeof(tmp), VIS_OCTAL | VIS_CSTYLE |
-	    VIS_TAB | VIS_NL);
 	if (size < 3) {
 		if (size > 0)
 			dst[0] = '\0';
@@ -178,10 +177,19 @@ log_quote(char *dst, size_t size, const char *src)
 	}
 	j = 0;
 	dst[j++] = '"';
-	for (i = 0; tmp[i] != '\0' && j + 3 < size; i++) {
-		if (tmp[i] == '"')
-			dst[j++] = '\\';
-		dst[j++] = tmp[i];
+	for (; *src != '\0'; src++) {
+		if (*src == '"') {
+			one[0] = '\\';
+			one[1] = '"';
+			n = 2;
+		} else
+			n = vis(one, (unsigned char)*src, VIS_OCTAL |
+			    VIS_CSTYLE | VIS_TAB | VIS_NL,
+			    (unsigned char)src[1]) - one;
+		if (j + n + 2 > size)
+			break;		/* room for the quote and the NUL */
+		memcpy(dst + j, one, n);
+		j += n;
 	}
 	dst[j++] = '"';
 	dst[j] = '\0';

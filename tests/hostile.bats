@@ -191,6 +191,29 @@ title_has() {
 	assert_output "joined"
 }
 
+@test "a reload error too long for the log line is cut at a whole escape" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/cat cat
+	EOF
+	start_superd
+	{
+		printf '127.0.0.1:0 stream tcp nowait root /bin/cat cat\n'
+		printf '127.0.0.1:0 stream tcp'
+		head -c 600 /dev/zero | tr '\0' '\266'
+		printf ' nowait root /bin/cat cat\n'
+	} >"$CONF"
+	kill -HUP "$SUPERD_PID"
+	wait_log 'event=reload-failed'
+	run grep -c 'event=reload-failed' "$LOG"
+	assert_output 1
+	line=$(grep 'event=reload-failed' "$LOG")
+	[[ $line == *'unknown protocol \"tcp\266\266'* ]]
+	# the old cut could leave half an escape: ...\26"
+	[[ $line == *'\266"' ]]
+	run env LC_ALL=C grep -c '[^[:print:]]' "$LOG"
+	assert_output 0
+}
+
 # --- 12. log lines a script can rely on
 
 # --- 13. what a newcomer tripped on
