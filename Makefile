@@ -28,6 +28,8 @@ BENCH	 = bench/loadgen bench/spawnloop bench/hello
 DEB_DEPS = build-essential pkg-config libbsd-dev bats bats-support \
 	   bats-assert netcat-openbsd socat curl mandoc bc python3 \
 	   procps util-linux iproute2 tftpd-hpa tftp-hpa systemd
+# What make fuzz, make analyze and make valgrind need besides.
+CHECK_DEPS = clang libclang-rt-14-dev clang-tools cppcheck valgrind
 
 all: superd supertab
 
@@ -97,6 +99,34 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/superd.conf.5
 	rm -rf $(DESTDIR)$(LIBEXEC)
 
+# libFuzzer harnesses (fuzz/), built with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer from the sources supertab links; make fuzz
+# runs each for FUZZ_S seconds on its seeds (fuzz/corpus/), writing what
+# it learns under fuzz/work/ (not in git) and a crash as fuzz/work/crash-*.
+FUZZ_S	?= 60
+FUZZ_CC	?= clang
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -g -O1 \
+	   -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	   -fno-sanitize-recover=all $(BSD_CFLAGS)
+FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZERS	 = fuzz/conf_fuzz fuzz/text_fuzz
+
+$(FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h \
+	    $(SRCS) supertab.c
+	srcs=`for o in $(TAB_OBJS); do \
+	    [ $$o = supertab.o ] || echo $${o%.o}.c; done`; \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $@.c fuzz/resolve.c $$srcs \
+	    $(BSD_LIBS) -ldl
+
+fuzz: $(FUZZERS)
+	mkdir -p fuzz/work/conf fuzz/work/text
+	fuzz/conf_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
+	    -max_len=65536 -dict=fuzz/conf.dict -artifact_prefix=fuzz/work/ \
+	    fuzz/work/conf fuzz/corpus/conf
+	fuzz/text_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
+	    -max_len=4096 -artifact_prefix=fuzz/work/ \
+	    fuzz/work/text fuzz/corpus/text
+
 bench/loadgen: bench/loadgen.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/loadgen.c
 
@@ -110,6 +140,7 @@ bench: all $(BENCH)
 	bash bench/run $(if $(QUICK),--quick)
 
 clean:
-	rm -f superd supertab *.o $(BENCH)
+	rm -f superd supertab *.o $(BENCH) $(FUZZERS)
 
-.PHONY: all bench deps run run-table test check-asan lint install uninstall clean
+.PHONY: all bench deps run run-table test check-asan lint install uninstall clean \
+	fuzz
