@@ -49,10 +49,16 @@ TAILQ_HEAD(childq, child);
 static struct childq	 term_queue = TAILQ_HEAD_INITIALIZER(term_queue);
 static struct childq	 kill_queue = TAILQ_HEAD_INITIALIZER(kill_queue);
 
-/* A process group whose leader died after SIGTERM: SIGKILL still due. */
+/*
+ * A process group whose leader died after SIGTERM: SIGKILL still due.
+ * The leader is left a zombie until then (gk_pidfd): see serve_reap().
+ */
 struct groupkill {
 	TAILQ_ENTRY(groupkill) gk_entry;
 	pid_t		 gk_pgid;
+	int		 gk_pidfd;
+	int		 gk_line;
+	char		*gk_name;
 	double		 gk_at;
 };
 static TAILQ_HEAD(, groupkill) groupkills =
@@ -606,22 +612,59 @@ child_done(struct child *ch)
 	child_free(ch);
 }
 
-/* A pidfd is readable: the child has exited.  Reap and log it. */
-void
-serve_reap(struct child *ch, double now)
+/*
+ * A timed-out leader has exited but what it started may not have: keep
+ * its zombie while the group's SIGKILL is due.  The kernel frees a pid
+ * only when its process has been reaped, so until then no new process
+ * can have that number, nor lead a process group of that number: the
+ * kill(-pgid) 2 s later reaches only what is left of this child's own
+ * group (whose members, in the session the child made, all descend from
+ * it), never a stranger that got the pid meanwhile.  (pidfd_send_signal's
+ * PIDFD_SIGNAL_PROCESS_GROUP would say the same on Linux 6.9 and later;
+ * the zombie works on every kernel that has pidfds.)  Returns 0 with the
+ * pidfd kept for the SIGKILL, or -1 when the zombie was reaped at once.
+ */
+static int
+groupkill_add(struct child *ch)
 {
 	struct groupkill	*gk;
 	siginfo_t		 si;
 
+	if ((gk = malloc(sizeof(*gk))) == NULL ||
+	    (gk->gk_name = strdup(ch->ch_sv->sv_name)) == NULL) {
+		free(gk);
+		/* no memory: the SIGKILL now, while the zombie holds the pid */
+		(void)kill(-ch->ch_pid, SIGKILL);
+		(void)waitid(P_PIDFD, ch->ch_pidfd, &si, WEXITED | WNOHANG);
+		return -1;
+	}
+	gk->gk_pgid = ch->ch_pid;
+	gk->gk_pidfd = ch->ch_pidfd;
+	gk->gk_line = ch->ch_sv->sv_cf->cf_line;
+	gk->gk_at = ch->ch_deadline;
+	TAILQ_INSERT_TAIL(&groupkills, gk, gk_entry);
+	return 0;
+}
+
+/*
+ * A pidfd is readable: the child has exited.  Reap and log it; a leader
+ * that got its SIGTERM stays a zombie until its group's SIGKILL.
+ */
+void
+serve_reap(struct child *ch, double now)
+{
+	siginfo_t		 si;
+	int			 keep = ch->ch_termed;
+
 	memset(&si, 0, sizeof(si));
-	if (waitid(P_PIDFD, ch->ch_pidfd, &si, WEXITED | WNOHANG) == -1)
+	if (waitid(P_PIDFD, ch->ch_pidfd, &si,
+	    WEXITED | WNOHANG | (keep ? WNOWAIT : 0)) == -1)
 		log_warn("event=waitid pid=%d", (int)ch->ch_pid);
 	else if (si.si_pid == 0) {
 		/* not gone after all: watch it again */
 		watch_child(ch, EPOLL_CTL_MOD);
 		return;
 	}
-	(void)close(ch->ch_pidfd);
 	spawn_forget(ch->ch_pid);
 	if (si.si_code == CLD_EXITED)
 		log_info("svc=%s event=exit pid=%d status=%d duration=%.3f",
@@ -632,11 +675,8 @@ serve_reap(struct child *ch, double now)
 		    ch->ch_sv->sv_name, (int)ch->ch_pid, si.si_status,
 		    now - ch->ch_start);
 	/* What the leader started may outlive it: the SIGKILL stays due. */
-	if (ch->ch_termed && (gk = malloc(sizeof(*gk))) != NULL) {
-		gk->gk_pgid = ch->ch_pid;
-		gk->gk_at = ch->ch_deadline;
-		TAILQ_INSERT_TAIL(&groupkills, gk, gk_entry);
-	}
+	if (!keep || groupkill_add(ch) == -1)
+		(void)close(ch->ch_pidfd);
 	child_done(ch);
 }
 
@@ -646,6 +686,7 @@ timeouts_run(double now)
 {
 	struct child		*ch;
 	struct groupkill	*gk;
+	siginfo_t		 si;
 
 	while ((ch = TAILQ_FIRST(&term_queue)) != NULL &&
 	    ch->ch_deadline <= now) {
@@ -657,16 +698,26 @@ timeouts_run(double now)
 		ch->ch_deadline = now + KILL_GRACE_SECS;
 		TAILQ_INSERT_TAIL(&kill_queue, ch, ch_tentry);
 	}
+	/* not reaped yet, so its pid is still its own (serve_reap) */
 	while ((ch = TAILQ_FIRST(&kill_queue)) != NULL &&
 	    ch->ch_deadline <= now) {
 		TAILQ_REMOVE(&kill_queue, ch, ch_tentry);
 		ch->ch_deadline = 0;
 		ch->ch_termed = 0;
+		log_info("svc=%s line=%d event=timeout pid=%d signal=KILL",
+		    ch->ch_sv->sv_name, ch->ch_sv->sv_cf->cf_line,
+		    (int)ch->ch_pid);
 		(void)kill(-ch->ch_pid, SIGKILL);
 	}
 	while ((gk = TAILQ_FIRST(&groupkills)) != NULL && gk->gk_at <= now) {
 		TAILQ_REMOVE(&groupkills, gk, gk_entry);
+		log_info("svc=%s line=%d event=timeout pid=%d signal=KILL",
+		    gk->gk_name, gk->gk_line, (int)gk->gk_pgid);
 		(void)kill(-gk->gk_pgid, SIGKILL);
+		/* the zombie leader may go now, and its pid with it */
+		(void)waitid(P_PIDFD, gk->gk_pidfd, &si, WEXITED | WNOHANG);
+		(void)close(gk->gk_pidfd);
+		free(gk->gk_name);
 		free(gk);
 	}
 }

@@ -214,6 +214,45 @@ title_has() {
 	assert_output 0
 }
 
+@test "the SIGKILL for a timed-out group never reaches a process that got the leader's pid" {
+	is_root || skip "needs a pid namespace"
+	unshare -pf --mount-proc true 2>/dev/null || skip "no pid namespace"
+	# In a pid namespace of its own, the next pid can be chosen
+	# (ns_last_pid): once the timed-out leader is logged as gone, a
+	# process that leads its own session is started on the leader's
+	# pid, as a busy machine would by chance.  The group SIGKILL due
+	# 2 s after the SIGTERM must not reach it.  Namespace pids stay in
+	# $T/nslog, away from the teardown's kill by logged pid.
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,timeout=1 root /bin/sleep sleep 30
+	EOF
+	cat >"$T/inner" <<-'EOF'
+	L=$T/nslog
+	until_ok() { # SECONDS COMMAND...
+		local i; for ((i = 0; i < $1 * 20; i++)); do
+			"${@:2}" && return 0; sleep 0.05; done; return 1; }
+	"$SUPERD" -d "$CONF" 2>"$L" 3>&- &
+	until_ok 5 grep -qs 'event=listen' "$L" || exit 1
+	p=$(sed -n 's/.*event=listen .*addr=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$L")
+	timeout 20 nc -d 127.0.0.1 "$p" </dev/null >/dev/null &
+	until_ok 5 grep -Eq 'event=exit pid=[0-9]+ signal=15' "$L" || exit 1
+	n=$(sed -n 's/.*event=exit pid=\([0-9]*\) signal=15.*/\1/p' "$L")
+	echo $((n - 1)) >/proc/sys/kernel/ns_last_pid
+	setsid sleep 20 &
+	v=$!
+	until_ok 5 eval '! kill -0 $v 2>/dev/null || grep -q "signal=KILL" "$L"'
+	until_ok 1 eval '! kill -0 $v 2>/dev/null' # a KILL in flight
+	kill -0 $v 2>/dev/null && echo "alive leader=$n other=$v" ||
+	    echo "killed leader=$n other=$v"
+	EOF
+	export T SUPERD CONF
+	run timeout 30 unshare -pf --mount-proc bash "$T/inner"
+	cat "$T/nslog"
+	assert_line --regexp '^alive leader=[0-9]+ other=[0-9]+$'
+	run grep -c 'event=timeout pid=[0-9]* signal=KILL' "$T/nslog"
+	assert_output 1
+}
+
 # --- 12. log lines a script can rely on
 
 # --- 13. what a newcomer tripped on
