@@ -8,7 +8,12 @@ reload() {
 	local before
 	before=$(log_count '^event=reload')
 	kill -HUP "$SUPERD_PID"
-	wait_until 10 test "$(log_count '^event=reload')" -gt "$before"
+	wait_until 10 reloaded_since "$before"
+}
+
+# reloaded_since N: more than N reload lines now (counted at each poll).
+reloaded_since() {
+	[ "$(log_count '^event=reload')" -gt "$1" ]
 }
 
 @test "a reload adds, removes and changes services while an unchanged one answers through 30 SIGHUPs" {
