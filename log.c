@@ -5,60 +5,295 @@
  * event loop are written together by log_flush(), with one write(2), so
  * that they never interleave with another writer's and a busy turn costs
  * one system call, not two per connection.  Otherwise lines go to
- * syslog, facility daemon.  log_debug() speaks only under -d.  Lines are key=value;
+ * syslog, facility daemon, through superd's own datagram socket to
+ * /dev/log.  log_debug() speaks only under -d.  Lines are key=value;
  * any value that a peer or a table controls goes through log_quote().
+ *
+ * Invariant: once the loop runs, no log call waits.  A line that cannot
+ * be written now (a stderr pipe nobody reads, a syslogd that does not
+ * keep up) waits in a bounded buffer or is dropped and counted, and one
+ * event=log-dropped line says how many once lines go out again.
  */
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 #define LIBBSD_OPENBSD_VIS	/* strnvis(dst, src, size, flags) */
 #include <vis.h>
 
 #include "superd.h"
 
+#define LOG_PATH	"/dev/log"
+#define LOG_RETRY_MS	100	/* stderr: try again this soon */
+#define LOG_RECONNECT_S	1	/* syslog: reconnect at most this often */
+#define LOG_EXIT_MS	1000	/* at exit, wait this long for stderr */
+
 static int	log_stderr = 1;
 static int	log_verbose;
 static int	log_held;		/* lines wait for log_flush() */
-static char	log_buf[16384];
+static int	log_fd = STDERR_FILENO;	/* where stderr lines go */
+static int	log_fdsock;		/* log_fd is a socket: MSG_DONTWAIT */
+static char	log_buf[65536];		/* stderr lines not written yet */
 static size_t	log_len;
+static unsigned long log_dropped;	/* lines lost since the last one out */
+static int	log_sock = -1;		/* syslog: datagram socket */
+static time_t	log_connect_at;		/* syslog: last connect attempt */
+static pid_t	log_pid;
+
+static void	log_drain(void);
+
+/*
+ * Connect superd's own socket to syslogd.  Non-blocking, so a syslogd
+ * that stops reading costs a dropped line, never a wait; syslog(3) would
+ * block in send(2) when the socket's queue is full.
+ */
+static int
+log_connect(void)
+{
+	struct sockaddr_un	 sun;
+	time_t			 now = time(NULL);
+
+	if (log_sock != -1)
+		return 0;
+	if (now - log_connect_at < LOG_RECONNECT_S && log_connect_at != 0)
+		return -1;
+	log_connect_at = now;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, LOG_PATH, sizeof(sun.sun_path));
+	log_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (log_sock == -1)
+		return -1;
+	if (connect(log_sock, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		(void)close(log_sock);
+		log_sock = -1;
+		return -1;
+	}
+	return 0;
+}
 
 void
 log_init(int tostderr, int verbose)
 {
 	log_stderr = tostderr;
 	log_verbose = verbose;
+	log_pid = getpid();
 	if (!tostderr)
-		openlog("superd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	(void)atexit(log_flush);
+		(void)log_connect();
+	(void)atexit(log_drain);
 }
 
-/* From now on stderr lines wait for the end of the loop's turn. */
+/*
+ * Give stderr lines a descriptor of their own that can be non-blocking.
+ * fd 2 is shared with children whose stderr is inherited, so O_NONBLOCK
+ * on its open file description would change theirs too.  On Linux,
+ * opening /proc/self/fd/2 gives a pipe, a FIFO or a terminal a new open
+ * file description; a socket takes MSG_DONTWAIT per call instead.  A
+ * regular file or another device (/dev/null) is written to as it is: it
+ * does not wait for a reader.
+ */
+static void
+log_open_stderr(void)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return;
+	if (S_ISSOCK(st.st_mode)) {
+		log_fdsock = 1;
+		return;
+	}
+	if (!S_ISFIFO(st.st_mode) && !isatty(STDERR_FILENO))
+		return;
+	fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
+	if (fd != -1)
+		log_fd = fd;
+}
+
+/*
+ * From now on stderr lines wait for the end of the loop's turn.  Called
+ * as the loop starts, after daemon(3) has put /dev/null on fd 2.
+ */
 void
 log_hold(void)
 {
 	log_held = 1;
+	log_pid = getpid();
+	if (log_stderr)
+		log_open_stderr();
 }
 
-void
-log_flush(void)
+/* Lines in the bytes from p on: what is lost when they cannot go out. */
+static unsigned long
+log_lines(const char *p, size_t len)
+{
+	unsigned long	 n = 0;
+	size_t		 i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] == '\n')
+			n++;
+	return n;
+}
+
+/* Write what waits, as far as stderr takes it without waiting. */
+static void
+log_write(void)
 {
 	size_t	 off = 0;
 	ssize_t	 n;
 
 	while (off < log_len) {
-		n = write(STDERR_FILENO, log_buf + off, log_len - off);
+		if (log_fdsock)
+			n = send(log_fd, log_buf + off, log_len - off,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(log_fd, log_buf + off, log_len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
+		if (n <= 0) {
+			/* EPIPE, EIO, ENOSPC: what waits is lost */
+			log_dropped += log_lines(log_buf + off, log_len - off);
+			off = log_len;
+			break;
+		}
 		off += n;
 	}
-	log_len = 0;
+	if (off > 0 && off < log_len)
+		memmove(log_buf, log_buf + off, log_len - off);
+	log_len -= off;
+}
+
+/* Queue one stderr line (with its newline), or count it as dropped. */
+static void
+log_queue(const char *line, size_t n)
+{
+	if (log_len + n > sizeof(log_buf)) {
+		log_dropped++;
+		return;
+	}
+	memcpy(log_buf + log_len, line, n);
+	log_len += n;
+}
+
+/* Send one syslog datagram; -1 when it could not go out. */
+static int
+log_send(int pri, const char *msg)
+{
+	char		 buf[2200], stamp[32];
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	int		 n, tries;
+
+	/* RFC 3164, as syslog(3) writes it */
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%h %e %T", &tm) == 0)
+		stamp[0] = '\0';
+	n = snprintf(buf, sizeof(buf), "<%d>%s superd[%d]: %s",
+	    LOG_DAEMON | pri, stamp, (int)log_pid, msg);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	for (tries = 0; tries < 2; tries++) {
+		if (log_connect() == -1)
+			return -1;
+		if (send(log_sock, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) != -1)
+			return 0;
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS || errno == EINTR)
+			return -1;
+		/* syslogd restarted: its socket is a new one */
+		(void)close(log_sock);
+		log_sock = -1;
+		log_connect_at = 0;
+	}
+	return -1;
+}
+
+/* Say how many lines were lost, once lines go out again. */
+static int
+log_say_dropped(void)
+{
+	char	 note[64];
+	int	 n;
+
+	if (log_dropped == 0)
+		return 0;
+	n = snprintf(note, sizeof(note), "event=log-dropped lines=%lu",
+	    log_dropped);
+	if (!log_stderr) {
+		if (log_send(LOG_WARNING, note) == -1)
+			return -1;
+	} else {
+		/* not before the reader has taken half of what waited */
+		note[n++] = '\n';
+		if (log_len > sizeof(log_buf) / 2)
+			return -1;
+		memcpy(log_buf + log_len, note, n);
+		log_len += n;
+	}
+	log_dropped = 0;
+	return 0;
+}
+
+/* Called at the end of each loop turn: write what waits, never wait. */
+void
+log_flush(void)
+{
+	if (log_stderr)
+		log_write();
+	if (log_dropped > 0 && log_say_dropped() == 0 && log_stderr)
+		log_write();
+}
+
+/*
+ * How long the loop may sleep before log_flush() should try again:
+ * -1 when nothing waits.
+ */
+int
+log_retry_ms(void)
+{
+	if (log_stderr && log_len > 0)
+		return LOG_RETRY_MS;
+	if (log_dropped > 0)
+		return log_stderr ? LOG_RETRY_MS : LOG_RECONNECT_S * 1000;
+	return -1;
+}
+
+/* At exit: give stderr a bounded time to take the last lines. */
+static void
+log_drain(void)
+{
+	struct pollfd	 pfd;
+	int		 i;
+
+	log_flush();
+	for (i = 0; i < LOG_EXIT_MS / LOG_RETRY_MS; i++) {
+		if (!log_stderr || (log_len == 0 && log_dropped == 0))
+			break;
+		pfd.fd = log_fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, LOG_RETRY_MS) == -1 && errno != EINTR)
+			break;
+		log_flush();
+	}
 }
 
 static void
@@ -73,17 +308,21 @@ vlog(int pri, const char *fmt, va_list ap)
 	if ((size_t)n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	if (log_stderr) {
-		buf[n++] = '\n';
-		if (!log_held) {
-			(void)write(STDERR_FILENO, buf, n);
+		/* lines lost come before this one: say so first */
+		if (log_dropped > 0 && log_say_dropped() == -1) {
+			log_dropped++;
 			return;
 		}
-		if (log_len + n > sizeof(log_buf))
+		buf[n++] = '\n';
+		log_queue(buf, n);
+		if (!log_held)
 			log_flush();
-		memcpy(log_buf + log_len, buf, n);
-		log_len += n;
-	} else
-		syslog(pri, "%s", buf);
+	} else {
+		buf[n] = '\0';
+		if ((log_dropped > 0 && log_say_dropped() == -1) ||
+		    log_send(pri, buf) == -1)
+			log_dropped++;
+	}
 }
 
 /* Like log_warnx(), with ": strerror(errno)" appended. */

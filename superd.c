@@ -350,7 +350,7 @@ loop(int sigfd)
 	struct epoll_event	 events[MAX_EVENTS];
 	struct evsrc		*src;
 	double			 now, due, title_at = 0;
-	int			 n, i, timeout, quit = 0, hup, usr1;
+	int			 n, i, timeout, quit = 0, hup, usr1, retry;
 	int			 lastchildren = -1;
 
 	log_hold();
@@ -378,6 +378,10 @@ loop(int sigfd)
 			timeout = 1000;
 		spawn_flush();
 		log_flush();
+		/* log lines that could not go out yet are tried again */
+		if ((retry = log_retry_ms()) != -1 && (timeout == -1 ||
+		    timeout > retry))
+			timeout = retry;
 		n = epoll_wait(epfd, events, MAX_EVENTS, timeout);
 		if (n == -1) {
 			if (errno == EINTR)

@@ -321,6 +321,7 @@ void		 internal_dgram(struct service *, double);
 void		 log_init(int, int);
 void		 log_hold(void);
 void		 log_flush(void);
+int		 log_retry_ms(void);
 void		 log_warn(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 log_warnx(const char *, ...)

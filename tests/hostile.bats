@@ -84,6 +84,44 @@ load helpers
 
 # --- 7. the log never stops the loop
 
+@test "a stderr pipe nobody reads never stops the loop, and the lines it lost are counted once it is read" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/cat cat
+	EOF
+	mkfifo "$T/fifo"
+	# the test holds both ends of the pipe and reads nothing yet
+	exec 7<>"$T/fifo"
+	"$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$T/fifo" 3>&- 7>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	run timeout $((25 * WAIT_SCALE)) python3 "$TOP/tests/flood.py" \
+	    "$(port 1)" 1500 --send x 7>&-
+	assert_output "opened=1500 refused=0 closed_by_server=0 answered=1500"
+	# read the pipe again: what waited comes out, then the count
+	timeout 20 cat <&7 >"$LOG" 7>&- &
+	reader=$!
+	exec 7>&-
+	wait_log '^event=log-dropped lines=[1-9]' 10
+	# every line of the run is in the log or in a count: 1 listen,
+	# 1,500 starts, 1,500 exits
+	wait_until 10 log_accounts_for 3001 || {
+		grep -E 'event=(listen|log-dropped)' "$LOG"
+		false
+	}
+	kill "$reader" 2>/dev/null || true
+	wait "$reader" 2>/dev/null || true
+}
+
+# log_accounts_for N: the lines in the log and the lines it says it
+# dropped add up to N.
+log_accounts_for() {
+	local dropped written
+	dropped=$(sed -n 's/^event=log-dropped lines=//p' "$LOG" |
+	    awk '{ n += $1 } END { print n + 0 }')
+	written=$(grep -Evc '^event=log-dropped' "$LOG")
+	[ "$((dropped + written))" = "$1" ]
+}
+
 # --- 8. a spawn that fails for lack of resources keeps the connection
 
 # --- 9. UDP built-ins do not amplify
