@@ -17,6 +17,7 @@
 
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -69,8 +70,16 @@ double		 serve_next_walk;
 int		 serve_bound_late;
 
 static const char *refusal_names[REFUSE_MAX] = {
-	"deny", "per-source", "rate", "fork",
+	"deny", "per-source", "rate", "fork", "epoll",
 };
+
+/*
+ * Children whose pidfd epoll could not take (ENOMEM, ENOSPC): each is
+ * asked with waitid(WNOHANG) every UNWATCHED_SECS instead.
+ */
+#define UNWATCHED_SECS	0.1
+#define POLL_RETRY_SECS	1.0
+static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 
 static void
 walk_at(double t)
@@ -79,7 +88,14 @@ walk_at(double t)
 		serve_next_walk = t;
 }
 
-/* Ask epoll for what the service needs now: EPOLLIN, or nothing. */
+/*
+ * Ask epoll for what the service needs now: EPOLLIN, or nothing.  When
+ * the kernel cannot take one more watch (ENOMEM; ENOSPC past
+ * fs.epoll.max_user_watches), the socket is left out of the set, its
+ * connections wait in the backlog, and the registration is tried again a
+ * second later (serve_timers).  EPOLL_CTL_DEL allocates nothing: a
+ * failed change leaves the socket out, never polled against its pause.
+ */
 static void
 poll_update(struct service *sv)
 {
@@ -94,8 +110,18 @@ poll_update(struct service *sv)
 	ev.events = want ? EPOLLIN : 0;
 	ev.data.ptr = sv;
 	if (epoll_ctl(epfd, sv->sv_inpoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-	    sv->sv_fd, &ev) == -1)
-		fatal("epoll_ctl %s", sv->sv_name);
+	    sv->sv_fd, &ev) == -1) {
+		if (sv->sv_poll_retry == 0)
+			log_warn("svc=%s line=%d event=epoll-failed retry=%.0f",
+			    sv->sv_name, sv->sv_cf->cf_line, POLL_RETRY_SECS);
+		if (sv->sv_inpoll)
+			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
+		sv->sv_inpoll = 0;
+		sv->sv_poll_retry = now_mono() + POLL_RETRY_SECS;
+		walk_at(sv->sv_poll_retry);
+		return;
+	}
+	sv->sv_poll_retry = 0;
 	sv->sv_inpoll = 1;
 	sv->sv_polled = want;
 }
@@ -214,9 +240,10 @@ peer_format(const struct sockaddr *peer, char *buf, size_t len)
  * Watch a child's pidfd, one-shot: a closed pidfd stays registered while
  * another process still holds the file (a vfork child between its
  * parent's wakeup and its close-on-exec), and must not report the child
- * twice.
+ * twice.  When epoll cannot take it (ENOMEM, ENOSPC), the child goes on
+ * the polled list and -1 is returned.
  */
-static void
+static int
 watch_child(struct child *ch, int op)
 {
 	struct epoll_event	 ev;
@@ -224,8 +251,15 @@ watch_child(struct child *ch, int op)
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.ptr = ch;
-	if (epoll_ctl(epfd, op, ch->ch_pidfd, &ev) == -1)
-		fatal("epoll_ctl pidfd");
+	if (epoll_ctl(epfd, op, ch->ch_pidfd, &ev) == -1) {
+		if (!ch->ch_unwatched) {
+			ch->ch_unwatched = 1;
+			LIST_INSERT_HEAD(&unwatched, ch, ch_uentry);
+		}
+		walk_at(now_mono() + UNWATCHED_SECS);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -357,7 +391,15 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		    sizeof(struct sockaddr_in6) : sizeof(sa_family_t));
 	else
 		ch->ch_peer.ss_family = AF_UNSPEC;
-	watch_child(ch, EPOLL_CTL_ADD);
+	if (watch_child(ch, EPOLL_CTL_ADD) == -1) {
+		/*
+		 * superd could not watch it: the connection is refused
+		 * rather than served by a child nobody waits for.  The pidfd
+		 * names this child and no other; it is reaped by polling.
+		 */
+		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		refuse(sv, REFUSE_EPOLL, peer, now);
+	}
 	LIST_INSERT_HEAD(&children, ch, ch_entry);
 	nchildren++;
 	sv->sv_children++;
@@ -662,9 +704,15 @@ serve_reap(struct child *ch, double now)
 		log_warn("event=waitid pid=%d", (int)ch->ch_pid);
 	else if (si.si_pid == 0) {
 		/* not gone after all: watch it again */
-		watch_child(ch, EPOLL_CTL_MOD);
+		if (!ch->ch_unwatched &&
+		    watch_child(ch, EPOLL_CTL_MOD) == -1)
+			log_warn("svc=%s line=%d event=epoll-failed pid=%d",
+			    ch->ch_sv->sv_name, ch->ch_sv->sv_cf->cf_line,
+			    (int)ch->ch_pid);
 		return;
 	}
+	if (ch->ch_unwatched)
+		LIST_REMOVE(ch, ch_uentry);
 	spawn_forget(ch->ch_pid);
 	if (si.si_code == CLD_EXITED)
 		log_info("svc=%s event=exit pid=%d status=%d duration=%.3f",
@@ -722,6 +770,20 @@ timeouts_run(double now)
 	}
 }
 
+/* The children epoll could not take: reap those that have exited. */
+static void
+unwatched_poll(double now)
+{
+	struct child	*ch, *next;
+
+	for (ch = LIST_FIRST(&unwatched); ch != NULL; ch = next) {
+		next = LIST_NEXT(ch, ch_uentry);
+		serve_reap(ch, now);
+	}
+	if (!LIST_EMPTY(&unwatched))
+		walk_at(now + UNWATCHED_SECS);
+}
+
 /* Everything due by now: timeouts, retries, backoffs, log summaries. */
 void
 serve_timers(double now)
@@ -732,7 +794,14 @@ serve_timers(double now)
 	if (serve_next_walk == 0 || now < serve_next_walk)
 		return;
 	serve_next_walk = 0;
+	unwatched_poll(now);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
+		if (sv->sv_poll_retry != 0) {
+			if (now >= sv->sv_poll_retry)
+				poll_update(sv);
+			else
+				walk_at(sv->sv_poll_retry);
+		}
 		if (sv->sv_pause & PAUSE_BACKOFF) {
 			if (now >= sv->sv_resume_at)
 				serve_resume(sv, PAUSE_BACKOFF);
@@ -787,11 +856,12 @@ status_service(const struct service *sv)
 {
 	log_info("svc=%s event=status line=%d addr=%s proto=%s state=%s "
 	    "children=%d started=%lu refused_deny=%lu refused_per_source=%lu "
-	    "refused_rate=%lu refused_fork=%lu", sv->sv_name,
+	    "refused_rate=%lu refused_fork=%lu refused_epoll=%lu", sv->sv_name,
 	    sv->sv_cf->cf_line, sv->sv_addrstr ? sv->sv_addrstr : "-",
 	    proto_label(sv), state_of(sv), sv->sv_children, sv->sv_started,
 	    sv->sv_refused[REFUSE_DENY], sv->sv_refused[REFUSE_PER_SOURCE],
-	    sv->sv_refused[REFUSE_RATE], sv->sv_refused[REFUSE_SPAWN]);
+	    sv->sv_refused[REFUSE_RATE], sv->sv_refused[REFUSE_SPAWN],
+	    sv->sv_refused[REFUSE_EPOLL]);
 }
 
 /* SIGUSR1: a line per service, then a line per running child. */

@@ -64,6 +64,7 @@ enum refusal {
 	REFUSE_PER_SOURCE,
 	REFUSE_RATE,
 	REFUSE_SPAWN,
+	REFUSE_EPOLL,		/* the kernel could not watch the child */
 	REFUSE_MAX,
 };
 
@@ -178,6 +179,7 @@ struct service {
 	double		 sv_tokens;
 	double		 sv_tokens_at;
 	double		 sv_retry_at;
+	double		 sv_poll_retry;	/* epoll_ctl failed: try again then */
 	double		 sv_resume_at;
 	struct reflog	*sv_reflog;	/* from the first refusal on */
 	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
@@ -202,6 +204,7 @@ struct srcent {
 struct child {
 	struct evsrc	 ch_ev;		/* first: epoll's data.ptr */
 	LIST_ENTRY(child) ch_entry;
+	LIST_ENTRY(child) ch_uentry;	/* not in epoll: polled (serve.c) */
 	TAILQ_ENTRY(child) ch_tentry;	/* on the timeout queue */
 	pid_t		 ch_pid;
 	int		 ch_pidfd;
@@ -212,6 +215,7 @@ struct child {
 	double		 ch_deadline;	/* 0: no timeout pending */
 	int		 ch_termed;	/* SIGTERM sent */
 	int		 ch_wait;	/* holds the service's socket */
+	int		 ch_unwatched;	/* on the polled list */
 };
 LIST_HEAD(childlist, child);
 

@@ -291,6 +291,50 @@ title_has() {
 	assert_output 1
 }
 
+# fault_lib: build tests/fault.c, preloaded into superd to make the kernel
+# refuse on demand (epoll out of space, no receive timestamps).
+fault_lib() {
+	[ -z "${SUPERD_ASAN:-}" ] || skip "a preloaded library and ASan do not mix"
+	cc -shared -fPIC -o "$T/fault.so" "$TOP/tests/fault.c" -ldl ||
+	    skip "no C compiler"
+}
+
+@test "epoll out of space refuses the connection and keeps superd up; a listener added meanwhile is watched once it can be" {
+	fault_lib
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo one
+	EOF
+	export LD_PRELOAD=$T/fault.so FAULT_EPOLL_FILE=$T/epoll-full
+	start_superd
+	unset LD_PRELOAD
+	p1=$(port 1)
+	run talk "$p1"
+	assert_output "one"
+	touch "$T/epoll-full"
+	# the child that epoll cannot watch is killed: its connection may
+	# or may not have seen its output first
+	talk "$p1" || true
+	wait_log '^svc=0 event=refused reason=epoll peer=127\.0\.0\.1:'
+	superd_alive
+	wait_log '^svc=0 event=exit pid=[0-9]+ signal=9 '
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo one
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo two
+	EOF
+	kill -HUP "$SUPERD_PID"
+	wait_log '^event=reload services=2 added=1 '
+	wait_log '^svc=0 line=2 event=epoll-failed retry=1 error="No space left on device"$'
+	superd_alive
+	p2=$(port 2)
+	rm "$T/epoll-full"
+	run talk "$p2"
+	assert_output "two"
+	run talk "$p1"
+	assert_output "one"
+	run grep -c 'event=epoll-failed' "$LOG"
+	assert_output 1
+}
+
 # --- 12. log lines a script can rely on
 
 # --- 13. what a newcomer tripped on
