@@ -19,9 +19,9 @@ WERROR	?=
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
 SRCS	 = superd.c serve.c reload.c conf.c confopt.c listen.c spawn.c \
-	   limits.c internal.c log.c
+	   limits.c internal.c builtin.c log.c
 OBJS	 = $(SRCS:.c=.o)
-TAB_OBJS = supertab.o conf.o confopt.o limits.o internal.o log.o listen.o
+TAB_OBJS = supertab.o conf.o confopt.o limits.o builtin.o log.o listen.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
 
 # What the build and the tests need on Debian or Ubuntu.

@@ -3,11 +3,16 @@
  *
  * Stream built-ins run in a forked child, on fd 0, under the service's
  * user and limits like any other child, and end in _exit.  Datagram
- * built-ins answer in the parent without forking, and never answer a
- * source that could be another such service or a crowd: a privileged
- * source port (below 1024, which holds every built-in's own port), or a
- * broadcast or multicast address.  So two hosts cannot be made to bounce
- * datagrams between their built-ins, nor superd to amplify a spoofed one.
+ * built-ins answer in the parent without forking.  What a spoofed
+ * datagram can make them send is bounded, not nil: every answer passes
+ * the same admission as a child (allow=/deny=, then rate=, by default
+ * BUILTIN_DGRAM_RATE_N per BUILTIN_DGRAM_RATE_S seconds per service), with
+ * refusals counted and logged the same way; chargen sends no more bytes
+ * than it received (none to an empty datagram) and echo exactly what it
+ * received, so only daytime and time answer more than they get, by a few
+ * bytes.  No answer goes to a source that could be another reflecting
+ * service or a crowd (see dgram_source_ok), so two such services cannot be
+ * made to bounce datagrams between them for ever.
  */
 
 #include <sys/types.h>
@@ -16,6 +21,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,31 +30,9 @@
 #include "superd.h"
 
 #define CHARGEN_LINE	72
+#define CHARGEN_DGRAM	512		/* RFC 864 */
 #define RFC868_OFFSET	2208988800UL	/* 1900-01-01 to 1970-01-01 */
 #define DGRAM_BATCH	64		/* datagrams per wakeup */
-
-static const char *builtin_names[] = {
-	"echo", "discard", "chargen", "daytime", "time",
-};
-
-enum builtin
-internal_lookup(const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(builtin_names) / sizeof(builtin_names[0]); i++)
-		if (strcmp(name, builtin_names[i]) == 0)
-			return (enum builtin)i;
-	return BI_NONE;
-}
-
-const char *
-internal_name(enum builtin bi)
-{
-	if (bi == BI_NONE)
-		return "internal";
-	return builtin_names[bi];
-}
 
 /* The 95 printable characters, as a ring chargen walks through. */
 static char	ring[95];
@@ -160,6 +144,53 @@ internal_stream(enum builtin bi, int fd)
 	_exit(0);
 }
 
+/*
+ * Ports above 1024 of UDP services known to answer whatever they are
+ * sent (discovery and cache protocols): a datagram "from" one of them is
+ * a reflection attempt.  Below 1024 every port is refused anyway.
+ */
+static const in_port_t reflect_ports[] = {
+	1900,	/* SSDP */
+	3283,	/* Apple Remote Desktop */
+	3702,	/* WS-Discovery */
+	5353,	/* mDNS */
+	5683,	/* CoAP */
+	10001,	/* Ubiquiti discovery */
+	11211,	/* memcached */
+	26000,	/* Quake */
+	27015,	/* Steam */
+	27960,	/* Quake III */
+};
+
+/*
+ * Is port that of a service that may answer our answer?  A privileged
+ * port (0, and every built-in's well-known port: echo 7, daytime 13,
+ * chargen 19, time 37, with DNS, NTP, SNMP...), a reflecting service
+ * above, or the port of one of our own datagram built-ins: the same
+ * table on two hosts would otherwise make a loop between them, and a
+ * spoofed source of our own address and port, one with ourselves.
+ */
+static int
+reflecting_port(in_port_t port)
+{
+	struct service	*o;
+	char		 p[8];
+	size_t		 i;
+
+	if (port < 1024)
+		return 1;
+	for (i = 0; i < sizeof(reflect_ports) / sizeof(reflect_ports[0]); i++)
+		if (port == reflect_ports[i])
+			return 1;
+	(void)snprintf(p, sizeof(p), "%u", (unsigned)port);
+	TAILQ_FOREACH(o, &services, sv_entry)
+		if (o->sv_socktype == SOCK_DGRAM && o->sv_fd != -1 &&
+		    o->sv_cf->cf_builtin != BI_NONE &&
+		    strcmp(o->sv_localport, p) == 0)
+			return 1;
+	return 0;
+}
+
 /* May a datagram from this source be answered? */
 static int
 dgram_source_ok(const struct sockaddr_storage *ss)
@@ -171,20 +202,21 @@ dgram_source_ok(const struct sockaddr_storage *ss)
 
 	if (ss->ss_family == AF_INET) {
 		a = ntohl(sin->sin_addr.s_addr);
-		if (ntohs(sin->sin_port) < 1024 || a == INADDR_BROADCAST ||
-		    a == INADDR_ANY || IN_MULTICAST(a))
+		if (reflecting_port(ntohs(sin->sin_port)) ||
+		    a == INADDR_BROADCAST || a == INADDR_ANY || IN_MULTICAST(a))
 			return 0;
 		return 1;
 	}
 	if (ss->ss_family == AF_INET6) {
-		if (ntohs(sin6->sin6_port) < 1024 ||
+		if (reflecting_port(ntohs(sin6->sin6_port)) ||
 		    IN6_IS_ADDR_MULTICAST(&sin6->sin6_addr) ||
 		    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
 			return 0;
 		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
 			memcpy(&a, &sin6->sin6_addr.s6_addr[12], 4);
 			a = ntohl(a);
-			if (a == INADDR_BROADCAST || IN_MULTICAST(a))
+			if (a == INADDR_BROADCAST || a == INADDR_ANY ||
+			    IN_MULTICAST(a))
 				return 0;
 		}
 		return 1;
@@ -195,11 +227,15 @@ dgram_source_ok(const struct sockaddr_storage *ss)
 /*
  * Answer the datagrams waiting on a datagram built-in, in the parent, at
  * most DGRAM_BATCH per wakeup so that other services are not starved.
+ * The buffer holds the largest UDP payload (65,507 bytes over IPv4,
+ * 65,527 over IPv6), so echo returns every datagram whole (RFC 862).
+ * The socket may be blocking (children get it so): every call here says
+ * MSG_DONTWAIT.
  */
 void
 internal_dgram(struct service *sv, double now)
 {
-	char			 buf[1024];
+	static char		 buf[65536];
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	ssize_t			 n;
@@ -209,30 +245,34 @@ internal_dgram(struct service *sv, double now)
 	ring_init();
 	for (i = 0; i < DGRAM_BATCH; i++) {
 		sslen = sizeof(ss);
-		n = recvfrom(sv->sv_fd, buf, sizeof(buf), 0,
+		memset(&ss, 0, sizeof(ss));
+		n = recvfrom(sv->sv_fd, buf, sizeof(buf), MSG_DONTWAIT,
 		    (struct sockaddr *)&ss, &sslen);
 		if (n == -1)
 			return;
 		if (!dgram_source_ok(&ss)) {
-			sv->sv_refused[REFUSE_DENY]++;
+			serve_refuse(sv, REFUSE_DENY, (struct sockaddr *)&ss,
+			    now);
 			continue;
 		}
-		if (!limits_acl_allows(sv->sv_cf, (struct sockaddr *)&ss)) {
-			sv->sv_refused[REFUSE_DENY]++;
+		/* nothing asked, nothing sent: no empty ping-pong either */
+		if (sv->sv_cf->cf_builtin == BI_CHARGEN && n == 0)
 			continue;
-		}
-		if (!limits_rate_take(sv, now)) {
-			sv->sv_refused[REFUSE_RATE]++;
+		if (serve_admit(sv, (struct sockaddr *)&ss, now) == -1)
 			continue;
-		}
 		sv->sv_started++;
 		switch (sv->sv_cf->cf_builtin) {
 		case BI_ECHO:
 			len = (size_t)n;
 			break;
 		case BI_CHARGEN:
-			/* RFC 864: a random number (0 to 512) of characters */
-			len = arc4random_uniform(513);
+			/*
+			 * RFC 864: "a random number (between 0 and 512) of
+			 * characters"; no more than the request held, so a
+			 * spoofed request is not amplified.
+			 */
+			len = (size_t)n < CHARGEN_DGRAM ? (size_t)n :
+			    CHARGEN_DGRAM;
 			for (k = 0; (size_t)k < len; k++)
 				buf[k] = ring[k % 95];
 			break;
@@ -246,7 +286,7 @@ internal_dgram(struct service *sv, double now)
 		default:
 			continue;
 		}
-		(void)sendto(sv->sv_fd, buf, len, 0, (struct sockaddr *)&ss,
-		    sslen);
+		(void)sendto(sv->sv_fd, buf, len, MSG_DONTWAIT,
+		    (struct sockaddr *)&ss, sslen);
 	}
 }

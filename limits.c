@@ -136,21 +136,28 @@ limits_acl_allows(const struct svconf *cf, const struct sockaddr *peer)
 
 /*
  * rate=N/S: a token bucket of N tokens refilled at N per S seconds.
- * Returns 1 and takes a token, or 0 when the bucket is empty.
+ * Returns 1 and takes a token, or 0 when the bucket is empty.  Datagram
+ * built-ins, which answer whoever a datagram claims to be from, have a
+ * bucket even without rate=.
  */
 int
 limits_rate_take(struct service *sv, double now)
 {
 	const struct svconf	*cf = sv->sv_cf;
-	double			 cap;
+	double			 cap, secs;
 
-	if (cf->cf_rate_n == 0)
-		return 1;
 	cap = cf->cf_rate_n;
+	secs = cf->cf_rate_s;
+	if (cf->cf_rate_n == 0) {
+		if (cf->cf_builtin == BI_NONE || sv->sv_socktype != SOCK_DGRAM)
+			return 1;
+		cap = BUILTIN_DGRAM_RATE_N;
+		secs = BUILTIN_DGRAM_RATE_S;
+	}
 	if (sv->sv_tokens_at == 0)
 		sv->sv_tokens = cap;
 	else
-		sv->sv_tokens += (now - sv->sv_tokens_at) * cap / cf->cf_rate_s;
+		sv->sv_tokens += (now - sv->sv_tokens_at) * cap / secs;
 	if (sv->sv_tokens > cap)
 		sv->sv_tokens = cap;
 	sv->sv_tokens_at = now;

@@ -450,6 +450,28 @@ admit(struct service *sv, const struct sockaddr *peer, double now,
 	return 0;
 }
 
+/*
+ * The same admission and refusal log for an answer given in the parent
+ * (datagram built-ins), which holds nothing once it is sent.
+ */
+int
+serve_admit(struct service *sv, const struct sockaddr *peer, double now)
+{
+	struct srcent	*src;
+
+	if (admit(sv, peer, now, &src) == -1)
+		return -1;
+	limits_source_put(src);
+	return 0;
+}
+
+void
+serve_refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
+    double now)
+{
+	refuse(sv, r, peer, now);
+}
+
 /* stream nowait: accept in a batch until EAGAIN or a pause. */
 static void
 accept_batch(struct service *sv, double now)

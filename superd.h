@@ -32,6 +32,8 @@
 #define BIND_RETRY_SECS		10.0
 #define KILL_GRACE_SECS		2.0
 #define ACCEPT_BATCH		64	/* accepts per wakeup, for fairness */
+#define BUILTIN_DGRAM_RATE_N	100	/* datagram built-ins answer at most */
+#define BUILTIN_DGRAM_RATE_S	1.0	/* this many per second without rate= */
 #define SUPERD_PATH		"/usr/local/bin:/usr/bin:/bin"
 
 /* What an epoll event's data.ptr points at starts with one of these. */
@@ -315,9 +317,11 @@ struct child	*child_new(void);
 void		 child_free(struct child *);
 int		 acl_parse(const char *, struct acl *);
 
-/* internal.c */
+/* builtin.c */
 enum builtin	 internal_lookup(const char *);
 const char	*internal_name(enum builtin);
+
+/* internal.c */
 void		 internal_stream(enum builtin, int) __attribute__((noreturn));
 void		 internal_dgram(struct service *, double);
 
@@ -350,6 +354,9 @@ extern int		 opt_keepenv;
 int		 serve_open(struct service *);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
+int		 serve_admit(struct service *, const struct sockaddr *, double);
+void		 serve_refuse(struct service *, enum refusal,
+		    const struct sockaddr *, double);
 void		 serve_reap(struct child *, double);
 void		 serve_timers(double);
 double		 serve_next_deadline(void);

@@ -126,6 +126,101 @@ log_accounts_for() {
 
 # --- 9. UDP built-ins do not amplify
 
+UDP="python3 $BATS_TEST_DIRNAME/udpclient.py"
+UDPBURST="python3 $BATS_TEST_DIRNAME/udpburst.py"
+
+@test "udp chargen answers no more bytes than it was sent, and nothing to an empty datagram" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait nobody internal chargen
+	EOF
+	start_superd
+	p=$(port 1 udp4)
+	# a zero-byte datagram, as a spoofer sends it, 20 times: no answer
+	run timeout 10 $UDPBURST 127.0.0.1 "$p" --count 20 --size 0 --wait 0.5
+	assert_output "replies=0 bytes=0 maxlen=0"
+	run timeout 10 $UDPBURST 127.0.0.1 "$p" --count 20 --size 3 --wait 0.5
+	assert_output "replies=20 bytes=60 maxlen=3"
+	run timeout 10 $UDPBURST 127.0.0.1 "$p" --size 2000 --wait 0.5
+	assert_output "replies=1 bytes=512 maxlen=512"
+}
+
+@test "udp echo returns a 65,507-byte datagram whole" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait nobody internal echo
+	[::1]:0 dgram udp6 wait nobody internal echo
+	EOF
+	start_superd
+	run timeout 10 $UDPBURST 127.0.0.1 "$(port 1 udp4)" --size 65507
+	assert_output "replies=1 bytes=65507 maxlen=65507"
+	run timeout 10 $UDPBURST ::1 "$(port 2 udp6)" --size 65527
+	assert_output "replies=1 bytes=65527 maxlen=65527"
+}
+
+@test "a udp built-in without rate= answers at most about 100 datagrams a second, refusals summed up" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait nobody internal echo
+	EOF
+	start_superd
+	p=$(port 1 udp4)
+	start=$(date +%s.%N)
+	run timeout 10 $UDPBURST 127.0.0.1 "$p" --count 400 --size 1 --wait 0.3
+	end=$(date +%s.%N)
+	r=$(sed -n 's/^replies=\([0-9]*\) .*/\1/p' <<<"$output")
+	# a bucket of 100, refilled at 100 a second while the burst lasted
+	max=$(echo "100 + ($end - $start) * 100 + 5" | bc | cut -d. -f1)
+	echo "replies $r, at most $max" >&2
+	[ "$r" -ge 100 ] && [ "$r" -le "$max" ]
+	wait_log 'event=refused .*reason=rate peer=127\.0\.0\.1:'
+	wait_log 'event=refused .*reason=rate count=[0-9]+ ' 5
+	[ "$(log_count 'reason=rate')" -le 4 ]
+}
+
+@test "rate= and deny= of a udp built-in refuse and log like any service's" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait,rate=3/60 nobody internal daytime
+	127.0.0.1:0 dgram udp wait,deny=127.0.0.0/8 nobody internal time
+	EOF
+	start_superd
+	run timeout 10 $UDPBURST 127.0.0.1 "$(port 1 udp4)" --count 10 --wait 0.5
+	assert_output --regexp '^replies=3 '
+	run timeout 10 $UDPBURST 127.0.0.1 "$(port 2 udp4)" --count 2 --wait 0.5
+	assert_output --regexp '^replies=0 '
+	wait_log 'event=refused .*reason=rate peer=127\.0\.0\.1:'
+	wait_log 'event=refused .*reason=deny peer=127\.0\.0\.1:'
+	kill -USR1 "$SUPERD_PID"
+	wait_log 'event=status .*line=1 .* started=3 refused_deny=0 refused_per_source=0 refused_rate=7 '
+	wait_log 'event=status .*line=2 .* started=0 refused_deny=2 '
+}
+
+@test "a udp built-in never answers port 0, a reflecting service's port, or a built-in's own port" {
+	is_root || skip "source ports below 1024 and raw sockets need root"
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait nobody internal echo
+	127.0.0.1:0 dgram udp wait nobody internal chargen
+	EOF
+	start_superd
+	e=$(port 1 udp4)
+	c=$(port 2 udp4)
+	# the other built-in's port: two echo services would ping-pong for ever
+	run $UDP 127.0.0.1 "$e" "loop?" --sport "$c" --timeout 1
+	assert_failure 3
+	# its own port: a spoofed datagram from itself
+	run timeout 10 $UDPBURST 127.0.0.1 "$e" --raw-sport "$e" --wait 0.5
+	assert_output "replies=0 bytes=0 maxlen=0"
+	for sp in 7 13 19 37 5353 11211; do
+		run $UDP 127.0.0.1 "$e" "loop?" --sport "$sp" --timeout 0.5
+		assert_failure 3
+	done
+	run timeout 10 $UDPBURST 127.0.0.1 "$e" --raw-sport 0 --size 4 --wait 1
+	assert_output "replies=0 bytes=0 maxlen=0"
+	run $UDP 127.0.0.1 "$e" "fine"
+	assert_output "fine"
+	wait_log 'event=refused .*reason=deny peer=127\.0\.0\.1:'"$c"
+	kill -USR1 "$SUPERD_PID"
+	wait_log "event=status .*line=1 .*started=1 refused_deny=9 "
+}
+
+
 # --- 10. supertab
 
 # --- 11. smaller defects
