@@ -158,7 +158,7 @@ load helpers
 	exec 5<>"/dev/tcp/127.0.0.1/$(port 1)"
 	wait_log "event=start pid=[0-9]+"
 	pid=$(grep -Eo 'event=start pid=[0-9]+' "$LOG" | head -1 | cut -d= -f3)
-	wait_until 5 test "$(readlink "/proc/$pid/exe")" = "$(readlink -f /bin/cat)"
+	wait_until 5 eval 'test "$(readlink "/proc/$pid/exe")" = "$(readlink -f /bin/cat)"'
 	fds=$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')
 	exec 5>&-
 	assert_equal "$fds" "0 1 2 "
@@ -319,7 +319,7 @@ load helpers
 	start_superd
 	p=$(port 1)
 	for i in $(seq 200); do talk "$p" >/dev/null; done
-	wait_until 10 test "$(log_count 'event=exit')" -eq 200
+	wait_until 10 log_lines 'event=exit' 200
 	zombies=$(ps --ppid "$SUPERD_PID" -o stat= | grep -c Z || true)
 	assert_equal "$zombies" 0
 	assert_equal "$(children_of "$SUPERD_PID")" 0
@@ -333,7 +333,7 @@ load helpers
 	run timeout 60 python3 "$BATS_TEST_DIRNAME/burst.py" "$(port 1)" 300
 	assert_success
 	assert_output "ok=300 wrong=0 failed=0"
-	wait_until 10 test "$(log_count 'event=exit')" -eq 300
+	wait_until 10 log_lines 'event=exit' 300
 	assert_equal "$(log_count 'status=0')" 300
 }
 

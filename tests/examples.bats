@@ -62,7 +62,7 @@ teardown() {
 	stage_run_table
 	cp "$RUN/superd.conf" "$CONF"
 	start_superd
-	wait_until 5 test "$(wc -l <"$PORTS")" -ge 8
+	wait_until 5 eval 'test "$(wc -l <"$PORTS")" -ge 8'
 	run_console_block "## A one-minute tour"
 	# the services ran as nobody, under make run's copy of services/
 	log_has 'svc=7101 event=exit pid=[0-9]+ status=0'

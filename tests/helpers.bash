@@ -59,6 +59,13 @@ log_count() {
 	grep -Ec -- "$1" "$LOG" || true
 }
 
+# log_lines PATTERN N: exactly N log lines match (for wait_until, which
+# must count again at each poll: `wait_until 5 test "$(log_count X)" -eq N`
+# counts once, before the first).
+log_lines() {
+	[ "$(log_count "$1")" -eq "$2" ]
+}
+
 # start_superd [superd options...]: superd -d on $CONF, in the
 # background, with its ports in $PORTS; returns when every listener is up.
 start_superd() {

@@ -225,11 +225,6 @@ UDPBURST="python3 $BATS_TEST_DIRNAME/udpburst.py"
 
 # --- 11. smaller defects
 
-# log_lines PATTERN N: the log has exactly N lines matching PATTERN.
-log_lines() {
-	[ "$(log_count "$1")" -eq "$2" ]
-}
-
 # title_has TEXT: superd's title (setproctitle) shows TEXT.
 title_has() {
 	tr '\0' ' ' </proc/"$SUPERD_PID"/cmdline | grep -q -- "$1"

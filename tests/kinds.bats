@@ -53,7 +53,7 @@ teardown() {
 		assert_success
 		assert_output --regexp "^HELLO$i [0-9]+$"
 	done
-	wait_until 5 test "$(log_count 'event=exit')" -eq 5
+	wait_until 5 log_lines 'event=exit' 5
 	assert_equal "$(log_count 'event=start')" 5
 }
 
@@ -77,7 +77,7 @@ except socket.timeout:
     pass
 print(got)' "$p" >"$T/got"
 	assert_equal "$(cat "$T/got")" 10
-	wait_until 5 test "$(log_count 'event=exit')" -eq 10
+	wait_until 5 log_lines 'event=exit' 10
 	assert_equal "$(log_count 'event=start')" 10
 }
 
@@ -91,7 +91,7 @@ print(got)' "$p" >"$T/got"
 	wait_log 'event=exit'
 	# give a storm the chance to show: superd's own checks run within 0.2 s
 	run $UDP 127.0.0.1 "$(port 1 udp4)" "again" --timeout 1
-	wait_until 5 test "$(log_count 'event=exit')" -eq 2
+	wait_until 5 log_lines 'event=exit' 2
 	assert_equal "$(log_count 'event=start')" 2
 }
 

@@ -32,7 +32,7 @@ cpu_ticks() {
 	for i in 1 2 3 4 5; do
 		assert_equal "$(cat "$T/out.$i")" served
 	done
-	wait_until 5 test "$(log_count 'event=exit')" -eq 5
+	wait_until 5 log_lines 'event=exit' 5
 	assert_equal "$(max_running 0)" 2
 	! log_has 'event=refused'
 }

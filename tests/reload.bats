@@ -187,7 +187,7 @@ with open(sys.argv[2], "a") as f:
 	NOTIFY_SOCKET=$T/notify.sock start_superd
 	wait_until 5 grep -q READY "$T/notes"
 	reload
-	wait_until 5 test "$(grep -c READY "$T/notes")" -eq 2
+	wait_until 5 eval 'test "$(grep -c READY "$T/notes")" -eq 2'
 	stop_superd
 	wait "$rcv"
 	run cat "$T/notes"
