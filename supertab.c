@@ -145,7 +145,9 @@ group_line(struct table *t, size_t i, struct group *g, int disabled,
 	k = conf_line_kind(b, g->g_open, g->g_bs);
 	if (k == CONF_LINE_ENTRY)
 		add_entry(t, i, disabled, b);
-	if (k == CONF_LINE_ENTRY || k == CONF_LINE_MORE) {
+	/* MORE comes only with an entry open: the count says so to scan-build */
+	if ((k == CONF_LINE_ENTRY || k == CONF_LINE_MORE) &&
+	    t->t_nentries > 0) {
 		t->t_lines[i].tl_entry = t->t_nentries - 1;
 		t->t_entries[t->t_nentries - 1].te_last = i;
 		g->g_open = 1;
@@ -184,21 +186,21 @@ table_index(struct table *t)
 static void
 table_parse(struct table *t, char *raw, size_t len)
 {
-	size_t	 i, start = 0;
+	size_t	 i, start = 0, n = 1;
 
 	memset(t, 0, sizeof(*t));
 	t->t_raw = raw;
 	t->t_rawlen = len;
 	t->t_final_nl = 1;
+	for (i = 0; i < len; i++)
+		n += raw[i] == '\n';
+	if ((t->t_lines = calloc(n, sizeof(*t->t_lines))) == NULL)
+		err(1, "calloc");
 	for (i = 0; i <= len; i++) {
 		if (i < len && raw[i] != '\n')
 			continue;
 		if (i == len && start == len)
 			break;
-		t->t_lines = reallocarray(t->t_lines, t->t_nlines + 1,
-		    sizeof(*t->t_lines));
-		if (t->t_lines == NULL)
-			err(1, "reallocarray");
 		if ((t->t_lines[t->t_nlines].tl_text = strndup(raw + start,
 		    i - start)) == NULL)
 			err(1, "strndup");
@@ -208,6 +210,20 @@ table_parse(struct table *t, char *raw, size_t len)
 		start = i + 1;
 	}
 	table_index(t);
+}
+
+static void
+table_free(struct table *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->t_nlines; i++)
+		free(t->t_lines[i].tl_text);
+	free(t->t_lines);
+	for (i = 0; i < t->t_nentries; i++)
+		free(t->t_entries[i].te_field0);
+	free(t->t_entries);
+	free(t->t_raw);
 }
 
 static char *
@@ -531,18 +547,22 @@ cmd_list(void)
 	struct table	 t;
 	struct stat	 st;
 	size_t		 len, i;
-	char		*raw;
+	char		*raw, *text;
 	int		 fd;
 
 	fd = lock_table(0, &st);
 	raw = read_all(fd, &len);
 	close(fd);
 	table_parse(&t, raw, len);
-	for (i = 0; i < t.t_nentries; i++)
-		if (!t.t_entries[i].te_hosts)
-			printf("%zu %s %s\n", t.t_entries[i].te_first + 1,
-			    t.t_entries[i].te_disabled ? "disabled" :
-			    "enabled", entry_text(&t, &t.t_entries[i]));
+	for (i = 0; i < t.t_nentries; i++) {
+		if (t.t_entries[i].te_hosts)
+			continue;
+		text = entry_text(&t, &t.t_entries[i]);
+		printf("%zu %s %s\n", t.t_entries[i].te_first + 1,
+		    t.t_entries[i].te_disabled ? "disabled" : "enabled", text);
+		free(text);
+	}
+	table_free(&t);
 	return 0;
 }
 
@@ -560,6 +580,7 @@ cmd_add(const char *line)
 	    conf_line_kind(b, 0, 0) != CONF_LINE_ENTRY ||
 	    conf_line_joins(b)) {
 		fprintf(stderr, "supertab: add takes one entry on one line\n");
+		free(b);
 		return 1;
 	}
 	free(b);
@@ -632,6 +653,8 @@ cmd_change(const char *cmd, const char *name)
 	commit(&t, &st, cmd);
 	printf("%sd line %zu: %s\n", strcmp(cmd, "remove") == 0 ? "remove" :
 	    cmd, first + 1, what);
+	free(what);
+	table_free(&t);
 	close(fd);
 	tell_superd();
 	return 0;
@@ -713,6 +736,8 @@ cmd_edit(void)
 		if (alen == blen && memcmp(before, after, blen) == 0) {
 			printf("no changes\n");
 			unlink(tmp);
+			free(before);
+			free(after);
 			return 0;
 		}
 		if (check_text(after, alen) == 0)
