@@ -1008,7 +1008,7 @@ entry_append(struct entry *e, const char *s, size_t n)
 	char	*t;
 	size_t	 cap;
 
-	if (e->e_len + n + 1 > e->e_cap) {
+	if (e->e_text == NULL || e->e_len + n + 1 > e->e_cap) {
 		cap = e->e_cap != 0 ? e->e_cap : 256;
 		while (cap < e->e_len + n + 1)
 			cap *= 2;

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -781,6 +782,10 @@ timeouts_run(double now)
 	}
 	while ((gk = TAILQ_FIRST(&groupkills)) != NULL && gk->gk_at <= now) {
 		TAILQ_REMOVE(&groupkills, gk, gk_entry);
+#ifdef __clang_analyzer__
+		/* scan-build cannot see that the head no longer points at gk */
+		assert(TAILQ_FIRST(&groupkills) != gk);
+#endif
 		log_info("svc=%s line=%d event=timeout pid=%d signal=KILL",
 		    gk->gk_name, gk->gk_line, (int)gk->gk_pgid);
 		(void)kill(-gk->gk_pgid, SIGKILL);

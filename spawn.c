@@ -571,6 +571,7 @@ slot_get(void)
 	/* a stack with a guard page below it */
 	page = sysconf(_SC_PAGESIZE);
 	m = mmap(NULL, SLOT_STACK + page, PROT_READ | PROT_WRITE,
+	    /* cppcheck-suppress invalidFunctionArg ; anonymous: fd is -1 */
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
