@@ -137,11 +137,11 @@ listen_apply_bufs(struct service *sv)
 	if ((v = sv->sv_cf->cf_sndbuf) > 0 &&
 	    setsockopt(sv->sv_fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) == -1)
 		log_warn("svc=%s event=setsockopt option=sndbuf",
-		    sv->sv_name);
+		    log_str(sv->sv_name));
 	if ((v = sv->sv_cf->cf_rcvbuf) > 0 &&
 	    setsockopt(sv->sv_fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) == -1)
 		log_warn("svc=%s event=setsockopt option=rcvbuf",
-		    sv->sv_name);
+		    log_str(sv->sv_name));
 }
 
 /*
@@ -186,7 +186,7 @@ listen_apply_perms(struct service *sv)
 
 	if (sv->sv_family == AF_UNIX && !sv->sv_adopted &&
 	    unix_set_perms(sv, path) == -1)
-		log_warn("svc=%s event=chmod", sv->sv_name);
+		log_warn("svc=%s event=chmod", log_str(sv->sv_name));
 }
 
 /*

@@ -38,6 +38,7 @@
 #define LOG_RETRY_MS	100	/* stderr: try again this soon */
 #define LOG_RECONNECT_S	1	/* syslog: reconnect at most this often */
 #define LOG_EXIT_MS	1000	/* at exit, wait this long for stderr */
+#define LOG_STR_SLOTS	4	/* log_str() values alive at once */
 
 static int	log_stderr = 1;
 static int	log_verbose;
@@ -375,14 +376,16 @@ log_debug(const char *fmt, ...)
 void
 fatal(const char *fmt, ...)
 {
-	char	 buf[1024];
+	char	 buf[1024], msg[1200], q[1400];
 	int	 saved = errno;
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	log_warnx("event=fatal error=\"%s: %s\"", buf, strerror(saved));
+	(void)snprintf(msg, sizeof(msg), "%s: %s", buf, strerror(saved));
+	log_quote(q, sizeof(q), msg);
+	log_warnx("event=fatal error=%s", q);
 	exit(1);
 }
 
@@ -432,4 +435,32 @@ log_quote(char *dst, size_t size, const char *src)
 	}
 	dst[j++] = '"';
 	dst[j] = '\0';
+}
+
+/*
+ * A table's text (a service name, an address, a path) as a log value:
+ * as it is when it is plain (printable ASCII without blanks, quotes,
+ * backslashes or '='), else through log_quote(), so that no table can
+ * end a line early or make a value look like another key.  A NULL is "-".
+ * The result lives until LOG_STR_SLOTS more calls: enough for one line.
+ */
+const char *
+log_str(const char *s)
+{
+	static char		 slot[LOG_STR_SLOTS][1024];
+	static unsigned int	 next;
+	const unsigned char	*p;
+	char			*q;
+
+	if (s == NULL)
+		return "-";
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\\' ||
+		    *p == '=')
+			break;
+	if (*p == '\0' && p != (const unsigned char *)s)
+		return s;
+	q = slot[next++ % LOG_STR_SLOTS];
+	log_quote(q, sizeof(slot[0]), s);
+	return q;
 }

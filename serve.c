@@ -114,7 +114,8 @@ poll_update(struct service *sv)
 	    sv->sv_fd, &ev) == -1) {
 		if (sv->sv_poll_retry == 0)
 			log_warn("svc=%s line=%d event=epoll-failed retry=%.0f",
-			    sv->sv_name, sv->sv_cf->cf_line, POLL_RETRY_SECS);
+			    log_str(sv->sv_name), sv->sv_cf->cf_line,
+			    POLL_RETRY_SECS);
 		if (sv->sv_inpoll)
 			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
 		sv->sv_inpoll = 0;
@@ -166,19 +167,20 @@ serve_open(struct service *sv)
 		log_quote(q, sizeof(q), err[0] ? err : strerror(saved));
 		if (sv->sv_retry_at == 0)
 			log_warnx("event=bind-failed svc=%s line=%d proto=%s "
-			    "error=%s retry=%.0f", sv->sv_name,
+			    "error=%s retry=%.0f", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, proto_label(sv), q,
 			    BIND_RETRY_SECS);
 		else
 			log_debug("event=bind-failed svc=%s line=%d error=%s",
-			    sv->sv_name, sv->sv_cf->cf_line, q);
+			    log_str(sv->sv_name), sv->sv_cf->cf_line, q);
 		sv->sv_retry_at = now_mono() + BIND_RETRY_SECS;
 		walk_at(sv->sv_retry_at);
 		return -1;
 	}
 	sv->sv_retry_at = 0;
-	log_info("event=listen svc=%s line=%d addr=%s proto=%s", sv->sv_name,
-	    sv->sv_cf->cf_line, sv->sv_addrstr, sv->sv_cf->cf_protoname);
+	log_info("event=listen svc=%s line=%d addr=%s proto=%s",
+	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
+	    log_str(sv->sv_cf->cf_protoname));
 	serve_resume(sv, PAUSE_UNBOUND);
 	return 0;
 }
@@ -285,7 +287,7 @@ refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
 	peer_format(peer, rl->rl_peer[r], sizeof(rl->rl_peer[r]));
 	if (rl->rl_n[r] == 0 && now >= rl->rl_at[r] + 1.0) {
 		log_info("svc=%s event=refused reason=%s peer=%s",
-		    sv->sv_name, refusal_names[r], rl->rl_peer[r]);
+		    log_str(sv->sv_name), refusal_names[r], rl->rl_peer[r]);
 		rl->rl_at[r] = now;
 		return;
 	}
@@ -307,7 +309,7 @@ refuse_flush(struct service *sv, double now, int force)
 			continue;
 		}
 		log_info("svc=%s event=refused reason=%s count=%lu peer=%s",
-		    sv->sv_name, refusal_names[r], rl->rl_n[r],
+		    log_str(sv->sv_name), refusal_names[r], rl->rl_n[r],
 		    rl->rl_peer[r]);
 		rl->rl_n[r] = 0;
 		rl->rl_at[r] = now;
@@ -321,8 +323,8 @@ backoff(struct service *sv, double now, double secs, const char *what)
 	static double	 logged_at;
 
 	if (now >= logged_at + 1.0) {
-		log_warn("svc=%s event=%s-failed backoff=%.2f", sv->sv_name,
-		    what, secs);
+		log_warn("svc=%s event=%s-failed backoff=%.2f",
+		    log_str(sv->sv_name), what, secs);
 		logged_at = now;
 	}
 	sv->sv_resume_at = now + secs;
@@ -407,10 +409,12 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 	sv->sv_started++;
 	timeout_arm(ch, now);
 	if (peer == NULL)
-		log_info("svc=%s event=start pid=%d", sv->sv_name, (int)pid);
+		log_info("svc=%s event=start pid=%d", log_str(sv->sv_name),
+		    (int)pid);
 	else {
 		peer_format(peer, pbuf, sizeof(pbuf));
-		log_info("svc=%s event=start pid=%d peer=%s", sv->sv_name,
+		log_info("svc=%s event=start pid=%d peer=%s",
+		    log_str(sv->sv_name),
 		    (int)pid, pbuf);
 	}
 	if (sv->sv_children >= sv->sv_cf->cf_instances)
@@ -507,7 +511,7 @@ accept_batch(struct service *sv, double now)
 				return;
 			default:
 				log_warn("svc=%s event=accept-failed",
-				    sv->sv_name);
+				    log_str(sv->sv_name));
 				return;
 			}
 		}
@@ -730,7 +734,7 @@ serve_reap(struct child *ch, double now)
 		if (!ch->ch_unwatched &&
 		    watch_child(ch, EPOLL_CTL_MOD) == -1)
 			log_warn("svc=%s line=%d event=epoll-failed pid=%d",
-			    ch->ch_sv->sv_name, ch->ch_sv->sv_cf->cf_line,
+			    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
 			    (int)ch->ch_pid);
 		return;
 	}
@@ -739,11 +743,11 @@ serve_reap(struct child *ch, double now)
 	spawn_forget(ch->ch_pid);
 	if (si.si_code == CLD_EXITED)
 		log_info("svc=%s event=exit pid=%d status=%d duration=%.3f",
-		    ch->ch_sv->sv_name, (int)ch->ch_pid, si.si_status,
+		    log_str(ch->ch_sv->sv_name), (int)ch->ch_pid, si.si_status,
 		    now - ch->ch_start);
 	else
 		log_info("svc=%s event=exit pid=%d signal=%d duration=%.3f",
-		    ch->ch_sv->sv_name, (int)ch->ch_pid, si.si_status,
+		    log_str(ch->ch_sv->sv_name), (int)ch->ch_pid, si.si_status,
 		    now - ch->ch_start);
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
@@ -763,7 +767,7 @@ timeouts_run(double now)
 	    ch->ch_deadline <= now) {
 		TAILQ_REMOVE(&term_queue, ch, ch_tentry);
 		log_info("svc=%s event=timeout pid=%d signal=TERM",
-		    ch->ch_sv->sv_name, (int)ch->ch_pid);
+		    log_str(ch->ch_sv->sv_name), (int)ch->ch_pid);
 		(void)kill(-ch->ch_pid, SIGTERM);
 		ch->ch_termed = 1;
 		ch->ch_deadline = now + KILL_GRACE_SECS;
@@ -776,7 +780,7 @@ timeouts_run(double now)
 		ch->ch_deadline = 0;
 		ch->ch_termed = 0;
 		log_info("svc=%s line=%d event=timeout pid=%d signal=KILL",
-		    ch->ch_sv->sv_name, ch->ch_sv->sv_cf->cf_line,
+		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
 		    (int)ch->ch_pid);
 		(void)kill(-ch->ch_pid, SIGKILL);
 	}
@@ -787,7 +791,7 @@ timeouts_run(double now)
 		assert(TAILQ_FIRST(&groupkills) != gk);
 #endif
 		log_info("svc=%s line=%d event=timeout pid=%d signal=KILL",
-		    gk->gk_name, gk->gk_line, (int)gk->gk_pgid);
+		    log_str(gk->gk_name), gk->gk_line, (int)gk->gk_pgid);
 		(void)kill(-gk->gk_pgid, SIGKILL);
 		/* the zombie leader may go now, and its pid with it */
 		(void)waitid(P_PIDFD, gk->gk_pidfd, &si, WEXITED | WNOHANG);
@@ -883,8 +887,8 @@ status_service(const struct service *sv)
 {
 	log_info("svc=%s event=status line=%d addr=%s proto=%s state=%s "
 	    "children=%d started=%lu refused_deny=%lu refused_per_source=%lu "
-	    "refused_rate=%lu refused_fork=%lu refused_epoll=%lu", sv->sv_name,
-	    sv->sv_cf->cf_line, sv->sv_addrstr ? sv->sv_addrstr : "-",
+	    "refused_rate=%lu refused_fork=%lu refused_epoll=%lu",
+	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
 	    proto_label(sv), state_of(sv), sv->sv_children, sv->sv_started,
 	    sv->sv_refused[REFUSE_DENY], sv->sv_refused[REFUSE_PER_SOURCE],
 	    sv->sv_refused[REFUSE_RATE], sv->sv_refused[REFUSE_SPAWN],
@@ -912,7 +916,7 @@ serve_status(double now)
 		peer_format((struct sockaddr *)&ch->ch_peer, peer,
 		    sizeof(peer));
 		log_info("svc=%s event=child pid=%d peer=%s age=%.3f",
-		    ch->ch_sv->sv_name, (int)ch->ch_pid, peer,
+		    log_str(ch->ch_sv->sv_name), (int)ch->ch_pid, peer,
 		    now - ch->ch_start);
 	}
 }

@@ -210,7 +210,7 @@ ports_write(void)
 	if (asprintf(&tmp, "%s.XXXXXX", ports_path) == -1)
 		return;
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		log_warn("event=ports-file path=%s", ports_path);
+		log_warn("event=ports-file path=%s", log_str(ports_path));
 		free(tmp);
 		return;
 	}
@@ -226,7 +226,7 @@ ports_write(void)
 			fprintf(fp, "%d %s %s %s\n", sv->sv_cf->cf_line,
 			    sv->sv_name, sv->sv_addrstr, proto_label(sv));
 	if (fclose(fp) == EOF || rename(tmp, ports_path) == -1) {
-		log_warn("event=ports-file path=%s", ports_path);
+		log_warn("event=ports-file path=%s", log_str(ports_path));
 		(void)unlink(tmp);
 	}
 	free(tmp);
@@ -569,8 +569,9 @@ main(int argc, char *argv[])
 	TAILQ_FOREACH(sv, &services, sv_entry) {
 		if (sv->sv_adopted) {
 			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
-			    "adopted=1", sv->sv_name, sv->sv_cf->cf_line,
-			    sv->sv_addrstr, sv->sv_cf->cf_protoname);
+			    "adopted=1", log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
+			    log_str(sv->sv_cf->cf_protoname));
 			serve_resume(sv, PAUSE_UNBOUND);
 		} else if (sv->sv_fd != -1)
 			serve_resume(sv, 0);

@@ -342,6 +342,7 @@ void		 fatal(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 void		 fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
+const char	*log_str(const char *);
 void		 log_quote(char *, size_t, const char *);
 
 /* serve.c */

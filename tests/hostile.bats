@@ -225,6 +225,24 @@ UDPBURST="python3 $BATS_TEST_DIRNAME/udpburst.py"
 
 # --- 11. smaller defects
 
+@test "table text in the log is escaped: a unix path with ESC and event= in it stays one value" {
+	esc=$(printf '\033')
+	sock="$T/s${esc}[2Jevent=exit"
+	printf '%s stream unix nowait root /bin/echo echo hi\n' "$sock" |
+	    table
+	start_superd
+	assert_equal "$(timeout 10 socat -u "UNIX-CONNECT:$sock" -)" hi
+	wait_log 'event=exit'
+	# no raw ESC anywhere; each of the listen, start and exit lines
+	# names the service (and the address) quoted, ESC in octal
+	run grep -c "$esc" "$LOG"
+	assert_output 0
+	quoted="\"$T/s\\033[2Jevent=exit\""
+	assert_equal "$(grep -c 'svc=' "$LOG")" 3
+	assert_equal "$(grep -cF "svc=$quoted " "$LOG")" 3
+	assert_equal "$(grep -cF "addr=$quoted " "$LOG")" 1
+}
+
 # title_has TEXT: superd's title (setproctitle) shows TEXT.
 title_has() {
 	tr '\0' ' ' </proc/"$SUPERD_PID"/cmdline | grep -q -- "$1"
