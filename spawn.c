@@ -156,6 +156,9 @@ static struct spawn_slot	 sync_slot;	/* the parent waits */
 struct evsrc	 spawn_ev = { EV_SPAWN };
 int		 spawn_evfd = -1;
 
+/* What a child must not inherit from superd, prepared at start-up. */
+static uint64_t		 sig_ignored;	/* bit n-1: signal n is SIG_IGN */
+
 /*
  * The eventfd and the sync slot's stack.  Called before anything else
  * opens a descriptor, so the eventfd is the lowest one above stdio (3)
@@ -173,6 +176,23 @@ spawn_init(void)
 		return -1;
 	spawn_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	return spawn_evfd == -1 ? -1 : 0;
+}
+
+/*
+ * The signals superd ignores (SIGPIPE; start-up reset the rest): each
+ * child sets them back to the default, as exec(2) keeps SIG_IGN.  Called
+ * once the parent's dispositions are final.
+ */
+void
+spawn_signals(void)
+{
+	struct sigaction	 sa;
+	int			 sig;
+
+	sig_ignored = 0;
+	for (sig = 1; sig <= 64 && sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			sig_ignored |= (uint64_t)1 << (sig - 1);
 }
 
 /* The names of the per-connection variables, by kind of service. */
@@ -436,6 +456,7 @@ child_main(void *arg)
 	unsigned long		 nomask = 0;
 	uint64_t		 one = 1;
 	long			 r;
+	int			 sig;
 
 	/*
 	 * The descriptor table is the parent's own (CLONE_FILES): first a
@@ -447,13 +468,16 @@ child_main(void *arg)
 	if (__atomic_exchange_n(&ss->ss_state, SLOT_UNSHARED,
 	    __ATOMIC_SEQ_CST) == SLOT_WAKE)
 		(void)sys3(SYS_write, spawn_evfd, &one, sizeof(one));
-	/* SIGPIPE is ignored in the parent; the rest are default already. */
+	/* What superd ignores (SIGPIPE); the rest are default already. */
 	dfl.ks_handler = SIG_DFL;
 	dfl.ks_flags = 0;
 	dfl.ks_restorer = NULL;
 	dfl.ks_mask = 0;
-	if (sys4(SYS_rt_sigaction, SIGPIPE, &dfl, NULL, sizeof(nomask)) < 0)
-		child_exit(126);
+	for (sig = 1; sig <= 64; sig++)
+		if ((sig_ignored & ((uint64_t)1 << (sig - 1))) != 0 &&
+		    sys4(SYS_rt_sigaction, sig, &dfl, NULL,
+		    sizeof(nomask)) < 0)
+			child_exit(126);
 	if (sys3(SYS_setsid, 0, 0, 0) < 0)
 		child_exit(126);
 	if (sys3(SYS_dup3, fd, STDIN_FILENO, 0) < 0 ||

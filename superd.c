@@ -193,6 +193,28 @@ raise_nofile(void)
 }
 
 /*
+ * Whoever started superd may have left signals ignored (nohup(1), "cmd &"
+ * from a non-interactive sh(1)) or blocked: exec keeps both, and they
+ * would reach every service.  Start from the defaults.
+ */
+static void
+reset_signals(void)
+{
+	struct sigaction	 sa;
+	sigset_t		 none;
+	int			 sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	(void)sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);	/* EINVAL: libc's */
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
  * -P: one line per listening socket, "LINE SERVICE ADDR:PORT PROTO",
  * written to a temporary file renamed over the old one, so a script
  * never reads half a file.
@@ -443,6 +465,7 @@ main(int argc, char *argv[])
 	const char		*pidpath = NULL;
 
 	setproctitle_init(argc, argv, environ);
+	reset_signals();
 	take_listen_fds();
 	/* What our parent left open is not for the services. */
 	closefrom(3 + nadopt);
@@ -547,6 +570,7 @@ main(int argc, char *argv[])
 		(void)pidfile_write(pidfh);
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	spawn_signals();
 	(void)sigemptyset(&mask);
 	(void)sigaddset(&mask, SIGHUP);
 	(void)sigaddset(&mask, SIGTERM);

@@ -300,6 +300,7 @@ void		 addr_unmap(struct sockaddr_storage *);
 extern struct evsrc	 spawn_ev;
 extern int		 spawn_evfd;	/* a child wakes the parent with it */
 int		 spawn_init(void);
+void		 spawn_signals(void);
 int		 spawn_prepare(struct service *, int);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
 		    int, int *);

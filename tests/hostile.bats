@@ -82,6 +82,34 @@ load helpers
 
 # --- 6. inherited ignored signals never reach services
 
+@test "a superd started with INT, QUIT and HUP ignored gives its children default dispositions" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/grep grep SigIgn /proc/self/status
+	EOF
+	rm -f "$PORTS"
+	# what nohup and "cmd &" from a script leave behind
+	(trap '' INT QUIT HUP
+	 exec "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&-) &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	run talk "$(port 1)"
+	assert_success
+	assert_output "$(printf 'SigIgn:\t0000000000000000')"
+}
+
+@test "a superd started by nohup gives its children default dispositions" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/grep grep SigIgn /proc/self/status
+	EOF
+	rm -f "$PORTS"
+	nohup "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	run talk "$(port 1)"
+	assert_success
+	assert_output "$(printf 'SigIgn:\t0000000000000000')"
+}
+
 # --- 7. the log never stops the loop
 
 @test "a stderr pipe nobody reads never stops the loop, and the lines it lost are counted once it is read" {
