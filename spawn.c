@@ -36,6 +36,7 @@
 
 #include <sys/types.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -158,6 +159,10 @@ int		 spawn_evfd = -1;
 
 /* What a child must not inherit from superd, prepared at start-up. */
 static uint64_t		 sig_ignored;	/* bit n-1: signal n is SIG_IGN */
+static struct {
+	uint64_t	 rl_cur, rl_max;	/* the kernel's rlimit64 */
+}			 nofile;
+static int		 nofile_reset;	/* superd raised its own */
 
 /*
  * The eventfd and the sync slot's stack.  Called before anything else
@@ -193,6 +198,15 @@ spawn_signals(void)
 	for (sig = 1; sig <= 64 && sig < NSIG; sig++)
 		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
 			sig_ignored |= (uint64_t)1 << (sig - 1);
+}
+
+/* The RLIMIT_NOFILE superd started with: its children get it back. */
+void
+spawn_nofile(const struct rlimit *rl)
+{
+	nofile.rl_cur = rl->rlim_cur;
+	nofile.rl_max = rl->rlim_max;
+	nofile_reset = 1;
 }
 
 /* The names of the per-connection variables, by kind of service. */
@@ -479,6 +493,10 @@ child_main(void *arg)
 		    sizeof(nomask)) < 0)
 			child_exit(126);
 	if (sys3(SYS_setsid, 0, 0, 0) < 0)
+		child_exit(126);
+	/* superd raised its own descriptor limit for its listeners */
+	if (nofile_reset && sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, &nofile,
+	    NULL) < 0)
 		child_exit(126);
 	if (sys3(SYS_dup3, fd, STDIN_FILENO, 0) < 0 ||
 	    sys3(SYS_dup3, fd, STDOUT_FILENO, 0) < 0)

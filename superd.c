@@ -180,15 +180,21 @@ ensure_stdio(void)
 			err(1, "/dev/null");
 }
 
-/* A table of 10,000 ports needs more descriptors than a shell gives. */
+/*
+ * A table of 10,000 ports needs more descriptors than a shell gives.  The
+ * children get the limit superd started with (a select(2) loop in a
+ * service may not cope with 20,000).
+ */
 static void
 raise_nofile(void)
 {
-	struct rlimit	 rl;
+	struct rlimit	 rl, orig;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		orig = rl;
 		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			spawn_nofile(&orig);
 	}
 }
 
@@ -540,6 +546,9 @@ main(int argc, char *argv[])
 		conf_free(c);
 		return 0;
 	}
+	/* every path is absolute now; children start in "/" */
+	if (chdir("/") == -1)
+		err(1, "chdir /");
 
 	log_init(opt_stderr || opt_debug, opt_debug);
 	if (pidpath != NULL &&

@@ -299,8 +299,10 @@ void		 addr_unmap(struct sockaddr_storage *);
 #define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
 extern struct evsrc	 spawn_ev;
 extern int		 spawn_evfd;	/* a child wakes the parent with it */
+struct rlimit;
 int		 spawn_init(void);
 void		 spawn_signals(void);
+void		 spawn_nofile(const struct rlimit *);
 int		 spawn_prepare(struct service *, int);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
 		    int, int *);

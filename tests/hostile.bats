@@ -471,6 +471,26 @@ fault_lib() {
 	assert_output 1
 }
 
+@test "children get the descriptor limit superd started with and / as working directory" {
+	[ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -gt 1000 ] ||
+	    skip "needs a hard RLIMIT_NOFILE above 1000"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c 'ulimit -Sn; pwd'
+	EOF
+	mkdir "$T/cwd"
+	rm -f "$PORTS"
+	(cd "$T/cwd" && ulimit -Sn 1000 &&
+	 exec "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&-) &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	# superd itself runs with the raised limit
+	run awk '/^Max open files/ { print $4 }' /proc/"$SUPERD_PID"/limits
+	assert_output "$(ulimit -Hn)"
+	run talk "$(port 1)"
+	assert_success
+	assert_output "$(printf '1000\n/')"
+}
+
 # --- 12. log lines a script can rely on
 
 # --- 13. what a newcomer tripped on
