@@ -157,6 +157,10 @@ analyze:
 	    $(SRCS) supertab.c; do $$CC $(ALL_CFLAGS) -c $$f -o /dev/null \
 	    || exit 1; done'; rc=$$?; rm -rf $$d; exit $$rc
 
+# superd under valgrind's memcheck: 200 reloads and 2,000 connections.
+valgrind: all bench/loadgen
+	bash tests/valgrind.sh
+
 bench/loadgen: bench/loadgen.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/loadgen.c
 
@@ -173,4 +177,4 @@ clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS)
 
 .PHONY: all bench deps run run-table test check-asan lint install uninstall clean \
-	fuzz analyze
+	fuzz analyze valgrind

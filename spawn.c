@@ -57,6 +57,12 @@
 
 #include "superd.h"
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>	/* RUNNING_ON_VALGRIND: no-op natively */
+#else
+#define RUNNING_ON_VALGRIND	0
+#endif
+
 extern char	**environ;
 
 /* The child path: never instrumented, it runs beside the parent. */
@@ -153,6 +159,7 @@ static struct spawn_slot	 slots[SPAWN_SLOTS];
 static int			 nslots;	/* with a stack */
 static int			 npending;	/* ss_fd still open */
 static struct spawn_slot	 sync_slot;	/* the parent waits */
+static int			 sync_only;	/* under valgrind */
 
 struct evsrc	 spawn_ev = { EV_SPAWN };
 int		 spawn_evfd = -1;
@@ -177,6 +184,12 @@ spawn_init(void)
 	for (i = 0; i < SPAWN_SLOTS; i++)
 		slots[i].ss_fd = -1;
 	sync_slot.ss_fd = -1;
+	/*
+	 * valgrind(1) runs a clone(2) with CLONE_VM only as a thread or as
+	 * vfork(2), which it turns into fork(2): under it every spawn waits
+	 * for its child, with a copied descriptor table.
+	 */
+	sync_only = RUNNING_ON_VALGRIND != 0;
 	if ((sync_slot.ss_stack = malloc(SYNC_STACK)) == NULL)
 		return -1;
 	spawn_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -660,7 +673,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	}
 	if (npending > 0)
 		spawn_collect();
-	if (SPAWN_ASYNC && fd > spawn_evfd)
+	if (SPAWN_ASYNC && fd > spawn_evfd && !sync_only)
 		ss = slot_get();
 	if (ss == NULL)
 		ss = &sync_slot;
@@ -678,7 +691,8 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	 * parent then closes its copy of the socket at once.  It is as long
 	 * as the highest descriptor: listeners and pidfds, above SPAWN_FDTOP.
 	 */
-	share = SPAWN_FDTOP + listen_nopen + nchildren >= SPAWN_SHARE_AT;
+	share = SPAWN_FDTOP + listen_nopen + nchildren >= SPAWN_SHARE_AT &&
+	    !sync_only;
 	if (share)
 		flags |= CLONE_FILES;
 	if (ss == &sync_slot) {
