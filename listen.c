@@ -136,12 +136,12 @@ listen_apply_bufs(struct service *sv)
 
 	if ((v = sv->sv_cf->cf_sndbuf) > 0 &&
 	    setsockopt(sv->sv_fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) == -1)
-		log_warn("svc=%s event=setsockopt option=sndbuf",
-		    log_str(sv->sv_name));
+		log_warn("event=setsockopt-failed svc=%s line=%d option=sndbuf",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line);
 	if ((v = sv->sv_cf->cf_rcvbuf) > 0 &&
 	    setsockopt(sv->sv_fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) == -1)
-		log_warn("svc=%s event=setsockopt option=rcvbuf",
-		    log_str(sv->sv_name));
+		log_warn("event=setsockopt-failed svc=%s line=%d option=rcvbuf",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line);
 }
 
 /*
@@ -186,7 +186,8 @@ listen_apply_perms(struct service *sv)
 
 	if (sv->sv_family == AF_UNIX && !sv->sv_adopted &&
 	    unix_set_perms(sv, path) == -1)
-		log_warn("svc=%s event=chmod", log_str(sv->sv_name));
+		log_warn("event=chmod-failed svc=%s line=%d",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line);
 }
 
 /*

@@ -20,6 +20,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -463,4 +464,23 @@ log_str(const char *s)
 	q = slot[next++ % LOG_STR_SLOTS];
 	log_quote(q, sizeof(slot[0]), s);
 	return q;
+}
+
+/*
+ * A signal as logs spell it: its name without "SIG" (TERM, KILL, XCPU),
+ * RTMIN+N for a real-time one, the number only if it has no name.
+ */
+const char *
+log_signame(int sig)
+{
+	static char	 buf[16];
+	const char	*s;
+
+	if ((s = sigabbrev_np(sig)) != NULL)
+		return s;
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		(void)snprintf(buf, sizeof(buf), "RTMIN+%d", sig - SIGRTMIN);
+	else
+		(void)snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
 }

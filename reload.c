@@ -131,9 +131,9 @@ reload_merge(struct conf *c)
 			continue;
 		sv = os[i].s_sv;
 		TAILQ_REMOVE(&services, sv, sv_entry);
-		log_info("event=remove svc=%s addr=%s proto=%s",
-		    log_str(sv->sv_name), log_str(sv->sv_addrstr),
-		    proto_label(sv));
+		log_info("event=remove svc=%s line=%d addr=%s proto=%s",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line,
+		    log_str(sv->sv_addrstr), proto_label(sv));
 		serve_remove(sv);
 		removed++;
 	}

@@ -113,7 +113,7 @@ poll_update(struct service *sv)
 	if (epoll_ctl(epfd, sv->sv_inpoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
 	    sv->sv_fd, &ev) == -1) {
 		if (sv->sv_poll_retry == 0)
-			log_warn("svc=%s line=%d event=epoll-failed retry=%.0f",
+			log_warn("event=epoll-failed svc=%s line=%d retry=%.0f",
 			    log_str(sv->sv_name), sv->sv_cf->cf_line,
 			    POLL_RETRY_SECS);
 		if (sv->sv_inpoll)
@@ -167,12 +167,13 @@ serve_open(struct service *sv)
 		log_quote(q, sizeof(q), err[0] ? err : strerror(saved));
 		if (sv->sv_retry_at == 0)
 			log_warnx("event=bind-failed svc=%s line=%d proto=%s "
-			    "error=%s retry=%.0f", log_str(sv->sv_name),
-			    sv->sv_cf->cf_line, proto_label(sv), q,
-			    BIND_RETRY_SECS);
+			    "retry=%.0f error=%s", log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, proto_label(sv),
+			    BIND_RETRY_SECS, q);
 		else
-			log_debug("event=bind-failed svc=%s line=%d error=%s",
-			    log_str(sv->sv_name), sv->sv_cf->cf_line, q);
+			log_debug("event=bind-failed svc=%s line=%d proto=%s "
+			    "error=%s", log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, proto_label(sv), q);
 		sv->sv_retry_at = now_mono() + BIND_RETRY_SECS;
 		walk_at(sv->sv_retry_at);
 		return -1;
@@ -180,7 +181,7 @@ serve_open(struct service *sv)
 	sv->sv_retry_at = 0;
 	log_info("event=listen svc=%s line=%d addr=%s proto=%s",
 	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
-	    log_str(sv->sv_cf->cf_protoname));
+	    proto_label(sv));
 	serve_resume(sv, PAUSE_UNBOUND);
 	return 0;
 }
@@ -286,8 +287,9 @@ refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
 	}
 	peer_format(peer, rl->rl_peer[r], sizeof(rl->rl_peer[r]));
 	if (rl->rl_n[r] == 0 && now >= rl->rl_at[r] + 1.0) {
-		log_info("svc=%s event=refused reason=%s peer=%s",
-		    log_str(sv->sv_name), refusal_names[r], rl->rl_peer[r]);
+		log_info("event=refused svc=%s line=%d reason=%s peer=%s",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line, refusal_names[r],
+		    rl->rl_peer[r]);
 		rl->rl_at[r] = now;
 		return;
 	}
@@ -308,9 +310,9 @@ refuse_flush(struct service *sv, double now, int force)
 			walk_at(rl->rl_at[r] + 1.0);
 			continue;
 		}
-		log_info("svc=%s event=refused reason=%s count=%lu peer=%s",
-		    log_str(sv->sv_name), refusal_names[r], rl->rl_n[r],
-		    rl->rl_peer[r]);
+		log_info("event=refused svc=%s line=%d reason=%s count=%lu "
+		    "peer=%s", log_str(sv->sv_name), sv->sv_cf->cf_line,
+		    refusal_names[r], rl->rl_n[r], rl->rl_peer[r]);
 		rl->rl_n[r] = 0;
 		rl->rl_at[r] = now;
 	}
@@ -323,8 +325,8 @@ backoff(struct service *sv, double now, double secs, const char *what)
 	static double	 logged_at;
 
 	if (now >= logged_at + 1.0) {
-		log_warn("svc=%s event=%s-failed backoff=%.2f",
-		    log_str(sv->sv_name), what, secs);
+		log_warn("event=%s-failed svc=%s line=%d backoff=%.2f", what,
+		    log_str(sv->sv_name), sv->sv_cf->cf_line, secs);
 		logged_at = now;
 	}
 	sv->sv_resume_at = now + secs;
@@ -409,13 +411,12 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 	sv->sv_started++;
 	timeout_arm(ch, now);
 	if (peer == NULL)
-		log_info("svc=%s event=start pid=%d", log_str(sv->sv_name),
-		    (int)pid);
+		log_info("event=start svc=%s line=%d pid=%d",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid);
 	else {
 		peer_format(peer, pbuf, sizeof(pbuf));
-		log_info("svc=%s event=start pid=%d peer=%s",
-		    log_str(sv->sv_name),
-		    (int)pid, pbuf);
+		log_info("event=start svc=%s line=%d pid=%d peer=%s",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid, pbuf);
 	}
 	if (sv->sv_children >= sv->sv_cf->cf_instances)
 		serve_pause(sv, PAUSE_INSTANCES);
@@ -510,8 +511,8 @@ accept_batch(struct service *sv, double now)
 			case EAGAIN:
 				return;
 			default:
-				log_warn("svc=%s event=accept-failed",
-				    log_str(sv->sv_name));
+				log_warn("event=accept-failed svc=%s line=%d",
+				    log_str(sv->sv_name), sv->sv_cf->cf_line);
 				return;
 			}
 		}
@@ -728,12 +729,14 @@ serve_reap(struct child *ch, double now)
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PIDFD, ch->ch_pidfd, &si,
 	    WEXITED | WNOHANG | (keep ? WNOWAIT : 0)) == -1)
-		log_warn("event=waitid pid=%d", (int)ch->ch_pid);
+		log_warn("event=waitid-failed svc=%s line=%d pid=%d",
+		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
+		    (int)ch->ch_pid);
 	else if (si.si_pid == 0) {
 		/* not gone after all: watch it again */
 		if (!ch->ch_unwatched &&
 		    watch_child(ch, EPOLL_CTL_MOD) == -1)
-			log_warn("svc=%s line=%d event=epoll-failed pid=%d",
+			log_warn("event=epoll-failed svc=%s line=%d pid=%d",
 			    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
 			    (int)ch->ch_pid);
 		return;
@@ -742,13 +745,15 @@ serve_reap(struct child *ch, double now)
 		LIST_REMOVE(ch, ch_uentry);
 	spawn_forget(ch->ch_pid);
 	if (si.si_code == CLD_EXITED)
-		log_info("svc=%s event=exit pid=%d status=%d duration=%.3f",
-		    log_str(ch->ch_sv->sv_name), (int)ch->ch_pid, si.si_status,
+		log_info("event=exit svc=%s line=%d pid=%d status=%d "
+		    "duration=%.3f", log_str(ch->ch_sv->sv_name),
+		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, si.si_status,
 		    now - ch->ch_start);
 	else
-		log_info("svc=%s event=exit pid=%d signal=%d duration=%.3f",
-		    log_str(ch->ch_sv->sv_name), (int)ch->ch_pid, si.si_status,
-		    now - ch->ch_start);
+		log_info("event=exit svc=%s line=%d pid=%d signal=%s "
+		    "duration=%.3f", log_str(ch->ch_sv->sv_name),
+		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid,
+		    log_signame(si.si_status), now - ch->ch_start);
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);
@@ -766,8 +771,9 @@ timeouts_run(double now)
 	while ((ch = TAILQ_FIRST(&term_queue)) != NULL &&
 	    ch->ch_deadline <= now) {
 		TAILQ_REMOVE(&term_queue, ch, ch_tentry);
-		log_info("svc=%s event=timeout pid=%d signal=TERM",
-		    log_str(ch->ch_sv->sv_name), (int)ch->ch_pid);
+		log_info("event=timeout svc=%s line=%d pid=%d signal=TERM",
+		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
+		    (int)ch->ch_pid);
 		(void)kill(-ch->ch_pid, SIGTERM);
 		ch->ch_termed = 1;
 		ch->ch_deadline = now + KILL_GRACE_SECS;
@@ -779,7 +785,7 @@ timeouts_run(double now)
 		TAILQ_REMOVE(&kill_queue, ch, ch_tentry);
 		ch->ch_deadline = 0;
 		ch->ch_termed = 0;
-		log_info("svc=%s line=%d event=timeout pid=%d signal=KILL",
+		log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
 		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
 		    (int)ch->ch_pid);
 		(void)kill(-ch->ch_pid, SIGKILL);
@@ -790,7 +796,7 @@ timeouts_run(double now)
 		/* scan-build cannot see that the head no longer points at gk */
 		assert(TAILQ_FIRST(&groupkills) != gk);
 #endif
-		log_info("svc=%s line=%d event=timeout pid=%d signal=KILL",
+		log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
 		    log_str(gk->gk_name), gk->gk_line, (int)gk->gk_pgid);
 		(void)kill(-gk->gk_pgid, SIGKILL);
 		/* the zombie leader may go now, and its pid with it */
@@ -885,7 +891,7 @@ state_of(const struct service *sv)
 static void
 status_service(const struct service *sv)
 {
-	log_info("svc=%s event=status line=%d addr=%s proto=%s state=%s "
+	log_info("event=status svc=%s line=%d addr=%s proto=%s state=%s "
 	    "children=%d started=%lu refused_deny=%lu refused_per_source=%lu "
 	    "refused_rate=%lu refused_fork=%lu refused_epoll=%lu",
 	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
@@ -915,8 +921,8 @@ serve_status(double now)
 	LIST_FOREACH(ch, &children, ch_entry) {
 		peer_format((struct sockaddr *)&ch->ch_peer, peer,
 		    sizeof(peer));
-		log_info("svc=%s event=child pid=%d peer=%s age=%.3f",
-		    log_str(ch->ch_sv->sv_name), (int)ch->ch_pid, peer,
-		    now - ch->ch_start);
+		log_info("event=child svc=%s line=%d pid=%d peer=%s age=%.3f",
+		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
+		    (int)ch->ch_pid, peer, now - ch->ch_start);
 	}
 }

@@ -238,7 +238,8 @@ ports_write(void)
 	if (asprintf(&tmp, "%s.XXXXXX", ports_path) == -1)
 		return;
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		log_warn("event=ports-file path=%s", log_str(ports_path));
+		log_warn("event=ports-file-failed path=%s",
+		    log_str(ports_path));
 		free(tmp);
 		return;
 	}
@@ -254,7 +255,8 @@ ports_write(void)
 			fprintf(fp, "%d %s %s %s\n", sv->sv_cf->cf_line,
 			    sv->sv_name, sv->sv_addrstr, proto_label(sv));
 	if (fclose(fp) == EOF || rename(tmp, ports_path) == -1) {
-		log_warn("event=ports-file path=%s", log_str(ports_path));
+		log_warn("event=ports-file-failed path=%s",
+		    log_str(ports_path));
 		(void)unlink(tmp);
 	}
 	free(tmp);
@@ -604,7 +606,7 @@ main(int argc, char *argv[])
 			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
 			    "adopted=1", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
-			    log_str(sv->sv_cf->cf_protoname));
+			    proto_label(sv));
 			serve_resume(sv, PAUSE_UNBOUND);
 		} else if (sv->sv_fd != -1)
 			serve_resume(sv, 0);

@@ -346,6 +346,7 @@ void		 fatal(const char *, ...)
 void		 fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 const char	*log_str(const char *);
+const char	*log_signame(int);
 void		 log_quote(char *, size_t, const char *);
 
 /* serve.c */

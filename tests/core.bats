@@ -38,7 +38,7 @@ load helpers
 	start_superd
 	p=$(port 1)
 	[ "$p" -gt 0 ]
-	wait_log "^event=listen svc=0 line=1 addr=127\.0\.0\.1:$p proto=tcp$"
+	wait_log "^event=listen svc=0 line=1 addr=127\.0\.0\.1:$p proto=tcp4$"
 	run talk "$p"
 	assert_output "hi"
 }
@@ -156,8 +156,9 @@ load helpers
 	start_superd -p "$T/pid"
 	# hold a connection open and look at the running cat from outside
 	exec 5<>"/dev/tcp/127.0.0.1/$(port 1)"
-	wait_log "event=start pid=[0-9]+"
-	pid=$(grep -Eo 'event=start pid=[0-9]+' "$LOG" | head -1 | cut -d= -f3)
+	wait_log "^event=start svc=0 line=1 pid=[0-9]+"
+	pid=$(grep -Eo '^event=start svc=0 line=1 pid=[0-9]+' "$LOG" | head -1 |
+	    cut -d= -f5)
 	wait_until 5 eval 'test "$(readlink "/proc/$pid/exe")" = "$(readlink -f /bin/cat)"'
 	fds=$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')
 	exec 5>&-
@@ -218,7 +219,7 @@ load helpers
 	start_superd
 	rm "$T/prog"
 	talk "$(port 1)" || true
-	wait_log 'svc=0 event=exit pid=[0-9]+ status=127 duration='
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=127 duration='
 }
 
 @test "a program that cannot be executed exits 126" {
@@ -231,7 +232,7 @@ load helpers
 	printf 'garbage\n' >"$T/prog"
 	chmod 644 "$T/prog"
 	talk "$(port 1)" || true
-	wait_log 'event=exit pid=[0-9]+ status=126 '
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=126 '
 }
 
 @test "start and exit are logged with pid, peer, status and duration" {
@@ -241,10 +242,10 @@ load helpers
 	EOF
 	start_superd
 	talk "$(port 1)" || true
-	wait_log '^svc=0 event=start pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
-	wait_log '^svc=0 event=exit pid=[0-9]+ status=3 duration=[0-9]+\.[0-9]{3}$'
+	wait_log '^event=start svc=0 line=1 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=3 duration=[0-9]+\.[0-9]{3}$'
 	talk "$(port 2)" || true
-	wait_log '^svc=0 event=exit pid=[0-9]+ signal=9 duration='
+	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ signal=KILL duration='
 }
 
 @test "SIGTERM closes the listeners, exits 0 and leaves children running" {

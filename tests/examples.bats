@@ -65,7 +65,7 @@ teardown() {
 	wait_until 5 eval 'test "$(wc -l <"$PORTS")" -ge 8'
 	run_console_block "## A one-minute tour"
 	# the services ran as nobody, under make run's copy of services/
-	log_has 'svc=7101 event=exit pid=[0-9]+ status=0'
+	log_has '^event=exit svc=7101 line=[0-9]+ pid=[0-9]+ status=0'
 	! log_has 'status=12[67]'
 }
 

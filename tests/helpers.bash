@@ -103,7 +103,7 @@ stop_superd() {
 kill_started_children() {
 	local pid
 	[ -f "${LOG:-}" ] || return 0
-	for pid in $(sed -n 's/.*event=start pid=\([0-9]*\).*/\1/p' "$LOG"); do
+	for pid in $(sed -n 's/^event=start .* pid=\([0-9]*\).*/\1/p' "$LOG"); do
 		kill -KILL -- "-$pid" 2>/dev/null || true
 		kill -KILL "$pid" 2>/dev/null || true
 	done

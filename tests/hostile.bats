@@ -409,8 +409,10 @@ title_has() {
 	until_ok 5 grep -qs 'event=listen' "$L" || exit 1
 	p=$(sed -n 's/.*event=listen .*addr=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$L")
 	timeout 20 nc -d 127.0.0.1 "$p" </dev/null >/dev/null &
-	until_ok 5 grep -Eq 'event=exit pid=[0-9]+ signal=15' "$L" || exit 1
-	n=$(sed -n 's/.*event=exit pid=\([0-9]*\) signal=15.*/\1/p' "$L")
+	until_ok 5 grep -Eq '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM' "$L" ||
+	    exit 1
+	n=$(sed -n 's/^event=exit svc=0 line=1 pid=\([0-9]*\) signal=TERM.*/\1/p' \
+	    "$L")
 	echo $((n - 1)) >/proc/sys/kernel/ns_last_pid
 	setsid sleep 20 &
 	v=$!
@@ -423,7 +425,7 @@ title_has() {
 	run timeout 30 unshare -pf --mount-proc bash "$T/inner"
 	cat "$T/nslog"
 	assert_line --regexp '^alive leader=[0-9]+ other=[0-9]+$'
-	run grep -c 'event=timeout pid=[0-9]* signal=KILL' "$T/nslog"
+	run grep -c '^event=timeout svc=0 line=1 pid=[0-9]* signal=KILL' "$T/nslog"
 	assert_output 1
 }
 
@@ -450,16 +452,16 @@ fault_lib() {
 	# the child that epoll cannot watch is killed: its connection may
 	# or may not have seen its output first
 	talk "$p1" || true
-	wait_log '^svc=0 event=refused reason=epoll peer=127\.0\.0\.1:'
+	wait_log '^event=refused svc=0 line=1 reason=epoll peer=127\.0\.0\.1:'
 	superd_alive
-	wait_log '^svc=0 event=exit pid=[0-9]+ signal=9 '
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=KILL '
 	table <<-EOF
 	127.0.0.1:0 stream tcp nowait root /bin/echo echo one
 	127.0.0.1:0 stream tcp nowait root /bin/echo echo two
 	EOF
 	kill -HUP "$SUPERD_PID"
 	wait_log '^event=reload services=2 added=1 '
-	wait_log '^svc=0 line=2 event=epoll-failed retry=1 error="No space left on device"$'
+	wait_log '^event=epoll-failed svc=0 line=2 retry=1 error="No space left on device"$'
 	superd_alive
 	p2=$(port 2)
 	rm "$T/epoll-full"
@@ -492,6 +494,38 @@ fault_lib() {
 }
 
 # --- 12. log lines a script can rely on
+
+@test "start, exit and refused lines put event, svc and line first, in one order; protocols and signals are spelt by name" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo one
+	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "kill -XCPU \$\$"
+	127.0.0.1:0 stream tcp nowait,deny=127.0.0.1 root /bin/echo echo no
+	127.0.0.1:0 dgram udp wait root internal echo
+	[::1]:0 stream tcp nowait root /bin/echo echo six
+	EOF
+	start_superd
+	assert_equal "$(talk "$(port 1)")" one
+	talk "$(port 2)" || true
+	talk "$(port 3)" || true
+	assert_equal "$(talk6 "$(port 5)")" six
+	wait_until 5 log_lines '^event=exit ' 3
+	# three services on port 0 told apart by line=
+	wait_log '^event=start svc=0 line=1 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=[0-9.]+$'
+	wait_log '^event=start svc=0 line=2 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
+	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ signal=XCPU duration=[0-9.]+$'
+	wait_log '^event=refused svc=0 line=3 reason=deny peer=127\.0\.0\.1:[0-9]+$'
+	wait_log '^event=start svc=0 line=5 pid=[0-9]+ peer=\[::1\]:[0-9]+$'
+	# the same protocol spelling in listen lines as in the ports file
+	wait_log '^event=listen svc=0 line=1 addr=127\.0\.0\.1:[0-9]+ proto=tcp4$'
+	wait_log '^event=listen svc=0 line=4 addr=127\.0\.0\.1:[0-9]+ proto=udp4$'
+	wait_log '^event=listen svc=0 line=5 addr=\[::1\]:[0-9]+ proto=tcp6$'
+	# every line starts with event=, no bare tcp or udp, no signal numbers
+	run grep -Ev '^event=' "$LOG"
+	assert_output ""
+	run grep -E 'proto=(tcp|udp)( |$)|signal=[0-9]' "$LOG"
+	assert_output ""
+}
 
 # --- 13. what a newcomer tripped on
 

@@ -36,7 +36,7 @@ teardown() {
 	(cd "$T" && timeout 20 tftp -m binary 127.0.0.1 "$p" -c get blob got)
 	cmp "$PUB/blob" "$T/got"
 	# in.tftpd exits after its idle time; superd then watches the socket again
-	wait_log '^svc=0 event=exit pid=[0-9]+ status=0 ' 10
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 ' 10
 	(cd "$T" && timeout 20 tftp -m binary 127.0.0.1 "$p" -c get blob got2)
 	cmp "$PUB/blob" "$T/got2"
 	assert_equal "$(log_count 'event=start')" 2
@@ -108,7 +108,7 @@ print(got)' "$p" >"$T/got"
 	assert_output "served 2 by $first"
 	run talk "$p"
 	assert_output "served 3 by $first"
-	wait_log "^svc=0 event=exit pid=$first status=0 " 10
+	wait_log "^event=exit svc=0 line=1 pid=$first status=0 " 10
 	run talk "$p"
 	assert_output --regexp '^served 1 by [0-9]+$'
 	[ "${output##* }" != "$first" ]
@@ -164,7 +164,7 @@ print(got)' "$p" >"$T/got"
 	start_superd
 	run timeout 5 socat - "UNIX-CONNECT:$PUB/stale.sock" </dev/null
 	assert_output fresh
-	wait_log "event=bind-failed svc=$PUB/file.sock line=2 proto=unix error=\"$PUB/file.sock exists and is not a socket\""
+	wait_log "^event=bind-failed svc=$PUB/file.sock line=2 proto=unix retry=10 error=\"$PUB/file.sock exists and is not a socket\""
 	assert_equal "$(cat "$PUB/file.sock")" precious
 }
 
@@ -262,7 +262,7 @@ print(got)' "$p" >"$T/got"
 	run $UDP 127.0.0.1 "$p" "fine"
 	assert_output "fine"
 	kill -USR1 "$SUPERD_PID"
-	wait_log "svc=0 event=status .* started=1 refused_deny=1 "
+	wait_log "^event=status svc=0 line=1 .* started=1 refused_deny=1 "
 }
 
 @test "sndbuf= and rcvbuf= are applied to the listening socket" {

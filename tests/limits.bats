@@ -8,8 +8,8 @@ FLOOD="python3 $BATS_TEST_DIRNAME/flood.py"
 # max_running SVC: the most children of SVC alive at once, from the
 # order of start and exit lines in the log.
 max_running() {
-	awk -v s="svc=$1" '$1 == s && $2 == "event=start" { n++; if (n > m) m = n }
-		$1 == s && $2 == "event=exit" { n-- } END { print m + 0 }' "$LOG"
+	awk -v s="svc=$1" '$2 == s && $1 == "event=start" { n++; if (n > m) m = n }
+		$2 == s && $1 == "event=exit" { n-- } END { print m + 0 }' "$LOG"
 }
 
 # cpu_ticks PID: user + system time of a process, in clock ticks.
@@ -50,7 +50,7 @@ cpu_ticks() {
 	elapsed=$((($(date +%s%N) - start) / 1000000))
 	assert_output ""
 	[ "$elapsed" -lt 2000 ]
-	wait_log '^svc=0 event=refused reason=per-source peer=127\.0\.0\.1:[0-9]+$'
+	wait_log '^event=refused svc=0 line=1 reason=per-source peer=127\.0\.0\.1:[0-9]+$'
 }
 
 @test "TCPCONNNUM counts this address's open connections to the service" {
@@ -77,7 +77,7 @@ cpu_ticks() {
 	echo "$output"
 	served=$(echo "$output" | sed 's/.*answered=//')
 	[ "$served" -ge 5 ] && [ "$served" -le 7 ]
-	wait_log 'svc=0 event=refused reason=rate'
+	wait_log '^event=refused svc=0 line=1 reason=rate'
 	wait_until 5 eval "[ \"\$(talk $p)\" = ok ]"
 	superd_alive
 }
@@ -100,9 +100,9 @@ cpu_ticks() {
 	start=$(date +%s)
 	run talk "$(port 1)"
 	[ $(($(date +%s) - start)) -lt 5 ]
-	wait_log '^svc=0 event=timeout pid=[0-9]+ signal=TERM$'
-	wait_log '^svc=0 event=exit pid=[0-9]+ signal=15 '
-	pid=$(sed -n 's/^svc=0 event=start pid=\([0-9]*\).*/\1/p' "$LOG")
+	wait_log '^event=timeout svc=0 line=1 pid=[0-9]+ signal=TERM$'
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM '
+	pid=$(sed -n 's/^event=start svc=0 line=1 pid=\([0-9]*\).*/\1/p' "$LOG")
 	wait_until 5 eval "[ -z \"\$(ps -e -o pgid= | awk -v g=$pid '\$1 == g')\" ]"
 }
 
@@ -112,8 +112,8 @@ cpu_ticks() {
 	EOF
 	start_superd
 	talk "$(port 1)" >/dev/null || true
-	wait_log '^svc=0 event=exit pid=[0-9]+ signal=9 duration=3\.' 8
-	pid=$(sed -n 's/^svc=0 event=start pid=\([0-9]*\).*/\1/p' "$LOG")
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=KILL duration=3\.' 8
+	pid=$(sed -n 's/^event=start svc=0 line=1 pid=\([0-9]*\).*/\1/p' "$LOG")
 	wait_until 5 eval "[ -z \"\$(ps -e -o pgid= | awk -v g=$pid '\$1 == g')\" ]"
 }
 
@@ -133,7 +133,7 @@ cpu_ticks() {
 	assert_equal "$(from 127.0.0.3 "$(port 3)")" both
 	assert_equal "$(from 127.0.0.2 "$(port 3)")" ""
 	assert_equal "$(talk6 "$(port 4 tcp6)")" six
-	wait_log '^svc=0 event=refused reason=deny peer=127\.0\.0\.2:[0-9]+$'
+	wait_log '^event=refused svc=0 line=[0-9]+ reason=deny peer=127\.0\.0\.2:[0-9]+$'
 }
 
 @test "env= reaches the child, over a variable of the same name" {

@@ -113,7 +113,8 @@ reloaded_since() {
 	(timeout 20 nc 127.0.0.1 "$p" <"$T/fifo" >"$T/out") &
 	exec 5>"$T/fifo"
 	wait_until 5 grep -q begun "$T/out"
-	pid=$(sed -n "s/^svc=$p event=start pid=\\([0-9]*\\).*/\\1/p" "$LOG" | head -1)
+	pid=$(sed -n "s/^event=start svc=$p line=1 pid=\\([0-9]*\\).*/\\1/p" "$LOG" |
+	    head -1)
 	table <<-EOF
 	127.0.0.1:0 stream tcp nowait root /bin/echo echo other
 	EOF
@@ -126,7 +127,7 @@ reloaded_since() {
 	echo bye >&5
 	exec 5>&-
 	wait_until 5 grep -q "done bye" "$T/out"
-	wait_log "^svc=$p event=exit pid=$pid status=0 "
+	wait_log "^event=exit svc=$p line=1 pid=$pid status=0 "
 }
 
 @test "a busy port is served within 12 s of being freed while the others answer" {
@@ -139,7 +140,7 @@ reloaded_since() {
 	127.0.0.1:0 stream tcp nowait root /bin/echo echo meanwhile
 	EOF
 	start_superd
-	wait_log "^event=bind-failed svc=$p line=1 proto=tcp4 error=\"Address already in use\" retry=10$"
+	wait_log "^event=bind-failed svc=$p line=1 proto=tcp4 retry=10 error=\"Address already in use\"$"
 	assert_equal "$(talk "$(port 2)")" meanwhile
 	kill "$holder"
 	wait "$holder" || true
@@ -160,12 +161,12 @@ reloaded_since() {
 	(timeout 10 nc 127.0.0.1 "$p" </dev/null >"$T/out") &
 	wait_until 5 grep -q up "$T/out"
 	talk "$(port 2)" >/dev/null
-	wait_log 'svc=0 event=exit'
+	wait_log '^event=exit svc=0 line=2 '
 	kill -USR1 "$SUPERD_PID"
 	wait_log '^event=status services=2 children=1$'
-	wait_log "^svc=0 event=status line=1 addr=127\.0\.0\.1:$p proto=tcp4 state=listening children=1 started=1 "
-	wait_log "^svc=0 event=status line=2 addr=127\.0\.0\.1:$(port 2) proto=tcp4 state=listening children=0 started=1 "
-	wait_log "^svc=0 event=child pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+ age=[0-9]+\.[0-9]{3}$"
+	wait_log "^event=status svc=0 line=1 addr=127\.0\.0\.1:$p proto=tcp4 state=listening children=1 started=1 "
+	wait_log "^event=status svc=0 line=2 addr=127\.0\.0\.1:$(port 2) proto=tcp4 state=listening children=0 started=1 "
+	wait_log "^event=child svc=0 line=1 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+ age=[0-9]+\.[0-9]{3}$"
 }
 
 @test "NOTIFY_SOCKET gets READY, RELOADING with MONOTONIC_USEC, READY, STOPPING in order" {
@@ -223,7 +224,7 @@ with open(sys.argv[2], "a") as f:
 	wait_until 5 eval "ss -Hltn 'sport = :$p' | grep -q LISTEN"
 	assert_equal "$(talk "$p")" adopted
 	wait_until 10 test -s "$PORTS"
-	wait_log "^event=listen svc=$p line=1 addr=127\.0\.0\.1:$p proto=tcp adopted=1$"
+	wait_log "^event=listen svc=$p line=1 addr=127\.0\.0\.1:$p proto=tcp4 adopted=1$"
 	assert_equal "$(talk "$(port 2)")" bound
 	inode=$(readlink /proc/"$SUPERD_PID"/fd/3)
 	reload
