@@ -21,7 +21,9 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 SRCS	 = superd.c serve.c reload.c conf.c confopt.c listen.c spawn.c \
 	   limits.c internal.c builtin.c log.c
 OBJS	 = $(SRCS:.c=.o)
-TAB_OBJS = supertab.o conf.o confopt.o limits.o builtin.o log.o listen.o
+TAB_SRCS = supertab.c tabcheck.c tabsignal.c
+TAB_OBJS = $(TAB_SRCS:.c=.o) conf.o confopt.o limits.o builtin.o log.o \
+	   listen.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
 
 # What the build and the tests need on Debian or Ubuntu.
@@ -42,7 +44,7 @@ superd: $(OBJS)
 supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
 
-$(OBJS) supertab.o: superd.h
+$(OBJS) $(TAB_OBJS): superd.h
 
 # Install what is missing (as root), or say the command to run.
 deps:
@@ -142,19 +144,20 @@ CPPCHECK_FLAGS = -q --enable=warning,portability,performance --std=c11 \
 	   --suppress=getpwnamCalled --suppress=getpwuidCalled \
 	   --suppress=getgrnamCalled --suppress=getgrgidCalled \
 	   --suppress=getservbynameCalled --suppress=getservbyportCalled \
-	   --suppress=memleakOnRealloc:supertab.c
+	   --suppress=memleakOnRealloc:supertab.c \
+	   --suppress=memleakOnRealloc:tabcheck.c
 
 analyze:
 	@echo "== gcc -fanalyzer"
-	@for f in $(SRCS) supertab.c; do \
+	@for f in $(SRCS) $(TAB_SRCS); do \
 	    case $$f in serve.c) x=-Wno-analyzer-malloc-leak;; *) x=;; esac; \
 	    $(ANALYZE_CC) $(ALL_CFLAGS) -Werror -fanalyzer $$x -c $$f \
 	    -o /dev/null || exit 1; done
 	@echo "== cppcheck"
-	cppcheck $(CPPCHECK_FLAGS) $(SRCS) supertab.c
+	cppcheck $(CPPCHECK_FLAGS) $(SRCS) $(TAB_SRCS)
 	@echo "== scan-build"
 	@d=`mktemp -d`; scan-build -o $$d --status-bugs sh -c 'for f in \
-	    $(SRCS) supertab.c; do $$CC $(ALL_CFLAGS) -c $$f -o /dev/null \
+	    $(SRCS) $(TAB_SRCS); do $$CC $(ALL_CFLAGS) -c $$f -o /dev/null \
 	    || exit 1; done'; rc=$$?; rm -rf $$d; exit $$rc
 
 # superd under valgrind's memcheck: 200 reloads and 2,000 connections.

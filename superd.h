@@ -320,6 +320,11 @@ struct child	*child_new(void);
 void		 child_free(struct child *);
 int		 acl_parse(const char *, struct acl *);
 
+/* tabcheck.c, tabsignal.c: supertab's own */
+size_t		 tab_check(const char *, const char *, size_t, const char *,
+		    size_t);
+int		 tab_signal(const char *);
+
 /* builtin.c */
 enum builtin	 internal_lookup(const char *);
 const char	*internal_name(enum builtin);

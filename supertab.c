@@ -3,11 +3,17 @@
  * edit theirs.
  *
  * Every change is checked by superd's own parser (conf.c) on the whole
- * table as it would be written, so supertab never leaves a table that
- * superd would reject.  A change holds an exclusive flock(2) on the table
- * (waiting up to 10 s), writes a temporary file beside it with the table's
- * mode and owner, and renames it over the table: a reader sees the old
- * table or the new one, never half of one, and nothing is left beside it.
+ * table as it would be written, and refused for any error it adds (not
+ * for those the table already had: tabcheck.c), so supertab never makes a
+ * table worse than superd would accept.  A change holds an exclusive
+ * flock(2) on the table (waiting up to 10 s), writes a temporary file
+ * beside it with the table's mode and owner, and renames it over the
+ * table: a reader sees the old table or the new one, never half of one,
+ * and nothing is left beside it.  A table that is a symbolic link is
+ * resolved once, at start, and its target is what is locked, read and
+ * replaced (the link stays a link); from then on the last component is
+ * opened with O_NOFOLLOW, and a link to nothing is an error, never a new
+ * file.  Only a regular file of at most CONF_MAXSIZE bytes is a table.
  * Comments, blank lines, odd spacing and order are kept byte for byte;
  * only the lines of the entry named change.  A disabled entry is commented
  * out with "#<off># ", the marker of Debian's update-inetd.
@@ -60,20 +66,57 @@ struct table {
 	size_t		 t_nentries;
 };
 
-static const char	*table_path = SUPERD_CONF;
+static const char	*table_path = SUPERD_CONF;	/* as given, for messages */
+static char		*table_real;	/* the file itself: links resolved */
 static const char	*pid_path;
 
 static void __attribute__((noreturn))
-usage(void)
+usage(int help)
 {
-	fprintf(stderr,
+	fprintf(help ? stdout : stderr,
 	    "usage: supertab [-f table] [-p pidfile] list\n"
 	    "       supertab [-f table] [-p pidfile] add 'LINE'\n"
 	    "       supertab [-f table] [-p pidfile] remove|enable|disable "
 	    "SERVICE\n"
 	    "       supertab [-f table] [-p pidfile] edit\n"
-	    "       supertab [-f table] check\n");
-	exit(EXIT_USAGE);
+	    "       supertab [-f table] check\n"
+	    "       supertab -h\n");
+	exit(help ? 0 : EXIT_USAGE);
+}
+
+/*
+ * The file a change works on: the table's path with every symbolic link
+ * resolved, so that the link stays a link and its target is edited.  A
+ * table that does not exist yet (add creates it) is named by its
+ * resolved folder; a link that leads nowhere is an error.
+ */
+static void
+table_resolve(void)
+{
+	struct stat	 st;
+	char		*d, *b, *dir;
+
+	if (lstat(table_path, &st) == 0) {
+		if ((table_real = realpath(table_path, NULL)) == NULL) {
+			if (S_ISLNK(st.st_mode) && errno == ENOENT)
+				errx(1, "%s: symbolic link to nothing; "
+				    "create its target first", table_path);
+			err(1, "%s", table_path);
+		}
+		return;
+	}
+	if (errno != ENOENT)
+		err(1, "%s", table_path);
+	if ((d = strdup(table_path)) == NULL || (b = strdup(table_path)) ==
+	    NULL)
+		err(1, "strdup");
+	if ((dir = realpath(dirname(d), NULL)) == NULL)
+		err(1, "%s", table_path);
+	if (asprintf(&table_real, "%s/%s", dir, basename(b)) == -1)
+		err(1, "asprintf");
+	free(dir);
+	free(d);
+	free(b);
 }
 
 static int
@@ -182,6 +225,20 @@ table_index(struct table *t)
 	}
 }
 
+/* Group the lines again, after a change to them. */
+static void
+table_reindex(struct table *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->t_nentries; i++)
+		free(t->t_entries[i].te_field0);
+	free(t->t_entries);
+	t->t_entries = NULL;
+	t->t_nentries = 0;
+	table_index(t);
+}
+
 /* Split raw bytes into lines; the table keeps the raw bytes too. */
 static void
 table_parse(struct table *t, char *raw, size_t len)
@@ -226,8 +283,14 @@ table_free(struct table *t)
 	free(t->t_raw);
 }
 
+/*
+ * Read a whole table (or edit's copy, named path) from fd.  A read error
+ * is an error, never the end of the table, and so is more than
+ * CONF_MAXSIZE bytes: supertab never takes a table it could not read
+ * whole for an empty one.
+ */
 static char *
-read_all(int fd, size_t *lenp)
+read_all(int fd, const char *path, size_t *lenp)
 {
 	char	*buf = NULL;
 	size_t	 len = 0, cap = 0;
@@ -243,11 +306,14 @@ read_all(int fd, size_t *lenp)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			err(1, "read");
+			err(1, "%s: read", path);
 		}
 		if (n == 0)
 			break;
 		len += n;
+		if (len > CONF_MAXSIZE)
+			errx(1, "%s: larger than %d MiB, not read", path,
+			    CONF_MAXSIZE / (1024 * 1024));
 	}
 	buf[len] = '\0';
 	*lenp = len;
@@ -280,32 +346,10 @@ table_render(const struct table *t, size_t *lenp)
 }
 
 /*
- * Check a would-be table with superd's parser.  Prints every error as
- * FILE:LINE: message, and returns the number of errors.
- */
-static size_t
-check_text(const char *text, size_t len)
-{
-	struct conf	*c;
-	FILE		*fp;
-	size_t		 i, n;
-
-	/* fmemopen(3) refuses size 0: an empty table reads as one newline. */
-	if ((fp = fmemopen((void *)(len == 0 ? "\n" : text), len == 0 ? 1 : len,
-	    "r")) == NULL)
-		err(1, "fmemopen");
-	c = conf_load(table_path, fp);
-	fclose(fp);
-	for (i = 0; i < c->c_nerrors; i++)
-		fprintf(stderr, "%s\n", c->c_errors[i]);
-	n = c->c_nerrors;
-	conf_free(c);
-	return n;
-}
-
-/*
  * Take the exclusive lock, waiting up to 10 s.  The table may be renamed
  * over while we wait: the lock counts only on the file the path names.
+ * O_NONBLOCK: open(2) of a FIFO would wait for a writer; only a regular
+ * file is a table.
  */
 static int
 lock_table(int create, struct stat *st)
@@ -314,13 +358,18 @@ lock_table(int create, struct stat *st)
 	int		 fd, i;
 
 	for (i = 0; i < LOCK_TRIES; i++) {
-		fd = open(table_path, O_RDONLY | O_CLOEXEC |
-		    (create ? O_CREAT : 0), 0644);
+		fd = open(table_real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK | (create ? O_CREAT : 0), 0644);
 		if (fd == -1)
 			err(1, "%s", table_path);
+		if (fstat(fd, st) == -1)
+			err(1, "%s", table_path);
+		if (!S_ISREG(st->st_mode))
+			errx(1, "%s: not a regular file", table_path);
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			if (fstat(fd, st) == 0 && stat(table_path, &cur) == 0 &&
-			    st->st_ino == cur.st_ino && st->st_dev == cur.st_dev)
+			if (fstat(fd, st) == 0 && lstat(table_real, &cur) ==
+			    0 && st->st_ino == cur.st_ino &&
+			    st->st_dev == cur.st_dev)
 				return fd;
 			close(fd);
 			continue;
@@ -346,7 +395,7 @@ write_table(const char *text, size_t len, const struct stat *st)
 	ssize_t	 n;
 	int	 fd;
 
-	if ((d = strdup(table_path)) == NULL || (b = strdup(table_path)) ==
+	if ((d = strdup(table_real)) == NULL || (b = strdup(table_real)) ==
 	    NULL)
 		err(1, "strdup");
 	dir = dirname(d);
@@ -372,7 +421,7 @@ write_table(const char *text, size_t len, const struct stat *st)
 		fd = -1;
 		goto fail;
 	}
-	if (rename(tmp, table_path) == -1) {
+	if (rename(tmp, table_real) == -1) {
 		fd = -1;
 		goto fail;
 	}
@@ -388,36 +437,12 @@ fail:
 	exit(1);
 }
 
-/* -p: tell the running superd to reread the table. */
+/* -p: tell the running superd, proved to hold its pid file, to reread. */
 static void
 tell_superd(void)
 {
-	char		 buf[32];
-	const char	*errstr;
-	long long	 pid;
-	ssize_t		 n;
-	int		 fd;
-
-	if (pid_path == NULL)
-		return;
-	if ((fd = open(pid_path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("table changed, but superd was not told: %s", pid_path);
-		return;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	pid = strtonum(buf, 1, INT32_MAX, &errstr);
-	if (errstr != NULL) {
-		warnx("table changed, but superd was not told: bad pid in %s",
-		    pid_path);
-		return;
-	}
-	if (kill((pid_t)pid, SIGHUP) == -1)
-		warn("table changed, but superd (pid %lld) was not told", pid);
-	else
-		printf("superd (pid %lld) told to reread the table\n", pid);
+	if (pid_path != NULL)
+		(void)tab_signal(pid_path);
 }
 
 /* The entry's lines joined, without markers and continuation marks. */
@@ -524,7 +549,7 @@ replace_line(struct table *t, size_t i, char *text)
 	t->t_lines[i].tl_text = text;
 }
 
-/* Check the changed table, then install it and tell superd. */
+/* Check the changed table against the old one, then install it. */
 static void
 commit(struct table *t, const struct stat *st, const char *what)
 {
@@ -532,7 +557,7 @@ commit(struct table *t, const struct stat *st, const char *what)
 	size_t	 len;
 
 	text = table_render(t, &len);
-	if (check_text(text, len) > 0) {
+	if (tab_check(table_path, text, len, t->t_raw, t->t_rawlen) > 0) {
 		fprintf(stderr, "supertab: %s refused; %s is unchanged\n",
 		    what, table_path);
 		exit(1);
@@ -551,7 +576,7 @@ cmd_list(void)
 	int		 fd;
 
 	fd = lock_table(0, &st);
-	raw = read_all(fd, &len);
+	raw = read_all(fd, table_path, &len);
 	close(fd);
 	table_parse(&t, raw, len);
 	for (i = 0; i < t.t_nentries; i++) {
@@ -570,22 +595,24 @@ static int
 cmd_add(const char *line)
 {
 	struct table	 t;
+	struct tentry	*te;
 	struct stat	 st;
 	size_t		 len;
 	char		*raw, *b;
 	int		 fd;
 
 	b = bare(line);
-	if (strchr(line, '\n') != NULL ||
+	if (strchr(line, '\n') != NULL || line[0] == ' ' || line[0] == '\t' ||
 	    conf_line_kind(b, 0, 0) != CONF_LINE_ENTRY ||
 	    conf_line_joins(b)) {
-		fprintf(stderr, "supertab: add takes one entry on one line\n");
+		fprintf(stderr, "supertab: add takes one entry on one line, "
+		    "its first field at the start of the line\n");
 		free(b);
 		return 1;
 	}
 	free(b);
 	fd = lock_table(1, &st);
-	raw = read_all(fd, &len);
+	raw = read_all(fd, table_path, &len);
 	table_parse(&t, raw, len);
 	t.t_final_nl = 1;
 	t.t_lines = reallocarray(t.t_lines, t.t_nlines + 1,
@@ -594,6 +621,28 @@ cmd_add(const char *line)
 	    strdup(line)) == NULL)
 		err(1, "add");
 	t.t_nlines++;
+	/* The line must read as an entry of its own, as superd will read it. */
+	table_reindex(&t);
+	if (t.t_lines[t.t_nlines - 1].tl_entry < 0 || t.t_entries == NULL)
+		errx(1, "add: the line reads as no entry");
+	te = &t.t_entries[t.t_lines[t.t_nlines - 1].tl_entry];
+	if (te->te_first != t.t_nlines - 1) {
+		fprintf(stderr, "supertab: add refused; line %zu ends in a "
+		    "backslash, so the line would become part of the entry "
+		    "at line %zu; %s is unchanged\n", t.t_nlines - 1,
+		    te->te_first + 1, table_path);
+		table_free(&t);
+		close(fd);
+		return 1;
+	}
+	if (te->te_hosts) {
+		fprintf(stderr, "supertab: add refused; \"%s\" sets the "
+		    "default hosts of the lines after it, it is not an "
+		    "entry; %s is unchanged\n", te->te_field0, table_path);
+		table_free(&t);
+		close(fd);
+		return 1;
+	}
 	commit(&t, &st, "add");
 	printf("added line %zu: %s\n", t.t_nlines, line);
 	close(fd);
@@ -614,7 +663,7 @@ cmd_change(const char *cmd, const char *name)
 	want = strcmp(cmd, "enable") == 0 ? 1 : strcmp(cmd, "disable") == 0 ?
 	    0 : -1;
 	fd = lock_table(0, &st);
-	raw = read_all(fd, &len);
+	raw = read_all(fd, table_path, &len);
 	table_parse(&t, raw, len);
 	if ((n = match_entries(&t, name, want, &te)) != 1) {
 		/* enabling an enabled entry (or the reverse) changes nothing */
@@ -706,17 +755,29 @@ static int
 cmd_edit(void)
 {
 	struct stat	 st;
-	char		*before, *after, *now, tmp[] = "/tmp/supertab.XXXXXX";
-	const char	*editor;
-	size_t		 blen, alen, nlen;
+	char		*before, *after, *now, *tmp;
+	const char	*editor, *tmpdir;
+	size_t		 blen, alen, nlen, off;
+	ssize_t		 n;
 	int		 fd, cfd;
 
 	fd = lock_table(0, &st);
-	before = read_all(fd, &blen);
+	before = read_all(fd, table_path, &blen);
 	close(fd);
+	/* the copy, mode 0600 (mkostemp), in $TMPDIR when that is a path */
+	if ((tmpdir = getenv("TMPDIR")) == NULL || tmpdir[0] != '/')
+		tmpdir = "/tmp";
+	if (asprintf(&tmp, "%s/supertab.XXXXXX", tmpdir) == -1)
+		err(1, "asprintf");
 	if ((cfd = mkostemp(tmp, O_CLOEXEC)) == -1)
-		err(1, "mkstemp");
-	if (write(cfd, before, blen) != (ssize_t)blen || close(cfd) == -1)
+		err(1, "%s", tmp);
+	for (off = 0; off < blen; off += n)
+		if ((n = write(cfd, before + off, blen - off)) == -1 &&
+		    errno != EINTR)
+			err(1, "%s", tmp);
+		else if (n == -1)
+			n = 0;
+	if (close(cfd) == -1)
 		err(1, "%s", tmp);
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		if ((editor = getenv("EDITOR")) == NULL || *editor == '\0')
@@ -729,9 +790,10 @@ cmd_edit(void)
 			    tmp);
 			return 1;
 		}
-		if ((cfd = open(tmp, O_RDONLY | O_CLOEXEC)) == -1)
+		if ((cfd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK)) == -1)
 			err(1, "%s", tmp);
-		after = read_all(cfd, &alen);
+		after = read_all(cfd, tmp, &alen);
 		close(cfd);
 		if (alen == blen && memcmp(before, after, blen) == 0) {
 			printf("no changes\n");
@@ -740,7 +802,7 @@ cmd_edit(void)
 			free(after);
 			return 0;
 		}
-		if (check_text(after, alen) == 0)
+		if (tab_check(table_path, after, alen, before, blen) == 0)
 			break;
 		free(after);
 		if (!ask_again()) {
@@ -751,7 +813,7 @@ cmd_edit(void)
 		}
 	}
 	fd = lock_table(0, &st);
-	now = read_all(fd, &nlen);
+	now = read_all(fd, table_path, &nlen);
 	if (nlen != blen || memcmp(now, before, blen) != 0) {
 		fprintf(stderr, "supertab: %s changed while you edited; your "
 		    "edit was not installed and is kept at %s\n", table_path,
@@ -793,14 +855,18 @@ main(int argc, char *argv[])
 		case 'p':
 			pid_path = optarg;
 			break;
+		case 'h':
+			usage(1);
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		usage(0);
+	if (strcmp(argv[0], "check") != 0)
+		table_resolve();
 	if (strcmp(argv[0], "list") == 0 && argc == 1)
 		return cmd_list();
 	if (strcmp(argv[0], "check") == 0 && argc == 1)
@@ -812,5 +878,5 @@ main(int argc, char *argv[])
 	if ((strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "enable") == 0 ||
 	    strcmp(argv[0], "disable") == 0) && argc == 2)
 		return cmd_change(argv[0], argv[1]);
-	usage();
+	usage(0);
 }

@@ -251,6 +251,186 @@ UDPBURST="python3 $BATS_TEST_DIRNAME/udpburst.py"
 
 # --- 10. supertab
 
+tab() {
+	"$SUPERTAB" -f "$CONF" "$@"
+}
+
+@test "supertab add refuses a line that would become arguments of the entry before it" {
+	printf '127.0.0.1:7701 stream tcp nowait root /bin/echo echo one\n' >"$CONF"
+	cp "$CONF" "$T/orig"
+	# a leading blank continues the entry before (inetd's rule)
+	run tab add '	127.0.0.1:7702 stream tcp nowait root /bin/echo echo two'
+	assert_failure 1
+	cmp "$CONF" "$T/orig"
+	run tab add ' 127.0.0.1:7702 stream tcp nowait root /bin/echo echo two'
+	assert_failure 1
+	cmp "$CONF" "$T/orig"
+	# the last entry ends in a backslash: the next line is part of it
+	printf '127.0.0.1:7703 stream tcp nowait root /bin/echo echo three \\\n' >>"$CONF"
+	cp "$CONF" "$T/orig"
+	"$SUPERD" -t "$CONF"
+	run tab add '127.0.0.1:7704 stream tcp nowait root /bin/echo echo four'
+	assert_failure 1
+	assert_output --partial "line 2 ends in a backslash"
+	cmp "$CONF" "$T/orig"
+	run tab list
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "supertab add refuses a hosts-only line, which is not an entry" {
+	printf '127.0.0.1:7711 stream tcp nowait root /bin/echo echo one\n' >"$CONF"
+	cp "$CONF" "$T/orig"
+	run tab add '127.0.0.1:'
+	assert_failure 1
+	assert_output --partial "not an entry"
+	cmp "$CONF" "$T/orig"
+	run tab add '[::1]:'
+	assert_failure 1
+	cmp "$CONF" "$T/orig"
+}
+
+@test "supertab on a symlinked table edits its target and the link stays; a dangling link is an error" {
+	mkdir "$T/real"
+	printf '127.0.0.1:7721 stream tcp nowait root /bin/echo echo one\n' >"$T/real/superd.conf"
+	ln -s real/superd.conf "$CONF"
+	run tab add '127.0.0.1:7722 stream tcp nowait root /bin/echo echo two'
+	assert_success
+	[ -L "$CONF" ]
+	assert_equal "$(readlink "$CONF")" real/superd.conf
+	grep -q 7722 "$T/real/superd.conf"
+	tab disable 7721
+	[ -L "$CONF" ]
+	grep -q '^#<off># 127.0.0.1:7721' "$T/real/superd.conf"
+	# nothing left beside the link or the target
+	assert_equal "$(ls -A "$T/real")" superd.conf
+	# a link to nothing: an error, and no file is made for it
+	ln -s nowhere/superd.conf "$T/dangling"
+	ln -s missing.conf "$T/dangling2"
+	for l in dangling dangling2; do
+		run "$SUPERTAB" -f "$T/$l" add '127.0.0.1:7723 stream tcp nowait root /bin/echo echo x'
+		assert_failure 1
+		assert_output --partial "symbolic link to nothing"
+		[ -L "$T/$l" ]
+	done
+	[ ! -e "$T/missing.conf" ] && [ ! -e "$T/nowhere" ]
+}
+
+@test "supertab -p signals only a superd that holds its locked pid file" {
+	printf '127.0.0.1:7731 stream tcp nowait root /bin/echo echo one\n' >"$CONF"
+	# a stale pid file naming a process that is not superd
+	sleep 30 &
+	victim=$!
+	echo "$victim" >"$T/pid"
+	run tab -p "$T/pid" add '127.0.0.1:7732 stream tcp nowait root /bin/echo echo two'
+	assert_success
+	assert_output --partial "not locked"
+	refute_output --partial "told to reread"
+	# the same number, locked by some other process
+	timeout 30 python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1])
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(30)' "$T/pid" &
+	locker=$!
+	wait_until 5 grep -q "$(stat -c %i "$T/pid")" /proc/locks
+	run tab -p "$T/pid" disable 7732
+	assert_success
+	assert_output --partial "does not hold the lock"
+	refute_output --partial "told to reread"
+	kill -0 "$victim"
+	kill "$locker" "$victim"
+	wait "$victim" 2>/dev/null || true
+	# a pid file that is a symbolic link is not followed
+	start_superd -p "$T/pid2"
+	wait_until 5 test -s "$T/pid2"
+	ln -s pid2 "$T/pidlink"
+	run tab -p "$T/pidlink" enable 7732
+	assert_success
+	refute_output --partial "told to reread"
+	run tab -p "$T/pid2" remove 7732
+	assert_line "superd (pid $SUPERD_PID) told to reread the table"
+	wait_log 'event=reload services=1 '
+}
+
+@test "a broken table is mended one change at a time: a change is refused only for errors it adds" {
+	printf '%s\n' \
+	    '127.0.0.1:7741 stream tcp nowait nosuchuser1 /bin/echo echo a' \
+	    '127.0.0.1:7742 stream tcp nowait root /bin/echo echo b' \
+	    '127.0.0.1:7743 stream tcp nowait nosuchuser2 /bin/echo echo c' >"$CONF"
+	# a good line goes in, the errors already there stay as they were
+	run tab add '127.0.0.1:7744 stream tcp nowait root /bin/echo echo d'
+	assert_success
+	assert_output --partial "2 errors already in $CONF"
+	# a bad one does not
+	cp "$CONF" "$T/orig"
+	run tab add '127.0.0.1:7745 stream tcp nowait nosuchuser3 /bin/echo echo e'
+	assert_failure 1
+	assert_output --partial 'unknown user "nosuchuser3"'
+	refute_output --partial 'nosuchuser1'
+	cmp "$CONF" "$T/orig"
+	# nor a duplicate address of a line that moved up after a remove
+	run tab remove 7741
+	assert_success
+	run tab add '127.0.0.1:7742 stream tcp nowait root /bin/echo echo dup'
+	assert_failure 1
+	assert_output --partial 'is already used by line 1'
+	run tab disable 7743
+	assert_success
+	"$SUPERD" -t "$CONF"
+	# an edit that changes a broken line's neighbour is not refused either
+	printf '127.0.0.1:7746 stream tcp nowait nosuchuser4 /bin/echo echo f\n' >>"$CONF"
+	cat >"$T/editor" <<-'EOF'
+	#!/bin/sh
+	sed -i 's/echo b$/echo B/' "$1"
+	EOF
+	chmod 755 "$T/editor"
+	EDITOR=$T/editor run tab edit </dev/null
+	assert_success
+	grep -q 'echo B$' "$CONF"
+}
+
+@test "supertab edit's copy goes in TMPDIR" {
+	printf '127.0.0.1:7751 stream tcp nowait root /bin/echo echo one\n' >"$CONF"
+	mkdir "$T/tmpdir"
+	cat >"$T/editor" <<-EOF
+	#!/bin/sh
+	echo "\$1" >"$T/copy-path"
+	exit 1
+	EOF
+	chmod 755 "$T/editor"
+	TMPDIR=$T/tmpdir EDITOR=$T/editor run tab edit </dev/null
+	assert_failure 1
+	assert_equal "$(dirname "$(cat "$T/copy-path")")" "$T/tmpdir"
+	assert_equal "$(stat -c %a "$(cat "$T/copy-path")")" 600
+}
+
+@test "supertab -h prints its usage on stdout and exits 0" {
+	"$SUPERTAB" -h >"$T/out" 2>"$T/err"
+	grep -q '^usage: supertab ' "$T/out"
+	[ ! -s "$T/err" ]
+	run "$SUPERTAB" -x
+	assert_failure 2
+}
+
+@test "supertab refuses a table it cannot read whole: a directory, a FIFO, one over 16 MiB" {
+	mkdir "$T/dir"
+	mkfifo "$T/fifo"
+	truncate -s 17M "$T/big"
+	for f in dir fifo big; do
+		for cmd in list add remove edit; do
+			case $cmd in
+			add) arg='127.0.0.1:7761 stream tcp nowait root /bin/echo echo x' ;;
+			remove) arg=7761 ;;
+			*) arg= ;;
+			esac
+			run timeout 10 "$SUPERTAB" -f "$T/$f" $cmd ${arg:+"$arg"} </dev/null
+			assert_failure 1
+			assert_output --regexp "$T/$f: (not a regular file|Is a directory|larger than 16 MiB)"
+		done
+	done
+	[ -d "$T/dir" ] && [ -p "$T/fifo" ] && [ "$(stat -c %s "$T/big")" = 17825792 ]
+}
+
+
 # --- 11. smaller defects
 
 @test "table text in the log is escaped: a unix path with ESC and event= in it stays one value" {

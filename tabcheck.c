@@ -1,0 +1,237 @@
+/*
+ * tabcheck.c: supertab's check of a changed table against the table as
+ * it was.
+ *
+ * A change is refused only for the errors it adds, so that a table that
+ * already has errors can be mended one change at a time.  An error is
+ * known by what it says about which line, the line taken by its text
+ * rather than its number (a change above it moves it): its key is the
+ * text of the line it is reported on and its message with each "line N"
+ * replaced by the text of line N.  Errors of the new table whose keys the
+ * old table has as often are old ones.
+ */
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "superd.h"
+
+struct tlines {
+	char	**tl_v;
+	size_t	  tl_n;
+};
+
+struct errkey {
+	char	*ek_key;
+	size_t	 ek_idx;	/* position in the table's error list */
+	int	 ek_old;	/* found in the old table */
+};
+
+/* The lines of text, without newlines or a CR before them. */
+static void
+lines_split(struct tlines *l, const char *text, size_t len)
+{
+	size_t	 i, start = 0, n = 1;
+
+	for (i = 0; i < len; i++)
+		n += text[i] == '\n';
+	if ((l->tl_v = calloc(n, sizeof(*l->tl_v))) == NULL)
+		err(1, "calloc");
+	l->tl_n = 0;
+	for (i = 0; i <= len; i++) {
+		if (i < len && text[i] != '\n')
+			continue;
+		if (i == len && start == len)
+			break;
+		n = i - start;
+		if (n > 0 && text[start + n - 1] == '\r')
+			n--;
+		if ((l->tl_v[l->tl_n++] = strndup(text + start, n)) == NULL)
+			err(1, "strndup");
+		start = i + 1;
+	}
+}
+
+static void
+lines_free(struct tlines *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->tl_n; i++)
+		free(l->tl_v[i]);
+	free(l->tl_v);
+}
+
+static const char *
+line_text(const struct tlines *l, unsigned long n)
+{
+	return n >= 1 && n <= l->tl_n ? l->tl_v[n - 1] : "";
+}
+
+/* Append s (n bytes) to the growing string *bufp. */
+static void
+append(char **bufp, size_t *lenp, const char *s, size_t n)
+{
+	char	*b;
+
+	if ((b = realloc(*bufp, *lenp + n + 1)) == NULL)
+		err(1, "realloc");
+	memcpy(b + *lenp, s, n);
+	*lenp += n;
+	b[*lenp] = '\0';
+	*bufp = b;
+}
+
+/*
+ * The key of one error "PATH:LINE: message" (or "PATH: message") of a
+ * table whose lines are l.
+ */
+static char *
+error_key(const char *path, const char *e, const struct tlines *l)
+{
+	const char	*p, *m;
+	char		*key = NULL, *end;
+	size_t		 len = 0, plen = strlen(path);
+	unsigned long	 n;
+
+	p = e;
+	if (strncmp(e, path, plen) == 0 && e[plen] == ':')
+		p = e + plen + 1;
+	if (isdigit((unsigned char)*p)) {
+		n = strtoul(p, &end, 10);
+		if (*end == ':') {
+			append(&key, &len, "[", 1);
+			append(&key, &len, line_text(l, n),
+			    strlen(line_text(l, n)));
+			append(&key, &len, "]", 1);
+			p = end + 1;
+		}
+	}
+	append(&key, &len, "", 0);
+	while ((m = strstr(p, "line ")) != NULL &&
+	    isdigit((unsigned char)m[5])) {
+		append(&key, &len, p, m + 5 - p);
+		n = strtoul(m + 5, &end, 10);
+		append(&key, &len, "[", 1);
+		append(&key, &len, line_text(l, n), strlen(line_text(l, n)));
+		append(&key, &len, "]", 1);
+		p = end;
+	}
+	append(&key, &len, p, strlen(p));
+	return key;
+}
+
+static int
+errkey_cmp(const void *va, const void *vb)
+{
+	const struct errkey *a = va, *b = vb;
+
+	return strcmp(a->ek_key, b->ek_key);
+}
+
+/* The errors of a would-be table, from superd's own parser. */
+static struct conf *
+load_text(const char *path, const char *text, size_t len)
+{
+	struct conf	*c;
+	FILE		*fp;
+
+	/* fmemopen(3) refuses size 0: an empty table reads as one newline. */
+	if ((fp = fmemopen((void *)(len == 0 ? "\n" : text), len == 0 ? 1 :
+	    len, "r")) == NULL)
+		err(1, "fmemopen");
+	c = conf_load(path, fp);
+	fclose(fp);
+	return c;
+}
+
+static struct errkey *
+keys_of(const char *path, struct conf *c, const char *text, size_t len)
+{
+	struct tlines	 l;
+	struct errkey	*k;
+	size_t		 i;
+
+	lines_split(&l, text, len);
+	if ((k = calloc(c->c_nerrors + 1, sizeof(*k))) == NULL)
+		err(1, "calloc");
+	for (i = 0; i < c->c_nerrors; i++) {
+		k[i].ek_key = error_key(path, c->c_errors[i], &l);
+		k[i].ek_idx = i;
+	}
+	lines_free(&l);
+	qsort(k, c->c_nerrors, sizeof(*k), errkey_cmp);
+	return k;
+}
+
+/*
+ * Check text, the table as a change would write it, against old, the
+ * table as it is (NULL: every error counts).  Prints every error the
+ * change adds as FILE:LINE: message, says how many it leaves as they
+ * were, and returns the number it adds.
+ */
+size_t
+tab_check(const char *path, const char *text, size_t len, const char *old,
+    size_t oldlen)
+{
+	struct conf	*nc, *oc = NULL;
+	struct errkey	*nk, *ok = NULL;
+	size_t		 i, j = 0, added = 0, kept = 0;
+	int		*isold;
+	int		 c;
+
+	nc = load_text(path, text, len);
+	if (nc->c_nerrors == 0) {
+		conf_free(nc);
+		return 0;
+	}
+	nk = keys_of(path, nc, text, len);
+	if (old != NULL) {
+		oc = load_text(path, old, oldlen);
+		ok = keys_of(path, oc, old, oldlen);
+		/* both sorted: a merge pairs each old error with one new one */
+		for (i = 0; i < nc->c_nerrors && j < oc->c_nerrors; ) {
+			c = strcmp(nk[i].ek_key, ok[j].ek_key);
+			if (c == 0) {
+				nk[i++].ek_old = 1;
+				j++;
+			} else if (c < 0)
+				i++;
+			else
+				j++;
+		}
+	}
+	if ((isold = calloc(nc->c_nerrors, sizeof(*isold))) == NULL)
+		err(1, "calloc");
+	for (i = 0; i < nc->c_nerrors; i++)
+		isold[nk[i].ek_idx] = nk[i].ek_old;
+	for (i = 0; i < nc->c_nerrors; i++) {
+		if (isold[i])
+			kept++;
+		else {
+			fprintf(stderr, "%s\n", nc->c_errors[i]);
+			added++;
+		}
+	}
+	if (kept > 0)
+		fprintf(stderr, "supertab: %zu error%s already in %s, left as "
+		    "%s were (supertab check lists them)\n", kept, kept == 1 ?
+		    "" : "s", path, kept == 1 ? "it" : "they");
+	for (i = 0; i < nc->c_nerrors; i++)
+		free(nk[i].ek_key);
+	free(nk);
+	if (oc != NULL) {
+		for (i = 0; i < oc->c_nerrors; i++)
+			free(ok[i].ek_key);
+		free(ok);
+		conf_free(oc);
+	}
+	free(isold);
+	conf_free(nc);
+	return added;
+}
