@@ -167,6 +167,20 @@ limits_rate_take(struct service *sv, double now)
 	return 1;
 }
 
+/*
+ * After limits_rate_take() found the bucket empty: the seconds until it
+ * holds a token again.
+ */
+double
+limits_rate_wait(const struct service *sv)
+{
+	const struct svconf	*cf = sv->sv_cf;
+
+	if (cf->cf_rate_n == 0 || sv->sv_tokens >= 1.0)
+		return 0;
+	return (1.0 - sv->sv_tokens) * cf->cf_rate_s / cf->cf_rate_n;
+}
+
 static unsigned
 src_hash(const struct service *sv, int family, const unsigned char *a)
 {

@@ -89,6 +89,13 @@ walk_at(double t)
 		serve_next_walk = t;
 }
 
+/* serve_timers() must walk the services by t (for guard.c). */
+void
+serve_wake_at(double t)
+{
+	walk_at(t);
+}
+
 /*
  * Ask epoll for what the service needs now: EPOLLIN, or nothing.  When
  * the kernel cannot take one more watch (ENOMEM; ENOSPC past
@@ -128,7 +135,7 @@ poll_update(struct service *sv)
 	sv->sv_polled = want;
 }
 
-static void
+void
 serve_pause(struct service *sv, int why)
 {
 	sv->sv_pause |= why;
@@ -365,7 +372,7 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 {
 	struct child		*ch;
 	char			 pbuf[128];
-	int			 pidfd;
+	int			 pidfd, fd_own = fd == -1;
 	pid_t			 pid;
 
 	if (fd == -1 && (fd = fcntl(sv->sv_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
@@ -410,7 +417,11 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 	sv->sv_children++;
 	sv->sv_started++;
 	timeout_arm(ch, now);
-	if (peer == NULL)
+	/* a looping service's starts are summed up (guard.c) */
+	if (fd_own && sv->sv_loop_backoff != 0) {
+		ch->ch_quiet = 1;
+		sv->sv_loop_starts++;
+	} else if (peer == NULL)
 		log_info("event=start svc=%s line=%d pid=%d",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid);
 	else {
@@ -527,44 +538,6 @@ accept_batch(struct service *sv, double now)
 	}
 }
 
-/*
- * The kernel's receive time of the datagram at the head of the queue
- * (SO_TIMESTAMPNS), with its source; 0 when the queue is empty.  It tells
- * one datagram from the next, so superd knows when a dgram nowait child
- * has read the one it was started for.
- */
-static long long
-dgram_peek(struct service *sv, struct sockaddr_storage *ss)
-{
-	char		 cbuf[CMSG_SPACE(sizeof(struct timespec))];
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	struct timespec	 ts;
-	char		 b;
-
-	memset(&msg, 0, sizeof(msg));
-	memset(ss, 0, sizeof(*ss));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	msg.msg_name = ss;
-	msg.msg_namelen = sizeof(*ss);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf;
-	msg.msg_controllen = sizeof(cbuf);
-	if (recvmsg(sv->sv_fd, &msg, MSG_PEEK | MSG_DONTWAIT) == -1)
-		return 0;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			return (long long)ts.tv_sec * 1000000000LL +
-			    ts.tv_nsec;
-		}
-	return 1;
-}
-
 /* dgram nowait: one child per datagram, which reads it itself. */
 static void
 dgram_nowait(struct service *sv, double now)
@@ -572,7 +545,7 @@ dgram_nowait(struct service *sv, double now)
 	struct sockaddr_storage	 ss;
 	struct srcent		*src;
 	struct child		*ch;
-	long long		 stamp;
+	struct dgid		 id;
 	char			 b;
 	int			 on = 1;
 
@@ -581,7 +554,7 @@ dgram_nowait(struct service *sv, double now)
 		    sizeof(on));
 		sv->sv_dgram_step = -1;
 	}
-	if ((stamp = dgram_peek(sv, &ss)) == 0)
+	if (!guard_peek(sv, &ss, &id))
 		return;
 	addr_unmap(&ss);
 	if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {
@@ -596,26 +569,30 @@ dgram_nowait(struct service *sv, double now)
 	}
 	/* No fork storm: wait until this child has read its datagram. */
 	sv->sv_dgramchild = ch;
-	sv->sv_dgram_stamp = stamp;
+	sv->sv_dgram_id = id;
 	sv->sv_dgram_step = 0.001;
 	sv->sv_dgram_check = now + sv->sv_dgram_step;
 	serve_pause(sv, PAUSE_DGRAM);
 	walk_at(sv->sv_dgram_check);
 }
 
+/*
+ * dgram nowait: has the child read its datagram yet?  Without receive
+ * times a datagram that looks the same keeps the service paused until
+ * the child exits: slower, never a second child for one datagram.
+ */
 static void
 dgram_check(struct service *sv, double now)
 {
-	struct sockaddr_storage	 ss;
-
 	if (!(sv->sv_pause & PAUSE_DGRAM))
 		return;
 	if (now < sv->sv_dgram_check) {
 		walk_at(sv->sv_dgram_check);
 		return;
 	}
-	if (dgram_peek(sv, &ss) != sv->sv_dgram_stamp) {
+	if (guard_dgram_left(sv, &sv->sv_dgram_id) == GUARD_TAKEN) {
 		sv->sv_dgramchild = NULL;
+		guard_note(sv, 0, now);
 		serve_resume(sv, PAUSE_DGRAM);
 		return;
 	}
@@ -636,6 +613,9 @@ serve_listener(struct service *sv, double now)
 	if (sv->sv_cf->cf_builtin != BI_NONE && sv->sv_socktype == SOCK_DGRAM)
 		internal_dgram(sv, now);
 	else if (sv->sv_cf->cf_wait && sv->sv_cf->cf_builtin == BI_NONE) {
+		if (guard_rate(sv, now) == -1)
+			return;
+		guard_mark(sv);
 		if ((ch = start_child(sv, -1, NULL, NULL, now)) != NULL) {
 			ch->ch_wait = 1;
 			sv->sv_waitchild = ch;
@@ -647,9 +627,13 @@ serve_listener(struct service *sv, double now)
 		accept_batch(sv, now);
 }
 
-/* The child is gone: release what it held. */
+/*
+ * The child is gone: release what it held.  left (guard_left) says
+ * whether it left its service's input behind, missed whether that makes
+ * a miss for the loop guard.
+ */
 static void
-child_done(struct child *ch)
+child_done(struct child *ch, int left, int missed, double now)
 {
 	struct service	*sv = ch->ch_sv;
 
@@ -661,16 +645,20 @@ child_done(struct child *ch)
 	nchildren--;
 	sv->sv_children--;
 	if (!sv->sv_retired) {
+		if (left != -1)
+			guard_note(sv, missed, now);
 		if (ch->ch_wait) {
 			sv->sv_waitchild = NULL;
 			serve_resume(sv, PAUSE_WAIT);
 		}
 		if (ch == sv->sv_dgramchild) {
-			struct sockaddr_storage	 ss;
-			char			 b;
+			char	 b;
 
-			/* one that exits without reading must not spin */
-			if (dgram_peek(sv, &ss) == sv->sv_dgram_stamp)
+			/*
+			 * One that exits without reading must not spin: its
+			 * datagram is dropped, when it surely is that one.
+			 */
+			if (left == GUARD_SAME)
 				(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
 			sv->sv_dgramchild = NULL;
 			serve_resume(sv, PAUSE_DGRAM);
@@ -724,7 +712,7 @@ void
 serve_reap(struct child *ch, double now)
 {
 	siginfo_t		 si;
-	int			 keep = ch->ch_termed;
+	int			 keep = ch->ch_termed, left, missed;
 
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PIDFD, ch->ch_pidfd, &si,
@@ -744,7 +732,11 @@ serve_reap(struct child *ch, double now)
 	if (ch->ch_unwatched)
 		LIST_REMOVE(ch, ch_uentry);
 	spawn_forget(ch->ch_pid);
-	if (si.si_code == CLD_EXITED)
+	left = guard_left(ch);
+	missed = guard_missed(ch, left, now);
+	if (ch->ch_quiet && missed)
+		;	/* summed up in the service's event=looping lines */
+	else if (si.si_code == CLD_EXITED)
 		log_info("event=exit svc=%s line=%d pid=%d status=%d "
 		    "duration=%.3f", log_str(ch->ch_sv->sv_name),
 		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, si.si_status,
@@ -757,7 +749,7 @@ serve_reap(struct child *ch, double now)
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);
-	child_done(ch);
+	child_done(ch, left, missed, now);
 }
 
 /* Timeouts: SIGTERM to the group, SIGKILL 2 s later. */
@@ -846,6 +838,7 @@ serve_timers(double now)
 				walk_at(sv->sv_resume_at);
 		}
 		dgram_check(sv, now);
+		guard_timers(sv, now);
 		refuse_flush(sv, now, 0);
 	}
 	TAILQ_FOREACH(sv, &retired, sv_entry)
@@ -885,6 +878,10 @@ state_of(const struct service *sv)
 		return "full";
 	if (sv->sv_pause & PAUSE_BACKOFF)
 		return "backoff";
+	if (sv->sv_pause & PAUSE_LOOP)
+		return "looping";
+	if (sv->sv_pause & PAUSE_RATE)
+		return "rate";
 	return "listening";
 }
 

@@ -76,6 +76,24 @@ enum refusal {
 #define PAUSE_WAIT	0x04	/* a wait-mode child holds the socket */
 #define PAUSE_BACKOFF	0x08	/* out of descriptors or processes */
 #define PAUSE_DGRAM	0x10	/* dgram nowait: child has not read yet */
+#define PAUSE_LOOP	0x20	/* children exit without their input */
+#define PAUSE_RATE	0x40	/* wait mode: rate= until a token is due */
+
+/* The loop guard (guard.c). */
+#define LOOP_QUICK_SECS	1.0	/* an exit sooner than this is quick */
+#define LOOP_MISSES	5	/* quick exits in a row, input left: a loop */
+#define LOOP_BACKOFF_MIN 1.0	/* the first pause of a looping service */
+#define LOOP_BACKOFF_MAX 60.0	/* doubling at each further miss, up to */
+#define LOOP_LOG_SECS	60.0	/* event=looping at most this often */
+#define GUARD_TAKEN	0	/* the child took its input */
+#define GUARD_MAYBE	1	/* input that looks the same is still there */
+#define GUARD_SAME	2	/* the very same datagram is still there */
+
+/* What tells one datagram from the next (guard_peek). */
+struct dgid {
+	long long	 di_stamp;	/* receive time, ns; 0: none */
+	uint64_t	 di_sum;	/* of its source, length, first bytes */
+};
 
 /* An allow= or deny= entry. */
 struct acl {
@@ -189,7 +207,16 @@ struct service {
 	struct service	*sv_match;	/* during a reload: the old service */
 	double		 sv_dgram_check; /* dgram nowait: next peek */
 	double		 sv_dgram_step;
-	long long	 sv_dgram_stamp; /* receive time of the handed datagram */
+	struct dgid	 sv_dgram_id;	/* the datagram a child was handed */
+	long long	 sv_input;	/* stream wait: queued at the start */
+	int		 sv_loop_misses; /* quick exits, input left, in a row */
+	double		 sv_loop_backoff; /* 0: not looping */
+	double		 sv_loop_at;	/* PAUSE_LOOP until */
+	double		 sv_loop_logged;
+	unsigned long	 sv_loop_starts; /* not logged one by one */
+	double		 sv_rate_at;	/* PAUSE_RATE until */
+	double		 sv_rate_logged;
+	unsigned long	 sv_rate_n;	/* rate pauses not logged yet */
 };
 TAILQ_HEAD(svlist, service);
 
@@ -218,6 +245,7 @@ struct child {
 	int		 ch_termed;	/* SIGTERM sent */
 	int		 ch_wait;	/* holds the service's socket */
 	int		 ch_unwatched;	/* on the polled list */
+	int		 ch_quiet;	/* started looping: lines summed up */
 };
 LIST_HEAD(childlist, child);
 
@@ -314,6 +342,7 @@ void		 spawn_forget(pid_t);
 int		 limits_acl_allows(const struct svconf *,
 		    const struct sockaddr *);
 int		 limits_rate_take(struct service *, double);
+double		 limits_rate_wait(const struct service *);
 struct srcent	*limits_source_get(struct service *, const struct sockaddr *);
 void		 limits_source_put(struct srcent *);
 struct child	*child_new(void);
@@ -371,10 +400,23 @@ void		 serve_reap(struct child *, double);
 void		 serve_timers(double);
 double		 serve_next_deadline(void);
 void		 serve_resume(struct service *, int);
+void		 serve_pause(struct service *, int);
+void		 serve_wake_at(double);
 void		 serve_status(double);
 void		 serve_instances_changed(struct service *);
 extern double	 serve_next_walk;
 extern int	 serve_bound_late;
+
+/* guard.c */
+int		 guard_peek(struct service *, struct sockaddr_storage *,
+		    struct dgid *);
+int		 guard_dgram_left(struct service *, const struct dgid *);
+void		 guard_mark(struct service *);
+int		 guard_left(const struct child *);
+int		 guard_missed(const struct child *, int, double);
+void		 guard_note(struct service *, int, double);
+int		 guard_rate(struct service *, double);
+void		 guard_timers(struct service *, double);
 
 /* reload.c */
 void		 reload_merge(struct conf *);

@@ -11,6 +11,142 @@ load helpers
 
 # --- 3. wait services have a loop guard
 
+WAITSERVER=$BATS_TEST_DIRNAME/waitserver.py
+
+# started LINE: the children the service of table line LINE has started,
+# from a SIGUSR1 status line (looping starts are not logged one by one).
+started() {
+	local before
+	before=$(log_count 'event=status svc=')
+	kill -USR1 "$SUPERD_PID"
+	wait_until 5 eval '[ "$(log_count "event=status svc=")" -gt '"$before"' ]'
+	grep -E "event=status svc=[^ ]+ line=$1 " "$LOG" | tail -1 |
+	    sed -n 's/.* started=\([0-9]*\).*/\1/p'
+}
+
+@test "a stream wait service whose child never accepts is paused with a growing back-off, not restarted thousands of times" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp wait nobody /bin/true true
+	EOF
+	start_superd
+	# one connection waits in the backlog for 4 s; nobody accepts it
+	timeout 4 nc -d 127.0.0.1 "$(port 1)" </dev/null || true
+	n=$(started 1)
+	echo "starts in 4 s: $n"
+	# the old superd: some 7,000; now 5 quick misses, then one after 1 s
+	# and one after 2 s more
+	[ "$n" -ge 6 ] && [ "$n" -le 10 ]
+	run log_count 'event=looping'
+	assert_output 1
+	log_has '^event=looping svc=0 line=1 starts=5 backoff=1$'
+	run log_count 'event=start'
+	assert_output 5
+	log_has 'event=status svc=0 line=1 .* state=looping '
+}
+
+@test "a dgram wait service whose child never reads is paused with a growing back-off, not restarted thousands of times" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait nobody /bin/true true
+	EOF
+	start_superd
+	run timeout 10 python3 "$BATS_TEST_DIRNAME/udpclient.py" 127.0.0.1 \
+	    "$(port 1 udp4)" "never read" --timeout 4
+	assert_failure 3
+	n=$(started 1)
+	echo "starts in 4 s: $n"
+	[ "$n" -ge 6 ] && [ "$n" -le 10 ]
+	log_has '^event=looping svc=0 line=1 starts=5 backoff=1$'
+	run log_count 'event=looping'
+	assert_output 1
+}
+
+@test "a looping wait service comes back by itself, and a child that takes its input ends the loop" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp wait root /bin/sh sh -c "test -e $T/mended && exec python3 $WAITSERVER 0.2"
+	EOF
+	start_superd
+	(talk "$(port 1)" >"$T/reply") &
+	client=$!
+	wait_log '^event=looping svc=0 line=1 starts=5 backoff=1$'
+	touch "$T/mended"
+	wait_until 10 eval '! kill -0 '"$client"' 2>/dev/null'
+	run cat "$T/reply"
+	assert_output --regexp '^served 1 by [0-9]+$'
+	wait_log '^event=loop-ended svc=0 line=1 starts=[0-9]+$'
+	# the back-off is over: the next connection is served at once
+	run talk "$(port 1)"
+	assert_output --regexp '^served [12] by [0-9]+$'
+	run log_count 'event=looping'
+	assert_output 1
+}
+
+@test "a good wait service that exits after each short burst is never throttled" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp wait root /usr/bin/python3 python3 $WAITSERVER 0.2
+	EOF
+	start_superd
+	for i in 1 2 3 4 5 6 7 8; do
+		run talk "$(port 1)"
+		assert_output --regexp '^served 1 by [0-9]+$'
+		# each child exits 0.2 s after its connection: quick, but it
+		# took its input
+		wait_until 5 log_lines 'event=exit' "$i"
+	done
+	# and a burst of 20 at once
+	pids=
+	for i in $(seq 20); do
+		talk "$(port 1)" >"$T/burst.$i" &
+		pids="$pids $!"
+	done
+	wait $pids
+	run cat "$T"/burst.*
+	assert_equal "$(grep -c '^served [0-9]* by ' <<<"$output")" 20
+	run log_count 'event=looping'
+	assert_output 0
+	run log_count 'event=paused'
+	assert_output 0
+}
+
+@test "rate= of a wait service pauses it until a token is due and drops nothing" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp wait,rate=2/1 root /usr/bin/python3 python3 $WAITSERVER 5 1
+	EOF
+	start_superd
+	start=$(date +%s.%N)
+	pids=
+	for i in 1 2 3 4 5 6; do
+		talk "$(port 1)" >"$T/r.$i" &
+		pids="$pids $!"
+	done
+	wait $pids
+	took=$(echo "$(date +%s.%N) - $start" | bc)
+	echo "6 connections at 2/s took $took s"
+	run cat "$T"/r.*
+	assert_equal "$(grep -c '^served 1 by ' <<<"$output")" 6
+	wait_log '^event=paused svc=0 line=1 reason=rate backoff=0\.[0-9]+$'
+	# two at once, then one every half second
+	[ "$(echo "$took >= 1.5" | bc)" = 1 ]
+	run log_count 'event=refused'
+	assert_output 0
+}
+
+@test "inetd's .max limits a wait service too: over it the service waits for its next minute" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp wait.1 root /usr/bin/python3 python3 $WAITSERVER 5 1
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_output --regexp '^served 1 by [0-9]+$'
+	(talk "$(port 1)" >"$T/second") &
+	client=$!
+	wait_log '^event=paused svc=0 line=1 reason=rate backoff=(59|60)\.[0-9]+$'
+	kill -USR1 "$SUPERD_PID"
+	wait_log 'event=status svc=0 line=1 .* state=rate '
+	run log_count 'event=start'
+	assert_output 1
+	kill "$client" 2>/dev/null || true
+}
+
 # --- 4. an unreadable table is an error, never an empty table
 
 @test "a table that is a directory is an error naming it, with -t, at start and in supertab check" {
@@ -673,6 +809,35 @@ fault_lib() {
 	assert_output "$(printf '1000\n/')"
 }
 
+@test "dgram nowait without receive timestamps answers every datagram of a burst" {
+	fault_lib
+	table <<-EOF
+	127.0.0.1:0 dgram udp nowait root /usr/bin/python3 python3 $BATS_TEST_DIRNAME/udpupper.py
+	EOF
+	# SO_TIMESTAMPNS refused: a datagram that came in while a child was
+	# reading its own was taken for that one and dropped at its exit
+	export LD_PRELOAD=$T/fault.so FAULT_NO_TIMESTAMPS=1
+	start_superd
+	unset LD_PRELOAD FAULT_NO_TIMESTAMPS
+	run timeout 20 python3 - "$(port 1 udp4)" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.settimeout(5)
+	for i in range(10):
+	    s.sendto(b"x%d" % i, ("127.0.0.1", int(sys.argv[1])))
+	got = set()
+	try:
+	    while len(got) < 10:
+	        got.add(s.recvfrom(100)[0].split()[0])
+	except socket.timeout:
+	    pass
+	print(len(got))
+	EOF
+	assert_output 10
+	wait_until 5 log_lines 'event=exit' 10
+	assert_equal "$(log_count 'event=start')" 10
+}
+
 # --- 12. log lines a script can rely on
 
 @test "start, exit and refused lines put event, svc and line first, in one order; protocols and signals are spelt by name" {
@@ -706,6 +871,7 @@ fault_lib() {
 	run grep -E 'proto=(tcp|udp)( |$)|signal=[0-9]' "$LOG"
 	assert_output ""
 }
+
 
 # --- 13. what a newcomer tripped on
 
