@@ -341,6 +341,39 @@ backoff(struct service *sv, double now, double secs, const char *what)
 	walk_at(sv->sv_resume_at);
 }
 
+/*
+ * instances= reached: logged like a refusal, the first time at once and
+ * further times within a second summed up (serve_timers flushes them).
+ */
+static void
+full_note(struct service *sv, double now)
+{
+	if (sv->sv_full_n == 0 && now >= sv->sv_full_logged + 1.0) {
+		log_info("event=full svc=%s line=%d instances=%d", sv->sv_name,
+		    sv->sv_cf->cf_line, sv->sv_cf->cf_instances);
+		sv->sv_full_logged = now;
+		return;
+	}
+	sv->sv_full_n++;
+	walk_at(sv->sv_full_logged + 1.0);
+}
+
+static void
+full_flush(struct service *sv, double now, int force)
+{
+	if (sv->sv_full_n == 0)
+		return;
+	if (!force && now < sv->sv_full_logged + 1.0) {
+		walk_at(sv->sv_full_logged + 1.0);
+		return;
+	}
+	log_info("event=full svc=%s line=%d instances=%d count=%lu",
+	    sv->sv_name, sv->sv_cf->cf_line, sv->sv_cf->cf_instances,
+	    sv->sv_full_n);
+	sv->sv_full_n = 0;
+	sv->sv_full_logged = now;
+}
+
 static void
 timeout_arm(struct child *ch, double now)
 {
@@ -429,8 +462,10 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		log_info("event=start svc=%s line=%d pid=%d peer=%s",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid, pbuf);
 	}
-	if (sv->sv_children >= sv->sv_cf->cf_instances)
+	if (sv->sv_children >= sv->sv_cf->cf_instances) {
 		serve_pause(sv, PAUSE_INSTANCES);
+		full_note(sv, now);
+	}
 	return ch;
 }
 
@@ -840,9 +875,12 @@ serve_timers(double now)
 		dgram_check(sv, now);
 		guard_timers(sv, now);
 		refuse_flush(sv, now, 0);
+		full_flush(sv, now, 0);
 	}
-	TAILQ_FOREACH(sv, &retired, sv_entry)
+	TAILQ_FOREACH(sv, &retired, sv_entry) {
 		refuse_flush(sv, now, 1);
+		full_flush(sv, now, 1);
+	}
 	serve_retry_binds(now);
 }
 

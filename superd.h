@@ -217,6 +217,8 @@ struct service {
 	double		 sv_rate_at;	/* PAUSE_RATE until */
 	double		 sv_rate_logged;
 	unsigned long	 sv_rate_n;	/* rate pauses not logged yet */
+	double		 sv_full_logged;
+	unsigned long	 sv_full_n;	/* instances= reached, not logged yet */
 };
 TAILQ_HEAD(svlist, service);
 

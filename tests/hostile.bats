@@ -872,6 +872,30 @@ fault_lib() {
 	assert_output ""
 }
 
+@test "reaching instances= is logged, the first time at once and then summed up" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,instances=1 root /bin/echo echo hi
+	EOF
+	start_superd
+	pids=
+	for i in $(seq 20); do
+		talk "$(port 1)" >/dev/null &
+		pids="$pids $!"
+	done
+	wait $pids
+	wait_until 5 log_lines 'event=exit' 20
+	wait_log '^event=full svc=0 line=1 instances=1$'
+	# every start reached the limit: 20 in all, in a few lines
+	wait_until 5 eval '[ "$(full_total)" -eq 20 ]'
+	[ "$(log_count 'event=full')" -le 5 ]
+}
+
+# full_total: how many times the log says instances= was reached.
+full_total() {
+	awk '/event=full / { n += 1; for (i = 1; i <= NF; i++)
+		if ($i ~ /^count=/) { split($i, a, "="); n += a[2] - 1 } }
+		END { print n + 0 }' "$LOG"
+}
 
 # --- 13. what a newcomer tripped on
 
