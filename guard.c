@@ -191,7 +191,8 @@ guard_note(struct service *sv, int missed, double now)
 			return;
 		sv->sv_loop_backoff = 0;
 		log_info("event=loop-ended svc=%s line=%d starts=%lu",
-		    log_str(sv->sv_name), sv->sv_cf->cf_line, sv->sv_loop_starts);
+		    log_str(sv->sv_name), sv->sv_cf->cf_line,
+		    sv->sv_loop_starts);
 		sv->sv_loop_starts = 0;
 		return;
 	}
@@ -208,9 +209,9 @@ guard_note(struct service *sv, int missed, double now)
 			sv->sv_loop_backoff = LOOP_BACKOFF_MAX;
 	}
 	if (begun || now >= sv->sv_loop_logged + LOOP_LOG_SECS) {
-		log_warnx("event=looping svc=%s line=%d starts=%lu backoff=%.0f",
-		    log_str(sv->sv_name), sv->sv_cf->cf_line, sv->sv_loop_starts,
-		    sv->sv_loop_backoff);
+		log_warnx("event=looping svc=%s line=%d starts=%lu "
+		    "backoff=%.0f", log_str(sv->sv_name), sv->sv_cf->cf_line,
+		    sv->sv_loop_starts, sv->sv_loop_backoff);
 		sv->sv_loop_logged = now;
 		sv->sv_loop_starts = 0;
 	}
@@ -267,8 +268,8 @@ guard_timers(struct service *sv, double now)
 	if (sv->sv_rate_n > 0) {
 		if (now >= sv->sv_rate_logged + 1.0) {
 			log_info("event=paused svc=%s line=%d reason=rate "
-			    "count=%lu", log_str(sv->sv_name), sv->sv_cf->cf_line,
-			    sv->sv_rate_n);
+			    "count=%lu", log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, sv->sv_rate_n);
 			sv->sv_rate_n = 0;
 			sv->sv_rate_logged = now;
 		} else

@@ -349,8 +349,9 @@ static void
 full_note(struct service *sv, double now)
 {
 	if (sv->sv_full_n == 0 && now >= sv->sv_full_logged + 1.0) {
-		log_info("event=full svc=%s line=%d instances=%d", sv->sv_name,
-		    sv->sv_cf->cf_line, sv->sv_cf->cf_instances);
+		log_info("event=full svc=%s line=%d instances=%d",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line,
+		    sv->sv_cf->cf_instances);
 		sv->sv_full_logged = now;
 		return;
 	}
@@ -368,8 +369,8 @@ full_flush(struct service *sv, double now, int force)
 		return;
 	}
 	log_info("event=full svc=%s line=%d instances=%d count=%lu",
-	    sv->sv_name, sv->sv_cf->cf_line, sv->sv_cf->cf_instances,
-	    sv->sv_full_n);
+	    log_str(sv->sv_name), sv->sv_cf->cf_line,
+	    sv->sv_cf->cf_instances, sv->sv_full_n);
 	sv->sv_full_n = 0;
 	sv->sv_full_logged = now;
 }
@@ -760,8 +761,8 @@ serve_reap(struct child *ch, double now)
 		if (!ch->ch_unwatched &&
 		    watch_child(ch, EPOLL_CTL_MOD) == -1)
 			log_warn("event=epoll-failed svc=%s line=%d pid=%d",
-			    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
-			    (int)ch->ch_pid);
+			    log_str(ch->ch_sv->sv_name),
+			    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid);
 		return;
 	}
 	if (ch->ch_unwatched)
