@@ -51,7 +51,6 @@ static size_t	log_len;
 static unsigned long log_dropped;	/* lines lost since the last one out */
 static int	log_sock = -1;		/* syslog: datagram socket */
 static time_t	log_connect_at;		/* syslog: last connect attempt */
-static pid_t	log_pid;
 
 static void	log_drain(void);
 
@@ -91,7 +90,6 @@ log_init(int tostderr, int verbose)
 {
 	log_stderr = tostderr;
 	log_verbose = verbose;
-	log_pid = getpid();
 	if (!tostderr)
 		(void)log_connect();
 	(void)atexit(log_drain);
@@ -134,7 +132,6 @@ void
 log_hold(void)
 {
 	log_held = 1;
-	log_pid = getpid();
 	if (log_stderr)
 		log_open_stderr();
 }
@@ -208,7 +205,7 @@ log_send(int pri, const char *msg)
 	    strftime(stamp, sizeof(stamp), "%h %e %T", &tm) == 0)
 		stamp[0] = '\0';
 	n = snprintf(buf, sizeof(buf), "<%d>%s superd[%d]: %s",
-	    LOG_DAEMON | pri, stamp, (int)log_pid, msg);
+	    LOG_DAEMON | pri, stamp, (int)getpid(), msg);
 	if (n < 0)
 		return -1;
 	if ((size_t)n >= sizeof(buf))
@@ -267,15 +264,15 @@ log_flush(void)
 
 /*
  * How long the loop may sleep before log_flush() should try again:
- * -1 when nothing waits.
+ * -1 when nothing waits.  Syslog needs no wake-up: a count of lost lines
+ * goes out before the next line, and the kernel says nothing when
+ * syslogd is back anyway.
  */
 int
 log_retry_ms(void)
 {
-	if (log_stderr && log_len > 0)
+	if (log_stderr && (log_len > 0 || log_dropped > 0))
 		return LOG_RETRY_MS;
-	if (log_dropped > 0)
-		return log_stderr ? LOG_RETRY_MS : LOG_RECONNECT_S * 1000;
 	return -1;
 }
 

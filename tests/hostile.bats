@@ -286,6 +286,47 @@ log_accounts_for() {
 	[ "$((dropped + written))" = "$1" ]
 }
 
+@test "a syslogd that stops reading never stops the loop, and the lines lost are counted once it reads again" {
+	# In a mount namespace of its own, with a /dev of its own, so that
+	# the fake syslogd's /dev/log is seen by this superd only.
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/cat cat
+	EOF
+	cat >"$T/inner" <<-'EOF'
+	mount -t tmpfs -o mode=755 none /dev || exit 2
+	mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
+	    mknod -m 666 /dev/urandom c 1 9 && ln -s /proc/self/fd /dev/fd ||
+	    exit 2
+	python3 "$TOP/tests/syslogd.py" /dev/log "$T/go" "$T/syslog" &
+	d=$!
+	for ((i = 0; i < 100; i++)); do [ -S /dev/log ] && break; sleep 0.05; done
+	"$SUPERD" -D -P "$T/ports" "$CONF" 3>&- &
+	s=$!
+	for ((i = 0; i < 200; i++)); do [ -s "$T/ports" ] && break; sleep 0.05; done
+	p=$(awk '{ n = split($3, a, ":"); print a[n] }' "$T/ports")
+	timeout 25 python3 "$TOP/tests/flood.py" "$p" 1500 --send x
+	touch "$T/go"
+	# syslogd reads again: the next line is preceded by the count
+	for ((i = 0; i < 100; i++)); do
+		timeout 5 python3 "$TOP/tests/flood.py" "$p" 1 --send x >/dev/null
+		grep -q 'event=log-dropped lines=[1-9]' "$T/syslog" && break
+		sleep 0.05
+	done
+	kill -TERM $s
+	for ((i = 0; i < 100; i++)); do kill -0 $s 2>/dev/null || break; sleep 0.05; done
+	kill -KILL $s $d 2>/dev/null
+	wait
+	EOF
+	export T TOP SUPERD CONF
+	run timeout 50 unshare -m --propagation private bash "$T/inner"
+	assert_output --partial "opened=1500 refused=0 closed_by_server=0 answered=1500"
+	# RFC 3164 as syslog(3) writes it, facility daemon, superd's pid
+	run grep -Ec '^<30>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} superd\[[0-9]+\]: event=start svc=0 line=1 pid=' "$T/syslog"
+	[ "$output" -ge 1 ]
+	run grep -E '^<28>.* superd\[[0-9]+\]: event=log-dropped lines=[1-9][0-9]*$' "$T/syslog"
+	assert_success
+}
+
 # --- 8. a spawn that fails for lack of resources keeps the connection
 
 # --- 9. UDP built-ins do not amplify
