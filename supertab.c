@@ -865,18 +865,24 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage(0);
-	if (strcmp(argv[0], "check") != 0)
-		table_resolve();
-	if (strcmp(argv[0], "list") == 0 && argc == 1)
-		return cmd_list();
 	if (strcmp(argv[0], "check") == 0 && argc == 1)
 		return cmd_check();
-	if (strcmp(argv[0], "edit") == 0 && argc == 1)
+	if (strcmp(argv[0], "list") == 0 && argc == 1) {
+		table_resolve();
+		return cmd_list();
+	}
+	if (strcmp(argv[0], "edit") == 0 && argc == 1) {
+		table_resolve();
 		return cmd_edit();
-	if (strcmp(argv[0], "add") == 0 && argc == 2)
+	}
+	if (strcmp(argv[0], "add") == 0 && argc == 2) {
+		table_resolve();
 		return cmd_add(argv[1]);
+	}
 	if ((strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "enable") == 0 ||
-	    strcmp(argv[0], "disable") == 0) && argc == 2)
+	    strcmp(argv[0], "disable") == 0) && argc == 2) {
+		table_resolve();
 		return cmd_change(argv[0], argv[1]);
+	}
 	usage(0);
 }
