@@ -5,14 +5,17 @@
  * children, and in the set with no events while it is paused (sv_pause
  * holds why): at its instances= limit, while a wait-mode child holds its
  * socket, while a dgram nowait child has not read its datagram yet, after
- * running out of descriptors or processes, and until it could be bound.
- * Connections wait in the kernel's backlog meanwhile; none is refused.
+ * running out of descriptors or processes, while its loop guard or the
+ * rate= of a wait service holds it back (guard.c), and until it could be
+ * bound.  Connections wait in the kernel's backlog meanwhile; none is
+ * refused.  A listener epoll could not take is out of the set, retried.
  *
  * Every child is watched through its pidfd, whose epoll event points at
- * the struct child: reaping costs the same with 10 or 10,000 children.
- * A child is always reaped and logged under the service it started from,
- * even when a reload removed that service (which then waits, retired,
- * for its last child).
+ * the struct child: reaping costs the same with 10 or 10,000 children
+ * (one epoll could not take is polled instead).  A child is always
+ * reaped and logged under the service it started from, even when a
+ * reload removed that service (which then waits, retired, for its last
+ * child).
  */
 
 #include <sys/types.h>
