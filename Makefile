@@ -164,6 +164,11 @@ analyze:
 valgrind: all bench/loadgen
 	bash tests/valgrind.sh
 
+# 100,000 connections at concurrency 32: errors, descriptors, memory and
+# zombies of the parent at the start, the middle and the end.  Not in CI.
+soak: all bench/loadgen bench/hello
+	bash bench/soak
+
 bench/loadgen: bench/loadgen.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/loadgen.c
 
@@ -180,4 +185,4 @@ clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS)
 
 .PHONY: all bench deps run run-table test check-asan lint install uninstall clean \
-	fuzz analyze valgrind
+	fuzz analyze valgrind soak
