@@ -60,6 +60,10 @@ deps:
 	    echo "  sudo apt-get install -y$$missing"; exit 1; \
 	fi
 
+# The same for what make fuzz, analyze and valgrind need.
+check-deps:
+	@$(MAKE) -s deps DEB_DEPS="$(CHECK_DEPS)"
+
 run: deps all run-table
 	./superd -d $(RUNDIR)/superd.conf
 
@@ -120,7 +124,7 @@ $(FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $@.c fuzz/resolve.c $$srcs \
 	    $(BSD_LIBS) -ldl
 
-fuzz: $(FUZZERS)
+fuzz: check-deps $(FUZZERS)
 	mkdir -p fuzz/work/conf fuzz/work/text
 	fuzz/conf_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=65536 -dict=fuzz/conf.dict -artifact_prefix=fuzz/work/ \
@@ -147,7 +151,7 @@ CPPCHECK_FLAGS = -q --enable=warning,portability,performance --std=c11 \
 	   --suppress=memleakOnRealloc:supertab.c \
 	   --suppress=memleakOnRealloc:tabcheck.c
 
-analyze:
+analyze: check-deps
 	@echo "== gcc -fanalyzer"
 	@for f in $(SRCS) $(TAB_SRCS); do \
 	    case $$f in serve.c) x=-Wno-analyzer-malloc-leak;; *) x=;; esac; \
@@ -161,7 +165,7 @@ analyze:
 	    || exit 1; done'; rc=$$?; rm -rf $$d; exit $$rc
 
 # superd under valgrind's memcheck: 200 reloads and 2,000 connections.
-valgrind: all bench/loadgen
+valgrind: check-deps all bench/loadgen
 	bash tests/valgrind.sh
 
 # 100,000 connections at concurrency 32: errors, descriptors, memory and
@@ -184,5 +188,5 @@ bench: all $(BENCH)
 clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS)
 
-.PHONY: all bench deps run run-table test check-asan lint install uninstall clean \
+.PHONY: all bench deps check-deps run run-table test check-asan lint install uninstall clean \
 	fuzz analyze valgrind soak
