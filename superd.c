@@ -28,6 +28,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include <err.h>
@@ -201,7 +202,10 @@ raise_nofile(void)
 /*
  * Whoever started superd may have left signals ignored (nohup(1), "cmd &"
  * from a non-interactive sh(1)) or blocked: exec keeps both, and they
- * would reach every service.  Start from the defaults.
+ * would reach every service.  Start from the defaults.  glibc refuses
+ * sigaction(2) on the two signals it keeps for itself (32 and 33), which
+ * GNU make's recipes get ignored: superd has no threads, and resets them
+ * with the system call (an all-zero kernel sigaction is SIG_DFL).
  */
 static void
 reset_signals(void)
@@ -213,9 +217,15 @@ reset_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	(void)sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);	/* EINVAL: libc's */
+	for (sig = 1; sig < NSIG; sig++) {
+		unsigned long	 ksa[8] = { 0 };
+
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, &sa, NULL) == -1 && errno == EINVAL)
+			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL,
+			    (size_t)(NSIG / 8));
+	}
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
