@@ -83,6 +83,7 @@ static const char *refusal_names[REFUSE_MAX] = {
  */
 #define UNWATCHED_SECS	0.1
 #define POLL_RETRY_SECS	1.0
+#define SLOTS_POLL_SECS	0.01	/* every spawn slot taken: look again */
 static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 
 static void
@@ -424,6 +425,7 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
 	    &pidfd);
 	if (pid == -1) {
+		(void)close(fd);
 		child_free(ch);
 		refuse(sv, REFUSE_SPAWN, peer, now);
 		backoff(sv, now, 0.25, "fork");
@@ -528,6 +530,45 @@ serve_refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
 	refuse(sv, r, peer, now);
 }
 
+/*
+ * Every spawn slot is taken by a child that has not reached execve yet
+ * (spawn.c): connections and datagrams wait in the kernel meanwhile.
+ */
+static int	 slots_starved;
+
+static int
+slots_wait(struct service *sv, double now)
+{
+	if (sv->sv_cf->cf_builtin != BI_NONE || spawn_ready())
+		return 0;
+	serve_pause(sv, PAUSE_SLOTS);
+	slots_starved = 1;
+	walk_at(now + SLOTS_POLL_SECS);
+	return 1;
+}
+
+/*
+ * Resume when a slot is free; on the timers' walk, also take slots back
+ * from children stuck before execve, and look again soon.
+ */
+static void
+slots_check(double now, int walking)
+{
+	struct service	*sv;
+
+	if (walking)
+		spawn_reclaim(now);
+	if (!spawn_ready()) {
+		if (walking)
+			walk_at(now + SLOTS_POLL_SECS);
+		return;
+	}
+	slots_starved = 0;
+	TAILQ_FOREACH(sv, &services, sv_entry)
+		if (sv->sv_pause & PAUSE_SLOTS)
+			serve_resume(sv, PAUSE_SLOTS);
+}
+
 /* stream nowait: accept in a batch until EAGAIN or a pause. */
 static void
 accept_batch(struct service *sv, double now)
@@ -538,6 +579,8 @@ accept_batch(struct service *sv, double now)
 	int			 i, fd;
 
 	for (i = 0; i < ACCEPT_BATCH && sv->sv_pause == 0; i++) {
+		if (i > 0 && slots_wait(sv, now))
+			return;
 		len = sizeof(ss);
 		fd = accept4(sv->sv_fd, (struct sockaddr *)&ss, &len,
 		    SOCK_CLOEXEC);
@@ -647,7 +690,7 @@ serve_listener(struct service *sv, double now)
 {
 	struct child	*ch;
 
-	if (sv->sv_pause != 0)
+	if (sv->sv_pause != 0 || slots_wait(sv, now))
 		return;
 	if (sv->sv_cf->cf_builtin != BI_NONE && sv->sv_socktype == SOCK_DGRAM)
 		internal_dgram(sv, now);
@@ -859,9 +902,13 @@ serve_timers(double now)
 	struct service	*sv;
 
 	timeouts_run(now);
+	if (slots_starved)
+		slots_check(now, 0);
 	if (serve_next_walk == 0 || now < serve_next_walk)
 		return;
 	serve_next_walk = 0;
+	if (slots_starved)
+		slots_check(now, 1);
 	unwatched_poll(now);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
 		if (sv->sv_poll_retry != 0) {
@@ -924,6 +971,8 @@ state_of(const struct service *sv)
 		return "looping";
 	if (sv->sv_pause & PAUSE_RATE)
 		return "rate";
+	if (sv->sv_pause & PAUSE_SLOTS)
+		return "spawn-wait";
 	return "listening";
 }
 

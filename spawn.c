@@ -12,8 +12,13 @@
  * is not CLONE_VFORK: the parent goes on accepting while the child runs
  * up to its execve on the other CPU.  Each child in flight has a slot of
  * its own (a stack, its environment, a pinned svconf) that the kernel
- * marks free when the child execs or exits (CLONE_CHILD_CLEARTID).  When
- * every slot is in use, the spawn waits as vfork does (CLONE_VFORK).
+ * marks free when the child execs or exits (CLONE_CHILD_CLEARTID).
+ *
+ * The parent never waits for a child.  When every slot is in use the
+ * caller stops accepting until one is free (spawn_ready), and a child
+ * that has not reached execve SPAWN_DEADLINE seconds after its clone (a
+ * process of the service's uid can SIGSTOP it after its setuid) is
+ * killed through its pidfd to take its slot back (spawn_reclaim).
  *
  * The descriptor table: a short one (a few listeners and children) is
  * copied by clone, and the parent closes its copy of the socket at once.
@@ -38,6 +43,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -143,6 +149,10 @@ struct spawn_slot {
 	int		 ss_fd;		/* the parent's copy; -1 once closed */
 	int		 ss_async;	/* the parent did not wait */
 	pid_t		 ss_pid;
+	int		 ss_pidfd;	/* open while ss_tid is nonzero */
+	int		 ss_killed;	/* SIGKILL sent: past its deadline */
+	double		 ss_start;	/* when it was cloned */
+	struct service	*ss_sv;		/* outlives an unreaped child */
 	struct svconf	*ss_cf;		/* pinned until the slot is reused */
 	char		*ss_stack;
 	char		**ss_envp;
@@ -151,6 +161,7 @@ struct spawn_slot {
 };
 
 #define SPAWN_SLOTS	32		/* children between clone and execve */
+#define SPAWN_DEADLINE	1.0		/* seconds from clone to execve */
 #define SPAWN_SHARE_AT	128		/* share a table this long, or longer */
 #define SLOT_STACK	(16 * 1024)	/* raw system calls need little */
 #define SYNC_STACK	(256 * 1024)	/* a built-in runs on it for good */
@@ -158,7 +169,8 @@ struct spawn_slot {
 static struct spawn_slot	 slots[SPAWN_SLOTS];
 static int			 nslots;	/* with a stack */
 static int			 npending;	/* ss_fd still open */
-static struct spawn_slot	 sync_slot;	/* the parent waits */
+static struct spawn_slot	 sync_slot;	/* a forked child's */
+static unsigned long		 nreclaimed;	/* children killed for a slot */
 static int			 sync_only;	/* under valgrind */
 
 struct evsrc	 spawn_ev = { EV_SPAWN };
@@ -186,8 +198,7 @@ spawn_init(void)
 	sync_slot.ss_fd = -1;
 	/*
 	 * valgrind(1) runs a clone(2) with CLONE_VM only as a thread or as
-	 * vfork(2), which it turns into fork(2): under it every spawn waits
-	 * for its child, with a copied descriptor table.
+	 * vfork(2): under it every spawn forks (no CLONE_VM).
 	 */
 	sync_only = RUNNING_ON_VALGRIND != 0;
 	if ((sync_slot.ss_stack = malloc(SYNC_STACK)) == NULL)
@@ -598,6 +609,66 @@ spawn_forget(pid_t pid)
 			slot_close(&slots[i]);
 }
 
+/* Has the slot's child called execve or exited, its socket closed? */
+static int
+slot_free(struct spawn_slot *ss)
+{
+	return ss->ss_fd == -1 &&
+	    __atomic_load_n(&ss->ss_tid, __ATOMIC_ACQUIRE) == 0;
+}
+
+/*
+ * Would spawn_child find a slot now?  When not, the caller leaves its
+ * connections in the backlog and asks again later.
+ */
+int
+spawn_ready(void)
+{
+	int	 i;
+
+	if (!SPAWN_ASYNC || sync_only)
+		return 1;
+	if (npending > 0)
+		spawn_collect();
+	if (nslots < SPAWN_SLOTS)
+		return 1;
+	for (i = 0; i < nslots; i++)
+		if (slot_free(&slots[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Every slot is in use: kill each child that has not reached execve
+ * SPAWN_DEADLINE seconds after its clone.  Its pidfd proves it is ours;
+ * the slot is free once the kernel has taken it down.
+ */
+void
+spawn_reclaim(double now)
+{
+	struct spawn_slot	*ss;
+	int			 i;
+
+	for (i = 0; i < nslots; i++) {
+		ss = &slots[i];
+		if (ss->ss_killed || now - ss->ss_start < SPAWN_DEADLINE ||
+		    __atomic_load_n(&ss->ss_tid, __ATOMIC_ACQUIRE) == 0)
+			continue;
+		if (pidfd_send_signal(ss->ss_pidfd, SIGKILL, NULL, 0) == -1) {
+			log_warn("event=spawn-kill-failed svc=%s line=%d pid=%d",
+			    log_str(ss->ss_sv->sv_name),
+			    ss->ss_sv->sv_cf->cf_line, (int)ss->ss_pid);
+			continue;
+		}
+		ss->ss_killed = 1;
+		nreclaimed++;
+		log_warnx("event=spawn-timeout svc=%s line=%d pid=%d "
+		    "age=%.3f killed=%lu", log_str(ss->ss_sv->sv_name),
+		    ss->ss_sv->sv_cf->cf_line, (int)ss->ss_pid,
+		    now - ss->ss_start, nreclaimed);
+	}
+}
+
 /*
  * A slot whose child has called execve or exited and whose socket the
  * parent has closed, with its svconf unpinned; NULL when all are in use.
@@ -612,8 +683,7 @@ slot_get(void)
 
 	for (i = 0; i < nslots; i++) {
 		ss = &slots[i];
-		if (ss->ss_fd != -1 ||
-		    __atomic_load_n(&ss->ss_tid, __ATOMIC_ACQUIRE) != 0)
+		if (!slot_free(ss))
 			continue;
 		if (ss->ss_cf != NULL) {
 			svconf_unpin(ss->ss_cf);
@@ -641,10 +711,11 @@ slot_get(void)
 
 /*
  * Start a child of sv on fd (a connection, or a duplicate of the
- * service's own socket), which this takes over: it is closed in the
- * parent whatever happens, once the child has its own copy.  Returns the
- * child's pid and stores its pidfd, or -1 with errno set (EAGAIN, ENOMEM:
- * the caller backs off).
+ * service's own socket), which this takes over when it succeeds: it is
+ * closed in the parent once the child has its own copy.  Returns the
+ * child's pid and stores its pidfd, or -1 with errno set (EAGAIN,
+ * ENOMEM, EMFILE: the caller backs off) and fd still the caller's.
+ * Never waits for the child.
  */
 pid_t
 spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
@@ -652,79 +723,82 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 {
 	struct svconf		*cf = sv->sv_cf;
 	struct spawn_slot	*ss = NULL;
-	char			*top;
-	int			 flags, saved = errno, cerr, share;
+	int			 flags, saved = errno, share;
 	pid_t			 pid;
 
 	*pidfd = -1;
-	if (cf->cf_builtin != BI_NONE) {
+	if (cf->cf_builtin != BI_NONE || !SPAWN_ASYNC || fd <= spawn_evfd ||
+	    sync_only) {
 		/*
 		 * A built-in runs superd's own code for as long as the
-		 * connection lasts: it needs its own copy of memory and of
-		 * the descriptor table, as after fork(2).
+		 * connection lasts, a socket below the eventfd would not be
+		 * in a child's short table, and valgrind(1) runs CLONE_VM
+		 * only as a thread or vfork: these children get their own
+		 * copy of memory and of the descriptor table, as after
+		 * fork(2), and the parent waits for none of them.
 		 */
-		sync_slot.ss_cf = cf;
-		sync_slot.ss_sock = fd;
-		pid = clone(child_main, sync_slot.ss_stack + SYNC_STACK,
-		    CLONE_PIDFD | SIGCHLD, &sync_slot, pidfd);
-		cerr = errno;
+		ss = &sync_slot;
+		if (cf->cf_builtin == BI_NONE && fill_slots(sv, ss, fd, peer,
+		    connnum) == -1) {
+			errno = ENOMEM;
+			return -1;
+		}
+		ss->ss_cf = cf;
+		ss->ss_sock = fd;
+		ss->ss_state = SLOT_CLONED;
+		pid = clone(child_main, ss->ss_stack + SYNC_STACK,
+		    CLONE_PIDFD | SIGCHLD, ss, pidfd);
+		if (pid == -1)
+			return -1;
 		(void)close(fd);
 		goto out;
 	}
 	if (npending > 0)
 		spawn_collect();
-	if (SPAWN_ASYNC && fd > spawn_evfd && !sync_only)
-		ss = slot_get();
-	if (ss == NULL)
-		ss = &sync_slot;
+	if ((ss = slot_get()) == NULL) {
+		/* the caller asks spawn_ready first: this is mmap failing */
+		errno = nslots == SPAWN_SLOTS ? EAGAIN : ENOMEM;
+		return -1;
+	}
 	if (fill_slots(sv, ss, fd, peer, connnum) == -1) {
-		(void)close(fd);
 		errno = ENOMEM;
 		return -1;
 	}
 	ss->ss_cf = cf;
+	ss->ss_sv = sv;
 	ss->ss_sock = fd;
 	ss->ss_state = SLOT_CLONED;
-	flags = CLONE_VM | CLONE_PIDFD | SIGCHLD;
+	ss->ss_killed = 0;
+	ss->ss_start = now_mono();
+	flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
 	/*
 	 * A short descriptor table is cheaper to copy than to share: the
 	 * parent then closes its copy of the socket at once.  It is as long
 	 * as the highest descriptor: listeners and pidfds, above SPAWN_FDTOP.
 	 */
-	share = SPAWN_FDTOP + listen_nopen + nchildren >= SPAWN_SHARE_AT &&
-	    !sync_only;
+	share = SPAWN_FDTOP + listen_nopen + nchildren >= SPAWN_SHARE_AT;
 	if (share)
 		flags |= CLONE_FILES;
-	if (ss == &sync_slot) {
-		/* no slot free: wait for the child's execve, as vfork(2) */
-		flags |= CLONE_VFORK;
-		top = ss->ss_stack + SYNC_STACK;
-	} else {
-		flags |= CLONE_CHILD_CLEARTID;
-		__atomic_store_n(&ss->ss_tid, 1, __ATOMIC_RELEASE);
-		top = ss->ss_stack + SLOT_STACK;
-	}
-	pid = clone(child_main, top, flags, ss, pidfd, NULL, &ss->ss_tid);
-	cerr = errno;
-	if (pid != -1 && ss != &sync_slot) {
-		ss->ss_pid = pid;
-		cf->cf_pins++;
-	} else if (ss != &sync_slot) {
+	__atomic_store_n(&ss->ss_tid, 1, __ATOMIC_RELEASE);
+	pid = clone(child_main, ss->ss_stack + SLOT_STACK, flags, ss, pidfd,
+	    NULL, &ss->ss_tid);
+	if (pid == -1) {
 		ss->ss_tid = 0;
 		ss->ss_cf = NULL;
+		return -1;
 	}
-	if (pid != -1 && ss != &sync_slot && share) {
+	ss->ss_pid = pid;
+	cf->cf_pins++;
+	if (share) {
 		/* ours goes when the child has its own table */
 		ss->ss_fd = fd;
 		npending++;
 	} else
 		(void)close(fd);
 out:
-	if (pid == -1) {
-		errno = cerr;
-		return -1;
-	}
 	errno = saved;
 	*pidfd = listen_move_fd(*pidfd);
+	if (ss != &sync_slot)
+		ss->ss_pidfd = *pidfd;
 	return pid;
 }

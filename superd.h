@@ -78,6 +78,7 @@ enum refusal {
 #define PAUSE_DGRAM	0x10	/* dgram nowait: child has not read yet */
 #define PAUSE_LOOP	0x20	/* children exit without their input */
 #define PAUSE_RATE	0x40	/* wait mode: rate= until a token is due */
+#define PAUSE_SLOTS	0x80	/* every spawn slot in use (spawn.c) */
 
 /* The loop guard (guard.c). */
 #define LOOP_QUICK_SECS	1.0	/* an exit sooner than this is quick */
@@ -339,6 +340,8 @@ pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
 void		 spawn_flush(void);
 void		 spawn_event(void);
 void		 spawn_forget(pid_t);
+int		 spawn_ready(void);
+void		 spawn_reclaim(double);
 
 /* limits.c */
 int		 limits_acl_allows(const struct svconf *,

@@ -9,6 +9,57 @@ load helpers
 
 # --- 2. a stopped child never freezes the daemon
 
+# start_superd_nullfifo: superd in a mount namespace of its own where
+# /dev/null is a FIFO nobody reads: a child with stderr=null then waits in
+# its open(2) before execve, as a child stopped there by a process of its
+# uid would, until a reader comes ($T/fifo).
+start_superd_nullfifo() {
+	is_root || skip "needs root for a mount namespace"
+	unshare -m true 2>/dev/null || skip "no mount namespaces here"
+	mkfifo "$T/fifo"
+	rm -f "$PORTS"
+	unshare -m --propagation private sh -c \
+	    'mount --bind "$1" /dev/null && shift && exec "$@"' sh "$T/fifo" \
+	    "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+}
+
+@test "children held before execve take every spawn slot, and superd stays responsive, kills them and recovers" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,instances=200,stderr=null nobody /bin/echo echo held
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo other
+	EOF
+	start_superd_nullfifo
+	held=$(port 1)
+	# more children than spawn slots (32), each stuck before its execve
+	timeout 30 python3 "$TOP/tests/flood.py" "$held" 40 --hold 4 \
+	    >"$T/flood" &
+	flood=$!
+	wait_until 10 eval 'test "$(children_of "$SUPERD_PID")" -ge 32'
+	# every slot is taken: the other service answers, signals are heard
+	run talk "$(port 2)"
+	assert_output "other"
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=status services=2 '
+	# a second after its clone, a child stuck before execve is killed
+	wait_log '^event=spawn-timeout svc=0 line=1 pid=[0-9]+ age=1\.[0-9]+ killed=1$' 10
+	# a reader for the FIFO: the children left reach execve and answer
+	exec {rd}<>"$T/fifo"
+	wait "$flood"
+	# each connection was served or closed by a child killed for its slot
+	killed=$(log_count 'event=spawn-timeout')
+	assert_equal "$(log_count '^event=exit svc=0 line=1 pid=[0-9]+ signal=KILL ')" "$killed"
+	run cat "$T/flood"
+	assert_output "opened=40 refused=0 closed_by_server=$killed answered=$((40 - killed))"
+	run talk "$held"
+	assert_output "held"
+	exec {rd}>&-
+	wait_until 5 eval 'test "$(children_of "$SUPERD_PID")" -eq 0'
+	kill -TERM "$SUPERD_PID"
+	wait_until 5 eval '! kill -0 '"$SUPERD_PID"' 2>/dev/null'
+}
+
 # --- 3. wait services have a loop guard
 
 WAITSERVER=$BATS_TEST_DIRNAME/waitserver.py
