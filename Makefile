@@ -106,7 +106,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(LIBEXEC)
 
 # libFuzzer harnesses (fuzz/), built with clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer from the sources supertab links; make fuzz
+# UndefinedBehaviorSanitizer from the sources supertab shares; make fuzz
 # runs each for FUZZ_S seconds on its seeds (fuzz/corpus/), writing what
 # it learns under fuzz/work/ (not in git) and a crash as fuzz/work/crash-*.
 FUZZ_S	?= 60
@@ -118,9 +118,9 @@ FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZERS	 = fuzz/conf_fuzz fuzz/text_fuzz
 
 $(FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h \
-	    $(SRCS) supertab.c
-	srcs=`for o in $(TAB_OBJS); do \
-	    [ $$o = supertab.o ] || echo $${o%.o}.c; done`; \
+	    $(SRCS) $(TAB_SRCS)
+	srcs=`for o in $(TAB_OBJS); do case " $(TAB_SRCS) " in \
+	    *" $${o%.o}.c "*) ;; *) echo $${o%.o}.c;; esac; done`; \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $@.c fuzz/resolve.c $$srcs \
 	    $(BSD_LIBS) -ldl
 
