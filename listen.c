@@ -3,7 +3,8 @@
  *
  * One code path for IPv4, IPv6 and unix sockets (sockaddr_storage).  Every
  * socket is opened close-on-exec and non-blocking, so nothing leaks into a
- * service and the parent can accept in batches until EAGAIN.  After a bind
+ * service and the parent can accept in batches until EAGAIN; one that
+ * children get itself is made blocking for them (listen_nonblock).  After a bind
  * the address is read back with getsockname(2), so port 0 is logged with
  * the port the kernel chose, and formatted once for the logs and the
  * children's environment.
@@ -242,6 +243,25 @@ fail:
 	sv->sv_fd = -1;
 	errno = saved;
 	return -1;
+}
+
+/*
+ * O_NONBLOCK belongs to the socket's open file description, which every
+ * child given the socket shares: on while superd accepts on it, off while
+ * children get the socket itself (wait mode, dgram), whose blocking
+ * accept(2) or read(2) would fail with EAGAIN otherwise.  Everything else
+ * superd does on such a socket is MSG_DONTWAIT or a zero-timeout poll.
+ */
+void
+listen_nonblock(struct service *sv, int on)
+{
+	int	 fl;
+
+	if (sv->sv_fd == -1 || (fl = fcntl(sv->sv_fd, F_GETFL)) == -1 ||
+	    ((fl & O_NONBLOCK) != 0) == on)
+		return;
+	(void)fcntl(sv->sv_fd, F_SETFL, on ? fl | O_NONBLOCK :
+	    fl & ~O_NONBLOCK);
 }
 
 /* Close a listener; a unix socket's file goes with it. */

@@ -698,15 +698,19 @@ serve_listener(struct service *sv, double now)
 		if (guard_rate(sv, now) == -1)
 			return;
 		guard_mark(sv);
+		listen_nonblock(sv, 0);
 		if ((ch = start_child(sv, -1, NULL, NULL, now)) != NULL) {
 			ch->ch_wait = 1;
 			sv->sv_waitchild = ch;
 			serve_pause(sv, PAUSE_WAIT);
 		}
-	} else if (sv->sv_socktype == SOCK_DGRAM)
+	} else if (sv->sv_socktype == SOCK_DGRAM) {
+		listen_nonblock(sv, 0);
 		dgram_nowait(sv, now);
-	else
+	} else {
+		listen_nonblock(sv, 1);
 		accept_batch(sv, now);
+	}
 }
 
 /*

@@ -318,6 +318,7 @@ extern int	 listen_nopen;
 int		 listen_open(struct service *, int, char *, size_t);
 void		 listen_close(struct service *);
 int		 listen_move_fd(int);
+void		 listen_nonblock(struct service *, int);
 void		 listen_apply_bufs(struct service *);
 void		 listen_apply_perms(struct service *);
 int		 listen_adopt(struct service *, int *, int);

@@ -267,6 +267,45 @@ started() {
 
 # --- 5. wait-mode and dgram children get blocking sockets
 
+@test "a classic wait daemon gets a blocking listener: its second blocking accept waits for the next client" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp wait root /usr/bin/env env python3 $TOP/tests/blockwait.py 2
+	EOF
+	start_superd
+	p=$(port 1)
+	run talk "$p"
+	assert_output --regexp '^served 1 by [0-9]+ nonblock=0$'
+	pid=${output#served 1 by }
+	pid=${pid% nonblock=0}
+	# its second accept(2) blocks, for as long as no one connects
+	wait_until 5 grep -q inet_csk_accept /proc/"$pid"/wchan
+	kill -0 "$pid"
+	run talk "$p"
+	assert_output "served 2 by $pid nonblock=0"
+	wait_log "^event=exit svc=0 line=1 pid=$pid status=0 "
+}
+
+@test "a dgram nowait child gets a blocking socket, and a second read waits instead of failing" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp nowait root /bin/sh sh -c "grep ^flags: /proc/self/fdinfo/0 >$T/flags; head -c 8 >$T/got; echo \$? >$T/rc"
+	EOF
+	start_superd
+	p=$(port 1)
+	printf 'abcd' | timeout 5 socat -u - UDP4-SENDTO:127.0.0.1:"$p"
+	wait_until 5 test -s "$T/flags"
+	flags=$(awk '{ print $2 }' "$T/flags")
+	assert_equal "$(( 8#$flags & 8#4000 ))" 0
+	# head has 4 bytes of 8 and reads again: it waits for more
+	sh=$(sed -n 's/^event=start svc=0 line=1 pid=\([0-9]*\).*/\1/p' "$LOG")
+	head_waits() {
+		local h
+		h=$(cat /proc/"$sh"/task/*/children 2>/dev/null) &&
+		    [ -n "$h" ] && grep -q skb_wait /proc/${h% }/wchan
+	}
+	wait_until 5 head_waits
+	[ ! -e "$T/rc" ]
+}
+
 # --- 6. inherited ignored signals never reach services
 
 @test "a superd started with INT, QUIT and HUP ignored gives its children default dispositions" {
