@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,15 +147,54 @@ listen_apply_bufs(struct service *sv)
 }
 
 /*
- * A unix socket file left by an earlier run is replaced; any other kind of
- * file at that path is an error, never removed.
+ * Unix sockets.  The socket's directory may be writable by other users,
+ * who can swap the file at the path for anything between two looks, so
+ * superd never changes a file it has looked up by name: a socket is bound
+ * in a private directory made beside the path (0700, superd's), given its
+ * mode and owner there, set listening, and renamed into place, where it
+ * appears whole.  Its device and inode are kept: a later chmod or chown
+ * (a reload) or unlink (close) acts only on that file, through a
+ * descriptor opened without following a symbolic link.
+ */
+
+/* Split an absolute path into its directory (opened) and its last name. */
+static int
+unix_parent(const char *path, const char **base, char *err, size_t errlen)
+{
+	char		 dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char	*slash;
+	int		 fd;
+
+	if ((slash = strrchr(path, '/')) == NULL || slash[1] == '\0' ||
+	    (size_t)(slash - path) >= sizeof(dir)) {
+		(void)snprintf(err, errlen, "%s is not a socket path", path);
+		errno = EINVAL;
+		return -1;
+	}
+	*base = slash + 1;
+	if (slash == path)
+		(void)strlcpy(dir, "/", sizeof(dir));
+	else {
+		memcpy(dir, path, slash - path);
+		dir[slash - path] = '\0';
+	}
+	if ((fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	return fd;
+}
+
+/*
+ * Whatever is at the path may be replaced only when it is a socket (one
+ * left by an earlier run); any other kind of file is an error, never
+ * removed.  Also the check at start and with -t (superd.c).
  */
 static int
-unix_clear_stale(const char *path, char *err, size_t errlen)
+unix_check_stale(int dirfd, const char *base, const char *path, char *err,
+    size_t errlen)
 {
 	struct stat	 st;
 
-	if (lstat(path, &st) == -1)
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISSOCK(st.st_mode)) {
 		(void)snprintf(err, errlen, "%s exists and is not a socket",
@@ -162,33 +202,181 @@ unix_clear_stale(const char *path, char *err, size_t errlen)
 		errno = EEXIST;
 		return -1;
 	}
-	return unlink(path);
+	return 1;
 }
 
-/* mode= (default 0666, as inetd) and owner= on a unix socket file. */
+int
+listen_check_path(const struct service *sv, char *err, size_t errlen)
+{
+	const char	*path = ((const struct sockaddr_un *)&sv->sv_addr)->sun_path;
+	struct stat	 st;
+
+	if (sv->sv_family != AF_UNIX || lstat(path, &st) == -1 ||
+	    S_ISSOCK(st.st_mode))
+		return 0;
+	(void)snprintf(err, errlen, "%s exists and is not a socket", path);
+	return -1;
+}
+
+/* A directory of superd's own beside the socket's path, opened. */
 static int
-unix_set_perms(struct service *sv, const char *path)
+unix_private_dir(int dirfd, char *name, size_t namelen)
+{
+	struct stat	 st;
+	int		 fd, i;
+
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(name, namelen, ".superd-%08x%08x",
+		    arc4random(), arc4random());
+		if (mkdirat(dirfd, name, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			return -1;
+	}
+	if (i == 8)
+		return -1;
+	fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* made by us a moment ago, but the parent is not ours: look */
+	if (fd != -1 && (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)) {
+		(void)close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	if (fd == -1)
+		(void)unlinkat(dirfd, name, AT_REMOVEDIR);
+	return fd;
+}
+
+/* bind(2) to a name relative to a directory: there is no bindat(2). */
+static int
+unix_bind_in(int fd, int privfd, const char *base)
+{
+	struct sockaddr_un	 sun;
+	int			 cwd, r, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, base, sizeof(sun.sun_path));
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fchdir(privfd) == -1) {
+		saved = errno;
+		(void)close(cwd);
+		errno = saved;
+		return -1;
+	}
+	r = bind(fd, (struct sockaddr *)&sun, offsetof(struct sockaddr_un,
+	    sun_path) + strlen(base) + 1);
+	saved = errno;
+	if (fchdir(cwd) == -1 && chdir("/") == -1)
+		fatal("chdir /");
+	(void)close(cwd);
+	errno = saved;
+	return r;
+}
+
+/*
+ * Bind, set mode= (default 0666, as inetd) and owner=, listen, and move
+ * into place.  Returns 0, or -1 with errno and maybe err set.
+ */
+static int
+unix_open(struct service *sv, int fd, int backlog, char *err, size_t errlen)
 {
 	struct svconf	*cf = sv->sv_cf;
+	const char	*path = ((struct sockaddr_un *)&sv->sv_addr)->sun_path;
+	const char	*base;
+	char		 priv[32];
+	struct stat	 st;
+	int		 dirfd, privfd = -1, stale, r = -1, saved;
 
-	if (chmod(path, cf->cf_mode >= 0 ? (mode_t)cf->cf_mode : 0666) == -1)
+	if ((dirfd = unix_parent(path, &base, err, errlen)) == -1)
 		return -1;
-	if (cf->cf_has_owner &&
-	    chown(path, cf->cf_owner_uid, cf->cf_owner_gid) == -1)
-		return -1;
-	return 0;
+	if ((stale = unix_check_stale(dirfd, base, path, err, errlen)) == -1 ||
+	    (privfd = unix_private_dir(dirfd, priv, sizeof(priv))) == -1)
+		goto done;
+	if (unix_bind_in(fd, privfd, base) == -1 ||
+	    fchmodat(privfd, base, cf->cf_mode >= 0 ? (mode_t)cf->cf_mode :
+	    0666, 0) == -1 ||
+	    (cf->cf_has_owner && fchownat(privfd, base, cf->cf_owner_uid,
+	    cf->cf_owner_gid, AT_SYMLINK_NOFOLLOW) == -1) ||
+	    fstatat(privfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (sv->sv_socktype == SOCK_STREAM && listen(fd, backlog) == -1))
+		goto done;
+	/* look again at the last moment; rename(2) never follows a link */
+	if ((stale = unix_check_stale(dirfd, base, path, err, errlen)) == -1)
+		goto done;
+	if (renameat2(privfd, base, dirfd, base,
+	    stale ? 0 : RENAME_NOREPLACE) == -1) {
+		if (errno == EEXIST)
+			(void)snprintf(err, errlen, "%s exists and is not a "
+			    "socket", path);
+		goto done;
+	}
+	sv->sv_sockdev = st.st_dev;
+	sv->sv_sockino = st.st_ino;
+	r = 0;
+done:
+	saved = errno;
+	if (privfd != -1) {
+		(void)unlinkat(privfd, base, 0);
+		(void)close(privfd);
+		(void)unlinkat(dirfd, priv, AT_REMOVEDIR);
+	}
+	(void)close(dirfd);
+	errno = saved;
+	return r;
 }
 
-/* A reload may change mode= and owner=: apply them to the kept file. */
+/*
+ * The file at the service's path, opened without following a link, when
+ * it is still the socket superd bound; -1 otherwise.
+ */
+static int
+unix_own_file(struct service *sv)
+{
+	const char	*path = ((struct sockaddr_un *)&sv->sv_addr)->sun_path;
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    st.st_dev != sv->sv_sockdev || st.st_ino != sv->sv_sockino) {
+		(void)close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/* A reload may change mode= and owner=: apply them to the kept socket. */
 void
 listen_apply_perms(struct service *sv)
 {
-	const char	*path = ((struct sockaddr_un *)&sv->sv_addr)->sun_path;
+	struct svconf	*cf = sv->sv_cf;
+	char		 proc[64], q[256];
+	int		 fd, r;
 
-	if (sv->sv_family == AF_UNIX && !sv->sv_adopted &&
-	    unix_set_perms(sv, path) == -1)
+	if (sv->sv_family != AF_UNIX || sv->sv_adopted || sv->sv_fd == -1)
+		return;
+	if ((fd = unix_own_file(sv)) == -1) {
+		log_quote(q, sizeof(q), errno == EPERM ? "the file at the path "
+		    "is no longer superd's socket" : strerror(errno));
+		log_warnx("event=chmod-failed svc=%s line=%d error=%s",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line, q);
+		return;
+	}
+	/* an O_PATH descriptor: chmod through its /proc link, not a name */
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	r = chmod(proc, cf->cf_mode >= 0 ? (mode_t)cf->cf_mode : 0666);
+	if (r == 0 && cf->cf_has_owner)
+		r = fchownat(fd, "", cf->cf_owner_uid, cf->cf_owner_gid,
+		    AT_EMPTY_PATH);
+	if (r == -1)
 		log_warn("event=chmod-failed svc=%s line=%d",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line);
+	(void)close(fd);
 }
 
 /*
@@ -198,21 +386,22 @@ listen_apply_perms(struct service *sv)
 int
 listen_open(struct service *sv, int backlog, char *err, size_t errlen)
 {
-	const char	*path = ((struct sockaddr_un *)&sv->sv_addr)->sun_path;
 	int		 fd, on = 1, saved;
 
 	err[0] = '\0';
-	if (sv->sv_family == AF_UNIX &&
-	    unix_clear_stale(path, err, errlen) == -1)
-		return -1;
 	fd = socket(sv->sv_family, sv->sv_socktype | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
 	fd = listen_move_fd(fd);
 	sv->sv_fd = fd;
-	if (sv->sv_family != AF_UNIX &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+	if (sv->sv_family == AF_UNIX) {
+		listen_apply_bufs(sv);
+		if (unix_open(sv, fd, backlog, err, errlen) == -1)
+			goto fail;
+		goto done;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
 	/* Two sockets for "tcp" on "*": the IPv6 one must not take IPv4. */
 	if (sv->sv_family == AF_INET6 &&
@@ -221,19 +410,9 @@ listen_open(struct service *sv, int backlog, char *err, size_t errlen)
 	listen_apply_bufs(sv);
 	if (bind(fd, (struct sockaddr *)&sv->sv_addr, sv->sv_addrlen) == -1)
 		goto fail;
-	if (sv->sv_family == AF_UNIX && unix_set_perms(sv, path) == -1) {
-		saved = errno;
-		(void)unlink(path);
-		errno = saved;
+	if (sv->sv_socktype == SOCK_STREAM && listen(fd, backlog) == -1)
 		goto fail;
-	}
-	if (sv->sv_socktype == SOCK_STREAM && listen(fd, backlog) == -1) {
-		saved = errno;
-		if (sv->sv_family == AF_UNIX)
-			(void)unlink(path);
-		errno = saved;
-		goto fail;
-	}
+done:
 	listen_readback(sv);
 	listen_nopen++;
 	return 0;
@@ -264,17 +443,22 @@ listen_nonblock(struct service *sv, int on)
 	    fl & ~O_NONBLOCK);
 }
 
-/* Close a listener; a unix socket's file goes with it. */
+/* Close a listener; a unix socket's file goes with it, when still ours. */
 void
 listen_close(struct service *sv)
 {
+	int	 fd;
+
 	if (sv->sv_fd == -1)
 		return;
 	(void)close(sv->sv_fd);
 	sv->sv_fd = -1;
 	listen_nopen--;
-	if (sv->sv_family == AF_UNIX && !sv->sv_adopted)
+	if (sv->sv_family == AF_UNIX && !sv->sv_adopted &&
+	    (fd = unix_own_file(sv)) != -1) {
 		(void)unlink(((struct sockaddr_un *)&sv->sv_addr)->sun_path);
+		(void)close(fd);
+	}
 }
 
 /*

@@ -34,7 +34,6 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libutil.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
@@ -54,7 +53,6 @@ extern char	**environ;
 
 static const char	*conf_path = SUPERD_CONF;
 static const char	*ports_path;
-static struct pidfh	*pidfh;
 static char		 notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static int		 adopt_fds[64];
 static int		 nadopt;
@@ -296,6 +294,31 @@ report(const struct conf *c)
 		fprintf(stderr, "%s\n", c->c_errors[i]);
 }
 
+/*
+ * A unix path that holds anything but a socket (a file, a symbolic link)
+ * is an error of its line at start and with -t: superd never replaces it,
+ * and would only retry the bind.
+ */
+static void
+check_unix_paths(struct conf *c, const char *file)
+{
+	struct service	*sv;
+	char		 why[256], *msg, **nl;
+
+	TAILQ_FOREACH(sv, &c->c_services, sv_entry) {
+		if (listen_check_path(sv, why, sizeof(why)) == 0)
+			continue;
+		if (asprintf(&msg, "%s:%d: %s", file, sv->sv_cf->cf_line,
+		    why) == -1)
+			err(1, "asprintf");
+		if ((nl = reallocarray(c->c_errors, c->c_nerrors + 1,
+		    sizeof(*nl))) == NULL)
+			err(1, "reallocarray");
+		c->c_errors = nl;
+		c->c_errors[c->c_nerrors++] = msg;
+	}
+}
+
 static void
 log_warnings(const struct conf *c)
 {
@@ -380,8 +403,6 @@ shutdown_all(int sig)
 	    sig == SIGINT ? "INT" : "TERM", nchildren);
 	TAILQ_FOREACH(sv, &services, sv_entry)
 		listen_close(sv);
-	if (pidfh != NULL)
-		(void)pidfile_remove(pidfh);
 }
 
 static int
@@ -477,7 +498,6 @@ main(int argc, char *argv[])
 	struct epoll_event	 ev;
 	sigset_t		 mask;
 	const char		*errstr, *s;
-	pid_t			 otherpid;
 	int			 ch, opt_debug = 0, opt_fg = 0, opt_stderr = 0;
 	int			 opt_test = 0, sigfd;
 	const char		*pidpath = NULL;
@@ -548,6 +568,7 @@ main(int argc, char *argv[])
 
 	/* Messages name the table as given; a reload opens it from "/". */
 	c = conf_load(conf_path, strcmp(conf_path, "-") == 0 ? stdin : NULL);
+	check_unix_paths(c, conf_path);
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);
 	pidpath = absolute(pidpath);
@@ -563,16 +584,8 @@ main(int argc, char *argv[])
 		err(1, "chdir /");
 
 	log_init(opt_stderr || opt_debug, opt_debug);
-	if (pidpath != NULL &&
-	    (pidfh = pidfile_open(pidpath, 0644, &otherpid)) == NULL) {
-		if (errno == EEXIST)
-			errx(1, "already running with pid file %s, pid %d",
-			    pidpath, (int)otherpid);
-		err(1, "pid file %s", pidpath);
-	}
-	/* libbsd's pidfile_open(3) leaves its descriptor open across exec */
-	if (pidfh != NULL)
-		(void)fcntl(pidfile_fileno(pidfh), F_SETFD, FD_CLOEXEC);
+	if (pidpath != NULL)
+		pid_open(pidpath);
 	raise_nofile();
 
 	/* Bind before detaching: nothing is lost by a fork but the pid. */
@@ -587,8 +600,7 @@ main(int argc, char *argv[])
 	}
 	if (!opt_fg && daemon(0, 0) == -1)
 		err(1, "daemon");
-	if (pidfh != NULL)
-		(void)pidfile_write(pidfh);
+	pid_write();
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	spawn_signals();

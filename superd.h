@@ -187,6 +187,8 @@ struct service {
 
 	int		 sv_fd;
 	int		 sv_adopted;	/* from LISTEN_FDS */
+	dev_t		 sv_sockdev;	/* unix: the file superd bound */
+	ino_t		 sv_sockino;
 	int		 sv_pause;	/* PAUSE_* bits */
 	int		 sv_inpoll;	/* registered with epoll */
 	int		 sv_polled;	/* EPOLLIN currently asked for */
@@ -251,6 +253,11 @@ struct child {
 	int		 ch_quiet;	/* started looping: lines summed up */
 };
 LIST_HEAD(childlist, child);
+
+/* pid.c */
+void		 pid_open(const char *);
+void		 pid_write(void);
+void		 pid_remove(void);
 
 /* conf.c */
 struct conf {
@@ -321,6 +328,7 @@ int		 listen_move_fd(int);
 void		 listen_nonblock(struct service *, int);
 void		 listen_apply_bufs(struct service *);
 void		 listen_apply_perms(struct service *);
+int		 listen_check_path(const struct service *, char *, size_t);
 int		 listen_adopt(struct service *, int *, int);
 void		 addr_format(const struct sockaddr *, char *, size_t,
 		    char *, size_t);

@@ -24,6 +24,10 @@ setup() {
 teardown() {
 	stop_superd
 	kill_started_children
+	# directories a test made outside $BATS_TEST_TMPDIR
+	if [ -f "$T/cleanup" ]; then
+		xargs rm -rf <"$T/cleanup"
+	fi
 }
 
 # wait_until SECONDS COMMAND...: poll COMMAND every 50 ms until it

@@ -7,6 +7,79 @@ load helpers
 
 # --- 1. mode=/owner= and the stale-socket check never follow a path another user can swap
 
+# user_dir: $UD, a directory that the user nobody owns and can write, as a
+# socket directory shared with users is; as_user CMD...: run CMD as nobody.
+user_dir() {
+	UD=$(mktemp -d /tmp/superd-hostile.XXXXXX)
+	echo "$UD" >>"$T/cleanup"
+	chown 65534:65534 "$UD"
+	chmod 755 "$UD"
+}
+
+as_user() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+@test "a reload that changes mode= and owner= never chmods or chowns a file swapped in for the socket" {
+	is_root || skip "needs root"
+	user_dir
+	echo secret >"$T/target"
+	chmod 600 "$T/target"
+	table <<-EOF
+	$UD/s.sock stream unix nowait,mode=0600 root /bin/echo echo x
+	EOF
+	start_superd
+	[ -S "$UD/s.sock" ]
+	# the user swaps the socket for a symlink to a root-owned file
+	as_user rm "$UD/s.sock"
+	as_user ln -s "$T/target" "$UD/s.sock"
+	table <<-EOF
+	$UD/s.sock stream unix nowait,mode=0666,owner=nobody root /bin/echo echo x
+	EOF
+	kill -HUP "$SUPERD_PID"
+	wait_log 'event=reload services=1'
+	assert_equal "$(stat -c '%a %u' "$T/target")" "600 0"
+	assert_equal "$(cat "$T/target")" secret
+	[ -L "$UD/s.sock" ]
+	log_has "^event=chmod-failed svc=$UD/s.sock line=1 "
+	superd_alive
+}
+
+@test "a unix path that holds a symlink or a regular file is a FILE:LINE: error with -t and at start, and is left alone" {
+	user_dir
+	echo secret >"$T/target"
+	chmod 600 "$T/target"
+	ln -s "$T/target" "$UD/link.sock"
+	echo precious >"$UD/file.sock"
+	table <<-EOF
+	$UD/link.sock stream unix nowait root /bin/echo echo never
+	$UD/file.sock stream unix nowait root /bin/echo echo never
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:1: $UD/link.sock exists and is not a socket"
+	assert_line "$CONF:2: $UD/file.sock exists and is not a socket"
+	run timeout 10 "$SUPERD" -d "$CONF" 3>&-
+	assert_failure 1
+	assert_line "$CONF:1: $UD/link.sock exists and is not a socket"
+	[ -L "$UD/link.sock" ]
+	assert_equal "$(cat "$UD/file.sock")" precious
+	assert_equal "$(stat -c '%a %u' "$T/target")" "600 0"
+}
+
+@test "-p refuses a pid file that is a symbolic link and leaves its target alone" {
+	echo secret >"$T/target"
+	ln -s "$T/target" "$T/pid"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo x
+	EOF
+	run timeout 10 "$SUPERD" -d -p "$T/pid" "$CONF" 3>&-
+	assert_failure 1
+	assert_output --partial "$T/pid"
+	assert_equal "$(cat "$T/target")" secret
+	[ -L "$T/pid" ]
+}
+
 # --- 2. a stopped child never freezes the daemon
 
 # start_superd_nullfifo: superd in a mount namespace of its own where
@@ -697,6 +770,29 @@ time.sleep(30)' "$T/pid" &
 	[ -d "$T/dir" ] && [ -p "$T/fifo" ] && [ "$(stat -c %s "$T/big")" = 17825792 ]
 }
 
+@test "superd removes its pid file on every exit, a fatal one included" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo x
+	EOF
+	# a clean exit
+	start_superd -p "$T/pid"
+	[ -s "$T/pid" ]
+	stop_superd
+	[ ! -e "$T/pid" ]
+	# fatal exits: too few descriptors for the event loop's own (the
+	# signalfd, the epoll set); some limit below gives one
+	fatal=0
+	for n in 5 6 7 8 9 10 11 12; do
+		rm -f "$T/pid"
+		run timeout 10 prlimit --nofile=$n:$n "$SUPERD" -d -p "$T/pid" \
+		    "$CONF" 3>&-
+		if [ "$status" -eq 1 ] && [[ $output == *event=fatal* ]]; then
+			fatal=$((fatal + 1))
+			[ ! -e "$T/pid" ] || { echo "left by: $output"; false; }
+		fi
+	done
+	[ "$fatal" -gt 0 ]
+}
 
 # --- 11. smaller defects
 
