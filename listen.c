@@ -292,7 +292,7 @@ unix_open(struct service *sv, int fd, int backlog, char *err, size_t errlen)
 
 	if ((dirfd = unix_parent(path, &base, err, errlen)) == -1)
 		return -1;
-	if ((stale = unix_check_stale(dirfd, base, path, err, errlen)) == -1 ||
+	if (unix_check_stale(dirfd, base, path, err, errlen) == -1 ||
 	    (privfd = unix_private_dir(dirfd, priv, sizeof(priv))) == -1)
 		goto done;
 	if (unix_bind_in(fd, privfd, base) == -1 ||
