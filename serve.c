@@ -84,6 +84,12 @@ static const char *refusal_names[REFUSE_MAX] = {
 #define UNWATCHED_SECS	0.1
 #define POLL_RETRY_SECS	1.0
 #define SLOTS_POLL_SECS	0.01	/* every spawn slot taken: look again */
+#define HELD_POLL_SECS	0.05	/* a held connection waits for a resume */
+
+static struct child	*start_child(struct service *, int,
+			    const struct sockaddr *, struct srcent *, double);
+static void		 held_drop(struct service *, double);
+static int		 slots_wait(struct service *, double);
 static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 
 static void
@@ -232,6 +238,7 @@ serve_remove(struct service *sv)
 	if (sv->sv_inpoll && sv->sv_fd != -1)
 		(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
 	listen_close(sv);
+	held_drop(sv, now_mono());
 	sv->sv_inpoll = 0;
 	sv->sv_retired = 1;
 	TAILQ_INSERT_TAIL(&retired, sv, sv_entry);
@@ -379,6 +386,76 @@ full_flush(struct service *sv, double now, int force)
 	sv->sv_full_logged = now;
 }
 
+/*
+ * A spawn for connection fd failed for lack of resources (processes,
+ * descriptors, memory): keep the connection rather than close it, stop
+ * accepting, and try it again after a back-off that doubles with each
+ * try (held_retry).  After HELD_TRIES tries it is closed and counted as
+ * a refusal.  Returns 1 when the connection is kept (or closed after its
+ * last try), and the caller no longer owns fd and src; 0 for any other
+ * failure.
+ */
+static int
+held_keep(struct service *sv, int fd, const struct sockaddr *peer,
+    struct srcent *src, double now, const char *what)
+{
+	double	 secs;
+
+	switch (errno) {
+	case EAGAIN:
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+	case ENOSPC:
+		break;
+	default:
+		return 0;
+	}
+	if (++sv->sv_heldtries > HELD_TRIES) {
+		(void)close(fd);
+		refuse(sv, REFUSE_SPAWN, peer, now);
+		limits_source_put(src);
+		sv->sv_heldtries = 0;
+		backoff(sv, now, 0.25, what);
+		return 1;
+	}
+	sv->sv_held = 1;
+	sv->sv_heldfd = fd;
+	sv->sv_heldsrc = src;
+	if (peer != (struct sockaddr *)&sv->sv_heldpeer)
+		memcpy(&sv->sv_heldpeer, peer, peer->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : peer->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_storage));
+	secs = 0.02 * (1 << (sv->sv_heldtries - 1));
+	backoff(sv, now, secs < 1.0 ? secs : 1.0, what);
+	return 1;
+}
+
+/* The held connection's next try, once nothing else pauses the service. */
+static void
+held_retry(struct service *sv, double now)
+{
+	if (sv->sv_pause != 0 || slots_wait(sv, now)) {
+		walk_at(now + HELD_POLL_SECS);
+		return;
+	}
+	sv->sv_held = 0;
+	(void)start_child(sv, sv->sv_heldfd, (struct sockaddr *)&sv->sv_heldpeer,
+	    sv->sv_heldsrc, now);
+}
+
+/* A reload removed the service: its held connection goes, refused. */
+static void
+held_drop(struct service *sv, double now)
+{
+	if (!sv->sv_held)
+		return;
+	sv->sv_held = 0;
+	(void)close(sv->sv_heldfd);
+	refuse(sv, REFUSE_SPAWN, (struct sockaddr *)&sv->sv_heldpeer, now);
+	limits_source_put(sv->sv_heldsrc);
+}
+
 static void
 timeout_arm(struct child *ch, double now)
 {
@@ -410,7 +487,7 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 {
 	struct child		*ch;
 	char			 pbuf[128];
-	int			 pidfd, fd_own = fd == -1;
+	int			 pidfd, fd_own = fd == -1, saved;
 	pid_t			 pid;
 
 	if (fd == -1 && (fd = fcntl(sv->sv_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
@@ -418,6 +495,8 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		return NULL;
 	}
 	if ((ch = child_new()) == NULL) {
+		if (!fd_own && held_keep(sv, fd, peer, src, now, "malloc"))
+			return NULL;
 		(void)close(fd);
 		backoff(sv, now, 0.25, "malloc");
 		return NULL;
@@ -425,12 +504,17 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
 	    &pidfd);
 	if (pid == -1) {
-		(void)close(fd);
+		saved = errno;
 		child_free(ch);
+		errno = saved;
+		if (!fd_own && held_keep(sv, fd, peer, src, now, "fork"))
+			return NULL;
+		(void)close(fd);
 		refuse(sv, REFUSE_SPAWN, peer, now);
 		backoff(sv, now, 0.25, "fork");
 		return NULL;
 	}
+	sv->sv_heldtries = 0;
 	ch->ch_pid = pid;
 	ch->ch_pidfd = pidfd;
 	ch->ch_sv = sv;
@@ -578,6 +662,12 @@ accept_batch(struct service *sv, double now)
 	socklen_t		 len;
 	int			 i, fd;
 
+	/* a connection kept from a failed spawn goes first */
+	if (sv->sv_held) {
+		held_retry(sv, now);
+		if (sv->sv_held || sv->sv_pause != 0)
+			return;
+	}
 	for (i = 0; i < ACCEPT_BATCH && sv->sv_pause == 0; i++) {
 		if (i > 0 && slots_wait(sv, now))
 			return;
@@ -927,6 +1017,8 @@ serve_timers(double now)
 			else
 				walk_at(sv->sv_resume_at);
 		}
+		if (sv->sv_held)
+			held_retry(sv, now);
 		dgram_check(sv, now);
 		guard_timers(sv, now);
 		refuse_flush(sv, now, 0);

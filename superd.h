@@ -32,6 +32,7 @@
 #define BIND_RETRY_SECS		10.0
 #define KILL_GRACE_SECS		2.0
 #define ACCEPT_BATCH		64	/* accepts per wakeup, for fairness */
+#define HELD_TRIES		8	/* spawns tried for one connection */
 #define BUILTIN_DGRAM_RATE_N	100	/* datagram built-ins answer at most */
 #define BUILTIN_DGRAM_RATE_S	1.0	/* this many per second without rate= */
 #define SUPERD_PATH		"/usr/local/bin:/usr/bin:/bin"
@@ -204,6 +205,11 @@ struct service {
 	double		 sv_retry_at;
 	double		 sv_poll_retry;	/* epoll_ctl failed: try again then */
 	double		 sv_resume_at;
+	int		 sv_held;	/* a connection a spawn failed for */
+	int		 sv_heldfd;
+	int		 sv_heldtries;
+	struct srcent	*sv_heldsrc;
+	struct sockaddr_storage sv_heldpeer;
 	struct reflog	*sv_reflog;	/* from the first refusal on */
 	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
 	struct child	*sv_dgramchild;	/* dgram nowait: has not read yet */

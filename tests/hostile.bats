@@ -492,6 +492,22 @@ log_accounts_for() {
 
 # --- 8. a spawn that fails for lack of resources keeps the connection
 
+@test "out of descriptors (RLIMIT_NOFILE=32), 300 clients at once are all served: a failed spawn keeps its connection and tries again" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "sleep 0.1; echo \$TCPREMOTEPORT"
+	EOF
+	rm -f "$PORTS"
+	(ulimit -n 32 &&
+	 exec "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&-) &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	run timeout 60 python3 "$TOP/tests/burst.py" "$(port 1)" 300
+	assert_output "ok=300 wrong=0 failed=0"
+	# the limit was reached, and no connection was given up
+	log_has '^event=fork-failed svc=0 line=1 backoff=[0-9.]+ error="Too many open files"'
+	! log_has 'reason=fork'
+}
+
 # --- 9. UDP built-ins do not amplify
 
 UDP="python3 $BATS_TEST_DIRNAME/udpclient.py"
