@@ -89,6 +89,20 @@ static const char *refusal_names[REFUSE_MAX] = {
 static struct child	*start_child(struct service *, int,
 			    const struct sockaddr *, struct srcent *, double);
 static void		 held_drop(struct service *, double);
+
+/*
+ * Connections a spawn failed for, kept to be tried again (held_keep);
+ * superd holds at most HELD_MAX of them, refusing the rest.
+ */
+#define HELD_MAX	64
+struct held {
+	struct service	*h_sv;		/* NULL: free */
+	int		 h_fd;
+	int		 h_tries;
+	struct srcent	*h_src;
+	struct sockaddr_storage h_peer;
+};
+static struct held	 helds[HELD_MAX];
 static int		 slots_wait(struct service *, double);
 static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 
@@ -397,9 +411,11 @@ full_flush(struct service *sv, double now, int force)
  */
 static int
 held_keep(struct service *sv, int fd, const struct sockaddr *peer,
-    struct srcent *src, double now, const char *what)
+    struct srcent *src, double now, const char *what, int tries)
 {
-	double	 secs;
+	struct held	*h = NULL;
+	double		 secs;
+	int		 i;
 
 	switch (errno) {
 	case EAGAIN:
@@ -411,49 +427,73 @@ held_keep(struct service *sv, int fd, const struct sockaddr *peer,
 	default:
 		return 0;
 	}
-	if (++sv->sv_heldtries > HELD_TRIES) {
+	for (i = 0; i < HELD_MAX && h == NULL; i++)
+		if (helds[i].h_sv == NULL)
+			h = &helds[i];
+	if (++tries > HELD_TRIES || h == NULL || sv->sv_retired) {
 		(void)close(fd);
 		refuse(sv, REFUSE_SPAWN, peer, now);
 		limits_source_put(src);
-		sv->sv_heldtries = 0;
-		backoff(sv, now, 0.25, what);
+		if (!sv->sv_retired)
+			backoff(sv, now, 0.25, what);
 		return 1;
 	}
-	sv->sv_held = 1;
-	sv->sv_heldfd = fd;
-	sv->sv_heldsrc = src;
-	if (peer != (struct sockaddr *)&sv->sv_heldpeer)
-		memcpy(&sv->sv_heldpeer, peer, peer->sa_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : peer->sa_family == AF_INET6 ?
-		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_storage));
-	secs = 0.02 * (1 << (sv->sv_heldtries - 1));
+	h->h_sv = sv;
+	h->h_fd = fd;
+	h->h_src = src;
+	h->h_tries = tries;
+	memcpy(&h->h_peer, peer, peer->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : peer->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_storage));
+	sv->sv_held++;
+	secs = 0.02 * (1 << (tries - 1));
 	backoff(sv, now, secs < 1.0 ? secs : 1.0, what);
 	return 1;
 }
 
-/* The held connection's next try, once nothing else pauses the service. */
+/*
+ * The held connections' next tries, once nothing else pauses the service;
+ * a failure pauses it again.
+ */
 static void
 held_retry(struct service *sv, double now)
 {
-	if (sv->sv_pause != 0 || slots_wait(sv, now)) {
-		walk_at(now + HELD_POLL_SECS);
-		return;
+	struct held	 h;
+	int		 i;
+
+	for (i = 0; i < HELD_MAX && sv->sv_held > 0; i++) {
+		if (helds[i].h_sv != sv)
+			continue;
+		if (sv->sv_pause != 0 || slots_wait(sv, now)) {
+			walk_at(now + HELD_POLL_SECS);
+			return;
+		}
+		h = helds[i];
+		helds[i].h_sv = NULL;
+		sv->sv_held--;
+		sv->sv_retrytries = h.h_tries;
+		(void)start_child(sv, h.h_fd, (struct sockaddr *)&h.h_peer,
+		    h.h_src, now);
+		sv->sv_retrytries = 0;
 	}
-	sv->sv_held = 0;
-	(void)start_child(sv, sv->sv_heldfd, (struct sockaddr *)&sv->sv_heldpeer,
-	    sv->sv_heldsrc, now);
 }
 
-/* A reload removed the service: its held connection goes, refused. */
+/* A reload removed the service: its held connections go, refused. */
 static void
 held_drop(struct service *sv, double now)
 {
-	if (!sv->sv_held)
-		return;
-	sv->sv_held = 0;
-	(void)close(sv->sv_heldfd);
-	refuse(sv, REFUSE_SPAWN, (struct sockaddr *)&sv->sv_heldpeer, now);
-	limits_source_put(sv->sv_heldsrc);
+	int	 i;
+
+	for (i = 0; i < HELD_MAX && sv->sv_held > 0; i++) {
+		if (helds[i].h_sv != sv)
+			continue;
+		helds[i].h_sv = NULL;
+		sv->sv_held--;
+		(void)close(helds[i].h_fd);
+		refuse(sv, REFUSE_SPAWN, (struct sockaddr *)&helds[i].h_peer,
+		    now);
+		limits_source_put(helds[i].h_src);
+	}
 }
 
 static void
@@ -495,7 +535,8 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		return NULL;
 	}
 	if ((ch = child_new()) == NULL) {
-		if (!fd_own && held_keep(sv, fd, peer, src, now, "malloc"))
+		if (!fd_own && held_keep(sv, fd, peer, src, now, "malloc",
+		    sv->sv_retrytries))
 			return NULL;
 		(void)close(fd);
 		backoff(sv, now, 0.25, "malloc");
@@ -507,14 +548,15 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		saved = errno;
 		child_free(ch);
 		errno = saved;
-		if (!fd_own && held_keep(sv, fd, peer, src, now, "fork"))
+		if (!fd_own && held_keep(sv, fd, peer, src, now, "fork",
+		    sv->sv_retrytries))
 			return NULL;
 		(void)close(fd);
 		refuse(sv, REFUSE_SPAWN, peer, now);
 		backoff(sv, now, 0.25, "fork");
 		return NULL;
 	}
-	sv->sv_heldtries = 0;
+	ch->ch_tries = sv->sv_retrytries;
 	ch->ch_pid = pid;
 	ch->ch_pidfd = pidfd;
 	ch->ch_sv = sv;
@@ -662,10 +704,10 @@ accept_batch(struct service *sv, double now)
 	socklen_t		 len;
 	int			 i, fd;
 
-	/* a connection kept from a failed spawn goes first */
-	if (sv->sv_held) {
+	/* connections kept from a failed spawn go first */
+	if (sv->sv_held > 0) {
 		held_retry(sv, now);
-		if (sv->sv_held || sv->sv_pause != 0)
+		if (sv->sv_held > 0 || sv->sv_pause != 0)
 			return;
 	}
 	for (i = 0; i < ACCEPT_BATCH && sv->sv_pause == 0; i++) {
@@ -881,6 +923,26 @@ groupkill_add(struct child *ch)
 }
 
 /*
+ * Over RLIMIT_NPROC the child's execve failed with EAGAIN, and it gave its
+ * connection back (spawn.c): kept and tried again as after a failed
+ * clone, its per-source count with it.
+ */
+static void
+back_take(struct child *ch, double now)
+{
+	struct service	*sv = ch->ch_sv;
+	struct srcent	*src = ch->ch_src;
+	int		 fd;
+
+	if ((fd = spawn_returned(ch->ch_pid)) == -1)
+		return;
+	ch->ch_src = NULL;
+	errno = EAGAIN;
+	(void)held_keep(sv, fd, (struct sockaddr *)&ch->ch_peer, src, now,
+	    "exec", ch->ch_tries);
+}
+
+/*
  * A pidfd is readable: the child has exited.  Reap and log it; a leader
  * that got its SIGTERM stays a zombie until its group's SIGKILL.
  */
@@ -925,6 +987,7 @@ serve_reap(struct child *ch, double now)
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);
+	back_take(ch, now);
 	child_done(ch, left, missed, now);
 }
 
@@ -1017,7 +1080,7 @@ serve_timers(double now)
 			else
 				walk_at(sv->sv_resume_at);
 		}
-		if (sv->sv_held)
+		if (sv->sv_held > 0)
 			held_retry(sv, now);
 		dgram_check(sv, now);
 		guard_timers(sv, now);

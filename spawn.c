@@ -20,6 +20,11 @@
  * process of the service's uid can SIGSTOP it after its setuid) is
  * killed through its pidfd to take its slot back (spawn_reclaim).
  *
+ * A child whose execve fails with EAGAIN (its user is over RLIMIT_NPROC,
+ * which setuid lets through) sends its connection back to the parent on
+ * a socket pair (SCM_RIGHTS) before it exits; the parent claims it when
+ * it reaps that child (spawn_returned) and tries it again.
+ *
  * The descriptor table: a short one (a few listeners and children) is
  * copied by clone, and the parent closes its copy of the socket at once.
  * A long one (10,000 listeners, or a pidfd per running child) is shared
@@ -176,6 +181,19 @@ static int			 sync_only;	/* under valgrind */
 struct evsrc	 spawn_ev = { EV_SPAWN };
 int		 spawn_evfd = -1;
 
+/*
+ * A socket pair on which a child whose execve failed with EAGAIN gives
+ * its connection back (SCM_RIGHTS, with its pid), so superd can try that
+ * connection again instead of losing it.
+ */
+#define BACK_MAX	64
+static int		 back_child = -1, back_parent = -1;
+static struct {
+	pid_t		 bk_pid;
+	int		 bk_fd;
+}			 backs[BACK_MAX];
+static int		 nback;
+
 /* What a child must not inherit from superd, prepared at start-up. */
 static uint64_t		 sig_ignored;	/* bit n-1: signal n is SIG_IGN */
 static struct {
@@ -191,7 +209,7 @@ static int		 nofile_reset;	/* superd raised its own */
 int
 spawn_init(void)
 {
-	int	 i;
+	int	 i, sp[2];
 
 	for (i = 0; i < SPAWN_SLOTS; i++)
 		slots[i].ss_fd = -1;
@@ -204,7 +222,73 @@ spawn_init(void)
 	if ((sync_slot.ss_stack = malloc(SYNC_STACK)) == NULL)
 		return -1;
 	spawn_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	return spawn_evfd == -1 ? -1 : 0;
+	if (spawn_evfd == -1)
+		return -1;
+	/* the children's end low, with the eventfd; ours with the others */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+	    sp) == -1)
+		return -1;
+	back_child = sp[1];
+	back_parent = listen_move_fd(sp[0]);
+	return 0;
+}
+
+/*
+ * Connections children gave back (spawn_back) and not yet claimed at
+ * their reap (spawn_returned): read from the socket as they come.
+ */
+static void
+back_drain(void)
+{
+	char		 cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	pid_t		 pid;
+	int		 fd;
+
+	for (;;) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = &pid;
+		iov.iov_len = sizeof(pid);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		if (recvmsg(back_parent, &msg, MSG_DONTWAIT |
+		    MSG_CMSG_CLOEXEC) == -1)
+			return;
+		if ((cm = CMSG_FIRSTHDR(&msg)) == NULL ||
+		    cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+		if (nback == BACK_MAX) {
+			(void)close(fd);	/* as if the child had kept it */
+			continue;
+		}
+		backs[nback].bk_pid = pid;
+		backs[nback++].bk_fd = fd;
+	}
+}
+
+/*
+ * The connection child pid gave back before it exited, because execve
+ * failed with EAGAIN (RLIMIT_NPROC of its user); -1 when it gave none.
+ * The caller owns it and may start another child for it.
+ */
+int
+spawn_returned(pid_t pid)
+{
+	int	 i, fd;
+
+	back_drain();
+	for (i = 0; i < nback; i++)
+		if (backs[i].bk_pid == pid) {
+			fd = backs[i].bk_fd;
+			backs[i] = backs[--nback];
+			return fd;
+		}
+	return -1;
 }
 
 /*
@@ -480,6 +564,41 @@ child_exit(int status)
 }
 
 /*
+ * Over RLIMIT_NPROC the kernel lets setuid(2) through and fails execve(2)
+ * with EAGAIN: give the connection back to superd with this child's pid,
+ * which it reads when it reaps this child.  Built on this stack only.
+ */
+CHILD_FN static void
+child_back(void)
+{
+	union {
+		char		 buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	 align;
+	}			 cb;
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cm;
+	pid_t			 me;
+
+	me = (pid_t)sys3(SYS_getpid, 0, 0, 0);
+	iov.iov_base = &me;
+	iov.iov_len = sizeof(me);
+	msg.msg_name = NULL;
+	msg.msg_namelen = 0;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cb.buf;
+	msg.msg_controllen = sizeof(cb.buf);
+	msg.msg_flags = 0;
+	cm = (struct cmsghdr *)cb.buf;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	*(int *)CMSG_DATA(cm) = STDIN_FILENO;
+	(void)sys3(SYS_sendmsg, back_child, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
  * The child, from clone to execve, beside the parent in its memory: raw
  * system calls on what the slot names, no libc, no stores but the slot's
  * state and this stack.
@@ -542,12 +661,20 @@ child_main(void *arg)
 	if (sys4(SYS_rt_sigprocmask, SIG_SETMASK, &nomask, NULL,
 	    sizeof(nomask)) < 0)
 		child_exit(126);
-	/* nothing but 0, 1 and 2, whatever close-on-exec says */
-	if (sys3(SYS_close_range, 3, ~0U, 0) < 0)
-		child_exit(126);
-	if (cf->cf_builtin != BI_NONE)
+	/* nothing but 0, 1 and 2, whatever close-on-exec says... */
+	if (cf->cf_builtin != BI_NONE) {
+		if (sys3(SYS_close_range, 3, ~0U, 0) < 0)
+			child_exit(126);
 		internal_stream(cf->cf_builtin, STDIN_FILENO);
+	}
+	/* ...and the way back until execve, which closes it */
+	if ((back_child > 3 &&
+	    sys3(SYS_close_range, 3, back_child - 1, 0) < 0) ||
+	    sys3(SYS_close_range, back_child + 1, ~0U, 0) < 0)
+		child_exit(126);
 	r = sys3(SYS_execve, cf->cf_program, cf->cf_argv, ss->ss_envp);
+	if (r == -EAGAIN)
+		child_back();
 	child_exit(r == -ENOENT ? 127 : 126);
 }
 
@@ -727,12 +854,12 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	pid_t			 pid;
 
 	*pidfd = -1;
-	if (cf->cf_builtin != BI_NONE || !SPAWN_ASYNC || fd <= spawn_evfd ||
+	if (cf->cf_builtin != BI_NONE || !SPAWN_ASYNC || fd <= back_child ||
 	    sync_only) {
 		/*
 		 * A built-in runs superd's own code for as long as the
-		 * connection lasts, a socket below the eventfd would not be
-		 * in a child's short table, and valgrind(1) runs CLONE_VM
+		 * connection lasts, a socket below the eventfd and the way
+		 * back would not have them in a child's short table, and valgrind(1) runs CLONE_VM
 		 * only as a thread or vfork: these children get their own
 		 * copy of memory and of the descriptor table, as after
 		 * fork(2), and the parent waits for none of them.

@@ -205,11 +205,8 @@ struct service {
 	double		 sv_retry_at;
 	double		 sv_poll_retry;	/* epoll_ctl failed: try again then */
 	double		 sv_resume_at;
-	int		 sv_held;	/* a connection a spawn failed for */
-	int		 sv_heldfd;
-	int		 sv_heldtries;
-	struct srcent	*sv_heldsrc;
-	struct sockaddr_storage sv_heldpeer;
+	int		 sv_held;	/* connections a spawn failed for */
+	int		 sv_retrytries;	/* of the connection being started */
 	struct reflog	*sv_reflog;	/* from the first refusal on */
 	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
 	struct child	*sv_dgramchild;	/* dgram nowait: has not read yet */
@@ -255,6 +252,7 @@ struct child {
 	double		 ch_deadline;	/* 0: no timeout pending */
 	int		 ch_termed;	/* SIGTERM sent */
 	int		 ch_wait;	/* holds the service's socket */
+	int		 ch_tries;	/* spawns its connection took before */
 	int		 ch_unwatched;	/* on the polled list */
 	int		 ch_quiet;	/* started looping: lines summed up */
 };
@@ -356,6 +354,7 @@ void		 spawn_flush(void);
 void		 spawn_event(void);
 void		 spawn_forget(pid_t);
 int		 spawn_ready(void);
+int		 spawn_returned(pid_t);
 void		 spawn_reclaim(double);
 
 /* limits.c */
