@@ -11,8 +11,9 @@
  * than it received (none to an empty datagram) and echo exactly what it
  * received, so only daytime and time answer more than they get, by a few
  * bytes.  No answer goes to a source that could be another reflecting
- * service or a crowd (see dgram_source_ok), so two such services cannot be
- * made to bounce datagrams between them for ever.
+ * service or a crowd (see dgram_source_ok), nor to the port of any UDP
+ * socket of this superd, so no two services, here or on two hosts running
+ * one table, can be made to bounce datagrams between them for ever.
  */
 
 #include <sys/types.h>
@@ -163,18 +164,54 @@ static const in_port_t reflect_ports[] = {
 };
 
 /*
+ * Is port one that this superd's own UDP sockets use?  Any of them may
+ * answer what a built-in sends it: another built-in, or a dgram program
+ * that replies (udpupper, a DNS forwarder), so a datagram spoofed "from"
+ * one of them would start a loop between two services of this superd
+ * that no rate= ends.  Every UDP service counts, on any address: the
+ * port its socket is bound to, read back after bind (so port 0 is the
+ * kernel's choice) and after each reload (the list is the running
+ * table), and the port its entry asks for while it waits to be bound.
+ */
+static int
+own_udp_port(in_port_t port)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	struct service			*o;
+	const char			*errstr;
+	in_port_t			 want;
+
+	TAILQ_FOREACH(o, &services, sv_entry) {
+		if (o->sv_proto != PROTO_UDP)
+			continue;
+		if (o->sv_fd != -1 &&
+		    strtonum(o->sv_localport, 1, 65535, &errstr) == port)
+			return 1;
+		if (o->sv_family == AF_INET) {
+			sin = (const struct sockaddr_in *)&o->sv_addr;
+			want = ntohs(sin->sin_port);
+		} else {
+			sin6 = (const struct sockaddr_in6 *)&o->sv_addr;
+			want = ntohs(sin6->sin6_port);
+		}
+		if (want != 0 && want == port)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Is port that of a service that may answer our answer?  A privileged
  * port (0, and every built-in's well-known port: echo 7, daytime 13,
  * chargen 19, time 37, with DNS, NTP, SNMP...), a reflecting service
- * above, or the port of one of our own datagram built-ins: the same
- * table on two hosts would otherwise make a loop between them, and a
- * spoofed source of our own address and port, one with ourselves.
+ * above, or the port of any UDP socket of ours: the same table on two
+ * hosts would otherwise make a loop between them, and a spoofed source
+ * of our own address and port, one within ourselves.
  */
 static int
 reflecting_port(in_port_t port)
 {
-	struct service	*o;
-	char		 p[8];
 	size_t		 i;
 
 	if (port < 1024)
@@ -182,13 +219,7 @@ reflecting_port(in_port_t port)
 	for (i = 0; i < sizeof(reflect_ports) / sizeof(reflect_ports[0]); i++)
 		if (port == reflect_ports[i])
 			return 1;
-	(void)snprintf(p, sizeof(p), "%u", (unsigned)port);
-	TAILQ_FOREACH(o, &services, sv_entry)
-		if (o->sv_socktype == SOCK_DGRAM && o->sv_fd != -1 &&
-		    o->sv_cf->cf_builtin != BI_NONE &&
-		    strcmp(o->sv_localport, p) == 0)
-			return 1;
-	return 0;
+	return own_udp_port(port);
 }
 
 /* May a datagram from this source be answered? */

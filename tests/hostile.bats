@@ -626,6 +626,41 @@ UDPBURST="python3 $BATS_TEST_DIRNAME/udpburst.py"
 }
 
 
+@test "a spoofed datagram from another udp service of the same superd starts no loop, across a reload and port 0" {
+	is_root || skip "a raw socket needs root"
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait nobody internal echo
+	127.0.0.1:0 dgram udp nowait root /usr/bin/python3 python3 $BATS_TEST_DIRNAME/udpupper.py
+	EOF
+	start_superd
+	e=$(port 1 udp4)
+	u=$(port 2 udp4)
+	# echo would answer u, u's child would answer echo, and so on for ever
+	run timeout 10 $UDPBURST 127.0.0.1 "$e" --raw-sport "$u" --size 4 --wait 1
+	assert_output "replies=0 bytes=0 maxlen=0"
+	wait_log 'event=refused svc=0 line=1 reason=deny peer=127\.0\.0\.1:'"$u"
+	[ "$(log_count 'event=start svc=0 line=2 ')" -eq 0 ]
+	# a service the reload adds, on a port the kernel picks, on any address
+	cat >>"$CONF" <<-EOF
+	0.0.0.0:0 dgram udp nowait root /usr/bin/python3 python3 $BATS_TEST_DIRNAME/udpupper.py
+	EOF
+	rm -f "$PORTS"
+	kill -HUP "$SUPERD_PID"
+	wait_until 5 test -s "$PORTS"
+	v=$(port 3 udp4)
+	[ -n "$v" ]
+	run timeout 10 $UDPBURST 127.0.0.1 "$e" --raw-sport "$v" --size 4 --wait 1
+	assert_output "replies=0 bytes=0 maxlen=0"
+	wait_log 'event=refused svc=0 line=1 reason=deny peer=127\.0\.0\.1:'"$v"
+	[ "$(log_count 'event=start svc=0 line=[23] ')" -eq 0 ]
+	# the services still answer real clients
+	run $UDP 127.0.0.1 "$e" "fine"
+	assert_output "fine"
+	run $UDP 127.0.0.1 "$u" "up"
+	assert_output --regexp '^UP [0-9]+$'
+}
+
+
 # --- 10. supertab
 
 tab() {
