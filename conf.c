@@ -7,7 +7,8 @@
  * a list of errors, one "FILE:LINE: message" per problem, all of them: the
  * caller never sees a half-read table.  A table that cannot be read to
  * its end (a read error, a directory, more than CONF_MAXSIZE bytes) is
- * one error, "FILE: message", never an empty table.  It opens no socket
+ * one error, "FILE: message", never an empty table, and so is one that
+ * is not a regular file (a device, a terminal, a FIFO).  It opens no socket
  * and logs nothing.
  */
 
@@ -912,10 +913,13 @@ conf_file_error(struct conf *c, const char *path, const char *fmt, ...)
 }
 
 /*
- * Open a table by its path.  open(2) of a FIFO waits for a writer, and a
- * FIFO without one reads as empty, so only a regular file or a character
- * device (/dev/null) is a table; standard input is read with "-".  A
- * directory is refused here rather than read as nothing.
+ * Open a table by its path.  Only a regular file is a table: open(2) of
+ * a FIFO waits for a writer, a read of a terminal or a device may wait for
+ * ever (inside a reload, that is the whole loop) and /dev/null reads as an
+ * empty table; standard input is read, once, with "-".  The open itself
+ * must not wait either: O_NONBLOCK for open(2) only, cleared once fstat(2)
+ * has shown a regular file, and O_NOCTTY, so that a terminal named as the
+ * table never becomes a detached superd's controlling terminal.
  */
 static FILE *
 conf_open(struct conf *c, const char *path)
@@ -924,7 +928,8 @@ conf_open(struct conf *c, const char *path)
 	FILE		*fp;
 	int		 fd, flags;
 
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1) {
 		conf_file_error(c, path, "%s", strerror(errno));
 		return NULL;
 	}
@@ -938,13 +943,12 @@ conf_open(struct conf *c, const char *path)
 		close(fd);
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
-		conf_file_error(c, path, "not a regular file (a FIFO or a "
-		    "socket); use - to read a table from standard input");
+	if (!S_ISREG(st.st_mode)) {
+		conf_file_error(c, path, "not a regular file; use - to read "
+		    "a table from standard input");
 		close(fd);
 		return NULL;
 	}
-	/* O_NONBLOCK was for open(2) only: a device's reads may wait. */
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {

@@ -304,15 +304,69 @@ started() {
 	assert_output "still here"
 }
 
-@test "/dev/zero as the table is refused at once, in bounded memory" {
+@test "/dev/zero on standard input is refused at once, in bounded memory" {
 	# 128 MiB of address space: enough for a 16 MiB table, not for
 	# reading until memory runs out (sanitizers need more, unbounded)
 	lim=131072
 	[ -n "${SUPERD_ASAN:-}" ] && lim=unlimited
-	run timeout 10 bash -c 'ulimit -v "$1" && exec "$2" -t /dev/zero' \
+	run timeout 10 bash -c 'ulimit -v "$1" && exec "$2" -t - </dev/zero' \
 	    sh "$lim" "$SUPERD"
 	assert_failure 1
-	assert_output "/dev/zero: larger than 16 MiB, not read"
+	assert_output "-: larger than 16 MiB, not read"
+}
+
+# pty_open: $PTY, the slave of a pseudo-terminal that nothing ever writes
+# to, held open by tests/ptyhold.py ($PTY_PID) until the test ends.
+pty_open() {
+	python3 "$BATS_TEST_DIRNAME/ptyhold.py" "$T/ptyname" 40 3>&- &
+	PTY_PID=$!
+	wait_until 5 test -s "$T/ptyname"
+	PTY=$(cat "$T/ptyname")
+	[ -c "$PTY" ]
+}
+
+pty_close() {
+	kill -TERM "$PTY_PID" 2>/dev/null || true
+	wait "$PTY_PID" 2>/dev/null || true
+}
+
+@test "a table that is a terminal or a device is refused at once: with -t, at start and in supertab check" {
+	pty_open
+	for f in "$PTY" /dev/null /dev/zero; do
+		run timeout 10 "$SUPERD" -t "$f"
+		assert_failure 1
+		assert_output "$f: not a regular file; use - to read a table from standard input"
+		run timeout 10 "$SUPERD" -d "$f" 3>&-
+		assert_failure 1
+		assert_output --partial "$f: not a regular file"
+		run timeout 10 "$SUPERTAB" -f "$f" check
+		assert_failure 1
+		assert_output "$f: not a regular file; use - to read a table from standard input"
+	done
+	pty_close
+}
+
+@test "SIGHUP after the table became a terminal or /dev/null keeps the old table, and the loop goes on" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo still here
+	EOF
+	start_superd
+	p=$(port 1)
+	pty_open
+	mv "$CONF" "$T/real.conf"
+	ln -s "$PTY" "$CONF"
+	kill -HUP "$SUPERD_PID"
+	wait_log "event=reload-failed error=\"$CONF: not a regular file"
+	run talk "$p"
+	assert_output "still here"
+	ln -sfn /dev/null "$CONF"
+	kill -HUP "$SUPERD_PID"
+	wait_until 5 log_lines 'event=reload-failed .*not a regular file' 2
+	run log_has 'event=reload services='
+	assert_failure
+	run talk "$p"
+	assert_output "still here"
+	pty_close
 }
 
 @test "a table larger than 16 MiB is refused, even one of comments" {
