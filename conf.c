@@ -1040,7 +1040,8 @@ entry_end(struct parser *p, struct entry *e)
 /*
  * What makes a line of a table unreadable, or NULL.  A CR just before
  * the newline (a CRLF ending, as Windows editors write) has been taken
- * off already and is accepted; any other CR is refused, as is a NUL:
+ * off already and is accepted, and only there: a CR that ends the file
+ * without an LF after it is not a line ending; any other CR is refused, as is a NUL:
  * either would be read differently by the eye and by the parser.
  */
 static const char *
@@ -1077,7 +1078,8 @@ conf_parse(struct parser *p, char *buf, size_t len)
 			nl = buf + len;
 		lineno++;
 		n = nl - line;
-		if (n > 0 && line[n - 1] == '\r')
+		/* a CRLF ending needs its LF: a CR last in the file is bare */
+		if (n > 0 && line[n - 1] == '\r' && nl < buf + len)
 			n--;
 		why = line_fault(line, n);
 		line[n] = '\0';

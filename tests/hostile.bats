@@ -392,6 +392,21 @@ pty_close() {
 	assert_output "$CONF:2: line longer than 65536 bytes"
 }
 
+@test "a bare CR at the very end of a table, with no LF after it, is the same error as a CR inside a line" {
+	printf '# fine\r\n127.0.0.1:0 stream tcp nowait root /bin/echo echo a\r' >"$CONF"
+	msg="$CONF:2: carriage return (CR) inside the line: only a CRLF line ending is accepted"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$msg"
+	run timeout 10 "$SUPERTAB" -f "$CONF" check
+	assert_failure 1
+	assert_output "$msg"
+	printf '# a comment\r' >"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:1: carriage return (CR) inside the line: only a CRLF line ending is accepted"
+}
+
 # --- 5. wait-mode and dgram children get blocking sockets
 
 @test "a classic wait daemon gets a blocking listener: its second blocking accept waits for the next client" {
