@@ -928,13 +928,13 @@ groupkill_add(struct child *ch)
  * clone, its per-source count with it.
  */
 static void
-back_take(struct child *ch, double now)
+back_take(struct child *ch, int exited126, double now)
 {
 	struct service	*sv = ch->ch_sv;
 	struct srcent	*src = ch->ch_src;
 	int		 fd;
 
-	if ((fd = spawn_returned(ch->ch_pid)) == -1)
+	if (!exited126 || (fd = spawn_returned(ch->ch_pid)) == -1)
 		return;
 	ch->ch_src = NULL;
 	errno = EAGAIN;
@@ -987,7 +987,7 @@ serve_reap(struct child *ch, double now)
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);
-	back_take(ch, now);
+	back_take(ch, si.si_code == CLD_EXITED && si.si_status == 126, now);
 	child_done(ch, left, missed, now);
 }
 

@@ -165,7 +165,7 @@ struct spawn_slot {
 	char		 ss_env[NSLOTS][SLOTLEN];
 };
 
-#define SPAWN_SLOTS	32		/* children between clone and execve */
+#define SPAWN_SLOTS	64		/* children between clone and execve */
 #define SPAWN_DEADLINE	1.0		/* seconds from clone to execve */
 #define SPAWN_SHARE_AT	128		/* share a table this long, or longer */
 #define SLOT_STACK	(16 * 1024)	/* raw system calls need little */
