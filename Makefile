@@ -19,7 +19,7 @@ WERROR	?=
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
 SRCS	 = superd.c serve.c reload.c conf.c confopt.c listen.c spawn.c \
-	   limits.c guard.c internal.c builtin.c log.c pid.c
+	   limits.c guard.c backlog.c internal.c builtin.c log.c pid.c
 OBJS	 = $(SRCS:.c=.o)
 TAB_SRCS = supertab.c tabcheck.c tabsignal.c
 TAB_OBJS = $(TAB_SRCS:.c=.o) conf.o confopt.o limits.o builtin.o log.o \

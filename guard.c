@@ -15,13 +15,14 @@
  * It is never shut down for minutes, as inetd does.  While a service
  * loops, its start and exit lines are summed up in event=looping lines.
  *
- * Telling input apart: TCP says how many connections wait in a
- * listener's accept queue (TCP_INFO); a unix listener, only whether any
- * does.  A datagram is known by the kernel's receive time (SO_TIMESTAMPNS,
- * set on dgram nowait sockets) and by a sum of its source, its length
- * and its first bytes.  Without a receive time two datagrams with the
- * same sum look like one: the guard then counts a miss where there may
- * have been none, and superd never drops such a datagram.
+ * Only a child that exited on its own can miss: one superd killed
+ * (ch_killed: epoll could not watch it, spawn-timeout, timeout=) never
+ * does.  Whether a stream child accepted anything is backlog.c's to
+ * say.  A datagram is known by the kernel's receive time (guard_peek)
+ * and by a sum of its source, its length and its first bytes.  Without
+ * a receive time two datagrams with the same sum look like one: the
+ * guard then counts a miss where there may have been none, and superd
+ * never drops such a datagram.
  *
  * Also here: rate= of a wait service, which refuses nothing and pauses
  * the service (PAUSE_RATE) until the bucket has a token again.
@@ -30,9 +31,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
-#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -53,9 +52,36 @@ sum_bytes(uint64_t h, const void *p, size_t n)
 }
 
 /*
+ * Is any receive timestamp on for sv's socket?  One its child asked for
+ * is left alone: turning SO_TIMESTAMPNS off would clear SO_TIMESTAMP too.
+ */
+static int
+stamps_on(struct service *sv)
+{
+	socklen_t	 len;
+	int		 on;
+
+	len = sizeof(on);
+	if (getsockopt(sv->sv_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, &len) ==
+	    -1 || on)
+		return 1;
+	len = sizeof(on);
+	if (getsockopt(sv->sv_fd, SOL_SOCKET, SO_TIMESTAMP, &on, &len) ==
+	    -1 || on)
+		return 1;
+	return 0;
+}
+
+/*
  * The datagram at the head of sv's queue, left there: its source in ss
  * and what tells it from the next one in id.  Returns 0 when the queue
  * is empty.
+ *
+ * Linux stamps a datagram that has no receive time yet when it is first
+ * read with SO_TIMESTAMPNS on (__sock_recv_timestamp), and a MSG_PEEK
+ * leaves it queued with that stamp: so the option is on only around this
+ * peek, every datagram gets a time of its own, and a child is not handed
+ * a socket that sends it timestamps it never asked for.
  */
 int
 guard_peek(struct service *sv, struct sockaddr_storage *ss, struct dgid *id)
@@ -66,7 +92,9 @@ guard_peek(struct service *sv, struct sockaddr_storage *ss, struct dgid *id)
 	struct iovec	 iov;
 	struct cmsghdr	*cm;
 	struct timespec	 ts;
+	struct timeval	 tv;
 	ssize_t		 n;
+	int		 on = 1, off = 0, toggled = 0;
 
 	memset(&msg, 0, sizeof(msg));
 	memset(ss, 0, sizeof(*ss));
@@ -79,17 +107,30 @@ guard_peek(struct service *sv, struct sockaddr_storage *ss, struct dgid *id)
 	msg.msg_iovlen = 1;
 	msg.msg_control = cbuf;
 	msg.msg_controllen = sizeof(cbuf);
+	if (!stamps_on(sv) && setsockopt(sv->sv_fd, SOL_SOCKET,
+	    SO_TIMESTAMPNS, &on, sizeof(on)) == 0)
+		toggled = 1;
 	/* MSG_TRUNC: the datagram's whole length, not what fitted */
-	if ((n = recvmsg(sv->sv_fd, &msg, MSG_PEEK | MSG_DONTWAIT |
-	    MSG_TRUNC)) == -1)
+	n = recvmsg(sv->sv_fd, &msg, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+	if (toggled)
+		(void)setsockopt(sv->sv_fd, SOL_SOCKET, SO_TIMESTAMPNS, &off,
+		    sizeof(off));
+	if (n == -1)
 		return 0;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_TIMESTAMPNS) {
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET)
+			continue;
+		if (cm->cmsg_type == SCM_TIMESTAMPNS) {
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 			id->di_stamp = (long long)ts.tv_sec * 1000000000LL +
 			    ts.tv_nsec;
+		} else if (cm->cmsg_type == SCM_TIMESTAMP) {
+			/* the child's own SO_TIMESTAMP */
+			memcpy(&tv, CMSG_DATA(cm), sizeof(tv));
+			id->di_stamp = (long long)tv.tv_sec * 1000000000LL +
+			    tv.tv_usec * 1000LL;
 		}
+	}
 	id->di_sum = sum_bytes(1469598103934665603ULL, ss, msg.msg_namelen);
 	id->di_sum = sum_bytes(id->di_sum, &n, sizeof(n));
 	id->di_sum = sum_bytes(id->di_sum, b,
@@ -115,24 +156,6 @@ guard_dgram_left(struct service *sv, const struct dgid *was)
 	return GUARD_MAYBE;
 }
 
-/* Connections waiting to be accepted on a stream listener. */
-static long long
-stream_queued(struct service *sv)
-{
-	struct tcp_info	 ti;
-	struct pollfd	 pfd;
-	socklen_t	 len = sizeof(ti);
-
-	/* on a listener, tcpi_unacked is the accept queue's length */
-	if (sv->sv_proto == PROTO_TCP && getsockopt(sv->sv_fd, IPPROTO_TCP,
-	    TCP_INFO, &ti, &len) == 0 && ti.tcpi_state == TCP_LISTEN)
-		return ti.tcpi_unacked;
-	pfd.fd = sv->sv_fd;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
-}
-
 /* Wait mode, before a child is handed the socket: what it will find. */
 void
 guard_mark(struct service *sv)
@@ -142,19 +165,18 @@ guard_mark(struct service *sv)
 	if (sv->sv_socktype == SOCK_DGRAM)
 		(void)guard_peek(sv, &ss, &sv->sv_dgram_id);
 	else
-		sv->sv_input = stream_queued(sv);
+		backlog_mark(sv, &sv->sv_backlog);
 }
 
 /*
  * Did this exited child leave its service's input where it found it?
  * -1 when it had none to take (a connection of its own, or its service
- * is gone); else GUARD_TAKEN, GUARD_MAYBE or GUARD_SAME.
+ * is gone); else GUARD_TAKEN, GUARD_MAYBE, GUARD_SAME or GUARD_SUSPECT.
  */
 int
 guard_left(const struct child *ch)
 {
 	struct service	*sv = ch->ch_sv;
-	long long	 q;
 
 	if (sv->sv_retired || sv->sv_fd == -1)
 		return -1;
@@ -165,15 +187,43 @@ guard_left(const struct child *ch)
 	if (sv->sv_socktype == SOCK_DGRAM)
 		return guard_dgram_left(sv, &sv->sv_dgram_id) == GUARD_TAKEN ?
 		    GUARD_TAKEN : GUARD_MAYBE;
-	q = stream_queued(sv);
-	return q > 0 && q >= sv->sv_input ? GUARD_MAYBE : GUARD_TAKEN;
+	return backlog_left(sv, &sv->sv_backlog);
 }
 
-/* A miss: the child exited soon, its input left (guard_left). */
+/*
+ * A miss: the child exited on its own and soon, its input left
+ * (guard_left).  LOOP_MISSED: proven and within LOOP_QUICK_SECS;
+ * LOOP_FAST: within LOOP_FAST_SECS, proven or GUARD_SUSPECT.  0: it took
+ * its input or ran longer.  LOOP_UNSURE: neither, as when superd killed
+ * it (epoll could not watch it, spawn-timeout, timeout=) or it may have
+ * taken its input.
+ *
+ * LOOP_SUSPECTS fast ones in a row make a loop too: /bin/true, where
+ * other TCP traffic of the namespace hides the proof (backlog.c).  The
+ * price: a good wait daemon there that takes one connection and exits
+ * within LOOP_FAST_SECS, LOOP_SUSPECTS times in a row, with connections
+ * arriving as fast as it takes them, is paused as well.  No wait daemon
+ * that starts a process per connection is asked to run that way.
+ */
 int
 guard_missed(const struct child *ch, int left, double now)
 {
-	return left > 0 && now - ch->ch_start < LOOP_QUICK_SECS;
+	double	 life = now - ch->ch_start;
+	int	 m = 0;
+
+	if (left == -1)
+		return 0;
+	if (ch->ch_killed)
+		return life < LOOP_QUICK_SECS ? LOOP_UNSURE : 0;
+	if (left == GUARD_TAKEN)
+		return 0;
+	if (left != GUARD_SUSPECT && life < LOOP_QUICK_SECS)
+		m |= LOOP_MISSED;
+	if (life < LOOP_FAST_SECS)
+		m |= LOOP_FAST;
+	if (m == 0 && left == GUARD_SUSPECT)
+		m = LOOP_UNSURE;
+	return m;
 }
 
 /*
@@ -185,8 +235,11 @@ guard_note(struct service *sv, int missed, double now)
 {
 	int	 begun = 0;
 
+	if (missed == LOOP_UNSURE)
+		return;
 	if (!missed) {
 		sv->sv_loop_misses = 0;
+		sv->sv_loop_fast = 0;
 		if (sv->sv_loop_backoff == 0)
 			return;
 		sv->sv_loop_backoff = 0;
@@ -197,11 +250,18 @@ guard_note(struct service *sv, int missed, double now)
 		return;
 	}
 	if (sv->sv_loop_backoff == 0) {
-		if (++sv->sv_loop_misses < LOOP_MISSES)
+		if (missed & LOOP_MISSED)
+			sv->sv_loop_misses++;
+		if (missed & LOOP_FAST)
+			sv->sv_loop_fast++;
+		if (sv->sv_loop_misses < LOOP_MISSES &&
+		    sv->sv_loop_fast < LOOP_SUSPECTS)
 			return;
+		sv->sv_loop_starts = sv->sv_loop_misses >= LOOP_MISSES ?
+		    LOOP_MISSES : LOOP_SUSPECTS;
 		sv->sv_loop_misses = 0;
+		sv->sv_loop_fast = 0;
 		sv->sv_loop_backoff = LOOP_BACKOFF_MIN;
-		sv->sv_loop_starts = LOOP_MISSES;
 		begun = 1;
 	} else {
 		sv->sv_loop_backoff *= 2;

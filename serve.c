@@ -575,6 +575,7 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		 * names this child and no other; it is reaped by polling.
 		 */
 		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		ch->ch_killed = 1;
 		refuse(sv, REFUSE_EPOLL, peer, now);
 	}
 	LIST_INSERT_HEAD(&children, ch, ch_entry);
@@ -761,13 +762,7 @@ dgram_nowait(struct service *sv, double now)
 	struct child		*ch;
 	struct dgid		 id;
 	char			 b;
-	int			 on = 1;
 
-	if (sv->sv_dgram_step == 0) {
-		(void)setsockopt(sv->sv_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
-		    sizeof(on));
-		sv->sv_dgram_step = -1;
-	}
 	if (!guard_peek(sv, &ss, &id))
 		return;
 	addr_unmap(&ss);
@@ -969,7 +964,8 @@ serve_reap(struct child *ch, double now)
 	}
 	if (ch->ch_unwatched)
 		LIST_REMOVE(ch, ch_uentry);
-	spawn_forget(ch->ch_pid);
+	if (spawn_forget(ch->ch_pid))
+		ch->ch_killed = 1;	/* by spawn_reclaim, short of execve */
 	left = guard_left(ch);
 	missed = guard_missed(ch, left, now);
 	if (ch->ch_quiet && missed)
@@ -1007,6 +1003,7 @@ timeouts_run(double now)
 		    (int)ch->ch_pid);
 		(void)kill(-ch->ch_pid, SIGTERM);
 		ch->ch_termed = 1;
+		ch->ch_killed = 1;
 		ch->ch_deadline = now + KILL_GRACE_SECS;
 		TAILQ_INSERT_TAIL(&kill_queue, ch, ch_tentry);
 	}

@@ -725,22 +725,34 @@ spawn_event(void)
 	spawn_collect();
 }
 
-/* Child pid is gone: if it died before taking its table, close ours. */
-void
+/*
+ * Child pid is gone: if it died before taking its table, close ours.
+ * Returns 1 when spawn_reclaim killed it (its slot was kept for this).
+ */
+int
 spawn_forget(pid_t pid)
 {
-	int	 i;
+	int	 i, killed = 0;
 
-	for (i = 0; i < nslots && npending > 0; i++)
-		if (slots[i].ss_fd != -1 && slots[i].ss_pid == pid)
+	for (i = 0; i < nslots; i++) {
+		if (slots[i].ss_pid != pid)
+			continue;
+		if (slots[i].ss_fd != -1)
 			slot_close(&slots[i]);
+		if (slots[i].ss_killed) {
+			slots[i].ss_killed = 0;
+			killed = 1;
+		}
+	}
+	return killed;
 }
 
 /* Has the slot's child called execve or exited, its socket closed? */
 static int
 slot_free(struct spawn_slot *ss)
 {
-	return ss->ss_fd == -1 &&
+	/* a killed child's slot waits for its reaping (spawn_forget) */
+	return ss->ss_fd == -1 && !ss->ss_killed &&
 	    __atomic_load_n(&ss->ss_tid, __ATOMIC_ACQUIRE) == 0;
 }
 

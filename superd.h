@@ -90,11 +90,27 @@ enum refusal {
 #define GUARD_TAKEN	0	/* the child took its input */
 #define GUARD_MAYBE	1	/* input that looks the same is still there */
 #define GUARD_SAME	2	/* the very same datagram is still there */
+#define GUARD_SUSPECT	3	/* TCP: the queue did not shrink, unproven */
+#define LOOP_FAST_SECS	0.02	/* an exit sooner than this is fast */
+#define LOOP_SUSPECTS	100	/* fast exits in a row, input left: a loop */
+#define LOOP_MISSED	0x01	/* guard_missed: a proven quick miss */
+#define LOOP_FAST	0x02	/* guard_missed: a fast one, maybe a miss */
+#define LOOP_UNSURE	0x04	/* guard_missed: neither a miss nor a take */
 
 /* What tells one datagram from the next (guard_peek). */
 struct dgid {
 	long long	 di_stamp;	/* receive time, ns; 0: none */
 	uint64_t	 di_sum;	/* of its source, length, first bytes */
+};
+
+/* What waited in a stream wait service's listener (backlog.c). */
+#define BACKLOG_IDS	64	/* queued TCP connections told apart */
+struct backlog {
+	long long	 bl_queued;	/* TCP: the accept queue's length */
+	long long	 bl_opens;	/* TCP: TcpPassiveOpens */
+	int		 bl_ids;	/* TCP: cookies in bl_id; -1: unknown */
+	uint64_t	 bl_id[BACKLOG_IDS];
+	long long	 bl_head;	/* unix: the queue's head, by inode */
 };
 
 /* An allow= or deny= entry. */
@@ -214,8 +230,9 @@ struct service {
 	double		 sv_dgram_check; /* dgram nowait: next peek */
 	double		 sv_dgram_step;
 	struct dgid	 sv_dgram_id;	/* the datagram a child was handed */
-	long long	 sv_input;	/* stream wait: queued at the start */
+	struct backlog	 sv_backlog;	/* stream wait: queued at the start */
 	int		 sv_loop_misses; /* quick exits, input left, in a row */
+	int		 sv_loop_fast;	/* fast exits, input maybe left */
 	double		 sv_loop_backoff; /* 0: not looping */
 	double		 sv_loop_at;	/* PAUSE_LOOP until */
 	double		 sv_loop_logged;
@@ -255,6 +272,7 @@ struct child {
 	int		 ch_tries;	/* spawns its connection took before */
 	int		 ch_unwatched;	/* on the polled list */
 	int		 ch_quiet;	/* started looping: lines summed up */
+	int		 ch_killed;	/* superd killed it: never a miss */
 };
 LIST_HEAD(childlist, child);
 
@@ -352,7 +370,7 @@ pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
 		    int, int *);
 void		 spawn_flush(void);
 void		 spawn_event(void);
-void		 spawn_forget(pid_t);
+int		 spawn_forget(pid_t);
 int		 spawn_ready(void);
 int		 spawn_returned(pid_t);
 void		 spawn_reclaim(double);
@@ -425,6 +443,10 @@ void		 serve_status(double);
 void		 serve_instances_changed(struct service *);
 extern double	 serve_next_walk;
 extern int	 serve_bound_late;
+
+/* backlog.c */
+void		 backlog_mark(struct service *, struct backlog *);
+int		 backlog_left(struct service *, const struct backlog *);
 
 /* guard.c */
 int		 guard_peek(struct service *, struct sockaddr_storage *,

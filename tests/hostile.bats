@@ -273,6 +273,111 @@ started() {
 	kill "$client" 2>/dev/null || true
 }
 
+# clients WORKERS EACH CMD...: WORKERS clients at once, each running CMD
+# EACH times in a row, every answer in $T/answers.
+clients() {
+	local w=$1 n=$2 pids= i
+	shift 2
+	: >"$T/answers"
+	for i in $(seq "$w"); do
+		(for _ in $(seq "$n"); do "$@" >>"$T/answers.$i" || true; done) &
+		pids="$pids $!"
+	done
+	wait $pids
+	cat "$T"/answers.* >"$T/answers"
+}
+
+@test "a stream wait child that accepts one connection is never a miss, however many arrive meanwhile" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp wait root /usr/bin/python3 python3 $WAITSERVER 0.2 1
+	EOF
+	start_superd
+	# eight clients at a time: seven wait in the queue while each child
+	# takes one, so the queue never looks shorter than it was
+	clients 8 6 talk "$(port 1)"
+	run grep -c '^served 1 by [0-9]*$' "$T/answers"
+	assert_output 48
+	run log_count 'event=looping'
+	assert_output 0
+	run log_count 'event=start'
+	assert_output 48
+}
+
+@test "a unix stream wait child that accepts one connection is never a miss, however many arrive meanwhile" {
+	UD=$(mktemp -d /tmp/superd-guard.XXXXXX)
+	echo "$UD" >>"$T/cleanup"
+	table <<-EOF
+	$UD/w.sock stream unix wait root /usr/bin/python3 python3 $WAITSERVER 0.2 1
+	EOF
+	start_superd
+	wait_until 10 test -S "$UD/w.sock"
+	clients 3 10 timeout 10 nc -N -U "$UD/w.sock" </dev/null
+	run grep -c '^served 1 by [0-9]*$' "$T/answers"
+	assert_output 30
+	run log_count 'event=looping'
+	assert_output 0
+}
+
+@test "a unix stream wait service whose child never accepts is paused too" {
+	UD=$(mktemp -d /tmp/superd-guard.XXXXXX)
+	echo "$UD" >>"$T/cleanup"
+	table <<-EOF
+	$UD/w.sock stream unix wait nobody /bin/true true
+	EOF
+	start_superd
+	wait_until 10 test -S "$UD/w.sock"
+	(timeout 4 nc -d -U "$UD/w.sock" </dev/null || true) &
+	wait_log '^event=looping svc=[^ ]+ line=1 starts=5 backoff=1$'
+	n=$(started 1)
+	echo "starts: $n"
+	[ "$n" -le 10 ]
+}
+
+@test "a dgram wait service is never paused for identical datagrams it reads one by one" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait root /usr/bin/python3 python3 $BATS_TEST_DIRNAME/udpupper.py
+	EOF
+	start_superd
+	run timeout 60 python3 "$BATS_TEST_DIRNAME/udpburst.py" 127.0.0.1 \
+	    "$(port 1 udp4)" --count 40 --wait 3
+	echo "$output"
+	assert_output --regexp '^replies=40 '
+	run log_count 'event=looping'
+	assert_output 0
+}
+
+@test "a dgram child is not handed a socket that delivers receive times it never asked for" {
+	table <<-EOF
+	127.0.0.1:0 dgram udp nowait root /usr/bin/python3 python3 -c "import socket; s = socket.socket(fileno=0); d, a = s.recvfrom(100); s.sendto(b'%d' % s.getsockopt(socket.SOL_SOCKET, 35), a)"
+	EOF
+	start_superd
+	run timeout 20 python3 "$BATS_TEST_DIRNAME/udpclient.py" 127.0.0.1 \
+	    "$(port 1 udp4)" "x"
+	assert_success
+	assert_output 0
+}
+
+@test "a wait child that superd kills is never counted as a miss of the loop guard" {
+	fault_lib
+	table <<-EOF
+	127.0.0.1:0 stream tcp wait root /usr/bin/python3 python3 $WAITSERVER 5 1
+	EOF
+	export LD_PRELOAD=$T/fault.so FAULT_EPOLL_FILE=$T/epoll-full
+	start_superd
+	unset LD_PRELOAD FAULT_EPOLL_FILE
+	touch "$T/epoll-full"
+	(talk "$(port 1)" >"$T/reply") &
+	client=$!
+	# every child is killed at once: epoll cannot watch it
+	wait_until 10 eval '[ "$(started 1)" -ge 8 ]'
+	rm "$T/epoll-full"
+	wait_until 10 eval '! kill -0 '"$client"' 2>/dev/null'
+	run cat "$T/reply"
+	assert_output --regexp '^served 1 by [0-9]+$'
+	run log_count 'event=looping'
+	assert_output 0
+}
+
 # --- 4. an unreadable table is an error, never an empty table
 
 @test "a table that is a directory is an error naming it, with -t, at start and in supertab check" {
