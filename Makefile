@@ -65,7 +65,7 @@ check-deps:
 	@$(MAKE) -s deps DEB_DEPS="$(CHECK_DEPS)"
 
 run: deps all run-table
-	./superd -d $(RUNDIR)/superd.conf
+	exec ./superd -d $(RUNDIR)/superd.conf
 
 run-table:
 	@rm -rf $(RUNDIR) && mkdir -p $(RUNDIR) && chmod 755 $(RUNDIR)

@@ -28,6 +28,7 @@
 #include "superd.h"
 
 int	 listen_nopen;		/* listeners open: spawn.c's cost model */
+char	 listen_lasterr[256];	/* why the last listen_open() failed */
 
 /*
  * The descriptors below SPAWN_FDTOP are kept for connections, so that a
@@ -418,6 +419,8 @@ done:
 	return 0;
 fail:
 	saved = errno;
+	(void)strlcpy(listen_lasterr, err[0] ? err : strerror(saved),
+	    sizeof(listen_lasterr));
 	(void)close(fd);
 	sv->sv_fd = -1;
 	errno = saved;
@@ -505,4 +508,86 @@ listen_adopt(struct service *sv, int *fds, int nfds)
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * An IPv4 "*" is served by its entry's IPv6 "*" when that one adopted a
+ * dual-stack socket (IPV6_V6ONLY off, as systemd binds ListenStream=PORT):
+ * binding 0.0.0.0 on that port would fail for good.  The IPv4 service is
+ * then marked adopted with no socket of its own.  Returns 0 when so.
+ */
+int
+listen_cover(struct service *sv, struct svlist *list)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&sv->sv_addr;
+	struct sockaddr_in6	*sin6;
+	struct service		*o;
+	socklen_t		 len;
+	int			 v6only;
+	char			 buf[64];
+
+	if (sv->sv_family != AF_INET || !sv->sv_wildcard)
+		return -1;
+	TAILQ_FOREACH(o, list, sv_entry) {
+		sin6 = (struct sockaddr_in6 *)&o->sv_addr;
+		if (o->sv_family != AF_INET6 || !o->sv_wildcard ||
+		    !o->sv_adopted || o->sv_fd == -1 ||
+		    o->sv_socktype != sv->sv_socktype ||
+		    o->sv_cf->cf_line != sv->sv_cf->cf_line ||
+		    sin6->sin6_port != sin->sin_port)
+			continue;
+		len = sizeof(v6only);
+		if (getsockopt(o->sv_fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+		    &len) == -1 || v6only)
+			continue;
+		sv->sv_adopted = 1;
+		addr_format_full((struct sockaddr *)&sv->sv_addr, buf,
+		    sizeof(buf));
+		free(sv->sv_addrstr);
+		if ((sv->sv_addrstr = strdup(buf)) == NULL)
+			fatal("strdup");
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * A socket handed over that no service took: logged and closed, so that
+ * no client waits in a backlog nobody reads.
+ */
+void
+listen_drop_unadopted(int *fds, int nfds)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	const char		*proto;
+	char			 addr[128];
+	int			 i, type;
+
+	for (i = 0; i < nfds; i++) {
+		if (fds[i] == -1)
+			continue;
+		len = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		(void)strlcpy(addr, "-", sizeof(addr));
+		if (getsockname(fds[i], (struct sockaddr *)&ss, &len) == 0)
+			addr_format_full((struct sockaddr *)&ss, addr,
+			    sizeof(addr));
+		len = sizeof(type);
+		if (getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+			type = 0;
+		if (ss.ss_family == AF_UNIX)
+			proto = "unix";
+		else if (type == SOCK_STREAM)
+			proto = ss.ss_family == AF_INET6 ? "tcp6" : "tcp4";
+		else if (type == SOCK_DGRAM)
+			proto = ss.ss_family == AF_INET6 ? "udp6" : "udp4";
+		else
+			proto = "-";
+		log_warnx("event=adopt-unused addr=%s proto=%s "
+		    "error=\"no service of the table has this address\"",
+		    log_str(addr), proto);
+		(void)close(fds[i]);
+		fds[i] = -1;
+	}
 }

@@ -162,6 +162,14 @@ reload_merge(struct conf *c)
 		}
 	}
 	TAILQ_CONCAT(&services, &keep, sv_entry);
+	/* an IPv4 "*" whose dual-stack twin was removed binds for itself */
+	TAILQ_FOREACH(sv, &services, sv_entry)
+		if (sv->sv_adopted && sv->sv_fd == -1 &&
+		    listen_cover(sv, &services) == -1) {
+			sv->sv_adopted = 0;
+			sv->sv_pause |= PAUSE_UNBOUND;
+			(void)serve_open(sv);
+		}
 	free(os);
 	free(ns);
 	conf_free(c);

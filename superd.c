@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,15 +55,18 @@ extern char	**environ;
 static const char	*conf_path = SUPERD_CONF;
 static const char	*ports_path;
 static char		 notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-static int		 adopt_fds[64];
+static pid_t		 ports_owner;	/* wrote the ports file; removes it */
+static int		*adopt_fds;
 static int		 nadopt;
 static struct evsrc	 signal_ev = { EV_SIGNAL };
+
+#define USAGE	"usage: superd [-bdDeEhtV] [-P portsfile] [-p pidfile] " \
+		    "[-q backlog] [service-table | -]\n"
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: superd [-dDeEt] [-P portsfile] [-p pidfile] "
-	    "[-q backlog] [service-table | -]\n");
+	fputs(USAGE, stderr);
 	exit(EXIT_USAGE);
 }
 
@@ -136,13 +140,17 @@ take_listen_fds(void)
 		return;
 	if ((s = getenv("LISTEN_FDS")) == NULL)
 		return;
-	n = strtonum(s, 0, sizeof(adopt_fds) / sizeof(adopt_fds[0]), &errstr);
-	if (errstr != NULL)
+	/* no more than a process can have open (fs.nr_open's default) */
+	n = strtonum(s, 0, 1 << 20, &errstr);
+	if (errstr != NULL) {
+		warnx("LISTEN_FDS=%s is %s: no socket adopted", s, errstr);
 		return;
-	for (i = 0; i < n; i++) {
-		adopt_fds[i] = 3 + i;
-		(void)fcntl(3 + i, F_SETFD, FD_CLOEXEC);
 	}
+	if (n > 0 && (adopt_fds = calloc(n, sizeof(*adopt_fds))) == NULL)
+		err(1, "LISTEN_FDS");
+	for (i = 0; i < n; i++)
+		adopt_fds[i] = fcntl(3 + i, F_SETFD, FD_CLOEXEC) == -1 ?
+		    -1 : 3 + i;
 	nadopt = (int)n;
 	(void)unsetenv("LISTEN_PID");
 	(void)unsetenv("LISTEN_FDS");
@@ -159,6 +167,8 @@ raise_adopted(void)
 	int	 i, fd;
 
 	for (i = 0; i < nadopt; i++) {
+		if (adopt_fds[i] == -1)
+			continue;
 		if ((fd = fcntl(adopt_fds[i], F_DUPFD_CLOEXEC,
 		    SPAWN_FDTOP)) == -1)
 			continue;	/* a tight RLIMIT_NOFILE: stay */
@@ -266,8 +276,59 @@ ports_write(void)
 		log_warn("event=ports-file-failed path=%s",
 		    log_str(ports_path));
 		(void)unlink(tmp);
-	}
+	} else
+		ports_owner = getpid();
 	free(tmp);
+}
+
+/* At exit: the ports file goes, so a script never reads a dead one. */
+static void
+ports_remove(void)
+{
+	if (ports_path != NULL && ports_owner == getpid())
+		(void)unlink(ports_path);
+}
+
+/*
+ * Logging to syslog with no syslog listening is logging into the void:
+ * say so on stderr while it can still be read (before daemon(3)).  The
+ * same datagram socket as log.c's.
+ */
+static void
+check_syslog(void)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, r;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (r == -1)
+		warn("no syslog at %s, superd's log would go nowhere "
+		    "(-e or -d logs to standard error)", _PATH_LOG);
+	(void)close(fd);
+}
+
+/*
+ * -b: a listener that cannot be bound at start ends superd (exit 1), for
+ * scripts that would rather fail than wait on the 10 s retry.  What was
+ * bound is closed first (unix socket files removed).
+ */
+static void __attribute__((noreturn))
+bind_fatal(const struct service *bad, const char *file)
+{
+	struct service	*sv;
+	char		 addr[128];
+
+	addr_format_full((const struct sockaddr *)&bad->sv_addr, addr,
+	    sizeof(addr));
+	TAILQ_FOREACH(sv, &services, sv_entry)
+		listen_close(sv);
+	errx(1, "%s:%d: cannot bind %s (%s): %s", file, bad->sv_cf->cf_line,
+	    addr, proto_label(bad), listen_lasterr);
 }
 
 static void
@@ -499,8 +560,8 @@ main(int argc, char *argv[])
 	sigset_t		 mask;
 	const char		*errstr, *s;
 	int			 ch, opt_debug = 0, opt_fg = 0, opt_stderr = 0;
-	int			 opt_test = 0, sigfd;
-	const char		*pidpath = NULL;
+	int			 opt_test = 0, opt_bindfatal = 0, sigfd;
+	const char		*pidpath = NULL, *conf_name;
 
 	setproctitle_init(argc, argv, environ);
 	reset_signals();
@@ -517,8 +578,11 @@ main(int argc, char *argv[])
 		(void)unsetenv("NOTIFY_SOCKET");
 	}
 
-	while ((ch = getopt(argc, argv, "dDeEhtp:P:q:V")) != -1) {
+	while ((ch = getopt(argc, argv, "bdDeEhtp:P:q:V")) != -1) {
 		switch (ch) {
+		case 'b':
+			opt_bindfatal = 1;
+			break;
 		case 'd':
 			opt_debug = 1;
 			opt_fg = 1;
@@ -552,8 +616,7 @@ main(int argc, char *argv[])
 			printf("superd %s\n", SUPERD_VERSION);
 			return 0;
 		case 'h':
-			printf("usage: superd [-dDeEt] [-P portsfile] "
-			    "[-p pidfile] [-q backlog] [service-table | -]\n");
+			fputs(USAGE, stdout);
 			return 0;
 		default:
 			usage();
@@ -569,6 +632,7 @@ main(int argc, char *argv[])
 	/* Messages name the table as given; a reload opens it from "/". */
 	c = conf_load(conf_path, strcmp(conf_path, "-") == 0 ? stdin : NULL);
 	check_unix_paths(c, conf_path);
+	conf_name = conf_path;
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);
 	pidpath = absolute(pidpath);
@@ -583,9 +647,13 @@ main(int argc, char *argv[])
 	if (chdir("/") == -1)
 		err(1, "chdir /");
 
+	if (!opt_stderr && !opt_debug)
+		check_syslog();
 	log_init(opt_stderr || opt_debug, opt_debug);
 	if (pidpath != NULL)
 		pid_open(pidpath);
+	if (ports_path != NULL && atexit(ports_remove) != 0)
+		err(1, "atexit");
 	raise_nofile();
 
 	/* Bind before detaching: nothing is lost by a fork but the pid. */
@@ -594,10 +662,16 @@ main(int argc, char *argv[])
 	TAILQ_FOREACH(sv, &services, sv_entry) {
 		if (spawn_prepare(sv, opt_keepenv) == -1)
 			err(1, "spawn_prepare");
-		if (listen_adopt(sv, adopt_fds, nadopt) == 0)
-			continue;
-		(void)serve_open(sv);
+		(void)listen_adopt(sv, adopt_fds, nadopt);
 	}
+	TAILQ_FOREACH(sv, &services, sv_entry) {
+		if (sv->sv_fd != -1 || listen_cover(sv, &services) == 0)
+			continue;
+		if (serve_open(sv) == -1 && opt_bindfatal)
+			bind_fatal(sv, conf_name);
+	}
+	listen_drop_unadopted(adopt_fds, nadopt);
+	free(adopt_fds);
 	if (!opt_fg && daemon(0, 0) == -1)
 		err(1, "daemon");
 	pid_write();
@@ -626,9 +700,10 @@ main(int argc, char *argv[])
 	TAILQ_FOREACH(sv, &services, sv_entry) {
 		if (sv->sv_adopted) {
 			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
-			    "adopted=1", log_str(sv->sv_name),
+			    "adopted=1%s", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
-			    proto_label(sv));
+			    proto_label(sv), sv->sv_fd == -1 ?
+			    " dual-stack=1" : "");
 			serve_resume(sv, PAUSE_UNBOUND);
 		} else if (sv->sv_fd != -1)
 			serve_resume(sv, 0);

@@ -351,6 +351,9 @@ void		 listen_nonblock(struct service *, int);
 void		 listen_apply_bufs(struct service *);
 void		 listen_apply_perms(struct service *);
 int		 listen_check_path(const struct service *, char *, size_t);
+int		 listen_cover(struct service *, struct svlist *);
+void		 listen_drop_unadopted(int *, int);
+extern char	 listen_lasterr[256];
 int		 listen_adopt(struct service *, int *, int);
 void		 addr_format(const struct sockaddr *, char *, size_t,
 		    char *, size_t);

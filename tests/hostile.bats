@@ -1044,6 +1044,75 @@ time.sleep(30)' "$T/pid" &
 
 # --- 11. smaller defects
 
+# free_ports N: N distinct TCP ports on 127.0.0.1 that nothing listens on.
+free_ports() {
+	python3 -c 'import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
+}
+
+# start_handed SPEC...: superd -d on $CONF with sockets handed over as a
+# supervisor does (tests/listenfds.py, which keeps its own copies).
+start_handed() {
+	rm -f "$PORTS"
+	python3 "$BATS_TEST_DIRNAME/listenfds.py" "$T/handed" "$@" -- \
+	    "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	wait_until 10 test -s "$T/handed.pid"
+	SUPERD_PID=$(cat "$T/handed.pid")
+	wait_until 10 test -s "$PORTS" || { cat "$LOG" >&2; return 1; }
+}
+
+@test "more than 64 sockets handed over through LISTEN_FDS are adopted, every one" {
+	read -r -a ps < <(free_ports 70)
+	specs=()
+	for p in "${ps[@]}"; do
+		specs+=("tcp4:$p")
+		echo "127.0.0.1:$p stream tcp nowait root /bin/echo echo $p"
+	done >"$CONF"
+	start_handed "${specs[@]}"
+	assert_equal "$(log_count '^event=listen .* adopted=1$')" 70
+	! log_has 'event=bind-failed'
+	assert_equal "$(talk "${ps[0]}")" "${ps[0]}"
+	assert_equal "$(talk "${ps[69]}")" "${ps[69]}"
+}
+
+@test "a socket handed over that no service has is closed and logged" {
+	read -r a b < <(free_ports 2)
+	table <<-EOF
+	127.0.0.1:$a stream tcp nowait root /bin/echo echo a
+	EOF
+	start_handed "tcp4:$a" "tcp4:$b"
+	wait_log "^event=adopt-unused addr=127\.0\.0\.1:$b proto=tcp4 "
+	ino=$(awk '$1 == 1 { print $3 }' "$T/handed")
+	ls -l /proc/"$SUPERD_PID"/fd >"$T/fds"
+	! grep -q "socket:\[$ino\]" "$T/fds"
+	assert_equal "$(talk "$a")" a
+}
+
+@test "a dual-stack socket handed over serves its entry's * over IPv4 and IPv6, with no bind retry" {
+	p=$(free_ports 1)
+	table <<-EOF
+	$p stream tcp nowait root /bin/echo echo dual
+	EOF
+	start_handed "dual:$p"
+	assert_equal "$(talk "$p")" dual
+	assert_equal "$(talk6 "$p")" dual
+	! log_has 'event=bind-failed'
+	log_has "^event=listen svc=$p line=1 addr=0\.0\.0\.0:$p proto=tcp4 adopted=1 dual-stack=1$"
+}
+
+@test "the -P ports file is removed when superd exits" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo x
+	EOF
+	start_superd
+	[ -s "$PORTS" ]
+	stop_superd
+	[ ! -e "$PORTS" ]
+}
+
 @test "table text in the log is escaped: a unix path with ESC and event= in it stays one value" {
 	esc=$(printf '\033')
 	sock="$T/s${esc}[2Jevent=exit"
@@ -1373,6 +1442,106 @@ full_total() {
 }
 
 # --- 13. what a newcomer tripped on
+
+@test "the README's test-script example fails at once, with superd's log, when superd exits at once" {
+	awk '/^## superd in test scripts/ { s = 1 } s && /^```sh$/ { b = 1; next }
+	    b && /^```$/ { exit } b { print }' "$TOP/README.md" >"$T/example.sh"
+	grep -q ' nobody ' "$T/example.sh"
+	sed -i 's/ nobody / nobdy /' "$T/example.sh"
+	t0=$(date +%s%N)
+	run env PATH="$(dirname "$SUPERD"):$PATH" timeout 30 bash "$T/example.sh"
+	t1=$(date +%s%N)
+	assert_failure
+	assert_output --partial 'unknown user "nobdy"'
+	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
+}
+
+@test "the man page's script example ends when superd is gone" {
+	awk '/^Start a service on a free port/ { s = 1 }
+	    s && /^\.Bd -literal/ { b = 1; next } b && /^\.Ed/ { exit }
+	    b { print }' "$TOP/man/superd.8" | sed 's/\\e/\\/g' >"$T/man.sh"
+	grep -q ' nobody ' "$T/man.sh"
+	sed -i 's/ nobody / nobdy /' "$T/man.sh"
+	t0=$(date +%s%N)
+	run env PATH="$(dirname "$SUPERD"):$PATH" timeout 30 bash -c "cd '$T' && bash man.sh"
+	t1=$(date +%s%N)
+	assert_failure
+	[ "$status" -ne 124 ]
+	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
+}
+
+@test "-b makes a bind failure at start fatal: exit 1 and FILE:LINE, what it bound removed" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo x
+	EOF
+	start_superd
+	p=$(port 1)
+	cat >"$T/second.conf" <<-EOF
+	$T/u.sock stream unix nowait root /bin/echo echo u
+	127.0.0.1:$p stream tcp nowait root /bin/echo echo y
+	EOF
+	t0=$(date +%s%N)
+	run timeout 10 "$SUPERD" -b -d "$T/second.conf" 3>&-
+	t1=$(date +%s%N)
+	assert_failure 1
+	assert_line "superd: $T/second.conf:2: cannot bind 127.0.0.1:$p (tcp4): Address already in use"
+	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
+	[ ! -e "$T/u.sock" ]
+}
+
+@test "stopping make run by its PID stops superd too" {
+	RUN=$(mktemp -d /tmp/superd-test.XXXXXX)
+	echo "$RUN" >>"$T/cleanup"
+	chmod 755 "$RUN"
+	make -s -C "$TOP" run RUNDIR="$RUN" >"$T/stdout" 2>"$LOG" </dev/null 3>&- &
+	mk=$!
+	SUPERD_PID=$mk		# until superd is found: teardown stops make
+	wait_log '^event=listen ' 30
+	# the superd under make, a child or a grandchild (under a shell)
+	kids=$(cat /proc/"$mk"/task/*/children)
+	for k in $kids; do
+		kids="$kids $(cat /proc/"$k"/task/*/children 2>/dev/null)"
+	done
+	for k in $kids; do
+		[ "$(cat /proc/"$k"/comm 2>/dev/null)" = superd ] && SUPERD_PID=$k
+	done
+	[ -n "$SUPERD_PID" ]
+	kill -TERM "$mk"
+	wait_until 10 eval '! kill -0 '"$SUPERD_PID"' 2>/dev/null'
+}
+
+@test "a detached superd with no syslog socket says so on stderr before detaching" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo x
+	EOF
+	hide=
+	if [ -e /dev/log ]; then
+		is_root || skip "needs root to hide /dev/log"
+		: >"$T/nolog"
+		hide="mount --bind $T/nolog /dev/log &&"
+	fi
+	run timeout 10 unshare -m --propagation private sh -c \
+	    "$hide exec \"\$0\" -p \"\$1\" \"\$2\"" "$SUPERD" "$T/pid" "$CONF" 3>&-
+	# the detached superd, for teardown
+	wait_until 5 test -s "$T/pid"
+	SUPERD_PID=$(cat "$T/pid")
+	assert_success
+	assert_output --partial "no syslog at /dev/log"
+}
+
+@test "usage and -h match the SYNOPSIS of superd.8, -b, -h and -V included; SEE ALSO names supertab(8)" {
+	run "$SUPERD" -h
+	assert_success
+	usage=${output#usage: }
+	syn=$(mandoc -T ascii -O width=200 "$TOP/man/superd.8" | col -b |
+	    awk '/^SYNOPSIS/ { getline; sub(/^ +/, ""); print; exit }')
+	assert_equal "$syn" "$usage"
+	[[ $usage == *'[-bdDeEhtV]'* ]]
+	run "$SUPERD" -Z
+	assert_failure 2
+	assert_line "usage: $usage"
+	mandoc -T ascii "$TOP/man/superd.8" | col -b | grep -q 'supertab(8)'
+}
 
 @test "an option error says what is expected, and a mistyped option name gets the nearest one" {
 	table <<-'EOF'
