@@ -354,13 +354,24 @@ refuse_flush(struct service *sv, double now, int force)
 static void
 backoff(struct service *sv, double now, double secs, const char *what)
 {
-	static double	 logged_at;
-
-	if (now >= logged_at + 1.0) {
-		log_warn("event=%s-failed svc=%s line=%d backoff=%.2f", what,
-		    log_str(sv->sv_name), sv->sv_cf->cf_line, secs);
-		logged_at = now;
-	}
+	/*
+	 * One line a second per service at most; those in between are
+	 * counted into the next (a flood of failures stays a trickle of
+	 * lines, and no service's failures hide another's).
+	 */
+	if (now >= sv->sv_backoff_logged + 1.0) {
+		if (sv->sv_backoff_n > 0)
+			log_warn("event=%s-failed svc=%s line=%d backoff=%.2f "
+			    "count=%lu", what, log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, secs, sv->sv_backoff_n + 1);
+		else
+			log_warn("event=%s-failed svc=%s line=%d backoff=%.2f",
+			    what, log_str(sv->sv_name), sv->sv_cf->cf_line,
+			    secs);
+		sv->sv_backoff_logged = now;
+		sv->sv_backoff_n = 0;
+	} else
+		sv->sv_backoff_n++;
 	sv->sv_resume_at = now + secs;
 	serve_pause(sv, PAUSE_BACKOFF);
 	walk_at(sv->sv_resume_at);

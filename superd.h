@@ -242,6 +242,8 @@ struct service {
 	unsigned long	 sv_rate_n;	/* rate pauses not logged yet */
 	double		 sv_full_logged;
 	unsigned long	 sv_full_n;	/* instances= reached, not logged yet */
+	double		 sv_backoff_logged; /* last fork/accept/exec-failed line */
+	unsigned long	 sv_backoff_n;	/* back-offs since, not logged */
 };
 TAILQ_HEAD(svlist, service);
 

@@ -1382,6 +1382,37 @@ fault_lib() {
 	assert_equal "$(log_count 'event=start')" 10
 }
 
+# lowest_free_fd PID: the lowest descriptor number PID has not open.
+lowest_free_fd() {
+	local n=0
+	while [ -e /proc/"$1"/fd/$n ]; do n=$((n + 1)); done
+	echo $n
+}
+
+@test "a back-off of one service never hides another's: each gets its own failure line" {
+	# Reproducer: the line of a failed accept or spawn was rate-limited
+	# by one timer for the whole daemon, so a second service failing in
+	# the same second was neither logged nor counted.
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo one
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo two
+	EOF
+	start_superd
+	p1=$(port 1) p2=$(port 2)
+	# No descriptor left below the soft limit: every accept4 fails with
+	# EMFILE and both services back off, their clients in the backlog.
+	prlimit --pid "$SUPERD_PID" --nofile="$(lowest_free_fd "$SUPERD_PID")":
+	timeout 10 nc -d 127.0.0.1 "$p1" </dev/null >/dev/null & c1=$!
+	timeout 10 nc -d 127.0.0.1 "$p2" </dev/null >/dev/null & c2=$!
+	wait_log 'event=accept-failed svc=[0-9]+ line=1 ' 5
+	run wait_log 'event=accept-failed svc=[0-9]+ line=2 ' 5
+	prlimit --pid "$SUPERD_PID" --nofile=1024:
+	kill "$c1" "$c2" 2>/dev/null || true
+	assert_success
+	# Still at most about one line a second per service, counts summed.
+	[ "$(log_count 'event=accept-failed svc=[0-9]+ line=1 ')" -le 8 ]
+}
+
 # --- 12. log lines a script can rely on
 
 @test "start, exit and refused lines put event, svc and line first, in one order; protocols and signals are spelt by name" {
