@@ -436,6 +436,25 @@ log_quote(char *dst, size_t size, const char *src)
 }
 
 /*
+ * Print s on fp for a terminal: control bytes, DEL, non-ASCII bytes and
+ * backslashes as vis(3) escapes (\033, \r, \\), tabs and everything else
+ * as they are, so that no table (an ESC sequence in an argument or a
+ * comment) can move root's cursor, retitle the terminal or hide a line.
+ * Used wherever superd -t or supertab prints table text or errors.
+ */
+void
+log_vis(FILE *fp, const char *s)
+{
+	char	 one[5];	/* vis(3) writes at most 4 bytes and a NUL */
+
+	for (; *s != '\0'; s++) {
+		(void)vis(one, (unsigned char)*s, VIS_OCTAL | VIS_CSTYLE |
+		    VIS_NL, (unsigned char)s[1]);
+		(void)fputs(one, fp);
+	}
+}
+
+/*
  * A table's text (a service name, an address, a path) as a log value:
  * as it is when it is plain (printable ASCII without blanks, quotes,
  * backslashes or '='), else through log_quote(), so that no table can

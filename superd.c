@@ -343,16 +343,23 @@ set_title(void)
 	    nchildren, nchildren == 1 ? "" : "ren");
 }
 
-/* Print every error (and warning) of a table, as FILE:LINE: message. */
+/*
+ * Print every error (and warning) of a table, as FILE:LINE: message,
+ * table text escaped for the terminal (log_vis).
+ */
 static void
 report(const struct conf *c)
 {
 	size_t	 i;
 
-	for (i = 0; i < c->c_nwarnings; i++)
-		fprintf(stderr, "%s (warning)\n", c->c_warnings[i]);
-	for (i = 0; i < c->c_nerrors; i++)
-		fprintf(stderr, "%s\n", c->c_errors[i]);
+	for (i = 0; i < c->c_nwarnings; i++) {
+		log_vis(stderr, c->c_warnings[i]);
+		fputs(" (warning)\n", stderr);
+	}
+	for (i = 0; i < c->c_nerrors; i++) {
+		log_vis(stderr, c->c_errors[i]);
+		fputc('\n', stderr);
+	}
 }
 
 /*

@@ -424,6 +424,7 @@ void		 fatalx(const char *, ...)
 const char	*log_str(const char *);
 const char	*log_signame(int);
 void		 log_quote(char *, size_t, const char *);
+void		 log_vis(FILE *, const char *);
 
 /* serve.c */
 extern struct svlist	 services;

@@ -42,6 +42,7 @@
 
 #define OFF_MARKER	"#<off># "
 #define LOCK_TRIES	100	/* of 100 ms: 10 s */
+#define MAX_CANDIDATES	10	/* entries listed when a name is not one */
 
 struct tline {
 	char	*tl_text;	/* without its newline */
@@ -518,16 +519,23 @@ match_entries(struct table *t, const char *name, int want,
 	return n;
 }
 
-/* NAME matched n entries, not one: say so, with the candidates. */
+/*
+ * NAME matched n entries, not one: say so, with the candidates, the
+ * first MAX_CANDIDATES of them (a name that matches nothing in a table of
+ * 60,000 entries would list them all) and how many more there are.
+ */
 static void __attribute__((noreturn))
 no_single_match(struct table *t, const char *name, int want, size_t n)
 {
 	struct tentry	*te;
-	size_t		 i;
+	size_t		 i, shown = 0, more = 0;
+	char		*text;
 
-	fprintf(stderr, "supertab: %s has %s%s entry named \"%s\"; "
-	    "candidates:\n", table_path, n == 0 ? "no" : "more than one",
-	    want == 0 ? " enabled" : want == 1 ? " disabled" : "", name);
+	fprintf(stderr, "supertab: %s has %s%s entry named \"", table_path,
+	    n == 0 ? "no" : "more than one",
+	    want == 0 ? " enabled" : want == 1 ? " disabled" : "");
+	log_vis(stderr, name);
+	fprintf(stderr, "\"; candidates:\n");
 	for (i = 0; i < t->t_nentries; i++) {
 		te = &t->t_entries[i];
 		if (te->te_hosts || (want != -1 && te->te_disabled != want))
@@ -535,10 +543,20 @@ no_single_match(struct table *t, const char *name, int want, size_t n)
 		if (n > 0 && strcmp(te->te_field0, name) != 0 &&
 		    strcmp(service_part(te->te_field0), name) != 0)
 			continue;
-		fprintf(stderr, "  %zu %s %s\n", te->te_first + 1,
-		    te->te_disabled ? "disabled" : "enabled",
-		    entry_text(t, te));
+		if (shown == MAX_CANDIDATES) {
+			more++;
+			continue;
+		}
+		text = entry_text(t, te);
+		fprintf(stderr, "  %zu %s ", te->te_first + 1,
+		    te->te_disabled ? "disabled" : "enabled");
+		log_vis(stderr, text);
+		fputc('\n', stderr);
+		free(text);
+		shown++;
 	}
+	if (more > 0)
+		fprintf(stderr, "  and %zu more\n", more);
 	exit(1);
 }
 
@@ -583,8 +601,10 @@ cmd_list(void)
 		if (t.t_entries[i].te_hosts)
 			continue;
 		text = entry_text(&t, &t.t_entries[i]);
-		printf("%zu %s %s\n", t.t_entries[i].te_first + 1,
-		    t.t_entries[i].te_disabled ? "disabled" : "enabled", text);
+		printf("%zu %s ", t.t_entries[i].te_first + 1,
+		    t.t_entries[i].te_disabled ? "disabled" : "enabled");
+		log_vis(stdout, text);
+		putchar('\n');
 		free(text);
 	}
 	table_free(&t);
@@ -636,15 +656,19 @@ cmd_add(const char *line)
 		return 1;
 	}
 	if (te->te_hosts) {
-		fprintf(stderr, "supertab: add refused; \"%s\" sets the "
-		    "default hosts of the lines after it, it is not an "
-		    "entry; %s is unchanged\n", te->te_field0, table_path);
+		fprintf(stderr, "supertab: add refused; \"");
+		log_vis(stderr, te->te_field0);
+		fprintf(stderr, "\" sets the default hosts of the lines "
+		    "after it, it is not an entry; %s is unchanged\n",
+		    table_path);
 		table_free(&t);
 		close(fd);
 		return 1;
 	}
 	commit(&t, &st, "add");
-	printf("added line %zu: %s\n", t.t_nlines, line);
+	printf("added line %zu: ", t.t_nlines);
+	log_vis(stdout, line);
+	putchar('\n');
 	close(fd);
 	tell_superd();
 	return 0;
@@ -669,7 +693,8 @@ cmd_change(const char *cmd, const char *name)
 		/* enabling an enabled entry (or the reverse) changes nothing */
 		if (n == 0 && want != -1 &&
 		    match_entries(&t, name, !want, &te) == 1) {
-			printf("%s is already %sd\n", name, cmd);
+			log_vis(stdout, name);
+			printf(" is already %sd\n", cmd);
 			close(fd);
 			return 0;
 		}
@@ -700,8 +725,10 @@ cmd_change(const char *cmd, const char *name)
 		if (t.t_lines[i].tl_text == NULL)
 			err(1, "strdup");
 	commit(&t, &st, cmd);
-	printf("%sd line %zu: %s\n", strcmp(cmd, "remove") == 0 ? "remove" :
-	    cmd, first + 1, what);
+	printf("%sd line %zu: ", strcmp(cmd, "remove") == 0 ? "remove" :
+	    cmd, first + 1);
+	log_vis(stdout, what);
+	putchar('\n');
 	free(what);
 	table_free(&t);
 	close(fd);
@@ -835,8 +862,10 @@ cmd_check(void)
 	size_t		 i, n;
 
 	c = conf_load(table_path, NULL);
-	for (i = 0; i < c->c_nerrors; i++)
-		fprintf(stderr, "%s\n", c->c_errors[i]);
+	for (i = 0; i < c->c_nerrors; i++) {
+		log_vis(stderr, c->c_errors[i]);
+		fputc('\n', stderr);
+	}
 	n = c->c_nerrors;
 	conf_free(c);
 	return n > 0 ? 1 : 0;

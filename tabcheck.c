@@ -214,7 +214,8 @@ tab_check(const char *path, const char *text, size_t len, const char *old,
 		if (isold[i])
 			kept++;
 		else {
-			fprintf(stderr, "%s\n", nc->c_errors[i]);
+			log_vis(stderr, nc->c_errors[i]);
+			fputc('\n', stderr);
 			added++;
 		}
 	}

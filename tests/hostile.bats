@@ -1042,6 +1042,42 @@ time.sleep(30)' "$T/pid" &
 	[ "$fatal" -gt 0 ]
 }
 
+@test "supertab and superd -t print table text with its control characters escaped" {
+	esc=$(printf '\033')
+	bel=$(printf '\007')
+	printf '127.0.0.1:0 stream tcp nowait root /bin/echo echo \033]0;owned\007\033[2Jhi\n' >"$CONF"
+	run tab list
+	assert_success
+	[[ "$output" != *"$esc"* && "$output" != *"$bel"* ]]
+	assert_output '1 enabled 127.0.0.1:0 stream tcp nowait root /bin/echo echo \033]0;owned\a\033[2Jhi'
+	run tab add "$(printf '127.0.0.1:0 stream tcp nowait root /bin/echo echo \033[31mred')"
+	assert_success
+	[[ "$output" != *"$esc"* ]]
+	assert_output 'added line 2: 127.0.0.1:0 stream tcp nowait root /bin/echo echo \033[31mred'
+	printf '127.0.0.1:0 stream tcp nowait \033[2Jnobody /bin/echo echo x\n' >>"$CONF"
+	for cmd in "$SUPERD -t $CONF" "$SUPERTAB -f $CONF check"; do
+		run timeout 10 $cmd
+		assert_failure 1
+		[[ "$output" != *"$esc"* ]]
+		assert_output "$CONF:3: unknown user \"\\033[2Jnobody\""
+	done
+	run tab remove "$(printf '\033[2Jgone')"
+	assert_failure 1
+	[[ "$output" != *"$esc"* ]]
+	assert_line --partial 'has no entry named "\033[2Jgone"; candidates:'
+}
+
+@test "supertab remove of an unknown name lists at most 10 candidates and says how many more" {
+	seq 1 60000 | awk '{ printf "127.0.0.1:0 stream tcp nowait root /bin/echo echo %d\n", $1 }' >"$CONF"
+	run timeout 20 "$SUPERTAB" -f "$CONF" remove 9999
+	assert_failure 1
+	assert_line --index 0 --partial 'has no entry named "9999"; candidates:'
+	assert_line --index 1 '  1 enabled 127.0.0.1:0 stream tcp nowait root /bin/echo echo 1'
+	assert_line --index 10 '  10 enabled 127.0.0.1:0 stream tcp nowait root /bin/echo echo 10'
+	assert_line --index 11 '  and 59990 more'
+	assert_equal "${#lines[@]}" 12
+}
+
 # --- 11. smaller defects
 
 # free_ports N: N distinct TCP ports on 127.0.0.1 that nothing listens on.
