@@ -669,6 +669,7 @@ cmd_add(const char *line)
 	printf("added line %zu: ", t.t_nlines);
 	log_vis(stdout, line);
 	putchar('\n');
+	table_free(&t);
 	close(fd);
 	tell_superd();
 	return 0;
@@ -815,6 +816,8 @@ cmd_edit(void)
 			fprintf(stderr, "supertab: the editor failed; %s is "
 			    "unchanged, the copy is kept at %s\n", table_path,
 			    tmp);
+			free(before);
+			free(tmp);
 			return 1;
 		}
 		if ((cfd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
@@ -827,6 +830,7 @@ cmd_edit(void)
 			unlink(tmp);
 			free(before);
 			free(after);
+			free(tmp);
 			return 0;
 		}
 		if (tab_check(table_path, after, alen, before, blen) == 0)
@@ -836,6 +840,8 @@ cmd_edit(void)
 			fprintf(stderr, "supertab: edit abandoned; %s is "
 			    "unchanged, the copy is kept at %s\n", table_path,
 			    tmp);
+			free(before);
+			free(tmp);
 			return 1;
 		}
 	}
@@ -845,11 +851,20 @@ cmd_edit(void)
 		fprintf(stderr, "supertab: %s changed while you edited; your "
 		    "edit was not installed and is kept at %s\n", table_path,
 		    tmp);
+		free(before);
+		free(after);
+		free(now);
+		free(tmp);
+		close(fd);
 		return 1;
 	}
 	write_table(after, alen, &st);
 	close(fd);
 	unlink(tmp);
+	free(before);
+	free(after);
+	free(now);
+	free(tmp);
 	printf("installed the edited table\n");
 	tell_superd();
 	return 0;

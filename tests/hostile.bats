@@ -1078,6 +1078,34 @@ time.sleep(30)' "$T/pid" &
 	assert_equal "${#lines[@]}" 12
 }
 
+@test "supertab leaks nothing: add, list, remove, enable, disable, edit and check under LeakSanitizer" {
+	[ -n "${SUPERD_ASAN:-}" ] || skip "needs the sanitizer build (make check-asan)"
+	# the suite runs with detect_leaks=0 (superd exits from anywhere);
+	# supertab's own runs ask for it, and fail (23) on any leak
+	export ASAN_OPTIONS=detect_leaks=1:exitcode=23:abort_on_error=0
+	printf '# t\n127.0.0.1:0 stream tcp nowait root /bin/echo echo a\n' >"$CONF"
+	run tab add '127.0.0.1:7962 stream tcp nowait root /bin/echo echo b'
+	assert_success
+	run tab list
+	assert_success
+	run tab disable 7962
+	assert_success
+	run tab enable 7962
+	assert_success
+	run tab add '127.0.0.1:7963 stream tcp nowait nosuchuser /bin/echo echo c'
+	assert_failure 1
+	printf '#!/bin/sh\nsed -i "s/echo b/echo c/" "$1"\n' >"$T/ed"
+	chmod +x "$T/ed"
+	EDITOR=$T/ed TMPDIR=$T run tab edit
+	assert_success
+	EDITOR=true TMPDIR=$T run tab edit
+	assert_success
+	run tab remove 7962
+	assert_success
+	run tab check
+	assert_success
+}
+
 # --- 11. smaller defects
 
 # free_ports N: N distinct TCP ports on 127.0.0.1 that nothing listens on.
