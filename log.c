@@ -5,14 +5,20 @@
  * event loop are written together by log_flush(), with one write(2), so
  * that they never interleave with another writer's and a busy turn costs
  * one system call, not two per connection.  Otherwise lines go to
- * syslog, facility daemon, through superd's own datagram socket to
- * /dev/log.  log_debug() speaks only under -d.  Lines are key=value;
- * any value that a peer or a table controls goes through log_quote().
+ * syslog, facility daemon, through superd's own socket to /dev/log: a
+ * datagram socket, or, where syslogd listens on a stream socket, a stream
+ * one, as syslog(3) falls back to, each message ending in a NUL as
+ * syslog(3) ends them there.  Stream messages wait in the same queue as
+ * stderr lines, so a partial write keeps the rest for later, and a
+ * syslogd that closed or restarted is reconnected.  log_debug() speaks
+ * only under -d.  Lines are key=value; any value that a peer or a table
+ * controls goes through log_quote().
  *
  * Invariant: once the loop runs, no log call waits.  A line that cannot
  * be written now (a stderr pipe nobody reads, a syslogd that does not
  * keep up) waits in a bounded buffer or is dropped and counted, and one
- * event=log-dropped line says how many once lines go out again.
+ * event=log-dropped line says how many once lines go out again.  So is
+ * a line for which no syslog socket can be reached at all.
  */
 
 #include <sys/socket.h>
@@ -49,21 +55,32 @@ static int	log_fdsock;		/* log_fd is a socket: MSG_DONTWAIT */
 static char	log_buf[65536];		/* stderr lines not written yet */
 static size_t	log_len;
 static unsigned long log_dropped;	/* lines lost since the last one out */
-static int	log_sock = -1;		/* syslog: datagram socket */
+static int	log_sock = -1;		/* syslog: our socket to /dev/log */
+static int	log_socktype = SOCK_DGRAM; /* syslog: what /dev/log took */
+static int	log_partial;		/* stream: log_buf starts mid-message */
 static time_t	log_connect_at;		/* syslog: last connect attempt */
 
 static void	log_drain(void);
+static void	log_sendq(void);
 
 /*
- * Connect superd's own socket to syslogd.  Non-blocking, so a syslogd
- * that stops reading costs a dropped line, never a wait; syslog(3) would
- * block in send(2) when the socket's queue is full.
+ * Connect superd's own socket to syslogd: a datagram socket, or a stream
+ * one when /dev/log is a stream socket (connect(2) of a datagram socket
+ * to it fails with EPROTOTYPE), as syslog(3) does.  Non-blocking, so a
+ * syslogd that stops reading costs a dropped line, never a wait; syslog(3)
+ * would block in send(2) when the socket's queue is full.  A unix stream
+ * connect(2) does not wait either: with the listener's backlog full it
+ * fails with EAGAIN, and we try again later.  At most one attempt every
+ * LOG_RECONNECT_S seconds.
  */
 static int
 log_connect(void)
 {
+	static const int	 types[] = { SOCK_DGRAM, SOCK_STREAM };
 	struct sockaddr_un	 sun;
 	time_t			 now = time(NULL);
+	size_t			 i;
+	int			 fd, saved;
 
 	if (log_sock != -1)
 		return 0;
@@ -73,16 +90,44 @@ log_connect(void)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	(void)strlcpy(sun.sun_path, LOG_PATH, sizeof(sun.sun_path));
-	log_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
-	if (log_sock == -1)
-		return -1;
-	if (connect(log_sock, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		(void)close(log_sock);
-		log_sock = -1;
-		return -1;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+		if (fd == -1)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			log_sock = fd;
+			log_socktype = types[i];
+			log_partial = 0;
+			return 0;
+		}
+		saved = errno;
+		(void)close(fd);
+		if (saved != EPROTOTYPE)
+			break;
 	}
-	return 0;
+	return -1;
+}
+
+/* The connection to syslogd is gone (it closed, or restarted). */
+static void
+log_disconnect(void)
+{
+	char	*z;
+
+	if (log_sock != -1)
+		(void)close(log_sock);
+	log_sock = -1;
+	/* the rest of a message half sent would be garbage to a new one */
+	if (log_partial) {
+		if ((z = memchr(log_buf, '\0', log_len)) != NULL) {
+			log_len -= z + 1 - log_buf;
+			memmove(log_buf, z + 1, log_len);
+		} else
+			log_len = 0;
+		log_dropped++;
+		log_partial = 0;
+	}
 }
 
 void
@@ -191,7 +236,75 @@ log_queue(const char *line, size_t n)
 	log_len += n;
 }
 
-/* Send one syslog datagram; -1 when it could not go out. */
+/*
+ * Send what waits for syslogd (stream messages, each ending in a NUL), as
+ * far as its socket takes it without waiting.  A partial send(2) keeps
+ * the rest at the head of the queue; EPIPE or ECONNRESET (syslogd closed
+ * or restarted) drops the message cut in half, counted, and reconnects,
+ * at most twice a call.  A syslogd back on a datagram socket gets what
+ * waits one datagram per message.
+ */
+static void
+log_sendq(void)
+{
+	size_t	 off = 0, len;
+	ssize_t	 n;
+	char	*z;
+	int	 tries = 0;
+
+	while (off < log_len) {
+		if (log_connect() == -1)
+			break;		/* kept: the queue's size bounds it */
+		if (log_socktype == SOCK_DGRAM) {
+			z = memchr(log_buf + off, '\0', log_len - off);
+			len = z != NULL ? (size_t)(z - (log_buf + off)) :
+			    log_len - off;
+			if (send(log_sock, log_buf + off, len, MSG_DONTWAIT |
+			    MSG_NOSIGNAL) == -1) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN || errno == EWOULDBLOCK ||
+				    errno == ENOBUFS || ++tries > 2)
+					break;
+				log_disconnect();
+				log_connect_at = 0;
+				continue;
+			}
+			off += z != NULL ? len + 1 : len;
+			continue;
+		}
+		n = send(log_sock, log_buf + off, log_len - off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			/* EPIPE, ECONNRESET, ENOTCONN: syslogd went away */
+			if (off > 0) {
+				memmove(log_buf, log_buf + off, log_len - off);
+				log_len -= off;
+				off = 0;
+			}
+			log_disconnect();
+			if (++tries > 2)
+				break;
+			log_connect_at = 0;
+			continue;
+		}
+		off += n;
+		log_partial = log_buf[off - 1] != '\0';
+	}
+	if (off > 0 && off < log_len)
+		memmove(log_buf, log_buf + off, log_len - off);
+	log_len -= off;
+}
+
+/*
+ * Send one syslog message: a datagram now, or, to a stream syslogd (or
+ * while messages wait for one), queued for log_sendq(); -1 when it could
+ * not go out and is to be counted as dropped.
+ */
 static int
 log_send(int pri, const char *msg)
 {
@@ -210,9 +323,23 @@ log_send(int pri, const char *msg)
 		return -1;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
+	/* a stream syslogd: queue it, NUL and all (log_sendq sends it) */
+	if ((log_connect() == 0 && log_socktype == SOCK_STREAM) ||
+	    (log_sock == -1 && log_len > 0)) {
+		if (log_len + n + 1 > sizeof(log_buf))
+			return -1;
+		memcpy(log_buf + log_len, buf, n);
+		log_buf[log_len + n] = '\0';
+		log_len += n + 1;
+		if (!log_held)
+			log_sendq();
+		return 0;
+	}
 	for (tries = 0; tries < 2; tries++) {
 		if (log_connect() == -1)
 			return -1;
+		if (log_socktype == SOCK_STREAM)
+			return log_send(pri, msg);
 		if (send(log_sock, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) != -1)
 			return 0;
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -238,7 +365,9 @@ log_say_dropped(void)
 	n = snprintf(note, sizeof(note), "event=log-dropped lines=%lu",
 	    log_dropped);
 	if (!log_stderr) {
-		if (log_send(LOG_WARNING, note) == -1)
+		/* as for stderr: not before half of what waits has gone */
+		if (log_len > sizeof(log_buf) / 2 ||
+		    log_send(LOG_WARNING, note) == -1)
 			return -1;
 	} else {
 		/* not before the reader has taken half of what waited */
@@ -258,25 +387,34 @@ log_flush(void)
 {
 	if (log_stderr)
 		log_write();
-	if (log_dropped > 0 && log_say_dropped() == 0 && log_stderr)
-		log_write();
+	else if (log_len > 0)
+		log_sendq();
+	if (log_dropped > 0 && log_say_dropped() == 0) {
+		if (log_stderr)
+			log_write();
+		else if (log_len > 0)
+			log_sendq();
+	}
 }
 
 /*
  * How long the loop may sleep before log_flush() should try again:
- * -1 when nothing waits.  Syslog needs no wake-up: a count of lost lines
- * goes out before the next line, and the kernel says nothing when
- * syslogd is back anyway.
+ * -1 when nothing waits.  Datagram syslog needs no wake-up: a count of
+ * lost lines goes out before the next line, and the kernel says nothing
+ * when syslogd is back anyway; messages queued for a stream syslogd do.
  */
 int
 log_retry_ms(void)
 {
-	if (log_stderr && (log_len > 0 || log_dropped > 0))
+	if (log_len > 0 || (log_stderr && log_dropped > 0))
 		return LOG_RETRY_MS;
 	return -1;
 }
 
-/* At exit: give stderr a bounded time to take the last lines. */
+/*
+ * At exit: give stderr, or a stream syslogd, a bounded time to take the
+ * last lines.
+ */
 static void
 log_drain(void)
 {
@@ -285,9 +423,10 @@ log_drain(void)
 
 	log_flush();
 	for (i = 0; i < LOG_EXIT_MS / LOG_RETRY_MS; i++) {
-		if (!log_stderr || (log_len == 0 && log_dropped == 0))
+		if (log_stderr ? log_len == 0 && log_dropped == 0 :
+		    log_len == 0 || log_sock == -1)
 			break;
-		pfd.fd = log_fd;
+		pfd.fd = log_stderr ? log_fd : log_sock;
 		pfd.events = POLLOUT;
 		if (poll(&pfd, 1, LOG_RETRY_MS) == -1 && errno != EINTR)
 			break;

@@ -666,6 +666,54 @@ log_accounts_for() {
 	assert_success
 }
 
+@test "a stream /dev/log gets every line, NUL-ended as syslog(3) ends them, through a restart; lines sent while none was there are counted" {
+	unshare -m --propagation private true 2>/dev/null ||
+	    skip "no mount namespace here (unshare -m)"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/cat cat
+	EOF
+	cat >"$T/inner" <<-'EOF'
+	mount -t tmpfs -o mode=755 none /dev || exit 2
+	mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
+	    mknod -m 666 /dev/urandom c 1 9 && ln -s /proc/self/fd /dev/fd ||
+	    exit 2
+	# no syslogd at all at first: these lines can only be counted
+	"$SUPERD" -D -P "$T/ports" "$CONF" 3>&- &
+	s=$!
+	for ((i = 0; i < 200; i++)); do [ -s "$T/ports" ] && break; sleep 0.05; done
+	p=$(awk '{ n = split($3, a, ":"); print a[n] }' "$T/ports")
+	timeout 5 python3 "$TOP/tests/flood.py" "$p" 1 --send x
+	# a stream syslogd that closes its first connection after 5 messages
+	python3 "$TOP/tests/syslogstream.py" /dev/log "$T/syslog" 5 &
+	d=$!
+	for ((i = 0; i < 100; i++)); do [ -S /dev/log ] && break; sleep 0.05; done
+	for ((i = 0; i < 100; i++)); do
+		timeout 5 python3 "$TOP/tests/flood.py" "$p" 1 --send x >/dev/null
+		grep -q '^#conn 2' "$T/syslog" &&
+		    sed -n '/^#conn 2/,$p' "$T/syslog" | grep -q 'event=exit' && break
+		sleep 0.05
+	done
+	kill -TERM $s
+	for ((i = 0; i < 100; i++)); do kill -0 $s 2>/dev/null || break; sleep 0.05; done
+	kill -KILL $s $d 2>/dev/null
+	wait
+	EOF
+	export T TOP SUPERD CONF
+	run timeout 50 unshare -m --propagation private bash "$T/inner"
+	assert_output --partial "opened=1 refused=0 closed_by_server=0 answered=1"
+	cat "$T/syslog" >&2
+	# the listen line, one start and one exit went nowhere: counted
+	run grep -E '^<28>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} superd\[[0-9]+\]: event=log-dropped lines=([3-9]|[1-9][0-9]+)$' "$T/syslog"
+	assert_success
+	run grep -Ec '^<30>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} superd\[[0-9]+\]: event=start svc=0 line=1 pid=' "$T/syslog"
+	[ "$output" -ge 2 ]
+	# superd reconnected when syslogd closed, and went on
+	run sh -c "sed -n '/^#conn 2/,\$p' '$T/syslog' | grep -c 'superd\[[0-9]*\]: event=exit svc=0 line=1 '"
+	[ "$output" -ge 1 ]
+	run grep -c '^#partial' "$T/syslog"
+	assert_output 0
+}
+
 # --- 8. a spawn that fails for lack of resources keeps the connection
 
 @test "out of descriptors (RLIMIT_NOFILE=32), 300 clients at once are all served: a failed spawn keeps its connection and tries again" {
