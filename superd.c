@@ -292,7 +292,9 @@ ports_remove(void)
 /*
  * Logging to syslog with no syslog listening is logging into the void:
  * say so on stderr while it can still be read (before daemon(3)).  The
- * same datagram socket as log.c's.
+ * same sockets as log.c's: datagram, then stream when /dev/log is a
+ * stream socket (EPROTOTYPE); non-blocking, so a full backlog (EAGAIN:
+ * someone listens) does not wait.
  */
 static void
 check_syslog(void)
@@ -306,10 +308,19 @@ check_syslog(void)
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return;
 	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	(void)close(fd);
+	if (r == -1 && errno == EPROTOTYPE) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0)) == -1)
+			return;
+		r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		if (r == -1 && errno == EAGAIN)
+			r = 0;
+		(void)close(fd);
+	}
 	if (r == -1)
 		warn("no syslog at %s, superd's log would go nowhere "
 		    "(-e or -d logs to standard error)", _PATH_LOG);
-	(void)close(fd);
 }
 
 /*

@@ -695,13 +695,22 @@ log_accounts_for() {
 	done
 	kill -TERM $s
 	for ((i = 0; i < 100; i++)); do kill -0 $s 2>/dev/null || break; sleep 0.05; done
-	kill -KILL $s $d 2>/dev/null
+	# a superd started with the stream syslogd there finds it
+	"$SUPERD" -D -P "$T/ports2" "$CONF" 2>"$T/err2" 3>&- &
+	s2=$!
+	for ((i = 0; i < 200; i++)); do [ -s "$T/ports2" ] && break; sleep 0.05; done
+	kill -TERM $s2
+	for ((i = 0; i < 100; i++)); do kill -0 $s2 2>/dev/null || break; sleep 0.05; done
+	kill -KILL $s $s2 $d 2>/dev/null
 	wait
 	EOF
 	export T TOP SUPERD CONF
 	run timeout 50 unshare -m --propagation private bash "$T/inner"
 	assert_output --partial "opened=1 refused=0 closed_by_server=0 answered=1"
 	cat "$T/syslog" >&2
+	[ -f "$T/err2" ]
+	run cat "$T/err2"
+	refute_output --partial "no syslog"
 	# the listen line, one start and one exit went nowhere: counted
 	run grep -E '^<28>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} superd\[[0-9]+\]: event=log-dropped lines=([3-9]|[1-9][0-9]+)$' "$T/syslog"
 	assert_success
