@@ -65,6 +65,7 @@ struct table {
 	int		 t_final_nl;	/* the last line ended in a newline */
 	struct tentry	*t_entries;
 	size_t		 t_nentries;
+	size_t		 t_entcap;	/* t_entries has room for */
 };
 
 static const char	*table_path = SUPERD_CONF;	/* as given, for messages */
@@ -154,11 +155,16 @@ add_entry(struct table *t, size_t first, int disabled, const char *text)
 	struct tentry	*te;
 	size_t		 n;
 
-	te = reallocarray(t->t_entries, t->t_nentries + 1, sizeof(*te));
-	if (te == NULL)
-		err(1, "reallocarray");
-	t->t_entries = te;
-	te = &te[t->t_nentries];
+	/* Doubling: one reallocation per entry is quadratic in copies. */
+	if (t->t_nentries == t->t_entcap) {
+		n = t->t_entcap == 0 ? 16 : t->t_entcap * 2;
+		te = reallocarray(t->t_entries, n, sizeof(*te));
+		if (te == NULL)
+			err(1, "reallocarray");
+		t->t_entries = te;
+		t->t_entcap = n;
+	}
+	te = &t->t_entries[t->t_nentries];
 	te->te_first = te->te_last = first;
 	te->te_disabled = disabled;
 	while (*text == ' ' || *text == '\t')
@@ -237,6 +243,7 @@ table_reindex(struct table *t)
 	free(t->t_entries);
 	t->t_entries = NULL;
 	t->t_nentries = 0;
+	t->t_entcap = 0;
 	table_index(t);
 }
 
