@@ -18,12 +18,12 @@ BSD_LIBS   = `pkg-config --libs libbsd-overlay`
 WERROR	?=
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
-SRCS	 = superd.c serve.c reload.c conf.c confopt.c listen.c spawn.c \
-	   limits.c guard.c backlog.c internal.c builtin.c log.c pid.c
+SRCS	 = superd.c serve.c reload.c conf.c confopt.c addr.c listen.c \
+	   spawn.c limits.c guard.c backlog.c internal.c builtin.c log.c pid.c
 OBJS	 = $(SRCS:.c=.o)
 TAB_SRCS = supertab.c tabcheck.c tabsignal.c
 TAB_OBJS = $(TAB_SRCS:.c=.o) conf.o confopt.o limits.o builtin.o log.o \
-	   listen.o
+	   addr.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
 
 # What the build and the tests need on Debian or Ubuntu.

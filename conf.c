@@ -881,19 +881,6 @@ check_conflicts(struct parser *p)
 	free(v);
 }
 
-const char *
-proto_label(const struct service *sv)
-{
-	switch (sv->sv_proto) {
-	case PROTO_TCP:
-		return sv->sv_family == AF_INET ? "tcp4" : "tcp6";
-	case PROTO_UDP:
-		return sv->sv_family == AF_INET ? "udp4" : "udp6";
-	default:
-		return "unix";
-	}
-}
-
 /* Record an error about the table as a whole: "FILE: message". */
 static void
 conf_file_error(struct conf *c, const char *path, const char *fmt, ...)

@@ -313,7 +313,6 @@ int		 service_same_addr(const struct service *,
 		    const struct service *);
 int		 service_cmp_addr(const struct service *,
 		    const struct service *);
-const char	*proto_label(const struct service *);
 
 /* conf.c and confopt.c: the reader's own state, shared between them */
 struct usercache {
@@ -344,6 +343,13 @@ int		 parse_size(const char *, int *);
 int		 parse_wait(struct parser *, struct svconf *, char *, int);
 int		 parse_user(struct parser *, struct svconf *, const char *);
 
+/* addr.c */
+void		 addr_format(const struct sockaddr *, char *, size_t,
+		    char *, size_t);
+void		 addr_format_full(const struct sockaddr *, char *, size_t);
+void		 addr_unmap(struct sockaddr_storage *);
+const char	*proto_label(const struct service *);
+
 /* listen.c */
 extern int	 listen_nopen;
 int		 listen_open(struct service *, int, char *, size_t);
@@ -357,10 +363,6 @@ int		 listen_cover(struct service *, struct svlist *);
 void		 listen_drop_unadopted(int *, int);
 extern char	 listen_lasterr[256];
 int		 listen_adopt(struct service *, int *, int);
-void		 addr_format(const struct sockaddr *, char *, size_t,
-		    char *, size_t);
-void		 addr_format_full(const struct sockaddr *, char *, size_t);
-void		 addr_unmap(struct sockaddr_storage *);
 
 /* spawn.c */
 #define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */

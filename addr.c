@@ -1,0 +1,96 @@
+/*
+ * addr.c: socket addresses as text, for the logs, the children's
+ * environment and the table's error messages.
+ *
+ * Pure functions of a sockaddr: no socket, no lookup, no allocation.
+ * Callers rely on the text being the same wherever an address is shown
+ * (127.0.0.1:7007, [::1]:7007, or a unix socket's path), and on an
+ * IPv4-mapped IPv6 peer being shown as the IPv4 address it is.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "superd.h"
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes plain IPv4. */
+void
+addr_unmap(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in	 sin;
+
+	if (ss->ss_family != AF_INET6 ||
+	    !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+		return;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = sin6->sin6_port;
+	memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+	memcpy(ss, &sin, sizeof(sin));
+}
+
+/* The address alone and the port alone, as the environment wants them. */
+void
+addr_format(const struct sockaddr *sa, char *ip, size_t iplen, char *port,
+    size_t portlen)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		(void)inet_ntop(AF_INET, &sin->sin_addr, ip, iplen);
+		(void)snprintf(port, portlen, "%u", ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		(void)inet_ntop(AF_INET6, &sin6->sin6_addr, ip, iplen);
+		(void)snprintf(port, portlen, "%u", ntohs(sin6->sin6_port));
+		break;
+	case AF_UNIX:
+		(void)strlcpy(ip, ((const struct sockaddr_un *)sa)->sun_path,
+		    iplen);
+		if (portlen > 0)
+			port[0] = '\0';
+		break;
+	default:
+		(void)strlcpy(ip, "?", iplen);
+		if (portlen > 0)
+			port[0] = '\0';
+	}
+}
+
+/* 127.0.0.1:7007, [::1]:7007, or the path of a unix socket. */
+void
+addr_format_full(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char	 ip[INET6_ADDRSTRLEN + 108], port[8];
+
+	addr_format(sa, ip, sizeof(ip), port, sizeof(port));
+	if (sa->sa_family == AF_INET6)
+		(void)snprintf(buf, len, "[%s]:%s", ip, port);
+	else if (sa->sa_family == AF_INET)
+		(void)snprintf(buf, len, "%s:%s", ip, port);
+	else
+		(void)strlcpy(buf, ip, len);
+}
+
+/* A service's protocol as the logs name it: tcp4, tcp6, udp4, udp6, unix. */
+const char *
+proto_label(const struct service *sv)
+{
+	switch (sv->sv_proto) {
+	case PROTO_TCP:
+		return sv->sv_family == AF_INET ? "tcp4" : "tcp6";
+	case PROTO_UDP:
+		return sv->sv_family == AF_INET ? "udp4" : "udp6";
+	default:
+		return "unix";
+	}
+}
