@@ -18,11 +18,14 @@ BSD_LIBS   = `pkg-config --libs libbsd-overlay`
 WERROR	?=
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
-SRCS	 = superd.c serve.c reload.c conf.c confopt.c addr.c listen.c \
-	   spawn.c limits.c guard.c backlog.c internal.c builtin.c log.c pid.c
+SRCS	 = superd.c serve.c reload.c $(CONF_SRCS) addr.c listen.c spawn.c \
+	   limits.c guard.c backlog.c internal.c builtin.c log.c pid.c
+# The table parser: its files share confint.h.
+CONF_SRCS = conf.c confopt.c conferr.c
+CONF_OBJS = $(CONF_SRCS:.c=.o)
 OBJS	 = $(SRCS:.c=.o)
 TAB_SRCS = supertab.c tabcheck.c tabsignal.c
-TAB_OBJS = $(TAB_SRCS:.c=.o) conf.o confopt.o limits.o builtin.o log.o \
+TAB_OBJS = $(TAB_SRCS:.c=.o) $(CONF_OBJS) limits.o builtin.o log.o \
 	   addr.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
 
@@ -45,6 +48,7 @@ supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
 
 $(OBJS) $(TAB_OBJS): superd.h
+$(CONF_OBJS): confint.h
 
 # Install what is missing (as root), or say the command to run.
 deps:
@@ -120,7 +124,7 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -g -O1 \
 FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZERS	 = fuzz/conf_fuzz fuzz/text_fuzz
 
-$(FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h \
+$(FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h confint.h \
 	    $(SRCS) $(TAB_SRCS)
 	srcs=`for o in $(TAB_OBJS); do case " $(TAB_SRCS) " in \
 	    *" $${o%.o}.c "*) ;; *) echo $${o%.o}.c;; esac; done`; \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "superd.h"
+#include "confint.h"
 
 /*
  * A size with an optional k or m suffix, for sndbuf= and rcvbuf=: decimal

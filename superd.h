@@ -314,35 +314,6 @@ int		 service_same_addr(const struct service *,
 int		 service_cmp_addr(const struct service *,
 		    const struct service *);
 
-/* conf.c and confopt.c: the reader's own state, shared between them */
-struct usercache {
-	char		*uc_name;	/* the last user looked up */
-	uid_t		 uc_uid;
-	gid_t		 uc_gid;
-	char		*uc_home;
-	char		*uc_shell;
-	int		 uc_found;
-};
-
-struct parser {
-	const char	*p_file;
-	struct conf	*p_conf;
-	char		*p_defhosts;
-	int		 p_line;
-	int		 p_nerr_line;	/* errors reported for p_line */
-	uid_t		 p_euid;
-	struct usercache p_uc;
-};
-void		 perr(struct parser *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-void		 pwarn(struct parser *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-char		*xstrdup(const char *);
-int		 parse_num(const char *, long long, long long, long long *);
-int		 parse_size(const char *, int *);
-int		 parse_wait(struct parser *, struct svconf *, char *, int);
-int		 parse_user(struct parser *, struct svconf *, const char *);
-
 /* addr.c */
 void		 addr_format(const struct sockaddr *, char *, size_t,
 		    char *, size_t);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../superd.h"
+#include "../confint.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,0 +1,58 @@
+/*
+ * confint.h: what the files of the table parser share and nothing else
+ * needs: the parser's state, its message lists and its field parsers.
+ * Included by conf.c, conferr.c, confopt.c (and the fuzz harnesses) after
+ * superd.h; the rest of superd sees a table only as the struct conf that
+ * conf_load() returns.
+ *
+ * Who calls whom, downward only: conf.c (conf_load, the entry parser)
+ * calls confopt.c and conferr.c; confopt.c calls conferr.c; conferr.c
+ * calls nothing of the parser.
+ */
+
+#ifndef CONFINT_H
+#define CONFINT_H
+
+/* The parser's state, one per table load (conf_load). */
+struct usercache {
+	char		*uc_name;	/* the last user looked up */
+	uid_t		 uc_uid;
+	gid_t		 uc_gid;
+	char		*uc_home;
+	char		*uc_shell;
+	int		 uc_found;
+};
+
+struct parser {
+	const char	*p_file;
+	struct conf	*p_conf;
+	char		*p_defhosts;
+	int		 p_line;
+	int		 p_nerr_line;	/* errors reported for p_line */
+	uid_t		 p_euid;
+	struct usercache p_uc;
+};
+/* conferr.c */
+void		 perr(struct parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 pwarn(struct parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 conf_file_error(struct conf *, const char *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		*xcalloc(size_t, size_t);
+char		*xstrdup(const char *);
+
+/* confopt.c */
+int		 parse_num(const char *, long long, long long, long long *);
+int		 parse_size(const char *, int *);
+int		 parse_wait(struct parser *, struct svconf *, char *, int);
+int		 parse_user(struct parser *, struct svconf *, const char *);
+
+/* A blank as the table's grammar has them: space or tab, not newline. */
+static inline int
+isblankc(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+#endif /* CONFINT_H */
