@@ -32,6 +32,15 @@ struct parser {
 	uid_t		 p_euid;
 	struct usercache p_uc;
 };
+/* The entry being read: its lines joined, with a blank between them. */
+struct entry {
+	char	*e_text;	/* logical line: continuations joined */
+	size_t	 e_len;
+	size_t	 e_cap;
+	int	 e_line;	/* its first line; 0 when none is open */
+	int	 e_bad;		/* a line of it was refused: not parsed */
+};
+
 /* conferr.c */
 void		 perr(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -41,6 +50,12 @@ void		 conf_file_error(struct conf *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		*xcalloc(size_t, size_t);
 char		*xstrdup(const char *);
+
+/* confread.c */
+typedef void	 conf_entry_fn(struct parser *, struct entry *);
+FILE		*conf_open(struct conf *, const char *);
+char		*conf_slurp(struct conf *, const char *, FILE *, size_t *);
+void		 conf_read(struct parser *, char *, size_t, conf_entry_fn *);
 
 /* confopt.c */
 int		 parse_num(const char *, long long, long long, long long *);
