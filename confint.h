@@ -32,6 +32,7 @@ struct parser {
 	uid_t		 p_euid;
 	struct usercache p_uc;
 };
+
 /* The entry being read: its lines joined, with a blank between them. */
 struct entry {
 	char	*e_text;	/* logical line: continuations joined */
@@ -40,6 +41,31 @@ struct entry {
 	int	 e_line;	/* its first line; 0 when none is open */
 	int	 e_bad;		/* a line of it was refused: not parsed */
 };
+
+/* The protocol field's names (conf.c's protodefs[]). */
+struct protodef {
+	const char	*pd_name;
+	enum sv_proto	 pd_proto;
+	int		 pd_v4;
+	int		 pd_v6;
+	int		 pd_socktype;
+};
+
+/* Everything an entry says, before it becomes one service per address. */
+struct proto_entry {
+	const struct protodef *pe_pd;
+	int		 pe_socktype;
+	char		*pe_hosts;
+	char		*pe_service;
+	int		 pe_port;
+	struct svconf	*pe_cf;
+};
+
+/* hosts.c */
+struct service	*service_new(struct parser *, struct proto_entry *, int,
+		    const void *);
+int		 expand_hosts(struct parser *, struct proto_entry *,
+		    struct service ***, size_t *);
 
 /* conferr.c */
 void		 perr(struct parser *, int, const char *, ...)
