@@ -184,45 +184,6 @@ text_hash(const char *s)
 	return h;
 }
 
-static struct svconf *
-svconf_copy(const struct svconf *o)
-{
-	struct svconf	*cf;
-	size_t		 i, n;
-
-	cf = xcalloc(1, sizeof(*cf));
-	*cf = *o;
-	cf->cf_protoname = xstrdup(o->cf_protoname);
-	cf->cf_program = o->cf_program ? xstrdup(o->cf_program) : NULL;
-	for (n = 0; o->cf_argv[n] != NULL; n++)
-		;
-	cf->cf_argv = xcalloc(n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		cf->cf_argv[i] = xstrdup(o->cf_argv[i]);
-	cf->cf_envp = NULL;
-	cf->cf_envbuf = NULL;
-	cf->cf_pins = 0;
-	cf->cf_dead = 0;
-	cf->cf_user = xstrdup(o->cf_user);
-	cf->cf_home = xstrdup(o->cf_home);
-	cf->cf_shell = xstrdup(o->cf_shell);
-	if (o->cf_ngroups > 0) {
-		cf->cf_groups = xcalloc(o->cf_ngroups, sizeof(gid_t));
-		memcpy(cf->cf_groups, o->cf_groups,
-		    o->cf_ngroups * sizeof(gid_t));
-	} else
-		cf->cf_groups = NULL;
-	if (o->cf_nacl > 0) {
-		cf->cf_acl = xcalloc(o->cf_nacl, sizeof(struct acl));
-		memcpy(cf->cf_acl, o->cf_acl, o->cf_nacl * sizeof(struct acl));
-	} else
-		cf->cf_acl = NULL;
-	cf->cf_env = o->cf_nenv ? xcalloc(o->cf_nenv, sizeof(char *)) : NULL;
-	for (i = 0; i < o->cf_nenv; i++)
-		cf->cf_env[i] = xstrdup(o->cf_env[i]);
-	return cf;
-}
-
 /* Parse one entry; its services are appended to the table. */
 static void
 parse_entry(struct parser *p, struct entry *e)
@@ -631,56 +592,6 @@ conf_load(const char *path, FILE *fp)
 		c->c_nservices = 0;
 	}
 	return c;
-}
-
-/*
- * A child between clone and execve may still read its svconf (spawn.c):
- * one freed meanwhile goes when the last such child has let go of it.
- */
-void
-svconf_free(struct svconf *cf)
-{
-	size_t	 i;
-
-	if (cf == NULL)
-		return;
-	if (cf->cf_pins > 0) {
-		cf->cf_dead = 1;
-		return;
-	}
-	free(cf->cf_protoname);
-	free(cf->cf_program);
-	for (i = 0; cf->cf_argv != NULL && cf->cf_argv[i] != NULL; i++)
-		free(cf->cf_argv[i]);
-	free(cf->cf_argv);
-	free(cf->cf_envbuf);
-	free(cf->cf_envp);
-	free(cf->cf_user);
-	free(cf->cf_home);
-	free(cf->cf_shell);
-	free(cf->cf_groups);
-	free(cf->cf_acl);
-	for (i = 0; i < cf->cf_nenv; i++)
-		free(cf->cf_env[i]);
-	free(cf->cf_env);
-	free(cf);
-}
-
-void
-svconf_unpin(struct svconf *cf)
-{
-	if (--cf->cf_pins == 0 && cf->cf_dead)
-		svconf_free(cf);
-}
-
-void
-service_free(struct service *sv)
-{
-	svconf_free(sv->sv_cf);
-	free(sv->sv_name);
-	free(sv->sv_addrstr);
-	free(sv->sv_reflog);
-	free(sv);
 }
 
 /* Free a conf and whatever services are still on its list. */

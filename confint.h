@@ -67,6 +67,9 @@ struct service	*service_new(struct parser *, struct proto_entry *, int,
 int		 expand_hosts(struct parser *, struct proto_entry *,
 		    struct service ***, size_t *);
 
+/* svconf.c */
+struct svconf	*svconf_copy(const struct svconf *);
+
 /* conferr.c */
 void		 perr(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));

@@ -307,13 +307,15 @@ int		 conf_line_joins(const char *);
 const char	*conf_hosts_colon(const char *);
 struct conf	*conf_load(const char *, FILE *);
 void		 conf_free(struct conf *);
-void		 service_free(struct service *);
-void		 svconf_free(struct svconf *);
-void		 svconf_unpin(struct svconf *);
 int		 service_same_addr(const struct service *,
 		    const struct service *);
 int		 service_cmp_addr(const struct service *,
 		    const struct service *);
+
+/* svconf.c */
+void		 service_free(struct service *);
+void		 svconf_free(struct svconf *);
+void		 svconf_unpin(struct svconf *);
 
 /* addr.c */
 void		 addr_format(const struct sockaddr *, char *, size_t,
