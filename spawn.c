@@ -927,7 +927,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		return -1;
 	}
 	ss->ss_pid = pid;
-	cf->cf_pins++;
+	svconf_pin(cf);
 	if (share) {
 		/* ours goes when the child has its own table */
 		ss->ss_fd = fd;

@@ -315,6 +315,7 @@ int		 service_cmp_addr(const struct service *,
 /* svconf.c */
 void		 service_free(struct service *);
 void		 svconf_free(struct svconf *);
+void		 svconf_pin(struct svconf *);
 void		 svconf_unpin(struct svconf *);
 
 /* addr.c */

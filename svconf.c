@@ -97,6 +97,13 @@ svconf_free(struct svconf *cf)
 	free(cf);
 }
 
+/* A child started with clone(CLONE_VM) reads cf until its execve. */
+void
+svconf_pin(struct svconf *cf)
+{
+	cf->cf_pins++;
+}
+
 /* A child that held cf has called execve or exited: let go of it. */
 void
 svconf_unpin(struct svconf *cf)
