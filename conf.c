@@ -1,5 +1,7 @@
 /*
- * conf.c: reading a service table into a fresh list of services.
+ * conf.c: reading a service table into a fresh list of services, and the
+ * entry parser: the fields of an entry up to its wait field, the program
+ * and argv, and the check that no two entries bind the same socket.
  *
  * The grammar is inetd.conf(5)'s, as OpenBSD and Debian define it, plus
  * superd's options after the wait field.  conf_load() either returns a
@@ -10,6 +12,12 @@
  * one error, "FILE: message", never an empty table, and so is one that
  * is not a regular file (a device, a terminal, a FIFO).  It opens no socket
  * and logs nothing.
+ *
+ * The parser's other files, each called from here and calling only
+ * downward (confint.h): confread.c reads the text and cuts it into
+ * entries, hosts.c makes a service per address, confopt.c parses the wait
+ * field's options and the user field, svconf.c copies and frees what an
+ * entry says, conferr.c keeps the messages.
  */
 
 #include <sys/types.h>
@@ -17,16 +25,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <limits.h>
 #include <netdb.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,13 +1,15 @@
 /*
  * confint.h: what the files of the table parser share and nothing else
  * needs: the parser's state, its message lists and its field parsers.
- * Included by conf.c, conferr.c, confopt.c (and the fuzz harnesses) after
- * superd.h; the rest of superd sees a table only as the struct conf that
- * conf_load() returns.
+ * Included after superd.h; the rest of superd sees a table only as the
+ * struct conf that conf_load() returns.
  *
- * Who calls whom, downward only: conf.c (conf_load, the entry parser)
- * calls confopt.c and conferr.c; confopt.c calls conferr.c; conferr.c
- * calls nothing of the parser.
+ * Included by conf.c, confread.c, hosts.c, confopt.c, svconf.c,
+ * conferr.c and fuzz/text_fuzz.c.  Who calls whom, downward only: conf.c
+ * (conf_load, the entry parser) calls confread.c, hosts.c, confopt.c,
+ * svconf.c and conferr.c; those call conferr.c and nothing else of the
+ * parser (confread.c hands each entry back through the conf_entry_fn it
+ * was given); conferr.c calls none of them.
  */
 
 #ifndef CONFINT_H
