@@ -4,9 +4,10 @@
  * Each input is a whole service table, handed to conf_load() from memory
  * (fmemopen), as superd reads one at start, with -t and on SIGHUP.  What
  * the parser returns is walked the way superd walks it, then freed: under
- * AddressSanitizer a leak, an overflow or a use after free in conf.c or
- * confopt.c is a crash, and so is a message that breaks the
- * "FILE:LINE: message" shape (one line, prefixed with the file).
+ * AddressSanitizer a leak, an overflow or a use after free in the parser
+ * (conf.c and the files of confint.h) is a crash, and so is a message
+ * that breaks the "FILE:LINE: message" shape (one line, prefixed with
+ * the file).
  *
  * Host names go through getaddrinfo(3); resolve.c keeps that off the
  * network, so an iteration never waits on DNS.
