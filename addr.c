@@ -1,11 +1,14 @@
 /*
  * addr.c: socket addresses as text, for the logs, the children's
- * environment and the table's error messages.
+ * environment and the table's error messages, and services compared by
+ * their address.
  *
  * Pure functions of a sockaddr: no socket, no lookup, no allocation.
  * Callers rely on the text being the same wherever an address is shown
  * (127.0.0.1:7007, [::1]:7007, or a unix socket's path), and on an
  * IPv4-mapped IPv6 peer being shown as the IPv4 address it is.
+ * service_cmp_addr() orders services by their identity (socket type,
+ * family, address), the order reload.c matches old and new tables in.
  */
 
 #include <sys/types.h>
@@ -93,4 +96,24 @@ proto_label(const struct service *sv)
 	default:
 		return "unix";
 	}
+}
+
+/* The order of services by address; port 0 and equal addresses last. */
+int
+service_cmp_addr(const struct service *a, const struct service *b)
+{
+	if (a->sv_socktype != b->sv_socktype)
+		return a->sv_socktype < b->sv_socktype ? -1 : 1;
+	if (a->sv_family != b->sv_family)
+		return a->sv_family < b->sv_family ? -1 : 1;
+	if (a->sv_addrlen != b->sv_addrlen)
+		return a->sv_addrlen < b->sv_addrlen ? -1 : 1;
+	return memcmp(&a->sv_addr, &b->sv_addr, a->sv_addrlen);
+}
+
+/* The same address: a reload keeps the service, a conflict is checked. */
+int
+service_same_addr(const struct service *a, const struct service *b)
+{
+	return service_cmp_addr(a, b) == 0;
 }

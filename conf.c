@@ -407,25 +407,6 @@ parse_entry(struct parser *p, struct entry *e)
 	}
 }
 
-/* The order of services by address; port 0 and equal addresses last. */
-int
-service_cmp_addr(const struct service *a, const struct service *b)
-{
-	if (a->sv_socktype != b->sv_socktype)
-		return a->sv_socktype < b->sv_socktype ? -1 : 1;
-	if (a->sv_family != b->sv_family)
-		return a->sv_family < b->sv_family ? -1 : 1;
-	if (a->sv_addrlen != b->sv_addrlen)
-		return a->sv_addrlen < b->sv_addrlen ? -1 : 1;
-	return memcmp(&a->sv_addr, &b->sv_addr, a->sv_addrlen);
-}
-
-int
-service_same_addr(const struct service *a, const struct service *b)
-{
-	return service_cmp_addr(a, b) == 0;
-}
-
 static int
 port_of(const struct service *sv)
 {

@@ -307,10 +307,6 @@ int		 conf_line_joins(const char *);
 const char	*conf_hosts_colon(const char *);
 struct conf	*conf_load(const char *, FILE *);
 void		 conf_free(struct conf *);
-int		 service_same_addr(const struct service *,
-		    const struct service *);
-int		 service_cmp_addr(const struct service *,
-		    const struct service *);
 
 /* svconf.c */
 void		 service_free(struct service *);
@@ -324,6 +320,10 @@ void		 addr_format(const struct sockaddr *, char *, size_t,
 void		 addr_format_full(const struct sockaddr *, char *, size_t);
 void		 addr_unmap(struct sockaddr_storage *);
 const char	*proto_label(const struct service *);
+int		 service_same_addr(const struct service *,
+		    const struct service *);
+int		 service_cmp_addr(const struct service *,
+		    const struct service *);
 
 /* listen.c */
 extern int	 listen_nopen;
