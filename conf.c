@@ -1,7 +1,7 @@
 /*
  * conf.c: reading a service table into a fresh list of services, and the
  * entry parser: the fields of an entry up to its wait field, the program
- * and argv, and the check that no two entries bind the same socket.
+ * and argv.
  *
  * The grammar is inetd.conf(5)'s, as OpenBSD and Debian define it, plus
  * superd's options after the wait field.  conf_load() either returns a
@@ -16,8 +16,9 @@
  * The parser's other files, each called from here and calling only
  * downward (confint.h): confread.c reads the text and cuts it into
  * entries, hosts.c makes a service per address, confopt.c parses the wait
- * field's options and the user field, svconf.c copies and frees what an
- * entry says, conferr.c keeps the messages.
+ * field's options and the user field, conflict.c finds entries that
+ * would bind the same socket, svconf.c copies and frees what an entry
+ * says, conferr.c keeps the messages.
  */
 
 #include <sys/types.h>
@@ -405,126 +406,6 @@ parse_entry(struct parser *p, struct entry *e)
 			svconf_free(cf);
 		free(made);
 	}
-}
-
-static int
-port_of(const struct service *sv)
-{
-	if (sv->sv_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&sv->sv_addr)->sin_port);
-	if (sv->sv_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&sv->sv_addr)->sin6_port);
-	return -1;
-}
-
-/* For conflicts: same socket type, family and port; then wildcard first. */
-static int
-conflict_cmp(const void *va, const void *vb)
-{
-	const struct service *a = *(struct service *const *)va;
-	const struct service *b = *(struct service *const *)vb;
-	int	pa, pb;
-
-	if (a->sv_socktype != b->sv_socktype)
-		return a->sv_socktype < b->sv_socktype ? -1 : 1;
-	if (a->sv_family != b->sv_family)
-		return a->sv_family < b->sv_family ? -1 : 1;
-	if (a->sv_family == AF_UNIX)
-		return strcmp(((struct sockaddr_un *)&a->sv_addr)->sun_path,
-		    ((struct sockaddr_un *)&b->sv_addr)->sun_path);
-	pa = port_of(a);
-	pb = port_of(b);
-	if (pa != pb)
-		return pa < pb ? -1 : 1;
-	if (a->sv_wildcard != b->sv_wildcard)
-		return a->sv_wildcard ? -1 : 1;
-	return a->sv_cf->cf_line < b->sv_cf->cf_line ? -1 :
-	    a->sv_cf->cf_line > b->sv_cf->cf_line;
-}
-
-/* Same socket type, family and port (or path): candidates to conflict. */
-static int
-same_slot(const struct service *a, const struct service *b)
-{
-	if (a->sv_socktype != b->sv_socktype || a->sv_family != b->sv_family)
-		return 0;
-	if (a->sv_family == AF_UNIX)
-		return strcmp(((struct sockaddr_un *)&a->sv_addr)->sun_path,
-		    ((struct sockaddr_un *)&b->sv_addr)->sun_path) == 0;
-	return port_of(a) == port_of(b);
-}
-
-/* A tcp or udp entry on "*" makes an IPv6 half that inetd never had. */
-static int
-is_implicit_half(const struct service *sv)
-{
-	const char	*pn = sv->sv_cf->cf_protoname;
-
-	return sv->sv_wildcard && (strcmp(pn, "tcp") == 0 ||
-	    strcmp(pn, "udp") == 0);
-}
-
-/*
- * Two entries that would bind the same socket conflict: same socket type,
- * family and port (or path), and the same address or one of them "*".
- * Port 0 never conflicts.  The half of a dual "tcp" or "udp" entry on "*"
- * yields to an entry that names that family itself ("ftp tcp" next to
- * "ftp tcp6", as inetd tables write it): that half is dropped.
- */
-static void
-check_conflicts(struct parser *p)
-{
-	struct conf	 *c = p->p_conf;
-	struct service	**v, *sv, *a, *b;
-	size_t		  n = 0, i, j, k;
-
-	if (c->c_nservices < 2)
-		return;
-	v = xcalloc(c->c_nservices, sizeof(*v));
-	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
-		v[n++] = sv;
-	qsort(v, n, sizeof(*v), conflict_cmp);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && same_slot(v[i], v[j]); j++)
-			;
-		if (j - i < 2 || port_of(v[i]) == 0)
-			continue;
-		/* v[i..j) share type, family and port. */
-		for (k = i; k < j; k++) {
-			a = v[k];
-			if (a == NULL || !is_implicit_half(a) ||
-			    a->sv_family != AF_INET6)
-				continue;
-			/* an explicit entry in this family wins */
-			TAILQ_REMOVE(&c->c_services, a, sv_entry);
-			c->c_nservices--;
-			service_free(a);
-			v[k] = NULL;
-		}
-		for (k = i; k < j; k++) {
-			size_t	 m;
-
-			if ((b = v[k]) == NULL)
-				continue;
-			for (m = i; m < k; m++) {
-				if ((a = v[m]) == NULL)
-					continue;
-				if (a->sv_wildcard || b->sv_wildcard ||
-				    service_same_addr(a, b))
-					break;
-			}
-			if (m < k) {
-				char	 addr[128];
-
-				addr_format_full((struct sockaddr *)
-				    &b->sv_addr, addr, sizeof(addr));
-				perr(p, b->sv_cf->cf_line, "address %s (%s) "
-				    "is already used by line %d", addr,
-				    proto_label(b), a->sv_cf->cf_line);
-			}
-		}
-	}
-	free(v);
 }
 
 /*

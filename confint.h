@@ -4,10 +4,11 @@
  * Included after superd.h; the rest of superd sees a table only as the
  * struct conf that conf_load() returns.
  *
- * Included by conf.c, confread.c, hosts.c, confopt.c, svconf.c,
- * conferr.c and fuzz/text_fuzz.c.  Who calls whom, downward only: conf.c
- * (conf_load, the entry parser) calls confread.c, hosts.c, confopt.c,
- * svconf.c and conferr.c; those call conferr.c and nothing else of the
+ * Included by conf.c, confread.c, hosts.c, confopt.c, conflict.c,
+ * svconf.c, conferr.c and fuzz/text_fuzz.c.  Who calls whom, downward
+ * only: conf.c (conf_load, the entry parser) calls confread.c, hosts.c,
+ * confopt.c, conflict.c, svconf.c and conferr.c; those call conferr.c
+ * (conflict.c also svconf.c's service_free) and nothing else of the
  * parser (confread.c hands each entry back through the conf_entry_fn it
  * was given); conferr.c calls none of them.
  */
@@ -68,6 +69,9 @@ struct service	*service_new(struct parser *, struct proto_entry *, int,
 		    const void *);
 int		 expand_hosts(struct parser *, struct proto_entry *,
 		    struct service ***, size_t *);
+
+/* conflict.c */
+void		 check_conflicts(struct parser *);
 
 /* svconf.c */
 struct svconf	*svconf_copy(const struct svconf *);
