@@ -135,11 +135,6 @@ check_program(struct parser *p, const char *program)
 }
 
 /*
- * Split the first field into hosts and service: "[::1]:comsat",
- * "127.0.0.1,10.0.0.1:7001", "7001".  The last colon outside brackets
- * separates them.
- */
-/*
  * The colon that ends the hosts part of a first field: the last one
  * outside brackets; NULL when there is no hosts part.  supertab finds an
  * entry's service part with it too.
@@ -161,6 +156,11 @@ conf_hosts_colon(const char *f0)
 	return colon;
 }
 
+/*
+ * Split the first field into hosts and service: "[::1]:comsat",
+ * "127.0.0.1,10.0.0.1:7001", "7001".  The last colon outside brackets
+ * separates them.
+ */
 static void
 split_hostsvc(char *f0, char **hosts, char **service)
 {

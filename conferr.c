@@ -64,6 +64,7 @@ perr(struct parser *p, int line, const char *fmt, ...)
 		p->p_nerr_line++;
 }
 
+/* Record a warning: printed with -t and logged at load; the table is used. */
 void
 pwarn(struct parser *p, int line, const char *fmt, ...)
 {

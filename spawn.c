@@ -625,7 +625,11 @@ child_main(void *arg)
 	if (__atomic_exchange_n(&ss->ss_state, SLOT_UNSHARED,
 	    __ATOMIC_SEQ_CST) == SLOT_WAKE)
 		(void)sys3(SYS_write, spawn_evfd, &one, sizeof(one));
-	/* What superd ignores (SIGPIPE); the rest are default already. */
+	/*
+	 * superd installs no handler and reset every disposition at
+	 * start-up, so what it ignores (sig_ignored: SIGPIPE) is all that
+	 * differs from the default here.
+	 */
 	dfl.ks_handler = SIG_DFL;
 	dfl.ks_flags = 0;
 	dfl.ks_restorer = NULL;
