@@ -380,17 +380,23 @@ clients() {
 
 # --- 4. an unreadable table is an error, never an empty table
 
+# table_refused PATH MESSAGE: superd -t, superd at start and supertab check
+# all refuse the table PATH, each printing MESSAGE (at start, within its log).
+table_refused() {
+	run timeout 10 "$SUPERD" -t "$1"
+	assert_failure 1
+	assert_output "$2"
+	run timeout 10 "$SUPERD" -d "$1" 3>&-
+	assert_failure 1
+	assert_output --partial "$2"
+	run timeout 10 "$SUPERTAB" -f "$1" check
+	assert_failure 1
+	assert_output "$2"
+}
+
 @test "a table that is a directory is an error naming it, with -t, at start and in supertab check" {
 	mkdir "$T/dir.conf"
-	run "$SUPERD" -t "$T/dir.conf"
-	assert_failure 1
-	assert_output "$T/dir.conf: Is a directory"
-	run timeout 10 "$SUPERD" -d "$T/dir.conf" 3>&-
-	assert_failure 1
-	assert_output --partial "$T/dir.conf: Is a directory"
-	run timeout 10 "$SUPERTAB" -f "$T/dir.conf" check
-	assert_failure 1
-	assert_output "$T/dir.conf: Is a directory"
+	table_refused "$T/dir.conf" "$T/dir.conf: Is a directory"
 }
 
 @test "SIGHUP after the table became a directory keeps every service answering" {
@@ -440,15 +446,8 @@ pty_close() {
 @test "a table that is a terminal or a device is refused at once: with -t, at start and in supertab check" {
 	pty_open
 	for f in "$PTY" /dev/null /dev/zero; do
-		run timeout 10 "$SUPERD" -t "$f"
-		assert_failure 1
-		assert_output "$f: not a regular file; use - to read a table from standard input"
-		run timeout 10 "$SUPERD" -d "$f" 3>&-
-		assert_failure 1
-		assert_output --partial "$f: not a regular file"
-		run timeout 10 "$SUPERTAB" -f "$f" check
-		assert_failure 1
-		assert_output "$f: not a regular file; use - to read a table from standard input"
+		table_refused "$f" \
+		    "$f: not a regular file; use - to read a table from standard input"
 	done
 	pty_close
 }
