@@ -62,7 +62,7 @@ conflict_cmp(const void *va, const void *vb)
 
 /* Same socket type, family and port (or path): candidates to conflict. */
 static int
-same_slot(const struct service *a, const struct service *b)
+same_port_or_path(const struct service *a, const struct service *b)
 {
 	if (a->sv_socktype != b->sv_socktype || a->sv_family != b->sv_family)
 		return 0;
@@ -103,7 +103,7 @@ check_conflicts(struct parser *p)
 		v[n++] = sv;
 	qsort(v, n, sizeof(*v), conflict_cmp);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && same_slot(v[i], v[j]); j++)
+		for (j = i + 1; j < n && same_port_or_path(v[i], v[j]); j++)
 			;
 		if (j - i < 2 || port_of(v[i]) == 0)
 			continue;

@@ -20,29 +20,35 @@
 
 #include "superd.h"
 
-struct slot {
-	struct service	*s_sv;
-	size_t		 s_pos;		/* position in its table */
-	size_t		 s_ord;		/* among equal addresses */
-	struct service	*s_match;	/* old slots: the new service */
+/*
+ * A service of a table as it sorts by address: the old and the new table
+ * are each sorted into an array of these, and walked side by side.
+ */
+struct byaddr {
+	struct service	*ba_sv;
+	size_t		 ba_pos;	/* position in its table */
+	size_t		 ba_ord;	/* among equal addresses */
+	struct service	*ba_match;	/* old table: the new service */
 };
 
+/* By address, then table order (so equal addresses keep their order). */
 static int
-slot_cmp(const void *va, const void *vb)
+byaddr_cmp(const void *va, const void *vb)
 {
-	const struct slot *a = va, *b = vb;
+	const struct byaddr *a = va, *b = vb;
 	int	 c;
 
-	if ((c = service_cmp_addr(a->s_sv, b->s_sv)) != 0)
+	if ((c = service_cmp_addr(a->ba_sv, b->ba_sv)) != 0)
 		return c;
-	return a->s_pos < b->s_pos ? -1 : a->s_pos > b->s_pos;
+	return a->ba_pos < b->ba_pos ? -1 : a->ba_pos > b->ba_pos;
 }
 
-static struct slot *
-slots_of(struct svlist *list, size_t *np)
+/* A table's services sorted by address, each numbered among its equals. */
+static struct byaddr *
+byaddr_sort(struct svlist *list, size_t *np)
 {
 	struct service	*sv;
-	struct slot	*s;
+	struct byaddr	*s;
 	size_t		 n = 0, i;
 
 	TAILQ_FOREACH(sv, list, sv_entry)
@@ -51,26 +57,27 @@ slots_of(struct svlist *list, size_t *np)
 		fatal("calloc");
 	i = 0;
 	TAILQ_FOREACH(sv, list, sv_entry) {
-		s[i].s_sv = sv;
-		s[i].s_pos = i;
+		s[i].ba_sv = sv;
+		s[i].ba_pos = i;
 		i++;
 	}
-	qsort(s, n, sizeof(*s), slot_cmp);
+	qsort(s, n, sizeof(*s), byaddr_cmp);
 	for (i = 1; i < n; i++)
-		if (service_same_addr(s[i - 1].s_sv, s[i].s_sv))
-			s[i].s_ord = s[i - 1].s_ord + 1;
+		if (service_same_addr(s[i - 1].ba_sv, s[i].ba_sv))
+			s[i].ba_ord = s[i - 1].ba_ord + 1;
 	*np = n;
 	return s;
 }
 
+/* The key a reload matches on: address, then rank among equal ones. */
 static int
-slot_key_cmp(const struct slot *a, const struct slot *b)
+byaddr_key_cmp(const struct byaddr *a, const struct byaddr *b)
 {
 	int	 c;
 
-	if ((c = service_cmp_addr(a->s_sv, b->s_sv)) != 0)
+	if ((c = service_cmp_addr(a->ba_sv, b->ba_sv)) != 0)
 		return c;
-	return a->s_ord < b->s_ord ? -1 : a->s_ord > b->s_ord;
+	return a->ba_ord < b->ba_ord ? -1 : a->ba_ord > b->ba_ord;
 }
 
 /* Give old the new entry's configuration; tell whether it changed. */
@@ -105,18 +112,18 @@ void
 reload_merge(struct conf *c)
 {
 	struct svlist	 keep = TAILQ_HEAD_INITIALIZER(keep);
-	struct slot	*os, *ns;
+	struct byaddr	*os, *ns;
 	struct service	*sv;
 	size_t		 on, nn, i, j, total = 0;
 	int		 added = 0, removed = 0, changed = 0, kept = 0, k;
 
-	os = slots_of(&services, &on);
-	ns = slots_of(&c->c_services, &nn);
+	os = byaddr_sort(&services, &on);
+	ns = byaddr_sort(&c->c_services, &nn);
 	for (i = 0, j = 0; i < on && j < nn; ) {
-		k = slot_key_cmp(&os[i], &ns[j]);
+		k = byaddr_key_cmp(&os[i], &ns[j]);
 		if (k == 0) {
-			os[i].s_match = ns[j].s_sv;
-			ns[j].s_sv->sv_match = os[i].s_sv;
+			os[i].ba_match = ns[j].ba_sv;
+			ns[j].ba_sv->sv_match = os[i].ba_sv;
 			i++;
 			j++;
 		} else if (k < 0)
@@ -127,9 +134,9 @@ reload_merge(struct conf *c)
 
 	/* Removed: close now, free once their children are reaped. */
 	for (i = 0; i < on; i++) {
-		if (os[i].s_match != NULL)
+		if (os[i].ba_match != NULL)
 			continue;
-		sv = os[i].s_sv;
+		sv = os[i].ba_sv;
 		TAILQ_REMOVE(&services, sv, sv_entry);
 		log_info("event=remove svc=%s line=%d addr=%s proto=%s",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line,
