@@ -97,6 +97,7 @@ int		 parse_num(const char *, long long, long long, long long *);
 int		 parse_size(const char *, int *);
 int		 parse_wait(struct parser *, struct svconf *, char *, int);
 int		 parse_user(struct parser *, struct svconf *, const char *);
+int		 acl_parse(const char *, struct acl *);
 
 /* A blank as the table's grammar has them: space or tab, not newline. */
 static inline int

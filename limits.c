@@ -11,7 +11,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,50 +45,6 @@ peer_bytes(const struct sockaddr *sa, unsigned char *out)
 		return AF_INET6;
 	}
 	return AF_UNSPEC;
-}
-
-/* ADDR or ADDR/BITS, IPv4 or IPv6 (brackets allowed). */
-int
-acl_parse(const char *s, struct acl *acl)
-{
-	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *a;
-	const char	*errstr;
-	size_t		 len;
-	int		 max;
-
-	memset(acl, 0, sizeof(*acl));
-	if (strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
-		return -1;
-	a = buf;
-	if ((slash = strchr(a, '/')) != NULL)
-		*slash++ = '\0';
-	if (a[0] == '[') {
-		len = strlen(a);
-		if (len < 3 || a[len - 1] != ']')
-			return -1;
-		a[len - 1] = '\0';
-		a++;
-	}
-	if (inet_pton(AF_INET, a, acl->ac_addr) == 1) {
-		acl->ac_family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, a, acl->ac_addr) == 1) {
-		acl->ac_family = AF_INET6;
-		max = 128;
-		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)acl->ac_addr)) {
-			memmove(acl->ac_addr, acl->ac_addr + 12, 4);
-			acl->ac_family = AF_INET;
-			max = 32;
-		}
-	} else
-		return -1;
-	acl->ac_bits = max;
-	if (slash != NULL) {
-		acl->ac_bits = strtonum(slash, 0, max, &errstr);
-		if (errstr != NULL)
-			return -1;
-	}
-	return 0;
 }
 
 static int

@@ -366,7 +366,6 @@ struct srcent	*limits_source_get(struct service *, const struct sockaddr *);
 void		 limits_source_put(struct srcent *);
 struct child	*child_new(void);
 void		 child_free(struct child *);
-int		 acl_parse(const char *, struct acl *);
 
 /* tabcheck.c, tabsignal.c: supertab's own */
 size_t		 tab_check(const char *, const char *, size_t, const char *,
