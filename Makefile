@@ -26,8 +26,7 @@ CONF_SRCS = conf.c confread.c hosts.c confopt.c conflict.c svconf.c \
 CONF_OBJS = $(CONF_SRCS:.c=.o)
 OBJS	 = $(SRCS:.c=.o)
 TAB_SRCS = supertab.c tabcheck.c tabsignal.c
-TAB_OBJS = $(TAB_SRCS:.c=.o) $(CONF_OBJS) limits.o builtin.o log.o \
-	   addr.o
+TAB_OBJS = $(TAB_SRCS:.c=.o) $(CONF_OBJS) builtin.o log.o addr.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
 
 # What the build and the tests need on Debian or Ubuntu.
@@ -124,13 +123,15 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -g -O1 \
 	   -fno-sanitize-recover=all $(BSD_CFLAGS)
 FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZERS	 = fuzz/conf_fuzz fuzz/text_fuzz
+# Besides what supertab links: the allow=/deny= matcher text_fuzz checks.
+FUZZ_EXTRA = limits.c
 
 $(FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h confint.h \
 	    $(SRCS) $(TAB_SRCS)
 	srcs=`for o in $(TAB_OBJS); do case " $(TAB_SRCS) " in \
 	    *" $${o%.o}.c "*) ;; *) echo $${o%.o}.c;; esac; done`; \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $@.c fuzz/resolve.c $$srcs \
-	    $(BSD_LIBS) -ldl
+	    $(FUZZ_EXTRA) $(BSD_LIBS) -ldl
 
 fuzz: check-deps $(FUZZERS)
 	mkdir -p fuzz/work/conf fuzz/work/text
