@@ -97,6 +97,13 @@ check-asan: deps
 lint:
 	mandoc -Tlint -Wwarning man/superd.8 man/superd.conf.5 man/supertab.8
 
+# Which file calls which, from nm on the objects: fails on a cycle
+# between files, a leaf using more than log.c, or a use of a file with
+# main() (the rules: tests/layers.py); V=1 prints the graph as well.
+layers: $(OBJS) $(TAB_OBJS)
+	python3 tests/layers.py $(if $(V),-v) superd: $(OBJS) \
+	    supertab: $(TAB_OBJS)
+
 install: superd supertab
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5
@@ -200,5 +207,5 @@ bench: all $(BENCH)
 clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS)
 
-.PHONY: all bench deps check-deps run run-table test check-asan lint install uninstall clean \
+.PHONY: all bench deps check-deps run run-table test check-asan lint layers install uninstall clean \
 	fuzz analyze valgrind soak
