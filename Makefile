@@ -201,8 +201,9 @@ bench/spawnloop: bench/spawnloop.c
 bench/hello: bench/hello.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/hello.c
 
+# SUPERD_BASE=/path/to/superd: that binary beside ./superd, as superd-base.
 bench: all $(BENCH)
-	bash bench/run $(if $(QUICK),--quick)
+	SUPERD_BASE=$(SUPERD_BASE) bash bench/run $(if $(QUICK),--quick)
 
 clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS)
