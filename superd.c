@@ -53,7 +53,14 @@
 extern char	**environ;
 
 static const char	*conf_path = SUPERD_CONF;
+static const char	*conf_name;	/* conf_path as given, for messages */
 static const char	*ports_path;
+static const char	*pid_path;
+static int		 opt_bindfatal;	/* -b */
+static int		 opt_debug;	/* -d */
+static int		 opt_fg;	/* -D, -d */
+static int		 opt_stderr;	/* -e, -d */
+static int		 opt_test;	/* -t */
 static char		 notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pid_t		 ports_owner;	/* wrote the ports file; removes it */
 static int		*adopt_fds;
@@ -329,7 +336,7 @@ check_syslog(void)
  * bound is closed first (unix socket files removed).
  */
 static void __attribute__((noreturn))
-bind_fatal(const struct service *bad, const char *file)
+bind_fatal(const struct service *bad)
 {
 	struct service	*sv;
 	char		 addr[128];
@@ -338,8 +345,8 @@ bind_fatal(const struct service *bad, const char *file)
 	    sizeof(addr));
 	TAILQ_FOREACH(sv, &services, sv_entry)
 		listen_close(sv);
-	errx(1, "%s:%d: cannot bind %s (%s): %s", file, bad->sv_cf->cf_line,
-	    addr, proto_label(bad), listen_lasterr);
+	errx(1, "%s:%d: cannot bind %s (%s): %s", conf_name,
+	    bad->sv_cf->cf_line, addr, proto_label(bad), listen_lasterr);
 }
 
 static void
@@ -484,6 +491,11 @@ shutdown_all(int sig)
 		listen_close(sv);
 }
 
+/*
+ * The event loop: until SIGTERM or SIGINT, whose number it returns.  It
+ * sleeps until the next timer is due (serve_next_deadline), reads a batch
+ * of events, then acts on the signals of the batch, then on the timers.
+ */
 static int
 loop(int sigfd)
 {
@@ -548,10 +560,8 @@ loop(int sigfd)
 			}
 		}
 		/* Signals last: a reload may free what this batch named. */
-		if (quit) {
-			shutdown_all(quit);
-			return 0;
-		}
+		if (quit)
+			return quit;
 		if (hup)
 			reload();
 		if (usr1)
@@ -569,19 +579,17 @@ loop(int sigfd)
 	}
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * Before anything else: what whoever started superd left behind is put
+ * right (signals, inherited descriptors, stdio), the sockets a supervisor
+ * handed over are taken aside, and spawn.c's eventfd is made the lowest
+ * descriptor above stdio.
+ */
+static void
+start_clean(void)
 {
-	struct conf		*c;
-	struct service		*sv;
-	struct epoll_event	 ev;
-	sigset_t		 mask;
-	const char		*errstr, *s;
-	int			 ch, opt_debug = 0, opt_fg = 0, opt_stderr = 0;
-	int			 opt_test = 0, opt_bindfatal = 0, sigfd;
-	const char		*pidpath = NULL, *conf_name;
+	const char	*s;
 
-	setproctitle_init(argc, argv, environ);
 	reset_signals();
 	take_listen_fds();
 	/* What our parent left open is not for the services. */
@@ -595,6 +603,14 @@ main(int argc, char *argv[])
 		(void)strlcpy(notify_path, s, sizeof(notify_path));
 		(void)unsetenv("NOTIFY_SOCKET");
 	}
+}
+
+/* The command line, into the opt_ statics; -V and -h end superd here. */
+static void
+parse_args(int argc, char *argv[])
+{
+	const char	*errstr;
+	int		 ch;
 
 	while ((ch = getopt(argc, argv, "bdDeEhtp:P:q:V")) != -1) {
 		switch (ch) {
@@ -619,7 +635,7 @@ main(int argc, char *argv[])
 			opt_test = 1;
 			break;
 		case 'p':
-			pidpath = optarg;
+			pid_path = optarg;
 			break;
 		case 'P':
 			ports_path = optarg;
@@ -632,10 +648,10 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("superd %s\n", SUPERD_VERSION);
-			return 0;
+			exit(0);
 		case 'h':
 			fputs(USAGE, stdout);
-			return 0;
+			exit(0);
 		default:
 			usage();
 		}
@@ -646,35 +662,59 @@ main(int argc, char *argv[])
 		usage();
 	if (argc == 1)
 		conf_path = argv[0];
+}
 
-	/* Messages name the table as given; a reload opens it from "/". */
+/*
+ * The table, read whole and every error and warning printed.  Messages
+ * name it as given (conf_name); a reload opens it from "/", as every
+ * other path superd keeps.
+ */
+static struct conf *
+load_table(void)
+{
+	struct conf	*c;
+
 	c = conf_load(conf_path, strcmp(conf_path, "-") == 0 ? stdin : NULL);
 	check_unix_paths(c, conf_path);
 	conf_name = conf_path;
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);
-	pidpath = absolute(pidpath);
+	pid_path = absolute(pid_path);
 	report(c);
-	if (c->c_nerrors > 0)
-		return EXIT_CONF;
-	if (opt_test) {
-		conf_free(c);
-		return 0;
-	}
+	return c;
+}
+
+/*
+ * What a running daemon needs before its first socket: "/" as its
+ * directory, the log, the pid file locked, room for descriptors.
+ */
+static void
+start_daemon(void)
+{
 	/* every path is absolute now; children start in "/" */
 	if (chdir("/") == -1)
 		err(1, "chdir /");
-
 	if (!opt_stderr && !opt_debug)
 		check_syslog();
 	log_init(opt_stderr || opt_debug, opt_debug);
-	if (pidpath != NULL)
-		pid_open(pidpath);
+	if (pid_path != NULL)
+		pid_open(pid_path);
 	if (ports_path != NULL && atexit(ports_remove) != 0)
 		err(1, "atexit");
 	raise_nofile();
+}
 
-	/* Bind before detaching: nothing is lost by a fork but the pid. */
+/*
+ * The table becomes the running one: each service takes the socket
+ * handed over for its address, or binds its own (a failure is retried
+ * every 10 s, or ends superd under -b).  Sockets handed over that no
+ * service took are closed.
+ */
+static void
+start_services(struct conf *c)
+{
+	struct service	*sv;
+
 	TAILQ_CONCAT(&services, &c->c_services, sv_entry);
 	conf_free(c);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
@@ -686,13 +726,23 @@ main(int argc, char *argv[])
 		if (sv->sv_fd != -1 || listen_cover(sv, &services) == 0)
 			continue;
 		if (serve_open(sv) == -1 && opt_bindfatal)
-			bind_fatal(sv, conf_name);
+			bind_fatal(sv);
 	}
 	listen_drop_unadopted(adopt_fds, nadopt);
 	free(adopt_fds);
-	if (!opt_fg && daemon(0, 0) == -1)
-		err(1, "daemon");
-	pid_write();
+}
+
+/*
+ * The loop's sources: the signals it reads are blocked and read from a
+ * signalfd, which with spawn.c's eventfd goes into a new epoll set.
+ * Returns the signalfd.
+ */
+static int
+start_events(void)
+{
+	struct epoll_event	 ev;
+	sigset_t		 mask;
+	int			 sigfd;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	spawn_signals();
@@ -715,6 +765,18 @@ main(int argc, char *argv[])
 	ev.data.ptr = &spawn_ev;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, spawn_evfd, &ev) == -1)
 		fatal("epoll_ctl eventfd");
+	return sigfd;
+}
+
+/*
+ * Every listener into the poll set (an adopted one is logged here, a
+ * bound one was when it was bound), and superd says it is ready.
+ */
+static void
+start_serving(void)
+{
+	struct service	*sv;
+
 	TAILQ_FOREACH(sv, &services, sv_entry) {
 		if (sv->sv_adopted) {
 			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
@@ -731,5 +793,37 @@ main(int argc, char *argv[])
 	/* give back what reading the table took: RSS is the steady state */
 	(void)malloc_trim(0);
 	notify("READY=1");
-	return loop(sigfd);
+}
+
+/*
+ * The life of the daemon, in order.  Any error in the table and superd
+ * exits having bound nothing; sockets are bound before it detaches, so
+ * that nothing but its pid is lost by the fork.
+ */
+int
+main(int argc, char *argv[])
+{
+	struct conf	*c;
+	int		 sigfd, sig;
+
+	setproctitle_init(argc, argv, environ);
+	start_clean();
+	parse_args(argc, argv);
+	c = load_table();
+	if (c->c_nerrors > 0)
+		return EXIT_CONF;
+	if (opt_test) {
+		conf_free(c);
+		return 0;
+	}
+	start_daemon();
+	start_services(c);
+	if (!opt_fg && daemon(0, 0) == -1)
+		err(1, "daemon");
+	pid_write();
+	sigfd = start_events();
+	start_serving();
+	sig = loop(sigfd);
+	shutdown_all(sig);
+	return 0;
 }
