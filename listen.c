@@ -27,8 +27,22 @@
 
 #include "superd.h"
 
-int	 listen_nopen;		/* listeners open: spawn.c's cost model */
-char	 listen_lasterr[256];	/* why the last listen_open() failed */
+static int	 listen_backlog = SOMAXCONN;	/* listen(2)'s, from -q */
+static int	 nopen;				/* listeners open */
+
+/* The backlog of every listener listen_open() opens; set once at start. */
+void
+listen_init(int backlog)
+{
+	listen_backlog = backlog;
+}
+
+/* How many listeners are open (spawn.c's cost model). */
+int
+listen_count(void)
+{
+	return nopen;
+}
 
 /*
  * The descriptors below SPAWN_FDTOP are kept for connections, so that a
@@ -323,7 +337,7 @@ listen_apply_perms(struct service *sv)
  * and, where errno alone would not say it, a reason in err.
  */
 int
-listen_open(struct service *sv, int backlog, char *err, size_t errlen)
+listen_open(struct service *sv, char *err, size_t errlen)
 {
 	int		 fd, on = 1, saved;
 
@@ -336,7 +350,7 @@ listen_open(struct service *sv, int backlog, char *err, size_t errlen)
 	sv->sv_fd = fd;
 	if (sv->sv_family == AF_UNIX) {
 		listen_apply_bufs(sv);
-		if (unix_open(sv, fd, backlog, err, errlen) == -1)
+		if (unix_open(sv, fd, listen_backlog, err, errlen) == -1)
 			goto fail;
 		goto done;
 	}
@@ -349,16 +363,15 @@ listen_open(struct service *sv, int backlog, char *err, size_t errlen)
 	listen_apply_bufs(sv);
 	if (bind(fd, (struct sockaddr *)&sv->sv_addr, sv->sv_addrlen) == -1)
 		goto fail;
-	if (sv->sv_socktype == SOCK_STREAM && listen(fd, backlog) == -1)
+	if (sv->sv_socktype == SOCK_STREAM &&
+	    listen(fd, listen_backlog) == -1)
 		goto fail;
 done:
 	listen_readback(sv);
-	listen_nopen++;
+	nopen++;
 	return 0;
 fail:
 	saved = errno;
-	(void)strlcpy(listen_lasterr, err[0] ? err : strerror(saved),
-	    sizeof(listen_lasterr));
 	(void)close(fd);
 	sv->sv_fd = -1;
 	errno = saved;
@@ -394,7 +407,7 @@ listen_close(struct service *sv)
 		return;
 	(void)close(sv->sv_fd);
 	sv->sv_fd = -1;
-	listen_nopen--;
+	nopen--;
 	if (sv->sv_family == AF_UNIX && !sv->sv_adopted &&
 	    (fd = unix_own_file(sv)) != -1) {
 		(void)unlink(((struct sockaddr_un *)&sv->sv_addr)->sun_path);
@@ -441,7 +454,7 @@ listen_adopt(struct service *sv, int *fds, int nfds)
 		sv->sv_fd = fds[i];
 		sv->sv_adopted = 1;
 		fds[i] = -1;
-		listen_nopen++;
+		nopen++;
 		listen_readback(sv);
 		return 0;
 	}

@@ -82,7 +82,7 @@ byaddr_key_cmp(const struct byaddr *a, const struct byaddr *b)
 
 /* Give old the new entry's configuration; tell whether it changed. */
 static int
-take_conf(struct service *old, struct service *nw)
+take_conf(struct service *old, struct service *nw, int keepenv)
 {
 	struct svconf	*cf = old->sv_cf;
 	char		*name = old->sv_name;
@@ -94,7 +94,7 @@ take_conf(struct service *old, struct service *nw)
 	old->sv_name = nw->sv_name;
 	nw->sv_cf = cf;
 	nw->sv_name = name;
-	if (spawn_prepare(old, opt_keepenv) == -1)
+	if (spawn_prepare(old, keepenv) == -1)
 		fatal("spawn_prepare");
 	if (changed && old->sv_fd != -1) {
 		listen_apply_bufs(old);
@@ -106,10 +106,11 @@ take_conf(struct service *old, struct service *nw)
 
 /*
  * Merge c's services into the running table; c is left empty and freed.
- * Logs the one event=reload line.
+ * keepenv is -E, for the children's environment.  Logs the one
+ * event=reload line.
  */
 void
-reload_merge(struct conf *c)
+reload_merge(struct conf *c, int keepenv)
 {
 	struct svlist	 keep = TAILQ_HEAD_INITIALIZER(keep);
 	struct byaddr	*os, *ns;
@@ -154,17 +155,17 @@ reload_merge(struct conf *c)
 		old = sv->sv_match;
 		if (old != NULL) {
 			TAILQ_REMOVE(&services, old, sv_entry);
-			if (take_conf(old, sv))
+			if (take_conf(old, sv, keepenv))
 				changed++;
 			else
 				kept++;
 			service_free(sv);
 			TAILQ_INSERT_TAIL(&keep, old, sv_entry);
 		} else {
-			if (spawn_prepare(sv, opt_keepenv) == -1)
+			if (spawn_prepare(sv, keepenv) == -1)
 				fatal("spawn_prepare");
 			TAILQ_INSERT_TAIL(&keep, sv, sv_entry);
-			(void)serve_open(sv);
+			(void)serve_open(sv, NULL, 0);
 			added++;
 		}
 	}
@@ -175,7 +176,7 @@ reload_merge(struct conf *c)
 		    listen_cover(sv, &services) == -1) {
 			sv->sv_adopted = 0;
 			sv->sv_pause |= PAUSE_UNBOUND;
-			(void)serve_open(sv);
+			(void)serve_open(sv, NULL, 0);
 		}
 	free(os);
 	free(ns);

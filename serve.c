@@ -41,8 +41,6 @@ static struct svlist	 retired = TAILQ_HEAD_INITIALIZER(retired);
 struct childlist	 children = LIST_HEAD_INITIALIZER(children);
 int			 nchildren;
 int			 epfd = -1;
-int			 opt_backlog = SOMAXCONN;
-int			 opt_keepenv;
 
 /*
  * Timeouts: children waiting for their SIGTERM, in deadline order (new
@@ -185,17 +183,22 @@ serve_instances_changed(struct service *sv)
 
 /*
  * Bind (or adopt) the service's socket and put it in the poll set.  A
- * failure is logged and retried every 10 s while the rest runs.
+ * failure is logged and retried every 10 s while the rest runs; why it
+ * failed is also left in why, unless that is NULL.
  */
 int
-serve_open(struct service *sv)
+serve_open(struct service *sv, char *why, size_t whylen)
 {
 	char	 err[256], q[512];
 	int	 saved;
 
-	if (listen_open(sv, opt_backlog, err, sizeof(err)) == -1) {
+	if (listen_open(sv, err, sizeof(err)) == -1) {
 		saved = errno;
-		log_quote(q, sizeof(q), err[0] ? err : strerror(saved));
+		if (err[0] == '\0')
+			(void)strlcpy(err, strerror(saved), sizeof(err));
+		if (why != NULL)
+			(void)strlcpy(why, err, whylen);
+		log_quote(q, sizeof(q), err);
 		if (sv->sv_retry_at == 0)
 			log_warnx("event=bind-failed svc=%s line=%d proto=%s "
 			    "retry=%.0f error=%s", log_str(sv->sv_name),
@@ -227,7 +230,7 @@ serve_retry_binds(double now)
 		if (!(sv->sv_pause & PAUSE_UNBOUND))
 			continue;
 		if (sv->sv_retry_at <= now) {
-			if (serve_open(sv) == 0)
+			if (serve_open(sv, NULL, 0) == 0)
 				serve_bound_late = 1;
 		} else
 			walk_at(sv->sv_retry_at);

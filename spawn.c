@@ -919,7 +919,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	 * parent then closes its copy of the socket at once.  It is as long
 	 * as the highest descriptor: listeners and pidfds, above SPAWN_FDTOP.
 	 */
-	share = SPAWN_FDTOP + listen_nopen + nchildren >= SPAWN_SHARE_AT;
+	share = SPAWN_FDTOP + listen_count() + nchildren >= SPAWN_SHARE_AT;
 	if (share)
 		flags |= CLONE_FILES;
 	__atomic_store_n(&ss->ss_tid, 1, __ATOMIC_RELEASE);

@@ -61,6 +61,8 @@ static int		 opt_debug;	/* -d */
 static int		 opt_fg;	/* -D, -d */
 static int		 opt_stderr;	/* -e, -d */
 static int		 opt_test;	/* -t */
+static int		 opt_keepenv;	/* -E */
+static int		 opt_backlog = SOMAXCONN; /* -q */
 static char		 notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pid_t		 ports_owner;	/* wrote the ports file; removes it */
 static int		*adopt_fds;
@@ -336,7 +338,7 @@ check_syslog(void)
  * bound is closed first (unix socket files removed).
  */
 static void __attribute__((noreturn))
-bind_fatal(const struct service *bad)
+bind_fatal(const struct service *bad, const char *why)
 {
 	struct service	*sv;
 	char		 addr[128];
@@ -346,7 +348,7 @@ bind_fatal(const struct service *bad)
 	TAILQ_FOREACH(sv, &services, sv_entry)
 		listen_close(sv);
 	errx(1, "%s:%d: cannot bind %s (%s): %s", conf_name,
-	    bad->sv_cf->cf_line, addr, proto_label(bad), listen_lasterr);
+	    bad->sv_cf->cf_line, addr, proto_label(bad), why);
 }
 
 static void
@@ -447,7 +449,7 @@ reload(void)
 		return;
 	}
 	log_warnings(c);
-	reload_merge(c);
+	reload_merge(c, opt_keepenv);
 	ports_write();
 	set_title();
 	(void)malloc_trim(0);
@@ -714,7 +716,9 @@ static void
 start_services(struct conf *c)
 {
 	struct service	*sv;
+	char		 why[256];
 
+	listen_init(opt_backlog);
 	TAILQ_CONCAT(&services, &c->c_services, sv_entry);
 	conf_free(c);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
@@ -725,8 +729,8 @@ start_services(struct conf *c)
 	TAILQ_FOREACH(sv, &services, sv_entry) {
 		if (sv->sv_fd != -1 || listen_cover(sv, &services) == 0)
 			continue;
-		if (serve_open(sv) == -1 && opt_bindfatal)
-			bind_fatal(sv);
+		if (serve_open(sv, why, sizeof(why)) == -1 && opt_bindfatal)
+			bind_fatal(sv, why);
 	}
 	listen_drop_unadopted(adopt_fds, nadopt);
 	free(adopt_fds);

@@ -326,8 +326,9 @@ int		 service_cmp_addr(const struct service *,
 		    const struct service *);
 
 /* listen.c */
-extern int	 listen_nopen;
-int		 listen_open(struct service *, int, char *, size_t);
+void		 listen_init(int);
+int		 listen_count(void);
+int		 listen_open(struct service *, char *, size_t);
 void		 listen_close(struct service *);
 int		 listen_move_fd(int);
 void		 listen_nonblock(struct service *, int);
@@ -336,7 +337,6 @@ void		 listen_apply_perms(struct service *);
 int		 listen_check_path(const struct service *, char *, size_t);
 int		 listen_cover(struct service *, struct svlist *);
 void		 listen_drop_unadopted(int *, int);
-extern char	 listen_lasterr[256];
 int		 listen_adopt(struct service *, int *, int);
 
 /* spawn.c */
@@ -407,9 +407,7 @@ extern struct svlist	 services;
 extern struct childlist	 children;
 extern int		 nchildren;
 extern int		 epfd;
-extern int		 opt_backlog;
-extern int		 opt_keepenv;
-int		 serve_open(struct service *);
+int		 serve_open(struct service *, char *, size_t);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
 int		 serve_admit(struct service *, const struct sockaddr *, double);
@@ -442,7 +440,7 @@ int		 guard_rate(struct service *, double);
 void		 guard_timers(struct service *, double);
 
 /* reload.c */
-void		 reload_merge(struct conf *);
+void		 reload_merge(struct conf *, int);
 
 /* superd.c */
 double		 now_mono(void);
