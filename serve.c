@@ -148,7 +148,7 @@ poll_update(struct service *sv)
 		if (sv->sv_inpoll)
 			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
 		sv->sv_inpoll = 0;
-		sv->sv_poll_retry = now_mono() + POLL_RETRY_SECS;
+		sv->sv_poll_retry = timer_now() + POLL_RETRY_SECS;
 		walk_at(sv->sv_poll_retry);
 		return;
 	}
@@ -208,7 +208,7 @@ serve_open(struct service *sv, char *why, size_t whylen)
 			log_debug("event=bind-failed svc=%s line=%d proto=%s "
 			    "error=%s", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, proto_label(sv), q);
-		sv->sv_retry_at = now_mono() + BIND_RETRY_SECS;
+		sv->sv_retry_at = timer_now() + BIND_RETRY_SECS;
 		walk_at(sv->sv_retry_at);
 		return -1;
 	}
@@ -255,7 +255,7 @@ serve_remove(struct service *sv)
 	if (sv->sv_inpoll && sv->sv_fd != -1)
 		(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
 	listen_close(sv);
-	held_drop(sv, now_mono());
+	held_drop(sv, timer_now());
 	sv->sv_inpoll = 0;
 	sv->sv_retired = 1;
 	TAILQ_INSERT_TAIL(&retired, sv, sv_entry);
@@ -295,7 +295,7 @@ watch_child(struct child *ch, int op)
 			ch->ch_unwatched = 1;
 			LIST_INSERT_HEAD(&unwatched, ch, ch_uentry);
 		}
-		walk_at(now_mono() + UNWATCHED_SECS);
+		walk_at(timer_now() + UNWATCHED_SECS);
 		return -1;
 	}
 	return 0;

@@ -912,7 +912,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	ss->ss_sock = fd;
 	ss->ss_state = SLOT_CLONED;
 	ss->ss_killed = 0;
-	ss->ss_start = now_mono();
+	ss->ss_start = timer_now();
 	flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
 	/*
 	 * A short descriptor table is cheaper to copy than to share: the

@@ -42,7 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "superd.h"
@@ -77,15 +76,6 @@ usage(void)
 {
 	fputs(USAGE, stderr);
 	exit(EXIT_USAGE);
-}
-
-double
-now_mono(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* A path given relative to where superd started, made absolute. */
@@ -436,7 +426,7 @@ reload(void)
 		return;
 	}
 	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-	    (unsigned long long)(now_mono() * 1e6));
+	    (unsigned long long)(timer_now() * 1e6));
 	notify(msg);
 	c = conf_load(conf_path, NULL);
 	if (c->c_nerrors > 0) {
@@ -519,7 +509,7 @@ loop(int sigfd)
 			 * further off than MAX_SLEEP_SECS is waited for a
 			 * piece at a time.
 			 */
-			now = now_mono();
+			now = timer_now();
 			if (due <= now)
 				timeout = 0;
 			else if (due - now >= MAX_SLEEP_SECS)
@@ -542,7 +532,7 @@ loop(int sigfd)
 				continue;
 			fatal("epoll_wait");
 		}
-		now = now_mono();
+		now = timer_now();
 		hup = usr1 = 0;
 		for (i = 0; i < n; i++) {
 			src = events[i].data.ptr;

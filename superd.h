@@ -442,7 +442,7 @@ void		 guard_timers(struct service *, double);
 /* reload.c */
 void		 reload_merge(struct conf *, int);
 
-/* superd.c */
-double		 now_mono(void);
+/* timer.c */
+double		 timer_now(void);
 
 #endif /* SUPERD_H */
