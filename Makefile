@@ -120,34 +120,42 @@ uninstall:
 	rm -rf $(DESTDIR)$(LIBEXEC)
 
 # libFuzzer harnesses (fuzz/), built with clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer from the sources supertab shares; make fuzz
-# runs each for FUZZ_S seconds on its seeds (fuzz/corpus/), writing what
-# it learns under fuzz/work/ (not in git) and a crash as fuzz/work/crash-*.
+# UndefinedBehaviorSanitizer from the sources supertab shares (timer_fuzz
+# from timer.c alone); make fuzz runs each for FUZZ_S seconds on its seeds
+# (fuzz/corpus/; timer_fuzz starts from none), writing what it learns
+# under fuzz/work/ (not in git) and a crash as fuzz/work/crash-*.
 FUZZ_S	?= 60
 FUZZ_CC	?= clang
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -g -O1 \
 	   -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	   -fno-sanitize-recover=all $(BSD_CFLAGS)
 FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-FUZZERS	 = fuzz/conf_fuzz fuzz/text_fuzz
+TAB_FUZZERS = fuzz/conf_fuzz fuzz/text_fuzz
+FUZZERS	 = $(TAB_FUZZERS) fuzz/timer_fuzz
 # Besides what supertab links: the allow=/deny= matcher text_fuzz checks.
 FUZZ_EXTRA = limits.c
 
-$(FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h confint.h \
-	    $(SRCS) $(TAB_SRCS)
+$(TAB_FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h \
+	    confint.h $(SRCS) $(TAB_SRCS)
 	srcs=`for o in $(TAB_OBJS); do case " $(TAB_SRCS) " in \
 	    *" $${o%.o}.c "*) ;; *) echo $${o%.o}.c;; esac; done`; \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $@.c fuzz/resolve.c $$srcs \
 	    $(FUZZ_EXTRA) $(BSD_LIBS) -ldl
 
+# timer.c against a model; it includes timer.c to check the tree itself.
+fuzz/timer_fuzz: fuzz/timer_fuzz.c timer.c superd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/timer_fuzz.c $(BSD_LIBS)
+
 fuzz: check-deps $(FUZZERS)
-	mkdir -p fuzz/work/conf fuzz/work/text
+	mkdir -p fuzz/work/conf fuzz/work/text fuzz/work/timer
 	fuzz/conf_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=65536 -dict=fuzz/conf.dict -artifact_prefix=fuzz/work/ \
 	    fuzz/work/conf fuzz/corpus/conf
 	fuzz/text_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=4096 -artifact_prefix=fuzz/work/ \
 	    fuzz/work/text fuzz/corpus/text
+	fuzz/timer_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
+	    -max_len=3000 -artifact_prefix=fuzz/work/ fuzz/work/timer
 
 # Static analysis, clean or failing: gcc's -fanalyzer, cppcheck and clang's
 # scan-build over every source.  A report that is wrong is silenced at its

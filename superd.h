@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/tree.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -174,6 +175,18 @@ struct svconf {
 	int		 cf_has_owner;
 	uid_t		 cf_owner_uid;
 	gid_t		 cf_owner_gid;
+};
+
+/*
+ * A deadline (timer.c), inside what it times: tm_fn(t, now) runs once
+ * tm_at has come.  All zero: not pending, no function yet.
+ */
+struct timer {
+	RB_ENTRY(timer)	 tm_entry;
+	double		 tm_at;
+	uint64_t	 tm_seq;	/* order of setting; 0: not pending */
+	void		(*tm_fn)(struct timer *, double);
+	void		*tm_arg;	/* what the function is for */
 };
 
 struct child;
@@ -444,5 +457,12 @@ void		 reload_merge(struct conf *, int);
 
 /* timer.c */
 double		 timer_now(void);
+void		 timer_init(struct timer *, void (*)(struct timer *, double),
+		    void *);
+int		 timer_pending(const struct timer *);
+void		 timer_set(struct timer *, double);
+void		 timer_clear(struct timer *);
+double		 timer_next(void);
+void		 timer_run(double);
 
 #endif /* SUPERD_H */
