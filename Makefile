@@ -49,6 +49,7 @@ supertab: $(TAB_OBJS)
 
 $(OBJS) $(TAB_OBJS): superd.h
 $(CONF_OBJS): confint.h
+$(TAB_SRCS:.c=.o): tab.h
 
 # Install what is missing (as root), or say the command to run.
 deps:

@@ -380,11 +380,6 @@ void		 limits_source_put(struct srcent *);
 struct child	*child_new(void);
 void		 child_free(struct child *);
 
-/* tabcheck.c, tabsignal.c: supertab's own */
-size_t		 tab_check(const char *, const char *, size_t, const char *,
-		    size_t);
-int		 tab_signal(const char *);
-
 /* builtin.c */
 enum builtin	 internal_lookup(const char *);
 const char	*internal_name(enum builtin);

@@ -39,34 +39,11 @@
 #include <unistd.h>
 
 #include "superd.h"
+#include "tab.h"
 
 #define OFF_MARKER	"#<off># "
 #define LOCK_TRIES	100	/* of 100 ms: 10 s */
 #define MAX_CANDIDATES	10	/* entries listed when a name is not one */
-
-struct tline {
-	char	*tl_text;	/* without its newline */
-	int	 tl_entry;	/* index into entries, or -1 */
-};
-
-struct tentry {
-	size_t	 te_first;
-	size_t	 te_last;
-	int	 te_disabled;
-	int	 te_hosts;	/* a "hosts:" line, not a service */
-	char	*te_field0;
-};
-
-struct table {
-	char		*t_raw;		/* the file as read */
-	size_t		 t_rawlen;
-	struct tline	*t_lines;
-	size_t		 t_nlines;
-	int		 t_final_nl;	/* the last line ended in a newline */
-	struct tentry	*t_entries;
-	size_t		 t_nentries;
-	size_t		 t_entcap;	/* t_entries has room for */
-};
 
 static const char	*table_path = SUPERD_CONF;	/* as given, for messages */
 static char		*table_real;	/* the file itself: links resolved */

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "superd.h"
+#include "tab.h"
 
 struct tlines {
 	char	**tl_v;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "superd.h"
+#include "tab.h"
 
 /* Does /proc/PID/fdinfo/NAME show a lock held through that descriptor? */
 static int

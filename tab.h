@@ -1,0 +1,42 @@
+/*
+ * tab.h: what the files of supertab share and nothing else needs: the
+ * table as supertab holds it (its lines, and the entries they group
+ * into) and the prototypes of supertab's own files.  Included after
+ * superd.h, whose parser (conf_load, conf_line_kind) supertab uses.
+ */
+
+#ifndef TAB_H
+#define TAB_H
+
+struct tline {
+	char	*tl_text;	/* without its newline */
+	int	 tl_entry;	/* index into entries, or -1 */
+};
+
+struct tentry {
+	size_t	 te_first;
+	size_t	 te_last;
+	int	 te_disabled;
+	int	 te_hosts;	/* a "hosts:" line, not a service */
+	char	*te_field0;
+};
+
+struct table {
+	char		*t_raw;		/* the file as read */
+	size_t		 t_rawlen;
+	struct tline	*t_lines;
+	size_t		 t_nlines;
+	int		 t_final_nl;	/* the last line ended in a newline */
+	struct tentry	*t_entries;
+	size_t		 t_nentries;
+	size_t		 t_entcap;	/* t_entries has room for */
+};
+
+/* tabcheck.c */
+size_t		 tab_check(const char *, const char *, size_t, const char *,
+		    size_t);
+
+/* tabsignal.c */
+int		 tab_signal(const char *);
+
+#endif /* TAB_H */
