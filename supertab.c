@@ -45,10 +45,6 @@
 #define LOCK_TRIES	100	/* of 100 ms: 10 s */
 #define MAX_CANDIDATES	10	/* entries listed when a name is not one */
 
-static const char	*table_path = SUPERD_CONF;	/* as given, for messages */
-static char		*table_real;	/* the file itself: links resolved */
-static const char	*pid_path;
-
 static void __attribute__((noreturn))
 usage(int help)
 {
@@ -70,28 +66,28 @@ usage(int help)
  * resolved folder; a link that leads nowhere is an error.
  */
 static void
-table_resolve(void)
+table_resolve(struct tabpath *tp)
 {
 	struct stat	 st;
 	char		*d, *b, *dir;
 
-	if (lstat(table_path, &st) == 0) {
-		if ((table_real = realpath(table_path, NULL)) == NULL) {
+	if (lstat(tp->tp_path, &st) == 0) {
+		if ((tp->tp_real = realpath(tp->tp_path, NULL)) == NULL) {
 			if (S_ISLNK(st.st_mode) && errno == ENOENT)
 				errx(1, "%s: symbolic link to nothing; "
-				    "create its target first", table_path);
-			err(1, "%s", table_path);
+				    "create its target first", tp->tp_path);
+			err(1, "%s", tp->tp_path);
 		}
 		return;
 	}
 	if (errno != ENOENT)
-		err(1, "%s", table_path);
-	if ((d = strdup(table_path)) == NULL || (b = strdup(table_path)) ==
+		err(1, "%s", tp->tp_path);
+	if ((d = strdup(tp->tp_path)) == NULL || (b = strdup(tp->tp_path)) ==
 	    NULL)
 		err(1, "strdup");
 	if ((dir = realpath(dirname(d), NULL)) == NULL)
-		err(1, "%s", table_path);
-	if (asprintf(&table_real, "%s/%s", dir, basename(b)) == -1)
+		err(1, "%s", tp->tp_path);
+	if (asprintf(&tp->tp_real, "%s/%s", dir, basename(b)) == -1)
 		err(1, "asprintf");
 	free(dir);
 	free(d);
@@ -337,22 +333,22 @@ table_render(const struct table *t, size_t *lenp)
  * file is a table.
  */
 static int
-lock_table(int create, struct stat *st)
+lock_table(const struct tabpath *tp, int create, struct stat *st)
 {
 	struct stat	 cur;
 	int		 fd, i;
 
 	for (i = 0; i < LOCK_TRIES; i++) {
-		fd = open(table_real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		fd = open(tp->tp_real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
 		    O_NONBLOCK | (create ? O_CREAT : 0), 0644);
 		if (fd == -1)
-			err(1, "%s", table_path);
+			err(1, "%s", tp->tp_path);
 		if (fstat(fd, st) == -1)
-			err(1, "%s", table_path);
+			err(1, "%s", tp->tp_path);
 		if (!S_ISREG(st->st_mode))
-			errx(1, "%s: not a regular file", table_path);
+			errx(1, "%s: not a regular file", tp->tp_path);
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			if (fstat(fd, st) == 0 && lstat(table_real, &cur) ==
+			if (fstat(fd, st) == 0 && lstat(tp->tp_real, &cur) ==
 			    0 && st->st_ino == cur.st_ino &&
 			    st->st_dev == cur.st_dev)
 				return fd;
@@ -360,12 +356,12 @@ lock_table(int create, struct stat *st)
 			continue;
 		}
 		if (errno != EWOULDBLOCK)
-			err(1, "flock %s", table_path);
+			err(1, "flock %s", tp->tp_path);
 		close(fd);
 		usleep(100000);
 	}
 	errx(1, "%s is locked by another edit; gave up after 10 s",
-	    table_path);
+	    tp->tp_path);
 }
 
 /*
@@ -373,14 +369,15 @@ lock_table(int create, struct stat *st)
  * and owner, renamed over it.
  */
 static void
-write_table(const char *text, size_t len, const struct stat *st)
+write_table(const struct tabpath *tp, const char *text, size_t len,
+    const struct stat *st)
 {
 	char	*dir, *base, *tmp, *d, *b;
 	size_t	 off = 0;
 	ssize_t	 n;
 	int	 fd;
 
-	if ((d = strdup(table_real)) == NULL || (b = strdup(table_real)) ==
+	if ((d = strdup(tp->tp_real)) == NULL || (b = strdup(tp->tp_real)) ==
 	    NULL)
 		err(1, "strdup");
 	dir = dirname(d);
@@ -406,7 +403,7 @@ write_table(const char *text, size_t len, const struct stat *st)
 		fd = -1;
 		goto fail;
 	}
-	if (rename(tmp, table_real) == -1) {
+	if (rename(tmp, tp->tp_real) == -1) {
 		fd = -1;
 		goto fail;
 	}
@@ -415,7 +412,7 @@ write_table(const char *text, size_t len, const struct stat *st)
 	free(b);
 	return;
 fail:
-	warn("writing %s", table_path);
+	warn("writing %s", tp->tp_path);
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);
@@ -424,10 +421,10 @@ fail:
 
 /* -p: tell the running superd, proved to hold its pid file, to reread. */
 static void
-tell_superd(void)
+tell_superd(const struct tabpath *tp)
 {
-	if (pid_path != NULL)
-		(void)tab_signal(pid_path);
+	if (tp->tp_pidfile != NULL)
+		(void)tab_signal(tp->tp_pidfile);
 }
 
 /* The entry's lines joined, without markers and continuation marks. */
@@ -509,13 +506,14 @@ match_entries(struct table *t, const char *name, int want,
  * 60,000 entries would list them all) and how many more there are.
  */
 static void __attribute__((noreturn))
-no_single_match(struct table *t, const char *name, int want, size_t n)
+no_single_match(const struct tabpath *tp, struct table *t, const char *name,
+    int want, size_t n)
 {
 	struct tentry	*te;
 	size_t		 i, shown = 0, more = 0;
 	char		*text;
 
-	fprintf(stderr, "supertab: %s has %s%s entry named \"", table_path,
+	fprintf(stderr, "supertab: %s has %s%s entry named \"", tp->tp_path,
 	    n == 0 ? "no" : "more than one",
 	    want == 0 ? " enabled" : want == 1 ? " disabled" : "");
 	log_vis(stderr, name);
@@ -553,23 +551,24 @@ replace_line(struct table *t, size_t i, char *text)
 
 /* Check the changed table against the old one, then install it. */
 static void
-commit(struct table *t, const struct stat *st, const char *what)
+commit(const struct tabpath *tp, struct table *t, const struct stat *st,
+    const char *what)
 {
 	char	*text;
 	size_t	 len;
 
 	text = table_render(t, &len);
-	if (tab_check(table_path, text, len, t->t_raw, t->t_rawlen) > 0) {
+	if (tab_check(tp->tp_path, text, len, t->t_raw, t->t_rawlen) > 0) {
 		fprintf(stderr, "supertab: %s refused; %s is unchanged\n",
-		    what, table_path);
+		    what, tp->tp_path);
 		exit(1);
 	}
-	write_table(text, len, st);
+	write_table(tp, text, len, st);
 	free(text);
 }
 
 static int
-cmd_list(void)
+cmd_list(const struct tabpath *tp)
 {
 	struct table	 t;
 	struct stat	 st;
@@ -577,8 +576,8 @@ cmd_list(void)
 	char		*raw, *text;
 	int		 fd;
 
-	fd = lock_table(0, &st);
-	raw = read_all(fd, table_path, &len);
+	fd = lock_table(tp, 0, &st);
+	raw = read_all(fd, tp->tp_path, &len);
 	close(fd);
 	table_parse(&t, raw, len);
 	for (i = 0; i < t.t_nentries; i++) {
@@ -596,7 +595,7 @@ cmd_list(void)
 }
 
 static int
-cmd_add(const char *line)
+cmd_add(const struct tabpath *tp, const char *line)
 {
 	struct table	 t;
 	struct tentry	*te;
@@ -615,8 +614,8 @@ cmd_add(const char *line)
 		return 1;
 	}
 	free(b);
-	fd = lock_table(1, &st);
-	raw = read_all(fd, table_path, &len);
+	fd = lock_table(tp, 1, &st);
+	raw = read_all(fd, tp->tp_path, &len);
 	table_parse(&t, raw, len);
 	t.t_final_nl = 1;
 	t.t_lines = reallocarray(t.t_lines, t.t_nlines + 1,
@@ -634,7 +633,7 @@ cmd_add(const char *line)
 		fprintf(stderr, "supertab: add refused; line %zu ends in a "
 		    "backslash, so the line would become part of the entry "
 		    "at line %zu; %s is unchanged\n", t.t_nlines - 1,
-		    te->te_first + 1, table_path);
+		    te->te_first + 1, tp->tp_path);
 		table_free(&t);
 		close(fd);
 		return 1;
@@ -644,23 +643,23 @@ cmd_add(const char *line)
 		log_vis(stderr, te->te_field0);
 		fprintf(stderr, "\" sets the default hosts of the lines "
 		    "after it, it is not an entry; %s is unchanged\n",
-		    table_path);
+		    tp->tp_path);
 		table_free(&t);
 		close(fd);
 		return 1;
 	}
-	commit(&t, &st, "add");
+	commit(tp, &t, &st, "add");
 	printf("added line %zu: ", t.t_nlines);
 	log_vis(stdout, line);
 	putchar('\n');
 	table_free(&t);
 	close(fd);
-	tell_superd();
+	tell_superd(tp);
 	return 0;
 }
 
 static int
-cmd_change(const char *cmd, const char *name)
+cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 {
 	struct table	 t;
 	struct tentry	*te;
@@ -671,8 +670,8 @@ cmd_change(const char *cmd, const char *name)
 
 	want = strcmp(cmd, "enable") == 0 ? 1 : strcmp(cmd, "disable") == 0 ?
 	    0 : -1;
-	fd = lock_table(0, &st);
-	raw = read_all(fd, table_path, &len);
+	fd = lock_table(tp, 0, &st);
+	raw = read_all(fd, tp->tp_path, &len);
 	table_parse(&t, raw, len);
 	if ((n = match_entries(&t, name, want, &te)) != 1) {
 		/* enabling an enabled entry (or the reverse) changes nothing */
@@ -683,7 +682,7 @@ cmd_change(const char *cmd, const char *name)
 			close(fd);
 			return 0;
 		}
-		no_single_match(&t, name, want, n);
+		no_single_match(tp, &t, name, want, n);
 	}
 	first = te->te_first;
 	last = te->te_last;
@@ -709,7 +708,7 @@ cmd_change(const char *cmd, const char *name)
 	for (i = 0; i < t.t_nlines; i++)
 		if (t.t_lines[i].tl_text == NULL)
 			err(1, "strdup");
-	commit(&t, &st, cmd);
+	commit(tp, &t, &st, cmd);
 	printf("%sd line %zu: ", strcmp(cmd, "remove") == 0 ? "remove" :
 	    cmd, first + 1);
 	log_vis(stdout, what);
@@ -717,7 +716,7 @@ cmd_change(const char *cmd, const char *name)
 	free(what);
 	table_free(&t);
 	close(fd);
-	tell_superd();
+	tell_superd(tp);
 	return 0;
 }
 
@@ -764,7 +763,7 @@ ask_again(void)
  * its path printed, so no one's change is lost.
  */
 static int
-cmd_edit(void)
+cmd_edit(const struct tabpath *tp)
 {
 	struct stat	 st;
 	char		*before, *after, *now, *tmp;
@@ -773,8 +772,8 @@ cmd_edit(void)
 	ssize_t		 n;
 	int		 fd, cfd;
 
-	fd = lock_table(0, &st);
-	before = read_all(fd, table_path, &blen);
+	fd = lock_table(tp, 0, &st);
+	before = read_all(fd, tp->tp_path, &blen);
 	close(fd);
 	/* the copy, mode 0600 (mkostemp), in $TMPDIR when that is a path */
 	if ((tmpdir = getenv("TMPDIR")) == NULL || tmpdir[0] != '/')
@@ -798,7 +797,7 @@ cmd_edit(void)
 	for (;;) {
 		if (run_editor(tmp) == -1) {
 			fprintf(stderr, "supertab: the editor failed; %s is "
-			    "unchanged, the copy is kept at %s\n", table_path,
+			    "unchanged, the copy is kept at %s\n", tp->tp_path,
 			    tmp);
 			free(before);
 			free(tmp);
@@ -817,23 +816,23 @@ cmd_edit(void)
 			free(tmp);
 			return 0;
 		}
-		if (tab_check(table_path, after, alen, before, blen) == 0)
+		if (tab_check(tp->tp_path, after, alen, before, blen) == 0)
 			break;
 		free(after);
 		if (!ask_again()) {
 			fprintf(stderr, "supertab: edit abandoned; %s is "
-			    "unchanged, the copy is kept at %s\n", table_path,
+			    "unchanged, the copy is kept at %s\n", tp->tp_path,
 			    tmp);
 			free(before);
 			free(tmp);
 			return 1;
 		}
 	}
-	fd = lock_table(0, &st);
-	now = read_all(fd, table_path, &nlen);
+	fd = lock_table(tp, 0, &st);
+	now = read_all(fd, tp->tp_path, &nlen);
 	if (nlen != blen || memcmp(now, before, blen) != 0) {
 		fprintf(stderr, "supertab: %s changed while you edited; your "
-		    "edit was not installed and is kept at %s\n", table_path,
+		    "edit was not installed and is kept at %s\n", tp->tp_path,
 		    tmp);
 		free(before);
 		free(after);
@@ -842,7 +841,7 @@ cmd_edit(void)
 		close(fd);
 		return 1;
 	}
-	write_table(after, alen, &st);
+	write_table(tp, after, alen, &st);
 	close(fd);
 	unlink(tmp);
 	free(before);
@@ -850,17 +849,17 @@ cmd_edit(void)
 	free(now);
 	free(tmp);
 	printf("installed the edited table\n");
-	tell_superd();
+	tell_superd(tp);
 	return 0;
 }
 
 static int
-cmd_check(void)
+cmd_check(const struct tabpath *tp)
 {
 	struct conf	*c;
 	size_t		 i, n;
 
-	c = conf_load(table_path, NULL);
+	c = conf_load(tp->tp_path, NULL);
 	for (i = 0; i < c->c_nerrors; i++) {
 		log_vis(stderr, c->c_errors[i]);
 		fputc('\n', stderr);
@@ -873,15 +872,16 @@ cmd_check(void)
 int
 main(int argc, char *argv[])
 {
-	int	 ch;
+	struct tabpath	 tp = { SUPERD_CONF, NULL, NULL };
+	int		 ch, rc;
 
 	while ((ch = getopt(argc, argv, "f:p:h")) != -1) {
 		switch (ch) {
 		case 'f':
-			table_path = optarg;
+			tp.tp_path = optarg;
 			break;
 		case 'p':
-			pid_path = optarg;
+			tp.tp_pidfile = optarg;
 			break;
 		case 'h':
 			usage(1);
@@ -894,23 +894,23 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage(0);
 	if (strcmp(argv[0], "check") == 0 && argc == 1)
-		return cmd_check();
+		return cmd_check(&tp);
 	if (strcmp(argv[0], "list") == 0 && argc == 1) {
-		table_resolve();
-		return cmd_list();
-	}
-	if (strcmp(argv[0], "edit") == 0 && argc == 1) {
-		table_resolve();
-		return cmd_edit();
-	}
-	if (strcmp(argv[0], "add") == 0 && argc == 2) {
-		table_resolve();
-		return cmd_add(argv[1]);
-	}
-	if ((strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "enable") == 0 ||
+		table_resolve(&tp);
+		rc = cmd_list(&tp);
+	} else if (strcmp(argv[0], "edit") == 0 && argc == 1) {
+		table_resolve(&tp);
+		rc = cmd_edit(&tp);
+	} else if (strcmp(argv[0], "add") == 0 && argc == 2) {
+		table_resolve(&tp);
+		rc = cmd_add(&tp, argv[1]);
+	} else if ((strcmp(argv[0], "remove") == 0 ||
+	    strcmp(argv[0], "enable") == 0 ||
 	    strcmp(argv[0], "disable") == 0) && argc == 2) {
-		table_resolve();
-		return cmd_change(argv[0], argv[1]);
-	}
-	usage(0);
+		table_resolve(&tp);
+		rc = cmd_change(&tp, argv[0], argv[1]);
+	} else
+		usage(0);
+	free(tp.tp_real);
+	return rc;
 }

@@ -8,6 +8,16 @@
 #ifndef TAB_H
 #define TAB_H
 
+/*
+ * The table a command works on, and the superd to tell of a change: one
+ * per run, made by main() and passed down.
+ */
+struct tabpath {
+	const char	*tp_path;	/* as given (-f), for messages */
+	char		*tp_real;	/* the file itself: links resolved */
+	const char	*tp_pidfile;	/* -p, or NULL */
+};
+
 struct tline {
 	char	*tl_text;	/* without its newline */
 	int	 tl_entry;	/* index into entries, or -1 */
