@@ -8,6 +8,8 @@
 #ifndef TAB_H
 #define TAB_H
 
+struct stat;
+
 /*
  * The table a command works on, and the superd to tell of a change: one
  * per run, made by main() and passed down.
@@ -54,6 +56,15 @@ const char	*service_part(const char *);
 size_t		 match_entries(struct table *, const char *, int,
 		    struct tentry **);
 void		 replace_line(struct table *, size_t, char *);
+
+/* tabio.c */
+void		 table_resolve(struct tabpath *);
+char		*read_all(int, const char *, size_t *);
+int		 lock_table(const struct tabpath *, int, struct stat *);
+void		 write_table(const struct tabpath *, const char *, size_t,
+		    const struct stat *);
+void		 commit(const struct tabpath *, struct table *,
+		    const struct stat *, const char *);
 
 /* tabcheck.c */
 size_t		 tab_check(const char *, const char *, size_t, const char *,
