@@ -58,14 +58,6 @@ usage(int help)
 	exit(help ? 0 : EXIT_USAGE);
 }
 
-/* -p: tell the running superd, proved to hold its pid file, to reread. */
-static void
-tell_superd(const struct tabpath *tp)
-{
-	if (tp->tp_pidfile != NULL)
-		(void)tab_signal(tp->tp_pidfile);
-}
-
 /*
  * NAME matched n entries, not one: say so, with the candidates, the
  * first MAX_CANDIDATES of them (a name that matches nothing in a table of
@@ -195,7 +187,7 @@ cmd_add(const struct tabpath *tp, const char *line)
 	putchar('\n');
 	table_free(&t);
 	close(fd);
-	tell_superd(tp);
+	tab_tell(tp);
 	return 0;
 }
 
@@ -257,7 +249,7 @@ cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 	free(what);
 	table_free(&t);
 	close(fd);
-	tell_superd(tp);
+	tab_tell(tp);
 	return 0;
 }
 
@@ -390,7 +382,7 @@ cmd_edit(const struct tabpath *tp)
 	free(now);
 	free(tmp);
 	printf("installed the edited table\n");
-	tell_superd(tp);
+	tab_tell(tp);
 	return 0;
 }
 

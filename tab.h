@@ -71,6 +71,6 @@ size_t		 tab_check(const char *, const char *, size_t, const char *,
 		    size_t);
 
 /* tabsignal.c */
-int		 tab_signal(const char *);
+void		 tab_tell(const struct tabpath *);
 
 #endif /* TAB_H */

@@ -87,7 +87,7 @@ holds_lock(long long pid, const struct stat *st)
  * hold the file: the table has changed, so that is a warning, not a
  * failure of the change.
  */
-int
+static int
 tab_signal(const char *pidpath)
 {
 	char		 buf[32];
@@ -145,4 +145,12 @@ tab_signal(const char *pidpath)
 	close(pidfd);
 	printf("superd (pid %lld) told to reread the table\n", pid);
 	return 0;
+}
+
+/* -p: tell the running superd, proved to hold its pid file, to reread. */
+void
+tab_tell(const struct tabpath *tp)
+{
+	if (tp->tp_pidfile != NULL)
+		(void)tab_signal(tp->tp_pidfile);
 }
