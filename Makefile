@@ -25,7 +25,7 @@ CONF_SRCS = conf.c confread.c hosts.c confopt.c conflict.c svconf.c \
 	    conferr.c
 CONF_OBJS = $(CONF_SRCS:.c=.o)
 OBJS	 = $(SRCS:.c=.o)
-TAB_SRCS = supertab.c tabio.c tabmodel.c tabcheck.c tabsignal.c
+TAB_SRCS = supertab.c tabedit.c tabio.c tabmodel.c tabcheck.c tabsignal.c
 TAB_OBJS = $(TAB_SRCS:.c=.o) $(CONF_OBJS) builtin.o log.o addr.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
 

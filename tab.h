@@ -57,6 +57,9 @@ size_t		 match_entries(struct table *, const char *, int,
 		    struct tentry **);
 void		 replace_line(struct table *, size_t, char *);
 
+/* tabedit.c */
+int		 cmd_edit(const struct tabpath *);
+
 /* tabio.c */
 void		 table_resolve(struct tabpath *);
 char		*read_all(int, const char *, size_t *);
