@@ -1,38 +1,27 @@
 /*
  * supertab: edit a superd service table the way crontab(1) and visudo(8)
- * edit theirs.
+ * edit theirs.  This file is usage, main() and the commands list, add,
+ * remove, enable, disable and check; edit is tabedit.c's.
  *
  * Every change is checked by superd's own parser (conf.c) on the whole
  * table as it would be written, and refused for any error it adds (not
  * for those the table already had: tabcheck.c), so supertab never makes a
- * table worse than superd would accept.  A change holds an exclusive
- * flock(2) on the table (waiting up to 10 s), writes a temporary file
- * beside it with the table's mode and owner, and renames it over the
- * table: a reader sees the old table or the new one, never half of one,
- * and nothing is left beside it.  A table that is a symbolic link is
- * resolved once, at start, and its target is what is locked, read and
- * replaced (the link stays a link); from then on the last component is
- * opened with O_NOFOLLOW, and a link to nothing is an error, never a new
- * file.  Only a regular file of at most CONF_MAXSIZE bytes is a table.
- * Comments, blank lines, odd spacing and order are kept byte for byte;
- * only the lines of the entry named change.  A disabled entry is commented
- * out with "#<off># ", the marker of Debian's update-inetd.
+ * table worse than superd would accept.  A change holds an exclusive lock
+ * on the table and replaces it whole by a rename (tabio.c): a reader sees
+ * the old table or the new one, never half of one.  Comments, blank
+ * lines, odd spacing and order are kept byte for byte; only the lines of
+ * the entry named change (tabmodel.c).  A disabled entry is commented out
+ * with "#<off># ", the marker of Debian's update-inetd.  With -p the
+ * running superd is told to reread the table (tabsignal.c).
  *
  * Exit status: 0 done (or nothing to do), 1 refused (the table is
  * untouched, byte for byte), 2 usage.
  */
 
 #include <sys/types.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <ctype.h>
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

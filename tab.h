@@ -1,8 +1,15 @@
 /*
  * tab.h: what the files of supertab share and nothing else needs: the
  * table as supertab holds it (its lines, and the entries they group
- * into) and the prototypes of supertab's own files.  Included after
- * superd.h, whose parser (conf_load, conf_line_kind) supertab uses.
+ * into), the paths a run works on, and the prototypes of supertab's own
+ * files.  Included after superd.h, whose parser (conf_load,
+ * conf_line_kind) supertab uses.
+ *
+ * Who calls whom, downward only: supertab.c (main and the commands)
+ * calls tabedit.c, tabio.c, tabmodel.c and tabsignal.c; tabedit.c calls
+ * tabio.c, tabcheck.c and tabsignal.c; tabio.c calls tabmodel.c (to
+ * render a changed table) and tabcheck.c (to check it); tabmodel.c,
+ * tabcheck.c and tabsignal.c call none of supertab's files.
  */
 
 #ifndef TAB_H
@@ -20,19 +27,22 @@ struct tabpath {
 	const char	*tp_pidfile;	/* -p, or NULL */
 };
 
+/* One line of the table, as it is in the file. */
 struct tline {
 	char	*tl_text;	/* without its newline */
 	int	 tl_entry;	/* index into entries, or -1 */
 };
 
+/* The lines of one entry, enabled or disabled, grouped as conf.c would. */
 struct tentry {
-	size_t	 te_first;
-	size_t	 te_last;
-	int	 te_disabled;
+	size_t	 te_first;	/* its first and last line: indexes */
+	size_t	 te_last;	/* into t_lines */
+	int	 te_disabled;	/* its lines start with the marker */
 	int	 te_hosts;	/* a "hosts:" line, not a service */
-	char	*te_field0;
+	char	*te_field0;	/* its first field, that commands match */
 };
 
+/* A table file: its bytes as read, its lines, and their entries. */
 struct table {
 	char		*t_raw;		/* the file as read */
 	size_t		 t_rawlen;
@@ -43,6 +53,18 @@ struct table {
 	size_t		 t_nentries;
 	size_t		 t_entcap;	/* t_entries has room for */
 };
+
+/* tabedit.c */
+int		 cmd_edit(const struct tabpath *);
+
+/* tabio.c */
+void		 table_resolve(struct tabpath *);
+char		*read_all(int, const char *, size_t *);
+int		 lock_table(const struct tabpath *, int, struct stat *);
+void		 write_table(const struct tabpath *, const char *, size_t,
+		    const struct stat *);
+void		 commit(const struct tabpath *, struct table *,
+		    const struct stat *, const char *);
 
 /* tabmodel.c */
 void		 table_parse(struct table *, char *, size_t);
@@ -56,18 +78,6 @@ const char	*service_part(const char *);
 size_t		 match_entries(struct table *, const char *, int,
 		    struct tentry **);
 void		 replace_line(struct table *, size_t, char *);
-
-/* tabedit.c */
-int		 cmd_edit(const struct tabpath *);
-
-/* tabio.c */
-void		 table_resolve(struct tabpath *);
-char		*read_all(int, const char *, size_t *);
-int		 lock_table(const struct tabpath *, int, struct stat *);
-void		 write_table(const struct tabpath *, const char *, size_t,
-		    const struct stat *);
-void		 commit(const struct tabpath *, struct table *,
-		    const struct stat *, const char *);
 
 /* tabcheck.c */
 size_t		 tab_check(const char *, const char *, size_t, const char *,
