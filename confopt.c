@@ -73,13 +73,6 @@ parse_mode(const char *s, int *out)
 	return 0;
 }
 
-/* The options of the wait field, for a typo's nearest name: keep it in
- * step with parse_options(). */
-static const char *const optnames[] = {
-	"instances", "per-source", "rate", "timeout", "allow", "deny", "env",
-	"stderr", "mode", "owner", NULL
-};
-
 /*
  * The edit distance between a and b, counting a swap of two neighbours as
  * one edit (optimal string alignment); names longer than 31 bytes are
@@ -111,50 +104,6 @@ edit_distance(const char *a, const char *b)
 			d[i][j] = v;
 		}
 	return d[la][lb];
-}
-
-/*
- * The known name nearest to a mistyped one, two edits at most and fewer
- * than the word's own length (so "x" suggests nothing); NULL when none.
- */
-static const char *
-nearest_name(const char *word, const char *const *names)
-{
-	const char	*best = NULL;
-	int		 bd = 3, dist;
-
-	for (; *names != NULL; names++) {
-		dist = edit_distance(word, *names);
-		if (dist < bd && dist < (int)strlen(word)) {
-			bd = dist;
-			best = *names;
-		}
-	}
-	return best;
-}
-
-static int
-known_option(const char *name)
-{
-	const char *const *n;
-
-	for (n = optnames; *n != NULL; n++)
-		if (strcmp(name, *n) == 0)
-			return 1;
-	return 0;
-}
-
-/* "unknown option "timout"; did you mean timeout?" */
-static void
-unknown_option(struct parser *p, const char *opt)
-{
-	const char	*near = nearest_name(opt, optnames);
-
-	if (near != NULL)
-		perr(p, p->p_line, "unknown option \"%s\": did you mean %s?",
-		    opt, near);
-	else
-		perr(p, p->p_line, "unknown option \"%s\"", opt);
 }
 
 int
@@ -360,15 +309,265 @@ parse_owner(struct parser *p, struct svconf *cf, const char *val)
 	return ok ? 0 : -1;
 }
 
+/*
+ * The options after wait|nowait, one handler each.  A handler returns
+ * OPT_OK, OPT_BADVAL for a value that is not what the option's od_expect
+ * says (parse_options() reports it, with the value as written), or
+ * OPT_FAILED when it has reported the error itself.
+ */
+#define OPT_OK		0
+#define OPT_BADVAL	-1
+#define OPT_FAILED	-2
+
+/* What an option's handler works on: the entry's parser and svconf. */
+struct optctx {
+	struct parser	*oc_p;
+	struct svconf	*oc_cf;
+	int		 oc_isunix;	/* the entry is a unix socket's */
+};
+
+typedef int	 opt_fn(const struct optctx *, char *);
+
+/* instances=N: children of the service at once. */
+static int
+opt_instances(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, 1, 1000000, &n) == -1)
+		return OPT_BADVAL;
+	o->oc_cf->cf_instances = (int)n;
+	return OPT_OK;
+}
+
+/* per-source=N: children for one remote address at once. */
+static int
+opt_per_source(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, 1, 1000000, &n) == -1)
+		return OPT_BADVAL;
+	o->oc_cf->cf_per_source = (int)n;
+	return OPT_OK;
+}
+
+/*
+ * rate=N/S: N starts per S seconds.  Once only, and not beside inetd's
+ * ".max", which sets the same limit (a rate already set is one of them:
+ * both take at least one start).
+ */
+static int
+opt_rate(const struct optctx *o, char *val)
+{
+	struct svconf	*cf = o->oc_cf;
+	struct parser	*p = o->oc_p;
+	char		*slash;
+	long long	 n, s;
+
+	if (cf->cf_rate_n != 0) {
+		perr(p, p->p_line, "rate given twice (rate= and .max, or rate= "
+		    "twice)");
+		return OPT_FAILED;
+	}
+	if ((slash = strchr(val, '/')) == NULL)
+		return OPT_BADVAL;
+	*slash++ = '\0';
+	if (parse_num(val, 1, 1000000, &n) == -1 ||
+	    parse_num(slash, 1, 86400, &s) == -1) {
+		slash[-1] = '/';	/* the message shows the value whole */
+		return OPT_BADVAL;
+	}
+	cf->cf_rate_n = (int)n;
+	cf->cf_rate_s = (double)s;
+	return OPT_OK;
+}
+
+/* timeout=S: a child still running after S seconds is ended. */
+static int
+opt_timeout(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, 1, 31 * 86400, &n) == -1)
+		return OPT_BADVAL;
+	o->oc_cf->cf_timeout = (int)n;
+	return OPT_OK;
+}
+
+/* allow= and deny=: one more entry of the service's address list. */
+static int
+opt_acl(struct svconf *cf, char *val, int deny)
+{
+	struct acl	*acl;
+
+	acl = reallocarray(cf->cf_acl, cf->cf_nacl + 1, sizeof(*acl));
+	if (acl == NULL)
+		fatal("reallocarray");
+	cf->cf_acl = acl;
+	if (acl_parse(val, &acl[cf->cf_nacl]) == -1)
+		return OPT_BADVAL;
+	acl[cf->cf_nacl].ac_deny = deny;
+	if (!deny)
+		cf->cf_nallow++;
+	cf->cf_nacl++;
+	return OPT_OK;
+}
+
+static int
+opt_allow(const struct optctx *o, char *val)
+{
+	return opt_acl(o->oc_cf, val, 0);
+}
+
+static int
+opt_deny(const struct optctx *o, char *val)
+{
+	return opt_acl(o->oc_cf, val, 1);
+}
+
+/* env=NAME=VALUE: a variable for the service's environment. */
+static int
+opt_env(const struct optctx *o, char *val)
+{
+	struct svconf	*cf = o->oc_cf;
+	struct parser	*p = o->oc_p;
+	char		*eq = strchr(val, '=');
+
+	if (eq == NULL || !valid_envname(val, eq - val)) {
+		perr(p, p->p_line, "bad env=\"%s\": expected env=NAME=VALUE",
+		    val);
+		return OPT_FAILED;
+	}
+	cf->cf_env = reallocarray(cf->cf_env, cf->cf_nenv + 1, sizeof(char *));
+	if (cf->cf_env == NULL)
+		fatal("reallocarray");
+	cf->cf_env[cf->cf_nenv++] = xstrdup(val);
+	return OPT_OK;
+}
+
+/* stderr=inherit|socket|null: where a child's standard error goes. */
+static int
+opt_stderr(const struct optctx *o, char *val)
+{
+	if (strcmp(val, "inherit") == 0)
+		o->oc_cf->cf_stderr = STDERR_INHERIT;
+	else if (strcmp(val, "socket") == 0)
+		o->oc_cf->cf_stderr = STDERR_SOCKET;
+	else if (strcmp(val, "null") == 0)
+		o->oc_cf->cf_stderr = STDERR_NULL;
+	else
+		return OPT_BADVAL;
+	return OPT_OK;
+}
+
+/* mode=OCTAL: a unix socket file's mode. */
+static int
+opt_mode(const struct optctx *o, char *val)
+{
+	if (!o->oc_isunix) {
+		perr(o->oc_p, o->oc_p->p_line, "mode= is for unix sockets "
+		    "only");
+		return OPT_FAILED;
+	}
+	if (parse_mode(val, &o->oc_cf->cf_mode) == -1)
+		return OPT_BADVAL;
+	return OPT_OK;
+}
+
+/* owner=user[:group]: a unix socket file's owner. */
+static int
+opt_owner(const struct optctx *o, char *val)
+{
+	if (!o->oc_isunix) {
+		perr(o->oc_p, o->oc_p->p_line, "owner= is for unix sockets "
+		    "only");
+		return OPT_FAILED;
+	}
+	if (parse_owner(o->oc_p, o->oc_cf, val) == -1)
+		return OPT_FAILED;
+	return OPT_OK;
+}
+
+/*
+ * Every option of the wait field.  The order is the one a typo's nearest
+ * name is chosen in when two are as near (nearest_option()).
+ */
+static const struct optdef {
+	const char	*od_name;
+	opt_fn		*od_parse;
+	const char	*od_expect;	/* what OPT_BADVAL says was expected */
+} optdefs[] = {
+	{ "instances",	opt_instances,	"a number from 1 to 1000000" },
+	{ "per-source",	opt_per_source,	"a number from 1 to 1000000" },
+	{ "rate",	opt_rate,	"N/S: N starts (1 to 1000000) per S "
+					"seconds (1 to 86400)" },
+	{ "timeout",	opt_timeout,	"a number of seconds from 1 to 2678400 "
+					"(31 days)" },
+	{ "allow",	opt_allow,	"an IPv4 or IPv6 address, optionally "
+					"with /BITS" },
+	{ "deny",	opt_deny,	"an IPv4 or IPv6 address, optionally "
+					"with /BITS" },
+	{ "env",	opt_env,	NULL },
+	{ "stderr",	opt_stderr,	"inherit, socket or null" },
+	{ "mode",	opt_mode,	"an octal mode from 0 to 7777" },
+	{ "owner",	opt_owner,	NULL },
+};
+#define NOPTDEFS	(sizeof(optdefs) / sizeof(optdefs[0]))
+
+static const struct optdef *
+option_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NOPTDEFS; i++)
+		if (strcmp(name, optdefs[i].od_name) == 0)
+			return &optdefs[i];
+	return NULL;
+}
+
+/*
+ * The option name nearest to a mistyped one, two edits at most and fewer
+ * than the word's own length (so "x" suggests nothing); NULL when none.
+ */
+static const char *
+nearest_option(const char *word)
+{
+	const char	*best = NULL;
+	int		 bd = 3, dist;
+	size_t		 i;
+
+	for (i = 0; i < NOPTDEFS; i++) {
+		dist = edit_distance(word, optdefs[i].od_name);
+		if (dist < bd && dist < (int)strlen(word)) {
+			bd = dist;
+			best = optdefs[i].od_name;
+		}
+	}
+	return best;
+}
+
+/* "unknown option "timout"; did you mean timeout?" */
+static void
+unknown_option(struct parser *p, const char *opt)
+{
+	const char	*near = nearest_option(opt);
+
+	if (near != NULL)
+		perr(p, p->p_line, "unknown option \"%s\": did you mean %s?",
+		    opt, near);
+	else
+		perr(p, p->p_line, "unknown option \"%s\"", opt);
+}
+
 /* The options after wait|nowait: instances=4,timeout=10,... */
 static int
 parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 {
-	char		*opt, *val, *slash;
-	const char	*expect = NULL;
-	long long	 n, s;
-	int		 bad = 0, seen_rate = cf->cf_rate_n != 0;
-	struct acl	*acl;
+	const struct optdef	*od;
+	struct optctx		 ctx = { p, cf, isunix };
+	char			*opt, *val;
+	int			 bad = 0, r;
 
 	while ((opt = strsep(&opts, ",")) != NULL) {
 		if (*opt == '\0') {
@@ -376,119 +575,25 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 			bad = 1;
 			continue;
 		}
-		if ((val = strchr(opt, '=')) == NULL) {
-			if (known_option(opt))
-				perr(p, p->p_line, "option \"%s\" needs a "
-				    "value (%s=value)", opt, opt);
-			else
-				unknown_option(p, opt);
+		if ((val = strchr(opt, '=')) != NULL)
+			*val++ = '\0';
+		if ((od = option_find(opt)) == NULL) {
+			unknown_option(p, opt);
 			bad = 1;
 			continue;
 		}
-		*val++ = '\0';
-		if (strcmp(opt, "instances") == 0) {
-			expect = "a number from 1 to 1000000";
-			if (parse_num(val, 1, 1000000, &n) == -1)
-				goto badval;
-			cf->cf_instances = (int)n;
-		} else if (strcmp(opt, "per-source") == 0) {
-			expect = "a number from 1 to 1000000";
-			if (parse_num(val, 1, 1000000, &n) == -1)
-				goto badval;
-			cf->cf_per_source = (int)n;
-		} else if (strcmp(opt, "rate") == 0) {
-			if (seen_rate) {
-				perr(p, p->p_line, "rate given twice (rate= "
-				    "and .max, or rate= twice)");
-				bad = 1;
-				continue;
-			}
-			expect = "N/S: N starts (1 to 1000000) per S "
-			    "seconds (1 to 86400)";
-			if ((slash = strchr(val, '/')) == NULL)
-				goto badval;
-			*slash++ = '\0';
-			if (parse_num(val, 1, 1000000, &n) == -1 ||
-			    parse_num(slash, 1, 86400, &s) == -1) {
-				slash[-1] = '/';
-				goto badval;
-			}
-			cf->cf_rate_n = (int)n;
-			cf->cf_rate_s = (double)s;
-			seen_rate = 1;
-		} else if (strcmp(opt, "timeout") == 0) {
-			expect = "a number of seconds from 1 to 2678400 (31 "
-			    "days)";
-			if (parse_num(val, 1, 31 * 86400, &n) == -1)
-				goto badval;
-			cf->cf_timeout = (int)n;
-		} else if (strcmp(opt, "allow") == 0 ||
-		    strcmp(opt, "deny") == 0) {
-			acl = reallocarray(cf->cf_acl, cf->cf_nacl + 1,
-			    sizeof(*acl));
-			if (acl == NULL)
-				fatal("reallocarray");
-			cf->cf_acl = acl;
-			expect = "an IPv4 or IPv6 address, optionally "
-			    "with /BITS";
-			if (acl_parse(val, &acl[cf->cf_nacl]) == -1)
-				goto badval;
-			acl[cf->cf_nacl].ac_deny = opt[0] == 'd';
-			if (opt[0] == 'a')
-				cf->cf_nallow++;
-			cf->cf_nacl++;
-		} else if (strcmp(opt, "env") == 0) {
-			char	*eq = strchr(val, '=');
-
-			if (eq == NULL || !valid_envname(val, eq - val)) {
-				perr(p, p->p_line, "bad env=\"%s\": expected "
-				    "env=NAME=VALUE", val);
-				bad = 1;
-				continue;
-			}
-			cf->cf_env = reallocarray(cf->cf_env, cf->cf_nenv + 1,
-			    sizeof(char *));
-			if (cf->cf_env == NULL)
-				fatal("reallocarray");
-			cf->cf_env[cf->cf_nenv++] = xstrdup(val);
-		} else if (strcmp(opt, "stderr") == 0) {
-			expect = "inherit, socket or null";
-			if (strcmp(val, "inherit") == 0)
-				cf->cf_stderr = STDERR_INHERIT;
-			else if (strcmp(val, "socket") == 0)
-				cf->cf_stderr = STDERR_SOCKET;
-			else if (strcmp(val, "null") == 0)
-				cf->cf_stderr = STDERR_NULL;
-			else
-				goto badval;
-		} else if (strcmp(opt, "mode") == 0) {
-			if (!isunix) {
-				perr(p, p->p_line, "mode= is for unix "
-				    "sockets only");
-				bad = 1;
-				continue;
-			}
-			expect = "an octal mode from 0 to 7777";
-			if (parse_mode(val, &cf->cf_mode) == -1)
-				goto badval;
-		} else if (strcmp(opt, "owner") == 0) {
-			if (!isunix) {
-				perr(p, p->p_line, "owner= is for unix "
-				    "sockets only");
-				bad = 1;
-				continue;
-			}
-			if (parse_owner(p, cf, val) == -1)
-				bad = 1;
-		} else {
-			unknown_option(p, opt);
+		if (val == NULL) {
+			perr(p, p->p_line, "option \"%s\" needs a value "
+			    "(%s=value)", opt, opt);
 			bad = 1;
+			continue;
 		}
-		continue;
-badval:
-		perr(p, p->p_line, "bad value \"%s\" for option %s: expected "
-		    "%s", val, opt, expect);
-		bad = 1;
+		r = od->od_parse(&ctx, val);
+		if (r == OPT_BADVAL)
+			perr(p, p->p_line, "bad value \"%s\" for option %s: "
+			    "expected %s", val, opt, od->od_expect);
+		if (r != OPT_OK)
+			bad = 1;
 	}
 	return bad ? -1 : 0;
 }
