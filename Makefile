@@ -21,8 +21,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 SRCS	 = superd.c serve.c reload.c $(CONF_SRCS) addr.c listen.c spawn.c \
 	   limits.c guard.c backlog.c internal.c builtin.c log.c pid.c timer.c
 # The table parser: its files share confint.h.
-CONF_SRCS = conf.c confread.c hosts.c confopt.c conflict.c svconf.c \
-	    conferr.c
+CONF_SRCS = conf.c confread.c hosts.c confopt.c confuser.c conflict.c \
+	    svconf.c conferr.c
 CONF_OBJS = $(CONF_SRCS:.c=.o)
 OBJS	 = $(SRCS:.c=.o)
 TAB_SRCS = supertab.c tabedit.c tabio.c tabmodel.c tabcheck.c tabsignal.c

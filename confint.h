@@ -96,8 +96,11 @@ void		 conf_read(struct parser *, char *, size_t, conf_entry_fn *);
 int		 parse_num(const char *, long long, long long, long long *);
 int		 parse_size(const char *, int *);
 int		 parse_wait(struct parser *, struct svconf *, char *, int);
-int		 parse_user(struct parser *, struct svconf *, const char *);
 int		 acl_parse(const char *, struct acl *);
+
+/* confuser.c */
+int		 parse_user(struct parser *, struct svconf *, const char *);
+int		 parse_owner(struct parser *, struct svconf *, const char *);
 
 /* A blank as the table's grammar has them: space or tab, not newline. */
 static inline int
