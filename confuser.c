@@ -20,6 +20,20 @@
 #include "superd.h"
 #include "confint.h"
 
+/* A numeric uid or gid, as getpwnam(3) and getgrnam(3) do not take one. */
+static int
+parse_id(const char *s, long long *out)
+{
+	const char	*errstr;
+
+	*out = strtonum(s, 0, UINT_MAX - 1, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+/*
+ * Look a user up by name, or by number when no user has that name, into
+ * the parser's cache; 0 when there is none.
+ */
 static int
 lookup_user(struct parser *p, const char *name)
 {
@@ -35,7 +49,7 @@ lookup_user(struct parser *p, const char *name)
 	memset(uc, 0, sizeof(*uc));
 	uc->uc_name = xstrdup(name);
 	pw = getpwnam(name);
-	if (pw == NULL && parse_num(name, 0, UINT_MAX - 1, &id) == 0)
+	if (pw == NULL && parse_id(name, &id) == 0)
 		pw = getpwuid((uid_t)id);
 	if (pw == NULL)
 		return 0;
@@ -47,6 +61,7 @@ lookup_user(struct parser *p, const char *name)
 	return 1;
 }
 
+/* A group by name, or by number when no group has that name. */
 static int
 lookup_group(const char *name, gid_t *gid)
 {
@@ -57,7 +72,7 @@ lookup_group(const char *name, gid_t *gid)
 		*gid = gr->gr_gid;
 		return 1;
 	}
-	if (parse_num(name, 0, UINT_MAX - 1, &id) == 0) {
+	if (parse_id(name, &id) == 0) {
 		*gid = (gid_t)id;
 		return 1;
 	}
