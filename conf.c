@@ -16,9 +16,9 @@
  * The parser's other files, each called from here and calling only
  * downward (confint.h): confread.c reads the text and cuts it into
  * entries, hosts.c makes a service per address, confopt.c parses the wait
- * field's options and the user field, conflict.c finds entries that
- * would bind the same socket, svconf.c copies and frees what an entry
- * says, conferr.c keeps the messages.
+ * field and its options, confuser.c the user field, conflict.c finds
+ * entries that would bind the same socket, svconf.c copies and frees what
+ * an entry says, conferr.c keeps the messages.
  */
 
 #include <sys/types.h>
@@ -187,85 +187,27 @@ text_hash(const char *s)
 	return h;
 }
 
-/* Parse one entry; its services are appended to the table. */
-static void
-parse_entry(struct parser *p, struct entry *e)
+/* The protocol field's name, without its options; NULL when unknown. */
+static const struct protodef *
+protodef_find(const char *name)
 {
-	char			*f[MAXFIELDS], *hosts, *service, *opt, *protof;
-	char			*text;
-	struct proto_entry	 pe;
-	struct svconf		*cf;
-	struct service		**made = NULL;
-	const struct protodef	*pd = NULL;
-	struct servent		*se;
-	long long		 port;
-	size_t			 nmade = 0, i, len;
-	int			 nf, bad = 0, isunix;
+	size_t	 i;
 
-	p->p_line = e->e_line;
-	p->p_nerr_line = 0;
-	text = xstrdup(e->e_text);
-	nf = split_fields(e->e_text, f, MAXFIELDS);
-	if (nf == -1) {
-		perr(p, p->p_line, "unterminated quote");
-		free(text);
-		return;
-	}
-	if (nf == MAXFIELDS) {
-		perr(p, p->p_line, "too many fields (at most %d)",
-		    MAXFIELDS - 1);
-		free(text);
-		return;
-	}
-
-	/* "hosts:" alone sets the hosts of the entries after it. */
-	if (nf == 1 && (len = strlen(f[0])) > 1 && f[0][len - 1] == ':') {
-		f[0][len - 1] = '\0';
-		free(p->p_defhosts);
-		p->p_defhosts = xstrdup(f[0]);
-		free(text);
-		return;
-	}
-	if (nf < 6) {
-		perr(p, p->p_line, "%d field%s, expected at least 6: service "
-		    "type protocol wait user program [argv]", nf,
-		    nf == 1 ? "" : "s");
-		free(text);
-		return;
-	}
-
-	memset(&pe, 0, sizeof(pe));
-	cf = xcalloc(1, sizeof(*cf));
-	cf->cf_line = e->e_line;
-	cf->cf_instances = DEFAULT_INSTANCES;
-	cf->cf_mode = -1;
-	cf->cf_builtin = BI_NONE;
-	cf->cf_hash = text_hash(text);	/* a reload compares it */
-	free(text);
-
-	/* Field 3: protocol[,sndbuf=N][,rcvbuf=N] */
-	protof = f[2];
-	opt = strchr(protof, ',');
-	if (opt != NULL)
-		*opt++ = '\0';
-	cf->cf_protoname = xstrdup(protof);
-	if (strncmp(protof, "rpc/", 4) == 0) {
-		perr(p, p->p_line, "RPC services are not supported (%s)",
-		    protof);
-		svconf_free(cf);
-		return;
-	}
 	for (i = 0; i < sizeof(protodefs) / sizeof(protodefs[0]); i++)
-		if (strcmp(protof, protodefs[i].pd_name) == 0)
-			pd = &protodefs[i];
-	if (pd == NULL) {
-		perr(p, p->p_line, "unknown protocol \"%s\"", protof);
-		bad = 1;
-	}
-	while (opt != NULL) {
-		char	*o = strsep(&opt, ",");
-		int	*dst = NULL;
+		if (strcmp(name, protodefs[i].pd_name) == 0)
+			return &protodefs[i];
+	return NULL;
+}
 
+/* The protocol field's options after it: sndbuf=N and rcvbuf=N. */
+static int
+parse_protoopts(struct parser *p, struct svconf *cf, char *opts)
+{
+	char	*o;
+	int	*dst, bad = 0;
+
+	while ((o = strsep(&opts, ",")) != NULL) {
+		dst = NULL;
 		if (strncmp(o, "sndbuf=", 7) == 0)
 			dst = &cf->cf_sndbuf;
 		else if (strncmp(o, "rcvbuf=", 7) == 0)
@@ -282,75 +224,253 @@ parse_entry(struct parser *p, struct entry *e)
 			bad = 1;
 		}
 	}
-	isunix = pd != NULL && pd->pd_proto == PROTO_UNIX;
+	return bad ? -1 : 0;
+}
 
-	/* Field 2: socket type */
-	if (strcmp(f[1], "stream") == 0)
-		pe.pe_socktype = SOCK_STREAM;
-	else if (strcmp(f[1], "dgram") == 0)
-		pe.pe_socktype = SOCK_DGRAM;
-	else if (strcmp(f[1], "raw") == 0 || strcmp(f[1], "rdm") == 0 ||
-	    strcmp(f[1], "seqpacket") == 0) {
-		perr(p, p->p_line, "socket type %s is not supported", f[1]);
+/*
+ * The socket type field, and whether it goes with the protocol (pd, NULL
+ * when that was unknown).  *socktype stays 0 when the type is not one.
+ */
+static int
+parse_socktype(struct parser *p, const char *field,
+    const struct protodef *pd, int *socktype)
+{
+	int	 bad = 0;
+
+	if (strcmp(field, "stream") == 0)
+		*socktype = SOCK_STREAM;
+	else if (strcmp(field, "dgram") == 0)
+		*socktype = SOCK_DGRAM;
+	else if (strcmp(field, "raw") == 0 || strcmp(field, "rdm") == 0 ||
+	    strcmp(field, "seqpacket") == 0) {
+		perr(p, p->p_line, "socket type %s is not supported", field);
 		bad = 1;
 	} else {
 		perr(p, p->p_line, "unknown socket type \"%s\" (stream or "
-		    "dgram)", f[1]);
+		    "dgram)", field);
 		bad = 1;
 	}
-	if (pd != NULL && pe.pe_socktype != 0) {
-		if (isunix && pe.pe_socktype != SOCK_STREAM) {
-			perr(p, p->p_line, "unix sockets are served as "
-			    "stream only");
-			bad = 1;
-		} else if (!isunix && pd->pd_socktype != pe.pe_socktype) {
-			perr(p, p->p_line, "socket type %s does not go with "
-			    "protocol %s", f[1], pd->pd_name);
-			bad = 1;
+	if (pd == NULL || *socktype == 0)
+		return bad ? -1 : 0;
+	if (pd->pd_proto == PROTO_UNIX && *socktype != SOCK_STREAM) {
+		perr(p, p->p_line, "unix sockets are served as stream only");
+		bad = 1;
+	} else if (pd->pd_proto != PROTO_UNIX &&
+	    pd->pd_socktype != *socktype) {
+		perr(p, p->p_line, "socket type %s does not go with protocol "
+		    "%s", field, pd->pd_name);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* The service field of a unix entry: the socket's absolute path. */
+static int
+parse_unixpath(struct parser *p, struct proto_entry *pe, char *f0)
+{
+	pe->pe_hosts = NULL;
+	pe->pe_service = f0;
+	if (f0[0] != '/') {
+		perr(p, p->p_line, "unix socket path \"%s\" is not absolute",
+		    f0);
+		return -1;
+	}
+	if (strlen(f0) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		perr(p, p->p_line, "unix socket path is too long");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The service field of a tcp or udp entry, [hosts:]service: the hosts
+ * (the table's "hosts:" default when none are written) and the port, a
+ * number or a name in /etc/services (looked up only when the protocol,
+ * pd, is known).  The hosts themselves are read by expand_hosts().
+ */
+static int
+parse_hostsvc(struct parser *p, struct proto_entry *pe, char *f0,
+    const struct protodef *pd)
+{
+	struct servent	*se;
+	const char	*pn;
+	char		*service;
+	long long	 port;
+
+	split_hostsvc(f0, &pe->pe_hosts, &service);
+	pe->pe_service = service;
+	if (pe->pe_hosts == NULL)
+		pe->pe_hosts = p->p_defhosts;
+	if (*service == '\0') {
+		perr(p, p->p_line, "no service or port in \"%s\"", f0);
+		return -1;
+	}
+	if (isdigit((unsigned char)*service)) {
+		if (parse_num(service, 0, 65535, &port) == -1) {
+			perr(p, p->p_line, "port %s is out of range (0-65535) "
+			    "or not a number", service);
+			return -1;
 		}
+		pe->pe_port = (int)port;
+		return 0;
+	}
+	if (pd == NULL)
+		return 0;
+	pn = pd->pd_proto == PROTO_UDP ? "udp" : "tcp";
+	if ((se = getservbyname(service, pn)) == NULL) {
+		perr(p, p->p_line, "unknown service \"%s\" for %s (not in "
+		    "/etc/services)", service, pn);
+		return -1;
+	}
+	pe->pe_port = ntohs(se->s_port);
+	return 0;
+}
+
+/*
+ * "internal" in the program field: the built-in named after it, or else
+ * the one the service field names (by name, or by a port number's name
+ * in /etc/services, as inetd does).
+ */
+static int
+parse_builtin(struct parser *p, struct svconf *cf,
+    const struct proto_entry *pe, char **args, int nargs, int isunix)
+{
+	const char	*bname = nargs > 0 ? args[0] : pe->pe_service;
+	struct servent	*se;
+	int		 bad = 0;
+
+	if (nargs <= 0 && pe->pe_port != 0 && !isunix &&
+	    isdigit((unsigned char)*pe->pe_service) &&
+	    (se = getservbyport(htons(pe->pe_port), NULL)) != NULL)
+		bname = se->s_name;
+	cf->cf_builtin = internal_lookup(bname);
+	if (cf->cf_builtin == BI_NONE) {
+		perr(p, p->p_line, "no built-in service \"%s\" (echo, discard, "
+		    "chargen, daytime, time)", bname);
+		bad = 1;
+	} else if (isunix) {
+		perr(p, p->p_line, "built-in services run over tcp and udp "
+		    "only");
+		bad = 1;
+	}
+	cf->cf_argv = make_argv(internal_name(cf->cf_builtin), NULL, 0);
+	return bad ? -1 : 0;
+}
+
+/* A fresh svconf for the entry at line, with the defaults of every option. */
+static struct svconf *
+svconf_new(int line, uint64_t hash)
+{
+	struct svconf	*cf;
+
+	cf = xcalloc(1, sizeof(*cf));
+	cf->cf_line = line;
+	cf->cf_instances = DEFAULT_INSTANCES;
+	cf->cf_mode = -1;
+	cf->cf_builtin = BI_NONE;
+	cf->cf_hash = hash;	/* a reload compares it */
+	return cf;
+}
+
+/*
+ * The services of an entry that parsed without an error, one per
+ * address, on the table's list; each owns its copy of cf.
+ */
+static void
+entry_services(struct parser *p, struct proto_entry *pe)
+{
+	struct service	**made = NULL;
+	size_t		  nmade = 0, i;
+
+	if (pe->pe_pd->pd_proto == PROTO_UNIX) {
+		service_new(p, pe, AF_UNIX, NULL)->sv_cf = pe->pe_cf;
+		return;
+	}
+	(void)expand_hosts(p, pe, &made, &nmade);
+	for (i = 0; i < nmade; i++)
+		made[i]->sv_cf = i == 0 ? pe->pe_cf : svconf_copy(pe->pe_cf);
+	if (nmade == 0)
+		svconf_free(pe->pe_cf);
+	free(made);
+}
+
+/*
+ * Parse one entry; its services are appended to the table.  The fields
+ * are read in the order that lets each be checked against the ones it
+ * depends on (the protocol decides how the socket type and the service
+ * field read), and every error of the entry is reported, not only the
+ * first; an entry with any error makes no service.
+ */
+static void
+parse_entry(struct parser *p, struct entry *e)
+{
+	char			*f[MAXFIELDS], *popts;
+	struct proto_entry	 pe;
+	struct svconf		*cf;
+	const struct protodef	*pd;
+	uint64_t		 hash;
+	size_t			 len;
+	int			 nf, bad = 0, isunix;
+
+	p->p_line = e->e_line;
+	p->p_nerr_line = 0;
+	hash = text_hash(e->e_text);	/* split_fields() cuts the text */
+	nf = split_fields(e->e_text, f, MAXFIELDS);
+	if (nf == -1) {
+		perr(p, p->p_line, "unterminated quote");
+		return;
+	}
+	if (nf == MAXFIELDS) {
+		perr(p, p->p_line, "too many fields (at most %d)",
+		    MAXFIELDS - 1);
+		return;
 	}
 
-	/* Field 1: [hosts:]service */
+	/* "hosts:" alone sets the hosts of the entries after it. */
+	if (nf == 1 && (len = strlen(f[0])) > 1 && f[0][len - 1] == ':') {
+		f[0][len - 1] = '\0';
+		free(p->p_defhosts);
+		p->p_defhosts = xstrdup(f[0]);
+		return;
+	}
+	if (nf < 6) {
+		perr(p, p->p_line, "%d field%s, expected at least 6: service "
+		    "type protocol wait user program [argv]", nf,
+		    nf == 1 ? "" : "s");
+		return;
+	}
+
+	memset(&pe, 0, sizeof(pe));
+	cf = svconf_new(e->e_line, hash);
+
+	/* Field 3: protocol[,sndbuf=N][,rcvbuf=N] */
+	if ((popts = strchr(f[2], ',')) != NULL)
+		*popts++ = '\0';
+	cf->cf_protoname = xstrdup(f[2]);
+	if (strncmp(f[2], "rpc/", 4) == 0) {
+		perr(p, p->p_line, "RPC services are not supported (%s)",
+		    f[2]);
+		svconf_free(cf);
+		return;
+	}
+	if ((pd = protodef_find(f[2])) == NULL) {
+		perr(p, p->p_line, "unknown protocol \"%s\"", f[2]);
+		bad = 1;
+	}
+	if (popts != NULL && parse_protoopts(p, cf, popts) == -1)
+		bad = 1;
+	isunix = pd != NULL && pd->pd_proto == PROTO_UNIX;
+
+	/* Field 2: socket type */
+	if (parse_socktype(p, f[1], pd, &pe.pe_socktype) == -1)
+		bad = 1;
+
+	/* Field 1: [hosts:]service, or a unix socket's path */
 	if (isunix) {
-		hosts = NULL;
-		service = f[0];
-		if (service[0] != '/') {
-			perr(p, p->p_line, "unix socket path \"%s\" is not "
-			    "absolute", service);
+		if (parse_unixpath(p, &pe, f[0]) == -1)
 			bad = 1;
-		} else if (strlen(service) >=
-		    sizeof(((struct sockaddr_un *)0)->sun_path)) {
-			perr(p, p->p_line, "unix socket path is too long");
-			bad = 1;
-		}
-	} else {
-		split_hostsvc(f[0], &hosts, &service);
-		if (hosts == NULL)
-			hosts = p->p_defhosts;
-		if (*service == '\0') {
-			perr(p, p->p_line, "no service or port in \"%s\"",
-			    f[0]);
-			bad = 1;
-		} else if (isdigit((unsigned char)*service)) {
-			if (parse_num(service, 0, 65535, &port) == -1) {
-				perr(p, p->p_line, "port %s is out of range "
-				    "(0-65535) or not a number", service);
-				bad = 1;
-			} else
-				pe.pe_port = (int)port;
-		} else if (pd != NULL) {
-			const char *pn = pd->pd_proto == PROTO_UDP ?
-			    "udp" : "tcp";
-
-			if ((se = getservbyname(service, pn)) == NULL) {
-				perr(p, p->p_line, "unknown service \"%s\" "
-				    "for %s (not in /etc/services)", service,
-				    pn);
-				bad = 1;
-			} else
-				pe.pe_port = ntohs(se->s_port);
-		}
-	}
+	} else if (parse_hostsvc(p, &pe, f[0], pd) == -1)
+		bad = 1;
 
 	/* Field 4: wait|nowait[.max][,options] */
 	if (parse_wait(p, cf, f[3], isunix) == -1)
@@ -362,24 +482,8 @@ parse_entry(struct parser *p, struct entry *e)
 
 	/* Field 6: program or internal, then argv */
 	if (strcmp(f[5], "internal") == 0) {
-		const char	*bname = nf > 6 ? f[6] : service;
-
-		if (nf <= 6 && pe.pe_port != 0 && !isunix &&
-		    isdigit((unsigned char)*service) &&
-		    (se = getservbyport(htons(pe.pe_port), NULL)) != NULL)
-			bname = se->s_name;
-		cf->cf_builtin = internal_lookup(bname);
-		if (cf->cf_builtin == BI_NONE) {
-			perr(p, p->p_line, "no built-in service \"%s\" (echo, "
-			    "discard, chargen, daytime, time)", bname);
+		if (parse_builtin(p, cf, &pe, f + 6, nf - 6, isunix) == -1)
 			bad = 1;
-		} else if (isunix) {
-			perr(p, p->p_line, "built-in services run over tcp "
-			    "and udp only");
-			bad = 1;
-		}
-		cf->cf_argv = make_argv(internal_name(cf->cf_builtin), NULL,
-		    0);
 	} else {
 		check_program(p, f[5]);
 		cf->cf_program = xstrdup(f[5]);
@@ -391,21 +495,9 @@ parse_entry(struct parser *p, struct entry *e)
 		svconf_free(cf);
 		return;
 	}
-
 	pe.pe_pd = pd;
 	pe.pe_cf = cf;
-	pe.pe_service = service;
-	pe.pe_hosts = hosts;
-	if (isunix)
-		service_new(p, &pe, AF_UNIX, NULL)->sv_cf = cf;
-	else {
-		(void)expand_hosts(p, &pe, &made, &nmade);
-		for (i = 0; i < nmade; i++)
-			made[i]->sv_cf = i == 0 ? cf : svconf_copy(cf);
-		if (nmade == 0)
-			svconf_free(cf);
-		free(made);
-	}
+	entry_services(p, &pe);
 }
 
 /*
