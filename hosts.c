@@ -81,106 +81,135 @@ service_new(struct parser *p, struct proto_entry *pe, int family,
 	return sv;
 }
 
-/* One service per address that the hosts list names. */
+/* Append sv to the services an entry has made. */
+static void
+made_add(struct service ***made, size_t *nmade, struct service *sv)
+{
+	struct service	**m;
+
+	if ((m = reallocarray(*made, *nmade + 1, sizeof(*m))) == NULL)
+		fatal("reallocarray");
+	m[(*nmade)++] = sv;
+	*made = m;
+}
+
+/*
+ * "[ADDR]": an IPv6 literal into a, for a protocol that has IPv6.  The
+ * brackets make the colons of the address no separator of the field.
+ */
+static int
+host_ipv6(struct parser *p, const struct protodef *pd, char *h,
+    unsigned char *a)
+{
+	size_t	 len = strlen(h);
+
+	if (len < 3 || h[len - 1] != ']') {
+		perr(p, p->p_line, "bad IPv6 address \"%s\"", h);
+		return -1;
+	}
+	h[len - 1] = '\0';
+	if (inet_pton(AF_INET6, h + 1, a) != 1) {
+		perr(p, p->p_line, "bad IPv6 address \"%s\"", h + 1);
+		return -1;
+	}
+	if (!pd->pd_v6) {
+		perr(p, p->p_line, "address [%s] is IPv6 but the protocol is "
+		    "%s", h + 1, pd->pd_name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A host name: a service for every address getaddrinfo(3) gives for it
+ * in the families the protocol allows, in the order it gives them.
+ */
+static int
+host_resolve(struct parser *p, struct proto_entry *pe, const char *h,
+    struct service ***made, size_t *nmade)
+{
+	const struct protodef *pd = pe->pe_pd;
+	struct addrinfo	 hints, *res, *ai;
+	const void	*ap;
+	int		 e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = pd->pd_v4 && pd->pd_v6 ? AF_UNSPEC :
+	    pd->pd_v4 ? AF_INET : AF_INET6;
+	hints.ai_socktype = pe->pe_socktype;
+	if ((e = getaddrinfo(h, NULL, &hints, &res)) != 0) {
+		perr(p, p->p_line, "cannot resolve host \"%s\": %s", h,
+		    gai_strerror(e));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			ap = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		else if (ai->ai_family == AF_INET6)
+			ap = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		else
+			continue;
+		made_add(made, nmade, service_new(p, pe, ai->ai_family, ap));
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* One host of the list: "*", [IPv6], IPv4 or a name. */
+static int
+host_expand(struct parser *p, struct proto_entry *pe, char *h,
+    struct service ***made, size_t *nmade)
+{
+	const struct protodef *pd = pe->pe_pd;
+	unsigned char	 a[16];
+
+	if (strcmp(h, "*") == 0) {
+		if (pd->pd_v4)
+			made_add(made, nmade, service_new(p, pe, AF_INET,
+			    NULL));
+		if (pd->pd_v6)
+			made_add(made, nmade, service_new(p, pe, AF_INET6,
+			    NULL));
+		return 0;
+	}
+	if (h[0] == '[') {
+		if (host_ipv6(p, pd, h, a) == -1)
+			return -1;
+		made_add(made, nmade, service_new(p, pe, AF_INET6, a));
+		return 0;
+	}
+	if (inet_pton(AF_INET, h, a) == 1) {
+		if (!pd->pd_v4) {
+			perr(p, p->p_line, "address %s is IPv4 but the "
+			    "protocol is %s", h, pd->pd_name);
+			return -1;
+		}
+		made_add(made, nmade, service_new(p, pe, AF_INET, a));
+		return 0;
+	}
+	if (*h == '\0') {
+		perr(p, p->p_line, "empty host in \"%s\"", pe->pe_hosts);
+		return -1;
+	}
+	return host_resolve(p, pe, h, made, nmade);
+}
+
+/*
+ * One service per address that the hosts list names, appended to *made
+ * (*nmade of them) in the list's order; -1 when a host was wrong.
+ */
 int
 expand_hosts(struct parser *p, struct proto_entry *pe,
     struct service ***made, size_t *nmade)
 {
-	const struct protodef *pd = pe->pe_pd;
-	char		*hosts, *h, *rest;
-	unsigned char	 a[16];
-	struct addrinfo	 hints, *res, *ai;
-	struct service	*sv, **m;
-	size_t		 len;
-	int		 e, bad = 0;
+	char	*hosts, *h, *rest;
+	int	 bad = 0;
 
 	hosts = xstrdup(pe->pe_hosts);
 	rest = hosts;
-	while ((h = strsep(&rest, ",")) != NULL) {
-		struct service	*made1[2] = { NULL, NULL };
-		int		 k = 0;
-
-		if (strcmp(h, "*") == 0) {
-			if (pd->pd_v4)
-				made1[k++] = service_new(p, pe, AF_INET, NULL);
-			if (pd->pd_v6)
-				made1[k++] = service_new(p, pe, AF_INET6,
-				    NULL);
-		} else if (h[0] == '[') {
-			len = strlen(h);
-			if (len < 3 || h[len - 1] != ']') {
-				perr(p, p->p_line, "bad IPv6 address \"%s\"",
-				    h);
-				bad = 1;
-				continue;
-			}
-			h[len - 1] = '\0';
-			if (inet_pton(AF_INET6, h + 1, a) != 1) {
-				perr(p, p->p_line, "bad IPv6 address "
-				    "\"%s\"", h + 1);
-				bad = 1;
-				continue;
-			}
-			if (!pd->pd_v6) {
-				perr(p, p->p_line, "address [%s] is IPv6 "
-				    "but the protocol is %s", h + 1,
-				    pd->pd_name);
-				bad = 1;
-				continue;
-			}
-			made1[k++] = service_new(p, pe, AF_INET6, a);
-		} else if (inet_pton(AF_INET, h, a) == 1) {
-			if (!pd->pd_v4) {
-				perr(p, p->p_line, "address %s is IPv4 but "
-				    "the protocol is %s", h, pd->pd_name);
-				bad = 1;
-				continue;
-			}
-			made1[k++] = service_new(p, pe, AF_INET, a);
-		} else if (*h == '\0') {
-			perr(p, p->p_line, "empty host in \"%s\"",
-			    pe->pe_hosts);
+	while ((h = strsep(&rest, ",")) != NULL)
+		if (host_expand(p, pe, h, made, nmade) == -1)
 			bad = 1;
-			continue;
-		} else {
-			memset(&hints, 0, sizeof(hints));
-			hints.ai_family = pd->pd_v4 && pd->pd_v6 ? AF_UNSPEC :
-			    pd->pd_v4 ? AF_INET : AF_INET6;
-			hints.ai_socktype = pe->pe_socktype;
-			if ((e = getaddrinfo(h, NULL, &hints, &res)) != 0) {
-				perr(p, p->p_line, "cannot resolve host "
-				    "\"%s\": %s", h, gai_strerror(e));
-				bad = 1;
-				continue;
-			}
-			for (ai = res; ai != NULL; ai = ai->ai_next) {
-				const void *ap;
-
-				if (ai->ai_family == AF_INET)
-					ap = &((struct sockaddr_in *)
-					    ai->ai_addr)->sin_addr;
-				else if (ai->ai_family == AF_INET6)
-					ap = &((struct sockaddr_in6 *)
-					    ai->ai_addr)->sin6_addr;
-				else
-					continue;
-				sv = service_new(p, pe, ai->ai_family, ap);
-				m = reallocarray(*made, *nmade + 1,
-				    sizeof(**made));
-				if (m == NULL)
-					fatal("reallocarray");
-				*made = m;
-				m[(*nmade)++] = sv;
-			}
-			freeaddrinfo(res);
-		}
-		m = reallocarray(*made, *nmade + k, sizeof(**made));
-		if (m == NULL)
-			fatal("reallocarray");
-		*made = m;
-		while (k-- > 0)
-			m[(*nmade)++] = made1[k];
-	}
 	free(hosts);
 	return bad ? -1 : 0;
 }
