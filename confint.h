@@ -4,13 +4,16 @@
  * Included after superd.h; the rest of superd sees a table only as the
  * struct conf that conf_load() returns.
  *
- * Included by conf.c, confread.c, hosts.c, confopt.c, conflict.c,
- * svconf.c, conferr.c and fuzz/text_fuzz.c.  Who calls whom, downward
- * only: conf.c (conf_load, the entry parser) calls confread.c, hosts.c,
- * confopt.c, conflict.c, svconf.c and conferr.c; those call conferr.c
- * (conflict.c also svconf.c's service_free) and nothing else of the
- * parser (confread.c hands each entry back through the conf_entry_fn it
- * was given); conferr.c calls none of them.
+ * Included by conf.c, confread.c, hosts.c, confopt.c, confuser.c,
+ * conflict.c, svconf.c, conferr.c and the fuzz harnesses.  Who calls
+ * whom, downward only: conf.c (conf_load, the entry parser) calls
+ * confread.c, hosts.c, confopt.c, confuser.c, conflict.c, svconf.c and
+ * conferr.c; of those, confopt.c calls confuser.c (owner=), conflict.c
+ * calls svconf.c (service_free), all call conferr.c, and none calls
+ * anything else of the parser (confread.c hands each entry back through
+ * the conf_entry_fn it was given); conferr.c calls none of them.  Outside
+ * the parser they call only the leaves log.c (fatal), addr.c and
+ * builtin.c.
  */
 
 #ifndef CONFINT_H

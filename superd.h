@@ -314,12 +314,13 @@ enum conf_line {
 #define CONF_MAXSIZE	(16 * 1024 * 1024)	/* bytes in a table, at most */
 #define CONF_MAXLINE	65536			/* bytes in one of its lines */
 #define CONF_MAXLINE_STR "65536"
-/* confread.c */
-enum conf_line	 conf_line_kind(const char *, int, int);
-int		 conf_line_joins(const char *);
 const char	*conf_hosts_colon(const char *);
 struct conf	*conf_load(const char *, FILE *);
 void		 conf_free(struct conf *);
+
+/* confread.c */
+enum conf_line	 conf_line_kind(const char *, int, int);
+int		 conf_line_joins(const char *);
 
 /* svconf.c */
 void		 service_free(struct service *);
