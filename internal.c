@@ -3,17 +3,22 @@
  *
  * Stream built-ins run in a forked child, on fd 0, under the service's
  * user and limits like any other child, and end in _exit.  Datagram
- * built-ins answer in the parent without forking.  What a spoofed
- * datagram can make them send is bounded, not nil: every answer passes
- * the same admission as a child (allow=/deny=, then rate=, by default
- * BUILTIN_DGRAM_RATE_N per BUILTIN_DGRAM_RATE_S seconds per service), with
- * refusals counted and logged the same way; chargen sends no more bytes
- * than it received (none to an empty datagram) and echo exactly what it
- * received, so only daytime and time answer more than they get, by a few
- * bytes.  No answer goes to a source that could be another reflecting
- * service or a crowd (see dgram_source_ok), nor to the port of any UDP
- * socket of this superd, so no two services, here or on two hosts running
- * one table, can be made to bounce datagrams between them for ever.
+ * built-ins answer in the parent without forking, and any source address
+ * can be forged, so what they send is bounded, not nil.  Every answer
+ * passes the admission a child does (allow=/deny=, then rate=, by
+ * default BUILTIN_DGRAM_RATE_N per BUILTIN_DGRAM_RATE_S seconds per
+ * service), refusals counted and logged the same way.  Echo sends back
+ * exactly what it got and chargen no more (nothing to an empty datagram);
+ * daytime (26 bytes) and time (4) answer the same whatever they got, so
+ * an empty datagram gets more back from them.  No answer goes to a
+ * broadcast, multicast or unspecified address, to a port below 1024, to
+ * the port of a UDP service known to answer anything (reflect_ports), or
+ * to the port of any UDP socket of this superd (dgram_source_ok): a
+ * built-in never answers another service of this superd, nor, on two
+ * hosts running one table, the other host's.  A UDP service of another
+ * host on some other port may be answered: a spoofed datagram then
+ * bounces between it and a built-in for as long as the built-in's rate
+ * lets it, which is for ever when the round trip is slower than the rate.
  */
 
 #include <sys/types.h>
@@ -167,11 +172,12 @@ static const in_port_t reflect_ports[] = {
  * Is port one that this superd's own UDP sockets use?  Any of them may
  * answer what a built-in sends it: another built-in, or a dgram program
  * that replies (udpupper, a DNS forwarder), so a datagram spoofed "from"
- * one of them would start a loop between two services of this superd
- * that no rate= ends.  Every UDP service counts, on any address: the
- * port its socket is bound to, read back after bind (so port 0 is the
- * kernel's choice) and after each reload (the list is the running
- * table), and the port its entry asks for while it waits to be bound.
+ * one of them would start a loop between two services of this superd,
+ * which the rate ends only if the loop outruns it.  Every UDP service
+ * counts, on any address: the port its socket is bound to, read back
+ * after bind (so port 0 is the kernel's choice) and after each reload
+ * (the list is the running table), and the port its entry asks for while
+ * it waits to be bound.
  */
 static int
 own_udp_port(in_port_t port)

@@ -11,8 +11,12 @@
  * syslog(3) ends them there.  Stream messages wait in the same queue as
  * stderr lines, so a partial write keeps the rest for later, and a
  * syslogd that closed or restarted is reconnected.  log_debug() speaks
- * only under -d.  Lines are key=value; any value that a peer or a table
- * controls goes through log_quote().
+ * only under -d.  Lines are key=value.  A value from the table or the
+ * command line (svc=, addr=, path=) goes through log_str(): as it is when
+ * it is plain, else quoted by log_quote(); a message (error=, a table's
+ * errors and warnings) is always quoted.  What a peer sends is never
+ * logged: peer= is an address superd formats itself ("unix" for a unix
+ * peer).
  *
  * Invariant: once the loop runs, no log call waits.  A line that cannot
  * be written now (a stderr pipe nobody reads, a syslogd that does not
