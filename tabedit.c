@@ -60,39 +60,87 @@ ask_again(void)
 }
 
 /*
- * edit: the editor works on a copy, with no lock held.  A valid copy is
- * installed unless the table changed meanwhile; then, or when the copy
- * is not valid and there is no terminal to ask on, the copy is kept and
- * its path printed, so no one's change is lost.
+ * The copy the editor works on, holding text: mode 0600 (mkostemp), in
+ * $TMPDIR when that is a path.  Returns its path.
  */
-int
-cmd_edit(const struct tabpath *tp)
+static char *
+edit_copy(const char *text, size_t len)
 {
-	struct stat	 st;
-	char		*before, *after, *now, *tmp;
-	const char	*editor, *tmpdir;
-	size_t		 blen, alen, nlen, off;
+	const char	*tmpdir;
+	char		*tmp;
+	size_t		 off;
 	ssize_t		 n;
-	int		 fd, cfd;
+	int		 cfd;
 
-	fd = lock_table(tp, 0, &st);
-	before = read_all(fd, tp->tp_path, &blen);
-	close(fd);
-	/* the copy, mode 0600 (mkostemp), in $TMPDIR when that is a path */
 	if ((tmpdir = getenv("TMPDIR")) == NULL || tmpdir[0] != '/')
 		tmpdir = "/tmp";
 	if (asprintf(&tmp, "%s/supertab.XXXXXX", tmpdir) == -1)
 		err(1, "asprintf");
 	if ((cfd = mkostemp(tmp, O_CLOEXEC)) == -1)
 		err(1, "%s", tmp);
-	for (off = 0; off < blen; off += n)
-		if ((n = write(cfd, before + off, blen - off)) == -1 &&
+	for (off = 0; off < len; off += n)
+		if ((n = write(cfd, text + off, len - off)) == -1 &&
 		    errno != EINTR)
 			err(1, "%s", tmp);
 		else if (n == -1)
 			n = 0;
 	if (close(cfd) == -1)
 		err(1, "%s", tmp);
+	return tmp;
+}
+
+/*
+ * Install after, the edited copy at tmp, under the lock, if the table is
+ * still before, what was copied.  Returns 0 when it was installed (and
+ * the copy removed), 1 when the table changed meanwhile: then the copy
+ * stays, and its path is said.
+ */
+static int
+edit_install(const struct tabpath *tp, const char *before, size_t blen,
+    const char *after, size_t alen, const char *tmp)
+{
+	struct stat	 st;
+	char		*now;
+	size_t		 nlen;
+	int		 fd;
+
+	fd = lock_table(tp, 0, &st);
+	now = read_all(fd, tp->tp_path, &nlen);
+	if (nlen != blen || memcmp(now, before, blen) != 0) {
+		fprintf(stderr, "supertab: %s changed while you edited; your "
+		    "edit was not installed and is kept at %s\n", tp->tp_path,
+		    tmp);
+		free(now);
+		close(fd);
+		return 1;
+	}
+	write_table(tp, after, alen, &st);
+	close(fd);
+	unlink(tmp);
+	free(now);
+	return 0;
+}
+
+/*
+ * edit: the editor works on a copy, with no lock held, until the copy
+ * is valid or unchanged.  A valid copy is installed unless the table
+ * changed meanwhile; then, or when the editor fails, or the copy is not
+ * valid and the user does not (or cannot: no terminal) edit it again,
+ * the copy is kept and its path printed, so no one's change is lost.
+ */
+int
+cmd_edit(const struct tabpath *tp)
+{
+	struct stat	 st;
+	char		*before, *after, *tmp;
+	const char	*editor;
+	size_t		 blen, alen;
+	int		 fd, cfd, rc;
+
+	fd = lock_table(tp, 0, &st);
+	before = read_all(fd, tp->tp_path, &blen);
+	close(fd);
+	tmp = edit_copy(before, blen);
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		if ((editor = getenv("EDITOR")) == NULL || *editor == '\0')
 			editor = "vi";
@@ -131,27 +179,13 @@ cmd_edit(const struct tabpath *tp)
 			return 1;
 		}
 	}
-	fd = lock_table(tp, 0, &st);
-	now = read_all(fd, tp->tp_path, &nlen);
-	if (nlen != blen || memcmp(now, before, blen) != 0) {
-		fprintf(stderr, "supertab: %s changed while you edited; your "
-		    "edit was not installed and is kept at %s\n", tp->tp_path,
-		    tmp);
-		free(before);
-		free(after);
-		free(now);
-		free(tmp);
-		close(fd);
-		return 1;
-	}
-	write_table(tp, after, alen, &st);
-	close(fd);
-	unlink(tmp);
+	rc = edit_install(tp, before, blen, after, alen, tmp);
 	free(before);
 	free(after);
-	free(now);
 	free(tmp);
-	printf("installed the edited table\n");
-	tab_tell(tp);
-	return 0;
+	if (rc == 0) {
+		printf("installed the edited table\n");
+		tab_tell(tp);
+	}
+	return rc;
 }
