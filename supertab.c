@@ -30,7 +30,6 @@
 #include "superd.h"
 #include "tab.h"
 
-#define OFF_MARKER	"#<off># "
 #define MAX_CANDIDATES	10	/* entries listed when a name is not one */
 
 static void __attribute__((noreturn))
@@ -116,6 +115,23 @@ cmd_list(const struct tabpath *tp)
 	return 0;
 }
 
+/*
+ * What add takes: one entry on one line, its first field at the start of
+ * the line, as the table would hold it.
+ */
+static int
+add_is_one_line(const char *line)
+{
+	char	*b;
+	int	 ok;
+
+	b = bare(line);
+	ok = strchr(line, '\n') == NULL && line[0] != ' ' && line[0] != '\t' &&
+	    conf_line_kind(b, 0, 0) == CONF_LINE_ENTRY && !conf_line_joins(b);
+	free(b);
+	return ok;
+}
+
 static int
 cmd_add(const struct tabpath *tp, const char *line)
 {
@@ -123,34 +139,20 @@ cmd_add(const struct tabpath *tp, const char *line)
 	struct tentry	*te;
 	struct stat	 st;
 	size_t		 len;
-	char		*raw, *b;
+	char		*raw;
 	int		 fd;
 
-	b = bare(line);
-	if (strchr(line, '\n') != NULL || line[0] == ' ' || line[0] == '\t' ||
-	    conf_line_kind(b, 0, 0) != CONF_LINE_ENTRY ||
-	    conf_line_joins(b)) {
+	if (!add_is_one_line(line)) {
 		fprintf(stderr, "supertab: add takes one entry on one line, "
 		    "its first field at the start of the line\n");
-		free(b);
 		return 1;
 	}
-	free(b);
 	fd = lock_table(tp, 1, &st);
 	raw = read_all(fd, tp->tp_path, &len);
 	table_parse(&t, raw, len);
-	t.t_final_nl = 1;
-	t.t_lines = reallocarray(t.t_lines, t.t_nlines + 1,
-	    sizeof(*t.t_lines));
-	if (t.t_lines == NULL || (t.t_lines[t.t_nlines].tl_text =
-	    strdup(line)) == NULL)
-		err(1, "add");
-	t.t_nlines++;
 	/* The line must read as an entry of its own, as superd will read it. */
-	table_reindex(&t);
-	if (t.t_lines[t.t_nlines - 1].tl_entry < 0 || t.t_entries == NULL)
+	if ((te = table_append(&t, line)) == NULL)
 		errx(1, "add: the line reads as no entry");
-	te = &t.t_entries[t.t_lines[t.t_nlines - 1].tl_entry];
 	if (te->te_first != t.t_nlines - 1) {
 		fprintf(stderr, "supertab: add refused; line %zu ends in a "
 		    "backslash, so the line would become part of the entry "
@@ -186,8 +188,8 @@ cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 	struct table	 t;
 	struct tentry	*te;
 	struct stat	 st;
-	size_t		 len, i, first, last, n;
-	char		*raw, *s, *what;
+	size_t		 len, first, n;
+	char		*raw, *what;
 	int		 fd, want;
 
 	want = strcmp(cmd, "enable") == 0 ? 1 : strcmp(cmd, "disable") == 0 ?
@@ -207,29 +209,13 @@ cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 		no_single_match(tp, &t, name, want, n);
 	}
 	first = te->te_first;
-	last = te->te_last;
 	what = entry_text(&t, te);
-	if (strcmp(cmd, "remove") == 0) {
-		for (i = first; i <= last; i++)
-			free(t.t_lines[i].tl_text);
-		memmove(&t.t_lines[first], &t.t_lines[last + 1],
-		    (t.t_nlines - last - 1) * sizeof(*t.t_lines));
-		t.t_nlines -= last - first + 1;
-	} else if (want == 1) {
-		for (i = first; i <= last; i++)
-			replace_line(&t, i, strdup(strip_marker(
-			    t.t_lines[i].tl_text)));
-	} else {
-		for (i = first; i <= last; i++) {
-			if (asprintf(&s, "%s%s", OFF_MARKER,
-			    t.t_lines[i].tl_text) == -1)
-				err(1, "asprintf");
-			replace_line(&t, i, s);
-		}
-	}
-	for (i = 0; i < t.t_nlines; i++)
-		if (t.t_lines[i].tl_text == NULL)
-			err(1, "strdup");
+	if (strcmp(cmd, "remove") == 0)
+		table_remove(&t, te);
+	else if (want == 1)
+		table_enable(&t, te);
+	else
+		table_disable(&t, te);
 	commit(tp, &t, &st, cmd);
 	printf("%sd line %zu: ", strcmp(cmd, "remove") == 0 ? "remove" :
 	    cmd, first + 1);

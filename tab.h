@@ -71,13 +71,15 @@ void		 table_parse(struct table *, char *, size_t);
 void		 table_reindex(struct table *);
 void		 table_free(struct table *);
 char		*table_render(const struct table *, size_t *);
-const char	*strip_marker(const char *);
 char		*bare(const char *);
 char		*entry_text(const struct table *, const struct tentry *);
 const char	*service_part(const char *);
 size_t		 match_entries(struct table *, const char *, int,
 		    struct tentry **);
-void		 replace_line(struct table *, size_t, char *);
+struct tentry	*table_append(struct table *, const char *);
+void		 table_remove(struct table *, const struct tentry *);
+void		 table_enable(struct table *, const struct tentry *);
+void		 table_disable(struct table *, const struct tentry *);
 
 /* tabcheck.c */
 size_t		 tab_check(const char *, const char *, size_t, const char *,

@@ -20,13 +20,15 @@
 #include "superd.h"
 #include "tab.h"
 
+#define OFF_MARKER	"#<off># "
+
 static int
 is_disabled(const char *line)
 {
 	return strncmp(line, "#<off>#", 7) == 0;
 }
 
-const char *
+static const char *
 strip_marker(const char *line)
 {
 	line += 7;
@@ -288,9 +290,77 @@ match_entries(struct table *t, const char *name, int want,
 	return n;
 }
 
-void
+static void
 replace_line(struct table *t, size_t i, char *text)
 {
 	free(t->t_lines[i].tl_text);
 	t->t_lines[i].tl_text = text;
+}
+
+/*
+ * Add text as the table's last line, the table then ending in a newline,
+ * and group the lines again.  Returns the entry the line reads as part
+ * of, or NULL when it reads as none.
+ */
+struct tentry *
+table_append(struct table *t, const char *text)
+{
+	struct tline	*tl;
+
+	t->t_final_nl = 1;
+	if ((tl = reallocarray(t->t_lines, t->t_nlines + 1,
+	    sizeof(*tl))) == NULL)
+		err(1, "add");
+	t->t_lines = tl;
+	if ((tl[t->t_nlines].tl_text = strdup(text)) == NULL)
+		err(1, "add");
+	t->t_nlines++;
+	table_reindex(t);
+	if (tl[t->t_nlines - 1].tl_entry < 0 || t->t_entries == NULL)
+		return NULL;
+	return &t->t_entries[tl[t->t_nlines - 1].tl_entry];
+}
+
+/*
+ * Change the lines of te, an entry of t: take them out, take the marker
+ * off them, or put it on.  The entries no longer match the lines after:
+ * a changed table is only rendered (table_render) and freed.
+ */
+void
+table_remove(struct table *t, const struct tentry *te)
+{
+	size_t	 i, first = te->te_first, last = te->te_last;
+
+	for (i = first; i <= last; i++)
+		free(t->t_lines[i].tl_text);
+	memmove(&t->t_lines[first], &t->t_lines[last + 1],
+	    (t->t_nlines - last - 1) * sizeof(*t->t_lines));
+	t->t_nlines -= last - first + 1;
+}
+
+void
+table_enable(struct table *t, const struct tentry *te)
+{
+	size_t	 i;
+	char	*s;
+
+	for (i = te->te_first; i <= te->te_last; i++) {
+		if ((s = strdup(strip_marker(t->t_lines[i].tl_text))) == NULL)
+			err(1, "strdup");
+		replace_line(t, i, s);
+	}
+}
+
+void
+table_disable(struct table *t, const struct tentry *te)
+{
+	size_t	 i;
+	char	*s;
+
+	for (i = te->te_first; i <= te->te_last; i++) {
+		if (asprintf(&s, "%s%s", OFF_MARKER, t->t_lines[i].tl_text) ==
+		    -1)
+			err(1, "asprintf");
+		replace_line(t, i, s);
+	}
 }
