@@ -203,6 +203,7 @@ cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 		    match_entries(&t, name, !want, &te) == 1) {
 			log_vis(stdout, name);
 			printf(" is already %sd\n", cmd);
+			table_free(&t);
 			close(fd);
 			return 0;
 		}
