@@ -82,27 +82,25 @@ holds_lock(long long pid, const struct stat *st)
 }
 
 /*
- * Send SIGHUP to the superd that holds pidpath.  Returns 0 when it was
- * sent, -1 (with a warning saying why) when no superd could be proved to
- * hold the file: the table has changed, so that is a warning, not a
- * failure of the change.
+ * The pid that pidpath holds, and the file itself in *st, when the file
+ * is a regular file (not a symbolic link) that someone holds locked; -1,
+ * with a warning saying why, when it is not.
  */
-static int
-tab_signal(const char *pidpath)
+static long long
+pidfile_locked_pid(const char *pidpath, struct stat *st)
 {
 	char		 buf[32];
 	const char	*errstr;
-	struct stat	 st;
 	long long	 pid;
 	ssize_t		 n;
-	int		 fd, pidfd;
+	int		 fd;
 
 	fd = open(pidpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1) {
 		warn("table changed, but superd was not told: %s", pidpath);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
 		warnx("table changed, but superd was not told: %s is not a "
 		    "regular file", pidpath);
 		close(fd);
@@ -127,6 +125,24 @@ tab_signal(const char *pidpath)
 		return -1;
 	}
 	close(fd);
+	return pid;
+}
+
+/*
+ * Send SIGHUP to the superd that holds pidpath.  Returns 0 when it was
+ * sent, -1 (with a warning saying why) when no superd could be proved to
+ * hold the file: the table has changed, so that is a warning, not a
+ * failure of the change.
+ */
+static int
+tab_signal(const char *pidpath)
+{
+	struct stat	 st;
+	long long	 pid;
+	int		 pidfd;
+
+	if ((pid = pidfile_locked_pid(pidpath, &st)) == -1)
+		return -1;
 	if ((pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0)) == -1) {
 		warn("table changed, but superd (pid %lld) was not told", pid);
 		return -1;
