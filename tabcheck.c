@@ -171,6 +171,40 @@ keys_of(const char *path, struct conf *c, const char *text, size_t len)
 }
 
 /*
+ * Mark the keys of nk (the new table's n of them) that ok (the old
+ * table's on) has as often.  Both are sorted: a merge pairs each old
+ * error with one new one.
+ */
+static void
+keys_mark_old(struct errkey *nk, size_t n, const struct errkey *ok,
+    size_t on)
+{
+	size_t	 i = 0, j = 0;
+	int	 c;
+
+	while (i < n && j < on) {
+		c = strcmp(nk[i].ek_key, ok[j].ek_key);
+		if (c == 0) {
+			nk[i++].ek_old = 1;
+			j++;
+		} else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+}
+
+static void
+keys_free(struct errkey *k, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(k[i].ek_key);
+	free(k);
+}
+
+/*
  * Check text, the table as a change would write it, against old, the
  * table as it is (NULL: every error counts).  Prints every error the
  * change adds as FILE:LINE: message, says how many it leaves as they
@@ -182,9 +216,8 @@ tab_check(const char *path, const char *text, size_t len, const char *old,
 {
 	struct conf	*nc, *oc = NULL;
 	struct errkey	*nk, *ok = NULL;
-	size_t		 i, j = 0, added = 0, kept = 0;
+	size_t		 i, added = 0, kept = 0;
 	int		*isold;
-	int		 c;
 
 	nc = load_text(path, text, len);
 	if (nc->c_nerrors == 0) {
@@ -195,17 +228,7 @@ tab_check(const char *path, const char *text, size_t len, const char *old,
 	if (old != NULL) {
 		oc = load_text(path, old, oldlen);
 		ok = keys_of(path, oc, old, oldlen);
-		/* both sorted: a merge pairs each old error with one new one */
-		for (i = 0; i < nc->c_nerrors && j < oc->c_nerrors; ) {
-			c = strcmp(nk[i].ek_key, ok[j].ek_key);
-			if (c == 0) {
-				nk[i++].ek_old = 1;
-				j++;
-			} else if (c < 0)
-				i++;
-			else
-				j++;
-		}
+		keys_mark_old(nk, nc->c_nerrors, ok, oc->c_nerrors);
 	}
 	if ((isold = calloc(nc->c_nerrors, sizeof(*isold))) == NULL)
 		err(1, "calloc");
@@ -224,13 +247,9 @@ tab_check(const char *path, const char *text, size_t len, const char *old,
 		fprintf(stderr, "supertab: %zu error%s already in %s, left as "
 		    "%s were (supertab check lists them)\n", kept, kept == 1 ?
 		    "" : "s", path, kept == 1 ? "it" : "they");
-	for (i = 0; i < nc->c_nerrors; i++)
-		free(nk[i].ek_key);
-	free(nk);
+	keys_free(nk, nc->c_nerrors);
 	if (oc != NULL) {
-		for (i = 0; i < oc->c_nerrors; i++)
-			free(ok[i].ek_key);
-		free(ok);
+		keys_free(ok, oc->c_nerrors);
 		conf_free(oc);
 	}
 	free(isold);
