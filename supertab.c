@@ -88,6 +88,7 @@ no_single_match(const struct tabpath *tp, struct table *t, const char *name,
 	exit(1);
 }
 
+/* list: every entry, enabled or not, by its first line, on stdout. */
 static int
 cmd_list(const struct tabpath *tp)
 {
@@ -132,6 +133,10 @@ add_is_one_line(const char *line)
 	return ok;
 }
 
+/*
+ * add: LINE as the table's last line, refused when it would not read as
+ * an entry of its own or would add an error.
+ */
 static int
 cmd_add(const struct tabpath *tp, const char *line)
 {
@@ -150,7 +155,7 @@ cmd_add(const struct tabpath *tp, const char *line)
 	fd = lock_table(tp, 1, &st);
 	raw = read_all(fd, tp->tp_path, &len);
 	table_parse(&t, raw, len);
-	/* The line must read as an entry of its own, as superd will read it. */
+	/* The line must read as an entry of its own, as superd reads it. */
 	if ((te = table_append(&t, line)) == NULL)
 		errx(1, "add: the line reads as no entry");
 	if (te->te_first != t.t_nlines - 1) {
@@ -182,6 +187,10 @@ cmd_add(const struct tabpath *tp, const char *line)
 	return 0;
 }
 
+/*
+ * remove, enable, disable: the one entry NAME names (by first field, or
+ * else by service part) taken out, or its marker taken off or put on.
+ */
 static int
 cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 {
@@ -198,7 +207,7 @@ cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 	raw = read_all(fd, tp->tp_path, &len);
 	table_parse(&t, raw, len);
 	if ((n = match_entries(&t, name, want, &te)) != 1) {
-		/* enabling an enabled entry (or the reverse) changes nothing */
+		/* enabling an enabled entry (or the reverse): nothing to do */
 		if (n == 0 && want != -1 &&
 		    match_entries(&t, name, !want, &te) == 1) {
 			log_vis(stdout, name);
@@ -229,6 +238,7 @@ cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 	return 0;
 }
 
+/* check: the table's errors on stderr, as superd -t says them; 1 if any. */
 static int
 cmd_check(const struct tabpath *tp)
 {

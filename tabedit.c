@@ -23,7 +23,10 @@
 #include "superd.h"
 #include "tab.h"
 
-/* $SUPERTAB_EDITOR on path, through sh so that it may hold arguments. */
+/*
+ * $SUPERTAB_EDITOR on path, through sh so that it may hold arguments.
+ * Returns 0 when the editor exited 0, else -1.
+ */
 static int
 run_editor(const char *path)
 {
@@ -43,6 +46,7 @@ run_editor(const char *path)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+/* Edit a refused copy again?  Asked on the terminal; none is a no. */
 static int
 ask_again(void)
 {

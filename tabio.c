@@ -195,7 +195,11 @@ fail:
 	exit(1);
 }
 
-/* Check the changed table against the old one, then install it. */
+/*
+ * Check the changed table against the table as read (tab_check), then
+ * install it; a change that adds an error is refused: exit 1, the table
+ * untouched.
+ */
 void
 commit(const struct tabpath *tp, struct table *t, const struct stat *st,
     const char *what)

@@ -5,9 +5,10 @@
  * byte, and the lines are grouped into entries (struct tentry), enabled
  * and disabled, by conf.c's own rules (conf_line_kind, conf_line_joins),
  * so that supertab and superd never disagree on where an entry starts or
- * ends.  A change edits lines and then groups them again; the table is
- * written back by joining its lines (table_render).  Nothing here reads
- * or writes a file.
+ * ends.  A change edits the lines of one entry (add groups them again,
+ * to see what its line reads as), and the table is written back by
+ * joining its lines (table_render).  Nothing here reads or writes a
+ * file.
  */
 
 #include <sys/types.h>
@@ -22,6 +23,10 @@
 
 #define OFF_MARKER	"#<off># "
 
+/*
+ * A disabled line starts with "#<off>#"; the one blank after it that
+ * disable puts there is part of the marker, and strip_marker takes it.
+ */
 static int
 is_disabled(const char *line)
 {
@@ -50,6 +55,10 @@ bare(const char *line)
 	return s;
 }
 
+/*
+ * A new entry that starts at line first (text, marker stripped): its
+ * first field, and whether that is a "hosts:" line rather than a service.
+ */
 static void
 add_entry(struct table *t, size_t first, int disabled, const char *text)
 {
@@ -96,7 +105,7 @@ group_line(struct table *t, size_t i, struct group *g, int disabled,
 	k = conf_line_kind(b, g->g_open, g->g_bs);
 	if (k == CONF_LINE_ENTRY)
 		add_entry(t, i, disabled, b);
-	/* MORE comes only with an entry open: the count says so to scan-build */
+	/* MORE comes only with an entry open (the count tells scan-build) */
 	if ((k == CONF_LINE_ENTRY || k == CONF_LINE_MORE) &&
 	    t->t_nentries > 0) {
 		t->t_lines[i].tl_entry = t->t_nentries - 1;
