@@ -484,8 +484,73 @@ shutdown_all(int sig)
 }
 
 /*
+ * The process title says how many children run, at most once a second
+ * (setproctitle writes over argv, cheap, but not for every child).
+ */
+static struct timer	 title_timer;
+static double		 title_at;
+static int		 title_children = -1;
+
+static void
+title_due(struct timer *t, double now)
+{
+	(void)t;
+	set_title();
+	title_children = nchildren;
+	title_at = now;
+}
+
+static void
+title_update(double now)
+{
+	if (title_children == nchildren)
+		return;
+	if (now >= title_at + 1.0)
+		title_due(&title_timer, now);
+	else if (!timer_pending(&title_timer)) {
+		timer_init(&title_timer, title_due, NULL);
+		timer_set(&title_timer, title_at + 1.0);
+	}
+}
+
+/*
+ * How long epoll_wait may sleep: until the first timer (timer.c), or
+ * until log.c wants to write again; -1 for ever.
+ */
+static int
+sleep_ms(void)
+{
+	double	 due, t, now;
+	int	 timeout = -1, retry;
+
+	due = serve_next_deadline();
+	if ((t = timer_next()) != -1 && (due == 0 || t < due))
+		due = t;
+	if (due != 0) {
+		/*
+		 * epoll_wait(2) takes an int of milliseconds (24.8 days at
+		 * most; a double beyond INT_MAX converts to anything, a
+		 * negative one sleeps for ever): a timer further off than
+		 * MAX_SLEEP_SECS is waited for a piece at a time.
+		 */
+		now = timer_now();
+		if (due <= now)
+			timeout = 0;
+		else if (due - now >= MAX_SLEEP_SECS)
+			timeout = MAX_SLEEP_SECS * 1000;
+		else
+			timeout = (int)((due - now) * 1000) + 1;
+	}
+	/* log lines that could not go out yet are tried again */
+	if ((retry = log_retry_ms()) != -1 && (timeout == -1 ||
+	    timeout > retry))
+		timeout = retry;
+	return timeout;
+}
+
+/*
  * The event loop: until SIGTERM or SIGINT, whose number it returns.  It
- * sleeps until the next timer is due (serve_next_deadline), reads a batch
+ * sleeps until the next timer is due (sleep_ms), reads a batch
  * of events, then acts on the signals of the batch, then on the timers.
  */
 static int
@@ -493,40 +558,14 @@ loop(int sigfd)
 {
 	struct epoll_event	 events[MAX_EVENTS];
 	struct evsrc		*src;
-	double			 now, due, title_at = 0;
-	int			 n, i, timeout, quit = 0, hup, usr1, retry;
-	int			 lastchildren = -1;
+	double			 now;
+	int			 n, i, quit = 0, hup, usr1;
 
 	log_hold();
 	for (;;) {
-		due = serve_next_deadline();
-		timeout = -1;
-		if (due != 0) {
-			/*
-			 * epoll_wait(2) takes an int of milliseconds (24.8
-			 * days at most; a double beyond INT_MAX converts to
-			 * anything, a negative one sleeps for ever): a timer
-			 * further off than MAX_SLEEP_SECS is waited for a
-			 * piece at a time.
-			 */
-			now = timer_now();
-			if (due <= now)
-				timeout = 0;
-			else if (due - now >= MAX_SLEEP_SECS)
-				timeout = MAX_SLEEP_SECS * 1000;
-			else
-				timeout = (int)((due - now) * 1000) + 1;
-		}
-		if (lastchildren != nchildren && (timeout == -1 ||
-		    timeout > 1000))
-			timeout = 1000;
 		spawn_flush();
 		log_flush();
-		/* log lines that could not go out yet are tried again */
-		if ((retry = log_retry_ms()) != -1 && (timeout == -1 ||
-		    timeout > retry))
-			timeout = retry;
-		n = epoll_wait(epfd, events, MAX_EVENTS, timeout);
+		n = epoll_wait(epfd, events, MAX_EVENTS, sleep_ms());
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -558,16 +597,13 @@ loop(int sigfd)
 			reload();
 		if (usr1)
 			serve_status(now);
+		timer_run(now);
 		serve_timers(now);
 		if (serve_bound_late) {
 			serve_bound_late = 0;
 			ports_write();
 		}
-		if (lastchildren != nchildren && now >= title_at + 1.0) {
-			set_title();
-			lastchildren = nchildren;
-			title_at = now;
-		}
+		title_update(now);
 	}
 }
 

@@ -63,12 +63,13 @@ timer_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* What t runs when it is due, and with what; t is not pending. */
+/*
+ * What t runs when it is due, and with what.  Said again at any time, a
+ * pending t stays pending: an owner may name them just before each set.
+ */
 void
 timer_init(struct timer *t, void (*fn)(struct timer *, double), void *arg)
 {
-	if (t->tm_seq != 0)
-		abort();	/* re-initialised while pending: a bug */
 	t->tm_fn = fn;
 	t->tm_arg = arg;
 }
