@@ -457,6 +457,7 @@ void		 timer_init(struct timer *, void (*)(struct timer *, double),
 		    void *);
 int		 timer_pending(const struct timer *);
 void		 timer_set(struct timer *, double);
+void		 timer_set_by(struct timer *, double);
 void		 timer_clear(struct timer *);
 double		 timer_next(void);
 void		 timer_run(double);

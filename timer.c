@@ -93,6 +93,18 @@ timer_set(struct timer *t, double at)
 	(void)RB_INSERT(timertree, &timers, t);
 }
 
+/*
+ * Make t due by at: set as timer_set does, unless it is pending at at
+ * or sooner already.  For "look again by then" with many askers: a
+ * stream of them does not push the time back.
+ */
+void
+timer_set_by(struct timer *t, double at)
+{
+	if (t->tm_seq == 0 || at < t->tm_at)
+		timer_set(t, at);
+}
+
 /* t is no longer pending (it may not have been). */
 void
 timer_clear(struct timer *t)

@@ -2,18 +2,19 @@
  * timer_fuzz.c: libFuzzer harness for timer.c, against a naive model.
  *
  * The input is a list of operations, three bytes each, on NTIMERS
- * timers: set one (at a deadline that may be past, often equal to
- * another's), clear one, run what is due at a clock that only goes
- * forward, or give one a thing to do when it runs (set itself again, set
- * or clear another).  The model is an array searched in full.  After
- * every operation the two must agree on which timers are pending and
- * when, and on the earliest deadline; inside a run, each function must be
- * the one the model says is next (earliest deadline, earliest set, set
- * before the run began), with the timer no longer pending; after a run,
- * nothing due by its clock that was set before it may be left.  The tree
- * itself is checked too (timer.c is included for its statics): in order,
- * parent links right, no red node with a red child, every path as black.
- * Any difference aborts, which libFuzzer reports as a crash.
+ * timers: set one, or set it by a time (at a deadline that may be past,
+ * often equal to another's), clear one, run what is due at a clock that
+ * only goes forward, or give one a thing to do when it runs (set itself
+ * again, set or clear another).  The model is an array searched in full.
+ * After every operation the two must agree on which timers are pending
+ * and when, and on the earliest deadline; inside a run, each function
+ * must be the one the model says is next (earliest deadline, earliest
+ * set, set before the run began), with the timer no longer pending;
+ * after a run, nothing due by its clock that was set before it may be
+ * left.  The tree itself is checked too (timer.c is included for its
+ * statics): in order, parent links right, no red node with a red child,
+ * every path as black.  Any difference aborts, which libFuzzer reports
+ * as a crash.
  */
 
 #include <stdint.h>
@@ -168,7 +169,7 @@ fire(struct timer *tm, double now)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	double	 now = 1000.0;
+	double	 now = 1000.0, at;
 	size_t	 k;
 	int	 i;
 
@@ -189,8 +190,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (b0 & 3) {
 		case 0:
 			/* quarters: exact, and often equal */
-			timer_set(&t[i], now + ((b1 % 32) - 8) * 0.25);
-			model_set(i, now + ((b1 % 32) - 8) * 0.25);
+			at = now + ((b1 % 32) - 8) * 0.25;
+			if (b2 & 1) {
+				timer_set_by(&t[i], at);
+				if (!m[i].pending || at < m[i].at)
+					model_set(i, at);
+			} else {
+				timer_set(&t[i], at);
+				model_set(i, at);
+			}
 			break;
 		case 1:
 			timer_clear(&t[i]);
