@@ -84,6 +84,18 @@ addr_format_full(const struct sockaddr *sa, char *buf, size_t len)
 		(void)strlcpy(buf, ip, len);
 }
 
+/* A peer as logged: its address, "unix" for a unix peer, "-" for none. */
+void
+peer_format(const struct sockaddr *peer, char *buf, size_t len)
+{
+	if (peer == NULL || peer->sa_family == AF_UNSPEC)
+		(void)strlcpy(buf, "-", len);
+	else if (peer->sa_family == AF_UNIX)
+		(void)strlcpy(buf, "unix", len);
+	else
+		addr_format_full(peer, buf, len);
+}
+
 /* A service's protocol as the logs name it: tcp4, tcp6, udp4, udp6, unix. */
 const char *
 proto_label(const struct service *sv)

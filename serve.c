@@ -263,18 +263,6 @@ serve_remove(struct service *sv)
 		service_release(sv);
 }
 
-/* A peer as logged: its address, "unix" for a unix peer, "-" for none. */
-static void
-peer_format(const struct sockaddr *peer, char *buf, size_t len)
-{
-	if (peer == NULL || peer->sa_family == AF_UNSPEC)
-		(void)strlcpy(buf, "-", len);
-	else if (peer->sa_family == AF_UNIX)
-		(void)strlcpy(buf, "unix", len);
-	else
-		addr_format_full(peer, buf, len);
-}
-
 /*
  * Watch a child's pidfd, one-shot: a closed pidfd stays registered while
  * another process still holds the file (a vfork child between its

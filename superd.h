@@ -332,6 +332,7 @@ void		 svconf_unpin(struct svconf *);
 void		 addr_format(const struct sockaddr *, char *, size_t,
 		    char *, size_t);
 void		 addr_format_full(const struct sockaddr *, char *, size_t);
+void		 peer_format(const struct sockaddr *, char *, size_t);
 void		 addr_unmap(struct sockaddr_storage *);
 const char	*proto_label(const struct service *);
 int		 service_same_addr(const struct service *,
