@@ -414,6 +414,7 @@ void		 log_vis(FILE *, const char *);
 
 /* serve.c */
 extern struct svlist	 services;
+extern struct svlist	 retired;
 extern struct childlist	 children;
 extern int		 nchildren;
 extern int		 epfd;
@@ -429,10 +430,12 @@ double		 serve_next_deadline(void);
 void		 serve_resume(struct service *, int);
 void		 serve_pause(struct service *, int);
 void		 serve_wake_at(double);
-void		 serve_status(double);
 void		 serve_instances_changed(struct service *);
 extern double	 serve_next_walk;
 extern int	 serve_bound_late;
+
+/* status.c */
+void		 serve_status(double);
 
 /* backlog.c */
 void		 backlog_mark(struct service *, struct backlog *);
