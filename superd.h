@@ -430,9 +430,18 @@ double		 serve_next_deadline(void);
 void		 serve_resume(struct service *, int);
 void		 serve_pause(struct service *, int);
 void		 serve_wake_at(double);
+void		 walk_at(double);
 void		 serve_instances_changed(struct service *);
 extern double	 serve_next_walk;
 extern int	 serve_bound_late;
+
+/* refuse.c */
+void		 refuse(struct service *, enum refusal, const struct sockaddr *,
+		    double);
+void		 refuse_flush(struct service *, double, int);
+void		 backoff(struct service *, double, double, const char *);
+void		 full_note(struct service *, double);
+void		 full_flush(struct service *, double, int);
 
 /* status.c */
 void		 serve_status(double);
