@@ -40,7 +40,6 @@ struct svlist		 services = TAILQ_HEAD_INITIALIZER(services);
 struct svlist		 retired = TAILQ_HEAD_INITIALIZER(retired);
 struct childlist	 children = LIST_HEAD_INITIALIZER(children);
 int			 nchildren;
-int			 epfd = -1;
 
 /*
  * Timeouts: children waiting for their SIGTERM, in deadline order (new
@@ -76,7 +75,6 @@ int		 serve_bound_late;
  * asked with waitid(WNOHANG) every UNWATCHED_SECS instead.
  */
 #define UNWATCHED_SECS	0.1
-#define POLL_RETRY_SECS	1.0
 #define SLOTS_POLL_SECS	0.01	/* every spawn slot taken: look again */
 #define HELD_POLL_SECS	0.05	/* a held connection waits for a resume */
 
@@ -112,69 +110,6 @@ void
 serve_wake_at(double t)
 {
 	walk_at(t);
-}
-
-/*
- * Ask epoll for what the service needs now: EPOLLIN, or nothing.  When
- * the kernel cannot take one more watch (ENOMEM; ENOSPC past
- * fs.epoll.max_user_watches), the socket is left out of the set, its
- * connections wait in the backlog, and the registration is tried again a
- * second later (serve_timers).  EPOLL_CTL_DEL allocates nothing: a
- * failed change leaves the socket out, never polled against its pause.
- */
-static void
-poll_update(struct service *sv)
-{
-	struct epoll_event	 ev;
-	int			 want = sv->sv_pause == 0;
-
-	if (sv->sv_fd == -1 || epfd == -1)
-		return;
-	if (sv->sv_inpoll && sv->sv_polled == want)
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = want ? EPOLLIN : 0;
-	ev.data.ptr = sv;
-	if (epoll_ctl(epfd, sv->sv_inpoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-	    sv->sv_fd, &ev) == -1) {
-		if (sv->sv_poll_retry == 0)
-			log_warn("event=epoll-failed svc=%s line=%d retry=%.0f",
-			    log_str(sv->sv_name), sv->sv_cf->cf_line,
-			    POLL_RETRY_SECS);
-		if (sv->sv_inpoll)
-			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
-		sv->sv_inpoll = 0;
-		sv->sv_poll_retry = timer_now() + POLL_RETRY_SECS;
-		walk_at(sv->sv_poll_retry);
-		return;
-	}
-	sv->sv_poll_retry = 0;
-	sv->sv_inpoll = 1;
-	sv->sv_polled = want;
-}
-
-void
-serve_pause(struct service *sv, int why)
-{
-	sv->sv_pause |= why;
-	poll_update(sv);
-}
-
-void
-serve_resume(struct service *sv, int why)
-{
-	sv->sv_pause &= ~why;
-	poll_update(sv);
-}
-
-/* instances= may have changed on a reload: pause or resume to match. */
-void
-serve_instances_changed(struct service *sv)
-{
-	if (sv->sv_children >= sv->sv_cf->cf_instances)
-		serve_pause(sv, PAUSE_INSTANCES);
-	else
-		serve_resume(sv, PAUSE_INSTANCES);
 }
 
 /*

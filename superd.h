@@ -417,7 +417,6 @@ extern struct svlist	 services;
 extern struct svlist	 retired;
 extern struct childlist	 children;
 extern int		 nchildren;
-extern int		 epfd;
 int		 serve_open(struct service *, char *, size_t);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
@@ -427,11 +426,8 @@ void		 serve_refuse(struct service *, enum refusal,
 void		 serve_reap(struct child *, double);
 void		 serve_timers(double);
 double		 serve_next_deadline(void);
-void		 serve_resume(struct service *, int);
-void		 serve_pause(struct service *, int);
 void		 serve_wake_at(double);
 void		 walk_at(double);
-void		 serve_instances_changed(struct service *);
 extern double	 serve_next_walk;
 extern int	 serve_bound_late;
 
@@ -442,6 +438,13 @@ void		 refuse_flush(struct service *, double, int);
 void		 backoff(struct service *, double, double, const char *);
 void		 full_note(struct service *, double);
 void		 full_flush(struct service *, double, int);
+
+/* poll.c */
+extern int		 epfd;
+void		 poll_update(struct service *);
+void		 serve_pause(struct service *, int);
+void		 serve_resume(struct service *, int);
+void		 serve_instances_changed(struct service *);
 
 /* status.c */
 void		 serve_status(double);

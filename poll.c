@@ -1,0 +1,89 @@
+/*
+ * poll.c: the epoll descriptor, and a listener's place in its set.
+ *
+ * A listener is in the epoll set with EPOLLIN while its service may start
+ * children, and in the set with no events while it is paused (sv_pause
+ * holds why): at its instances= limit, while a wait-mode child holds its
+ * socket, while a dgram nowait child has not read its datagram yet, after
+ * running out of descriptors or processes, while its loop guard or the
+ * rate= of a wait service holds it back (guard.c), while every spawn slot
+ * is taken, and until it could be bound.  serve_pause() and serve_resume()
+ * set and clear one reason each; the listener polls again once none is
+ * left.  Connections wait in the kernel's backlog meanwhile; none is
+ * refused.  A listener epoll could not take is out of the set, retried.
+ */
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <string.h>
+
+#include "superd.h"
+
+#define POLL_RETRY_SECS	1.0
+
+int			 epfd = -1;
+
+/*
+ * Ask epoll for what the service needs now: EPOLLIN, or nothing.  When
+ * the kernel cannot take one more watch (ENOMEM; ENOSPC past
+ * fs.epoll.max_user_watches), the socket is left out of the set, its
+ * connections wait in the backlog, and the registration is tried again a
+ * second later (serve_timers).  EPOLL_CTL_DEL allocates nothing: a
+ * failed change leaves the socket out, never polled against its pause.
+ */
+void
+poll_update(struct service *sv)
+{
+	struct epoll_event	 ev;
+	int			 want = sv->sv_pause == 0;
+
+	if (sv->sv_fd == -1 || epfd == -1)
+		return;
+	if (sv->sv_inpoll && sv->sv_polled == want)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want ? EPOLLIN : 0;
+	ev.data.ptr = sv;
+	if (epoll_ctl(epfd, sv->sv_inpoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    sv->sv_fd, &ev) == -1) {
+		if (sv->sv_poll_retry == 0)
+			log_warn("event=epoll-failed svc=%s line=%d retry=%.0f",
+			    log_str(sv->sv_name), sv->sv_cf->cf_line,
+			    POLL_RETRY_SECS);
+		if (sv->sv_inpoll)
+			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
+		sv->sv_inpoll = 0;
+		sv->sv_poll_retry = timer_now() + POLL_RETRY_SECS;
+		walk_at(sv->sv_poll_retry);
+		return;
+	}
+	sv->sv_poll_retry = 0;
+	sv->sv_inpoll = 1;
+	sv->sv_polled = want;
+}
+
+void
+serve_pause(struct service *sv, int why)
+{
+	sv->sv_pause |= why;
+	poll_update(sv);
+}
+
+void
+serve_resume(struct service *sv, int why)
+{
+	sv->sv_pause &= ~why;
+	poll_update(sv);
+}
+
+/* instances= may have changed on a reload: pause or resume to match. */
+void
+serve_instances_changed(struct service *sv)
+{
+	if (sv->sv_children >= sv->sv_cf->cf_instances)
+		serve_pause(sv, PAUSE_INSTANCES);
+	else
+		serve_resume(sv, PAUSE_INSTANCES);
+}
