@@ -18,7 +18,7 @@ BSD_LIBS   = `pkg-config --libs libbsd-overlay`
 WERROR	?=
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
-SRCS	 = superd.c reload.c status.c serve.c \
+SRCS	 = superd.c reload.c status.c serve.c child.c \
 	   refuse.c poll.c $(CONF_SRCS) addr.c listen.c spawn.c \
 	   limits.c guard.c backlog.c internal.c builtin.c log.c pid.c timer.c
 # The table parser: its files share confint.h.
@@ -165,7 +165,7 @@ fuzz: check-deps $(FUZZERS)
 # superd is one thread, so the non-reentrant lookups (getpwnam and the
 # like, made once per table load) are not a portability problem; supertab
 # exits through err(3) when realloc fails, so the old buffer is not lost;
-# gcc 12's leak check loses what serve.c keeps on its <sys/queue.h> lists
+# gcc 12's leak check loses what child.c keeps on its <sys/queue.h> lists
 # (the group kills), what conferr.c appends to a table's message lists
 # (through the struct conf the caller passes, freed by conf_free), and
 # what tabmodel.c keeps in supertab's struct table (freed by table_free),
@@ -183,7 +183,7 @@ CPPCHECK_FLAGS = -q --enable=warning,portability,performance --std=c11 \
 analyze: check-deps
 	@echo "== gcc -fanalyzer"
 	@for f in $(SRCS) $(TAB_SRCS); do \
-	    case $$f in serve.c|conferr.c|tabmodel.c) x=-Wno-analyzer-malloc-leak;; \
+	    case $$f in child.c|conferr.c|tabmodel.c) x=-Wno-analyzer-malloc-leak;; \
 	    *) x=;; esac; \
 	    $(ANALYZE_CC) $(ALL_CFLAGS) -Werror -fanalyzer $$x -c $$f \
 	    -o /dev/null || exit 1; done

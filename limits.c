@@ -1,10 +1,8 @@
 /*
- * limits.c: what decides whether a connection gets a child, and the
- * bookkeeping of children.  No I/O here.
+ * limits.c: what decides whether a connection gets a child.  No I/O here.
  *
- * allow=/deny= matching, the rate= token bucket, the per-source counts
- * (a hash on service and remote address, also the source of TCPCONNNUM),
- * and a free list of struct child so that a connection allocates nothing.
+ * allow=/deny= matching, the rate= token bucket and the per-source counts
+ * (a hash on service and remote address, also the source of TCPCONNNUM).
  * IPv4-mapped IPv6 addresses are counted and matched as IPv4.
  */
 
@@ -22,7 +20,6 @@
 
 static struct srcent	*src_table[SRC_BUCKETS];
 static struct srcent	*src_free;
-static struct child	*child_freelist;
 
 /* The address bytes of a peer, IPv4-mapped IPv6 taken as IPv4. */
 static int
@@ -203,26 +200,4 @@ limits_source_put(struct srcent *se)
 		}
 	se->se_next = src_free;
 	src_free = se;
-}
-
-struct child *
-child_new(void)
-{
-	struct child	*ch;
-
-	if ((ch = child_freelist) != NULL)
-		child_freelist = LIST_NEXT(ch, ch_entry);
-	else if ((ch = malloc(sizeof(*ch))) == NULL)
-		return NULL;
-	memset(ch, 0, sizeof(*ch));
-	ch->ch_ev.ev_kind = EV_CHILD;
-	ch->ch_pidfd = -1;
-	return ch;
-}
-
-void
-child_free(struct child *ch)
-{
-	LIST_NEXT(ch, ch_entry) = child_freelist;
-	child_freelist = ch;
 }

@@ -273,7 +273,7 @@ struct srcent {
 struct child {
 	struct evsrc	 ch_ev;		/* first: epoll's data.ptr */
 	LIST_ENTRY(child) ch_entry;
-	LIST_ENTRY(child) ch_uentry;	/* not in epoll: polled (serve.c) */
+	LIST_ENTRY(child) ch_uentry;	/* not in epoll: polled (child.c) */
 	TAILQ_ENTRY(child) ch_tentry;	/* on the timeout queue */
 	pid_t		 ch_pid;
 	int		 ch_pidfd;
@@ -379,8 +379,6 @@ int		 limits_rate_take(struct service *, double);
 double		 limits_rate_wait(const struct service *);
 struct srcent	*limits_source_get(struct service *, const struct sockaddr *);
 void		 limits_source_put(struct srcent *);
-struct child	*child_new(void);
-void		 child_free(struct child *);
 
 /* builtin.c */
 enum builtin	 internal_lookup(const char *);
@@ -423,13 +421,25 @@ void		 serve_listener(struct service *, double);
 int		 serve_admit(struct service *, const struct sockaddr *, double);
 void		 serve_refuse(struct service *, enum refusal,
 		    const struct sockaddr *, double);
-void		 serve_reap(struct child *, double);
 void		 serve_timers(double);
 double		 serve_next_deadline(void);
 void		 serve_wake_at(double);
 void		 walk_at(double);
+void		 service_release(struct service *);
+int		 held_keep(struct service *, int, const struct sockaddr *,
+		    struct srcent *, double, const char *, int);
 extern double	 serve_next_walk;
 extern int	 serve_bound_late;
+
+/* child.c */
+struct child	*child_new(void);
+void		 child_free(struct child *);
+struct child	*start_child(struct service *, int, const struct sockaddr *,
+		    struct srcent *, double);
+void		 serve_reap(struct child *, double);
+void		 timeouts_run(double);
+void		 unwatched_poll(double);
+double		 child_next_deadline(double);
 
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,

@@ -1,0 +1,447 @@
+/*
+ * child.c: a child's life in the parent, from its start to its exit line.
+ *
+ * Every child is watched through its pidfd, whose epoll event points at
+ * the struct child: reaping costs the same with 10 or 10,000 children
+ * (one epoll could not take is polled instead).  A child is always
+ * reaped and logged under the service it started from, even when a
+ * reload removed that service (which then waits, retired, for its last
+ * child).  A timeout= child gets SIGTERM to its process group, SIGKILL
+ * 2 s later; a leader that exits in between is kept a zombie so that its
+ * pid, and the group's, cannot be another's when the SIGKILL comes.
+ * struct child comes from a free list: a connection allocates nothing.
+ */
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+/*
+ * Children whose pidfd epoll could not take (ENOMEM, ENOSPC): each is
+ * asked with waitid(WNOHANG) every UNWATCHED_SECS instead.
+ */
+#define UNWATCHED_SECS	0.1
+
+/*
+ * Timeouts: children waiting for their SIGTERM, in deadline order (new
+ * ones are inserted from the tail, where they almost always belong), and
+ * children or process groups waiting for the SIGKILL 2 s later (always
+ * appended in order).
+ */
+TAILQ_HEAD(childq, child);
+static struct childq	 term_queue = TAILQ_HEAD_INITIALIZER(term_queue);
+static struct childq	 kill_queue = TAILQ_HEAD_INITIALIZER(kill_queue);
+
+/*
+ * A process group whose leader died after SIGTERM: SIGKILL still due.
+ * The leader is left a zombie until then (gk_pidfd): see serve_reap().
+ */
+struct groupkill {
+	TAILQ_ENTRY(groupkill) gk_entry;
+	pid_t		 gk_pgid;
+	int		 gk_pidfd;
+	int		 gk_line;
+	char		*gk_name;
+	double		 gk_at;
+};
+static TAILQ_HEAD(, groupkill) groupkills =
+    TAILQ_HEAD_INITIALIZER(groupkills);
+
+static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
+static struct child	*child_freelist;
+
+/* A zeroed child, from the free list when it has one. */
+struct child *
+child_new(void)
+{
+	struct child	*ch;
+
+	if ((ch = child_freelist) != NULL)
+		child_freelist = LIST_NEXT(ch, ch_entry);
+	else if ((ch = malloc(sizeof(*ch))) == NULL)
+		return NULL;
+	memset(ch, 0, sizeof(*ch));
+	ch->ch_ev.ev_kind = EV_CHILD;
+	ch->ch_pidfd = -1;
+	return ch;
+}
+
+/* Back on the free list: never returned to malloc. */
+void
+child_free(struct child *ch)
+{
+	LIST_NEXT(ch, ch_entry) = child_freelist;
+	child_freelist = ch;
+}
+
+/*
+ * Watch a child's pidfd, one-shot: a closed pidfd stays registered while
+ * another process still holds the file (a vfork child between its
+ * parent's wakeup and its close-on-exec), and must not report the child
+ * twice.  When epoll cannot take it (ENOMEM, ENOSPC), the child goes on
+ * the polled list and -1 is returned.
+ */
+static int
+watch_child(struct child *ch, int op)
+{
+	struct epoll_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.ptr = ch;
+	if (epoll_ctl(epfd, op, ch->ch_pidfd, &ev) == -1) {
+		if (!ch->ch_unwatched) {
+			ch->ch_unwatched = 1;
+			LIST_INSERT_HEAD(&unwatched, ch, ch_uentry);
+		}
+		walk_at(timer_now() + UNWATCHED_SECS);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+timeout_arm(struct child *ch, double now)
+{
+	struct child	*t;
+	int		 secs = ch->ch_sv->sv_cf->cf_timeout;
+
+	if (secs == 0)
+		return;
+	ch->ch_deadline = now + secs;
+	TAILQ_FOREACH_REVERSE(t, &term_queue, childq, ch_tentry)
+		if (t->ch_deadline <= ch->ch_deadline)
+			break;
+	if (t == NULL)
+		TAILQ_INSERT_HEAD(&term_queue, ch, ch_tentry);
+	else
+		TAILQ_INSERT_AFTER(&term_queue, t, ch, ch_tentry);
+}
+
+/*
+ * Start a child for sv on fd, a connection, which is closed in the parent
+ * whatever happens; -1 for the service's own socket (wait mode, dgram
+ * nowait), of which the child gets a duplicate, low-numbered as a
+ * connection's.  peer is the remote address, src its per-source entry.
+ * Returns the child, or NULL when the spawn failed.
+ */
+struct child *
+start_child(struct service *sv, int fd, const struct sockaddr *peer,
+    struct srcent *src, double now)
+{
+	struct child		*ch;
+	char			 pbuf[128];
+	int			 pidfd, fd_own = fd == -1, saved;
+	pid_t			 pid;
+
+	if (fd == -1 && (fd = fcntl(sv->sv_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		backoff(sv, now, 0.1, "dup");
+		return NULL;
+	}
+	if ((ch = child_new()) == NULL) {
+		if (!fd_own && held_keep(sv, fd, peer, src, now, "malloc",
+		    sv->sv_retrytries))
+			return NULL;
+		(void)close(fd);
+		backoff(sv, now, 0.25, "malloc");
+		return NULL;
+	}
+	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
+	    &pidfd);
+	if (pid == -1) {
+		saved = errno;
+		child_free(ch);
+		errno = saved;
+		if (!fd_own && held_keep(sv, fd, peer, src, now, "fork",
+		    sv->sv_retrytries))
+			return NULL;
+		(void)close(fd);
+		refuse(sv, REFUSE_SPAWN, peer, now);
+		backoff(sv, now, 0.25, "fork");
+		return NULL;
+	}
+	ch->ch_tries = sv->sv_retrytries;
+	ch->ch_pid = pid;
+	ch->ch_pidfd = pidfd;
+	ch->ch_sv = sv;
+	ch->ch_src = src;
+	ch->ch_start = now;
+	if (peer != NULL)
+		memcpy(&ch->ch_peer, peer, peer->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : peer->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(sa_family_t));
+	else
+		ch->ch_peer.ss_family = AF_UNSPEC;
+	if (watch_child(ch, EPOLL_CTL_ADD) == -1) {
+		/*
+		 * superd could not watch it: the connection is refused
+		 * rather than served by a child nobody waits for.  The pidfd
+		 * names this child and no other; it is reaped by polling.
+		 */
+		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		ch->ch_killed = 1;
+		refuse(sv, REFUSE_EPOLL, peer, now);
+	}
+	LIST_INSERT_HEAD(&children, ch, ch_entry);
+	nchildren++;
+	sv->sv_children++;
+	sv->sv_started++;
+	timeout_arm(ch, now);
+	/* a looping service's starts are summed up (guard.c) */
+	if (fd_own && sv->sv_loop_backoff != 0) {
+		ch->ch_quiet = 1;
+		sv->sv_loop_starts++;
+	} else if (peer == NULL)
+		log_info("event=start svc=%s line=%d pid=%d",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid);
+	else {
+		peer_format(peer, pbuf, sizeof(pbuf));
+		log_info("event=start svc=%s line=%d pid=%d peer=%s",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid, pbuf);
+	}
+	if (sv->sv_children >= sv->sv_cf->cf_instances) {
+		serve_pause(sv, PAUSE_INSTANCES);
+		full_note(sv, now);
+	}
+	return ch;
+}
+
+/*
+ * The child is gone: release what it held.  left (guard_left) says
+ * whether it left its service's input behind, missed whether that makes
+ * a miss for the loop guard.
+ */
+static void
+child_done(struct child *ch, int left, int missed, double now)
+{
+	struct service	*sv = ch->ch_sv;
+
+	LIST_REMOVE(ch, ch_entry);
+	if (ch->ch_deadline != 0)
+		TAILQ_REMOVE(ch->ch_termed ? &kill_queue : &term_queue, ch,
+		    ch_tentry);
+	limits_source_put(ch->ch_src);
+	nchildren--;
+	sv->sv_children--;
+	if (!sv->sv_retired) {
+		if (left != -1)
+			guard_note(sv, missed, now);
+		if (ch->ch_wait) {
+			sv->sv_waitchild = NULL;
+			serve_resume(sv, PAUSE_WAIT);
+		}
+		if (ch == sv->sv_dgramchild) {
+			char	 b;
+
+			/*
+			 * One that exits without reading must not spin: its
+			 * datagram is dropped, when it surely is that one.
+			 */
+			if (left == GUARD_SAME)
+				(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
+			sv->sv_dgramchild = NULL;
+			serve_resume(sv, PAUSE_DGRAM);
+		}
+		if (sv->sv_children < sv->sv_cf->cf_instances)
+			serve_resume(sv, PAUSE_INSTANCES);
+	} else if (sv->sv_children == 0)
+		service_release(sv);
+	child_free(ch);
+}
+
+/*
+ * A timed-out leader has exited but what it started may not have: keep
+ * its zombie while the group's SIGKILL is due.  The kernel frees a pid
+ * only when its process has been reaped, so until then no new process
+ * can have that number, nor lead a process group of that number: the
+ * kill(-pgid) 2 s later reaches only what is left of this child's own
+ * group (whose members, in the session the child made, all descend from
+ * it), never a stranger that got the pid meanwhile.  (pidfd_send_signal's
+ * PIDFD_SIGNAL_PROCESS_GROUP would say the same on Linux 6.9 and later;
+ * the zombie works on every kernel that has pidfds.)  Returns 0 with the
+ * pidfd kept for the SIGKILL, or -1 when the zombie was reaped at once.
+ */
+static int
+groupkill_add(struct child *ch)
+{
+	struct groupkill	*gk;
+	siginfo_t		 si;
+
+	if ((gk = malloc(sizeof(*gk))) == NULL ||
+	    (gk->gk_name = strdup(ch->ch_sv->sv_name)) == NULL) {
+		free(gk);
+		/* no memory: the SIGKILL now, while the zombie holds the pid */
+		(void)kill(-ch->ch_pid, SIGKILL);
+		(void)waitid(P_PIDFD, ch->ch_pidfd, &si, WEXITED | WNOHANG);
+		return -1;
+	}
+	gk->gk_pgid = ch->ch_pid;
+	gk->gk_pidfd = ch->ch_pidfd;
+	gk->gk_line = ch->ch_sv->sv_cf->cf_line;
+	gk->gk_at = ch->ch_deadline;
+	TAILQ_INSERT_TAIL(&groupkills, gk, gk_entry);
+	return 0;
+}
+
+/*
+ * Over RLIMIT_NPROC the child's execve failed with EAGAIN, and it gave its
+ * connection back (spawn.c): kept and tried again as after a failed
+ * clone, its per-source count with it.
+ */
+static void
+back_take(struct child *ch, int exited126, double now)
+{
+	struct service	*sv = ch->ch_sv;
+	struct srcent	*src = ch->ch_src;
+	int		 fd;
+
+	if (!exited126 || (fd = spawn_returned(ch->ch_pid)) == -1)
+		return;
+	ch->ch_src = NULL;
+	errno = EAGAIN;
+	(void)held_keep(sv, fd, (struct sockaddr *)&ch->ch_peer, src, now,
+	    "exec", ch->ch_tries);
+}
+
+/*
+ * A pidfd is readable: the child has exited.  Reap and log it; a leader
+ * that got its SIGTERM stays a zombie until its group's SIGKILL.
+ */
+void
+serve_reap(struct child *ch, double now)
+{
+	siginfo_t		 si;
+	int			 keep = ch->ch_termed, left, missed;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, ch->ch_pidfd, &si,
+	    WEXITED | WNOHANG | (keep ? WNOWAIT : 0)) == -1)
+		log_warn("event=waitid-failed svc=%s line=%d pid=%d",
+		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
+		    (int)ch->ch_pid);
+	else if (si.si_pid == 0) {
+		/* not gone after all: watch it again */
+		if (!ch->ch_unwatched &&
+		    watch_child(ch, EPOLL_CTL_MOD) == -1)
+			log_warn("event=epoll-failed svc=%s line=%d pid=%d",
+			    log_str(ch->ch_sv->sv_name),
+			    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid);
+		return;
+	}
+	if (ch->ch_unwatched)
+		LIST_REMOVE(ch, ch_uentry);
+	if (spawn_forget(ch->ch_pid))
+		ch->ch_killed = 1;	/* by spawn_reclaim, short of execve */
+	left = guard_left(ch);
+	missed = guard_missed(ch, left, now);
+	if (ch->ch_quiet && missed)
+		;	/* summed up in the service's event=looping lines */
+	else if (si.si_code == CLD_EXITED)
+		log_info("event=exit svc=%s line=%d pid=%d status=%d "
+		    "duration=%.3f", log_str(ch->ch_sv->sv_name),
+		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, si.si_status,
+		    now - ch->ch_start);
+	else
+		log_info("event=exit svc=%s line=%d pid=%d signal=%s "
+		    "duration=%.3f", log_str(ch->ch_sv->sv_name),
+		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid,
+		    log_signame(si.si_status), now - ch->ch_start);
+	/* What the leader started may outlive it: the SIGKILL stays due. */
+	if (!keep || groupkill_add(ch) == -1)
+		(void)close(ch->ch_pidfd);
+	back_take(ch, si.si_code == CLD_EXITED && si.si_status == 126, now);
+	child_done(ch, left, missed, now);
+}
+
+/* Timeouts: SIGTERM to the group, SIGKILL 2 s later. */
+void
+timeouts_run(double now)
+{
+	struct child		*ch;
+	struct groupkill	*gk;
+	siginfo_t		 si;
+
+	while ((ch = TAILQ_FIRST(&term_queue)) != NULL &&
+	    ch->ch_deadline <= now) {
+		TAILQ_REMOVE(&term_queue, ch, ch_tentry);
+		log_info("event=timeout svc=%s line=%d pid=%d signal=TERM",
+		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
+		    (int)ch->ch_pid);
+		(void)kill(-ch->ch_pid, SIGTERM);
+		ch->ch_termed = 1;
+		ch->ch_killed = 1;
+		ch->ch_deadline = now + KILL_GRACE_SECS;
+		TAILQ_INSERT_TAIL(&kill_queue, ch, ch_tentry);
+	}
+	/* not reaped yet, so its pid is still its own (serve_reap) */
+	while ((ch = TAILQ_FIRST(&kill_queue)) != NULL &&
+	    ch->ch_deadline <= now) {
+		TAILQ_REMOVE(&kill_queue, ch, ch_tentry);
+		ch->ch_deadline = 0;
+		ch->ch_termed = 0;
+		log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
+		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
+		    (int)ch->ch_pid);
+		(void)kill(-ch->ch_pid, SIGKILL);
+	}
+	while ((gk = TAILQ_FIRST(&groupkills)) != NULL && gk->gk_at <= now) {
+		TAILQ_REMOVE(&groupkills, gk, gk_entry);
+#ifdef __clang_analyzer__
+		/* scan-build cannot see that the head no longer points at gk */
+		assert(TAILQ_FIRST(&groupkills) != gk);
+#endif
+		log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
+		    log_str(gk->gk_name), gk->gk_line, (int)gk->gk_pgid);
+		(void)kill(-gk->gk_pgid, SIGKILL);
+		/* the zombie leader may go now, and its pid with it */
+		(void)waitid(P_PIDFD, gk->gk_pidfd, &si, WEXITED | WNOHANG);
+		(void)close(gk->gk_pidfd);
+		free(gk->gk_name);
+		free(gk);
+	}
+}
+
+/* The children epoll could not take: reap those that have exited. */
+void
+unwatched_poll(double now)
+{
+	struct child	*ch, *next;
+
+	for (ch = LIST_FIRST(&unwatched); ch != NULL; ch = next) {
+		next = LIST_NEXT(ch, ch_uentry);
+		serve_reap(ch, now);
+	}
+	if (!LIST_EMPTY(&unwatched))
+		walk_at(now + UNWATCHED_SECS);
+}
+
+/* The earlier of t and the timeout queues' first deadline; 0: none. */
+double
+child_next_deadline(double t)
+{
+	struct child	*ch;
+
+	if ((ch = TAILQ_FIRST(&term_queue)) != NULL &&
+	    (t == 0 || ch->ch_deadline < t))
+		t = ch->ch_deadline;
+	if ((ch = TAILQ_FIRST(&kill_queue)) != NULL &&
+	    (t == 0 || ch->ch_deadline < t))
+		t = ch->ch_deadline;
+	if (!TAILQ_EMPTY(&groupkills) &&
+	    (t == 0 || TAILQ_FIRST(&groupkills)->gk_at < t))
+		t = TAILQ_FIRST(&groupkills)->gk_at;
+	return t;
+}
