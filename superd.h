@@ -418,18 +418,27 @@ extern int		 nchildren;
 int		 serve_open(struct service *, char *, size_t);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
-int		 serve_admit(struct service *, const struct sockaddr *, double);
-void		 serve_refuse(struct service *, enum refusal,
-		    const struct sockaddr *, double);
 void		 serve_timers(double);
 double		 serve_next_deadline(void);
 void		 serve_wake_at(double);
 void		 walk_at(double);
 void		 service_release(struct service *);
-int		 held_keep(struct service *, int, const struct sockaddr *,
-		    struct srcent *, double, const char *, int);
 extern double	 serve_next_walk;
 extern int	 serve_bound_late;
+
+/* admit.c */
+int		 admit(struct service *, const struct sockaddr *, double,
+		    struct srcent **);
+int		 serve_admit(struct service *, const struct sockaddr *, double);
+void		 serve_refuse(struct service *, enum refusal,
+		    const struct sockaddr *, double);
+void		 accept_batch(struct service *, double);
+int		 held_keep(struct service *, int, const struct sockaddr *,
+		    struct srcent *, double, const char *, int);
+void		 held_retry(struct service *, double);
+void		 held_drop(struct service *, double);
+int		 slots_wait(struct service *, double);
+void		 slots_check(double, int);
 
 /* child.c */
 struct child	*child_new(void);
