@@ -141,64 +141,6 @@ serve_remove(struct service *sv)
 		service_release(sv);
 }
 
-/* dgram nowait: one child per datagram, which reads it itself. */
-static void
-dgram_nowait(struct service *sv, double now)
-{
-	struct sockaddr_storage	 ss;
-	struct srcent		*src;
-	struct child		*ch;
-	struct dgid		 id;
-	char			 b;
-
-	if (!guard_peek(sv, &ss, &id))
-		return;
-	addr_unmap(&ss);
-	if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {
-		/* refused: the datagram is dropped, not left to spin on */
-		(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
-		return;
-	}
-	if ((ch = start_child(sv, -1, (struct sockaddr *)&ss, src,
-	    now)) == NULL) {
-		limits_source_put(src);
-		return;
-	}
-	/* No fork storm: wait until this child has read its datagram. */
-	sv->sv_dgramchild = ch;
-	sv->sv_dgram_id = id;
-	sv->sv_dgram_step = 0.001;
-	sv->sv_dgram_check = now + sv->sv_dgram_step;
-	serve_pause(sv, PAUSE_DGRAM);
-	walk_at(sv->sv_dgram_check);
-}
-
-/*
- * dgram nowait: has the child read its datagram yet?  Without receive
- * times a datagram that looks the same keeps the service paused until
- * the child exits: slower, never a second child for one datagram.
- */
-static void
-dgram_check(struct service *sv, double now)
-{
-	if (!(sv->sv_pause & PAUSE_DGRAM))
-		return;
-	if (now < sv->sv_dgram_check) {
-		walk_at(sv->sv_dgram_check);
-		return;
-	}
-	if (guard_dgram_left(sv, &sv->sv_dgram_id) == GUARD_TAKEN) {
-		sv->sv_dgramchild = NULL;
-		guard_note(sv, 0, now);
-		serve_resume(sv, PAUSE_DGRAM);
-		return;
-	}
-	if (sv->sv_dgram_step < 0.064)
-		sv->sv_dgram_step *= 2;
-	sv->sv_dgram_check = now + sv->sv_dgram_step;
-	walk_at(sv->sv_dgram_check);
-}
-
 /* A listener is ready: accept, answer, or hand the socket over. */
 void
 serve_listener(struct service *sv, double now)

@@ -440,6 +440,10 @@ void		 held_drop(struct service *, double);
 int		 slots_wait(struct service *, double);
 void		 slots_check(double, int);
 
+/* dgramwait.c */
+void		 dgram_nowait(struct service *, double);
+void		 dgram_check(struct service *, double);
+
 /* child.c */
 struct child	*child_new(void);
 void		 child_free(struct child *);

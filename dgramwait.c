@@ -1,0 +1,74 @@
+/*
+ * dgramwait.c: dgram nowait, one child per datagram, and whether that
+ * child has read its datagram yet.
+ *
+ * The child reads the datagram itself, so until it has, the same one is
+ * still at the head of the socket's queue: the service is paused
+ * (PAUSE_DGRAM) and the queue's head looked at again (guard.c) at
+ * intervals doubling from 1 ms to 64 ms, so that one datagram never
+ * starts two children.  The pause ends once that datagram no longer
+ * heads the queue, or when the child exits (child.c).
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include "superd.h"
+
+/* dgram nowait: one child per datagram, which reads it itself. */
+void
+dgram_nowait(struct service *sv, double now)
+{
+	struct sockaddr_storage	 ss;
+	struct srcent		*src;
+	struct child		*ch;
+	struct dgid		 id;
+	char			 b;
+
+	if (!guard_peek(sv, &ss, &id))
+		return;
+	addr_unmap(&ss);
+	if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {
+		/* refused: the datagram is dropped, not left to spin on */
+		(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
+		return;
+	}
+	if ((ch = start_child(sv, -1, (struct sockaddr *)&ss, src,
+	    now)) == NULL) {
+		limits_source_put(src);
+		return;
+	}
+	/* No fork storm: wait until this child has read its datagram. */
+	sv->sv_dgramchild = ch;
+	sv->sv_dgram_id = id;
+	sv->sv_dgram_step = 0.001;
+	sv->sv_dgram_check = now + sv->sv_dgram_step;
+	serve_pause(sv, PAUSE_DGRAM);
+	walk_at(sv->sv_dgram_check);
+}
+
+/*
+ * dgram nowait: has the child read its datagram yet?  Without receive
+ * times a datagram that looks the same keeps the service paused until
+ * the child exits: slower, never a second child for one datagram.
+ */
+void
+dgram_check(struct service *sv, double now)
+{
+	if (!(sv->sv_pause & PAUSE_DGRAM))
+		return;
+	if (now < sv->sv_dgram_check) {
+		walk_at(sv->sv_dgram_check);
+		return;
+	}
+	if (guard_dgram_left(sv, &sv->sv_dgram_id) == GUARD_TAKEN) {
+		sv->sv_dgramchild = NULL;
+		guard_note(sv, 0, now);
+		serve_resume(sv, PAUSE_DGRAM);
+		return;
+	}
+	if (sv->sv_dgram_step < 0.064)
+		sv->sv_dgram_step *= 2;
+	sv->sv_dgram_check = now + sv->sv_dgram_step;
+	walk_at(sv->sv_dgram_check);
+}
