@@ -1,38 +1,22 @@
 /*
- * serve.c: from a ready listener to a running child and back.
+ * serve.c: a service's events: its socket opened (bind retried every
+ * 10 s until it works), its removal by a reload, its listener ready, and
+ * for now the timers' walk over every service.
  *
- * A listener is in the epoll set with EPOLLIN while its service may start
- * children, and in the set with no events while it is paused (sv_pause
- * holds why): at its instances= limit, while a wait-mode child holds its
- * socket, while a dgram nowait child has not read its datagram yet, after
- * running out of descriptors or processes, while its loop guard or the
- * rate= of a wait service holds it back (guard.c), and until it could be
- * bound.  Connections wait in the kernel's backlog meanwhile; none is
- * refused.  A listener epoll could not take is out of the set, retried.
- *
- * Every child is watched through its pidfd, whose epoll event points at
- * the struct child: reaping costs the same with 10 or 10,000 children
- * (one epoll could not take is polled instead).  A child is always
- * reaped and logged under the service it started from, even when a
- * reload removed that service (which then waits, retired, for its last
- * child).
+ * A ready listener is dispatched by kind: stream nowait is accepted and
+ * admitted (admit.c), dgram nowait gets a child per datagram
+ * (dgramwait.c), a wait service hands its socket to one child, and a
+ * datagram built-in is answered in the parent (internal.c).  A service
+ * a reload removed is retired: out of the poll set and closed at once,
+ * freed when its last child has been reaped (child.c).
  */
 
 #include <sys/types.h>
 #include <sys/epoll.h>
-#include <sys/pidfd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
 
-#include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "superd.h"
 
@@ -45,6 +29,7 @@ int			 nchildren;
 double		 serve_next_walk;
 int		 serve_bound_late;
 
+/* serve_timers() must walk the services by t. */
 void
 walk_at(double t)
 {
@@ -115,6 +100,7 @@ serve_retry_binds(double now)
 	}
 }
 
+/* A retired service's last child is gone: free it. */
 void
 service_release(struct service *sv)
 {
