@@ -199,7 +199,7 @@ slots_wait(struct service *sv, double now)
 {
 	if (sv->sv_cf->cf_builtin != BI_NONE || spawn_ready())
 		return 0;
-	serve_pause(sv, PAUSE_SLOTS);
+	poll_pause(sv, PAUSE_SLOTS);
 	slots_starved = 1;
 	walk_at(now + SLOTS_POLL_SECS);
 	return 1;
@@ -226,7 +226,7 @@ slots_check(double now, int walking)
 	slots_starved = 0;
 	TAILQ_FOREACH(sv, &services, sv_entry)
 		if (sv->sv_pause & PAUSE_SLOTS)
-			serve_resume(sv, PAUSE_SLOTS);
+			poll_resume(sv, PAUSE_SLOTS);
 }
 
 /* stream nowait: accept in a batch until EAGAIN or a pause. */

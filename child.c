@@ -213,7 +213,7 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid, pbuf);
 	}
 	if (sv->sv_children >= sv->sv_cf->cf_instances) {
-		serve_pause(sv, PAUSE_INSTANCES);
+		poll_pause(sv, PAUSE_INSTANCES);
 		full_note(sv, now);
 	}
 	return ch;
@@ -241,7 +241,7 @@ child_done(struct child *ch, int left, int missed, double now)
 			guard_note(sv, missed, now);
 		if (ch->ch_wait) {
 			sv->sv_waitchild = NULL;
-			serve_resume(sv, PAUSE_WAIT);
+			poll_resume(sv, PAUSE_WAIT);
 		}
 		if (ch == sv->sv_dgramchild) {
 			char	 b;
@@ -253,10 +253,10 @@ child_done(struct child *ch, int left, int missed, double now)
 			if (left == GUARD_SAME)
 				(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
 			sv->sv_dgramchild = NULL;
-			serve_resume(sv, PAUSE_DGRAM);
+			poll_resume(sv, PAUSE_DGRAM);
 		}
 		if (sv->sv_children < sv->sv_cf->cf_instances)
-			serve_resume(sv, PAUSE_INSTANCES);
+			poll_resume(sv, PAUSE_INSTANCES);
 	} else if (sv->sv_children == 0)
 		service_release(sv);
 	child_free(ch);

@@ -43,7 +43,7 @@ dgram_nowait(struct service *sv, double now)
 	sv->sv_dgram_id = id;
 	sv->sv_dgram_step = 0.001;
 	sv->sv_dgram_check = now + sv->sv_dgram_step;
-	serve_pause(sv, PAUSE_DGRAM);
+	poll_pause(sv, PAUSE_DGRAM);
 	walk_at(sv->sv_dgram_check);
 }
 
@@ -64,7 +64,7 @@ dgram_check(struct service *sv, double now)
 	if (guard_dgram_left(sv, &sv->sv_dgram_id) == GUARD_TAKEN) {
 		sv->sv_dgramchild = NULL;
 		guard_note(sv, 0, now);
-		serve_resume(sv, PAUSE_DGRAM);
+		poll_resume(sv, PAUSE_DGRAM);
 		return;
 	}
 	if (sv->sv_dgram_step < 0.064)

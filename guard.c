@@ -276,7 +276,7 @@ guard_note(struct service *sv, int missed, double now)
 		sv->sv_loop_starts = 0;
 	}
 	sv->sv_loop_at = now + sv->sv_loop_backoff;
-	serve_pause(sv, PAUSE_LOOP);
+	poll_pause(sv, PAUSE_LOOP);
 	serve_wake_at(sv->sv_loop_at);
 }
 
@@ -296,7 +296,7 @@ guard_rate(struct service *sv, double now)
 	/* a millisecond more: the bucket then surely holds a whole token */
 	secs = limits_rate_wait(sv) + 0.001;
 	sv->sv_rate_at = now + secs;
-	serve_pause(sv, PAUSE_RATE);
+	poll_pause(sv, PAUSE_RATE);
 	serve_wake_at(sv->sv_rate_at);
 	if (sv->sv_rate_n == 0 && now >= sv->sv_rate_logged + 1.0) {
 		log_info("event=paused svc=%s line=%d reason=rate backoff=%.3f",
@@ -315,13 +315,13 @@ guard_timers(struct service *sv, double now)
 {
 	if (sv->sv_pause & PAUSE_LOOP) {
 		if (now >= sv->sv_loop_at)
-			serve_resume(sv, PAUSE_LOOP);
+			poll_resume(sv, PAUSE_LOOP);
 		else
 			serve_wake_at(sv->sv_loop_at);
 	}
 	if (sv->sv_pause & PAUSE_RATE) {
 		if (now >= sv->sv_rate_at)
-			serve_resume(sv, PAUSE_RATE);
+			poll_resume(sv, PAUSE_RATE);
 		else
 			serve_wake_at(sv->sv_rate_at);
 	}

@@ -7,7 +7,7 @@
  * socket, while a dgram nowait child has not read its datagram yet, after
  * running out of descriptors or processes, while its loop guard or the
  * rate= of a wait service holds it back (guard.c), while every spawn slot
- * is taken, and until it could be bound.  serve_pause() and serve_resume()
+ * is taken, and until it could be bound.  poll_pause() and poll_resume()
  * set and clear one reason each; the listener polls again once none is
  * left.  Connections wait in the kernel's backlog meanwhile; none is
  * refused.  A listener epoll could not take is out of the set, retried.
@@ -65,14 +65,14 @@ poll_update(struct service *sv)
 }
 
 void
-serve_pause(struct service *sv, int why)
+poll_pause(struct service *sv, int why)
 {
 	sv->sv_pause |= why;
 	poll_update(sv);
 }
 
 void
-serve_resume(struct service *sv, int why)
+poll_resume(struct service *sv, int why)
 {
 	sv->sv_pause &= ~why;
 	poll_update(sv);
@@ -80,10 +80,10 @@ serve_resume(struct service *sv, int why)
 
 /* instances= may have changed on a reload: pause or resume to match. */
 void
-serve_instances_changed(struct service *sv)
+poll_instances_changed(struct service *sv)
 {
 	if (sv->sv_children >= sv->sv_cf->cf_instances)
-		serve_pause(sv, PAUSE_INSTANCES);
+		poll_pause(sv, PAUSE_INSTANCES);
 	else
-		serve_resume(sv, PAUSE_INSTANCES);
+		poll_resume(sv, PAUSE_INSTANCES);
 }

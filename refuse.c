@@ -98,7 +98,7 @@ backoff(struct service *sv, double now, double secs, const char *what)
 	} else
 		sv->sv_backoff_n++;
 	sv->sv_resume_at = now + secs;
-	serve_pause(sv, PAUSE_BACKOFF);
+	poll_pause(sv, PAUSE_BACKOFF);
 	walk_at(sv->sv_resume_at);
 }
 

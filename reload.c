@@ -99,7 +99,7 @@ take_conf(struct service *old, struct service *nw, int keepenv)
 	if (changed && old->sv_fd != -1) {
 		listen_apply_bufs(old);
 		listen_apply_perms(old);
-		serve_instances_changed(old);
+		poll_instances_changed(old);
 	}
 	return changed;
 }

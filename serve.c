@@ -79,7 +79,7 @@ serve_open(struct service *sv, char *why, size_t whylen)
 	log_info("event=listen svc=%s line=%d addr=%s proto=%s",
 	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
 	    proto_label(sv));
-	serve_resume(sv, PAUSE_UNBOUND);
+	poll_resume(sv, PAUSE_UNBOUND);
 	return 0;
 }
 
@@ -145,7 +145,7 @@ serve_listener(struct service *sv, double now)
 		if ((ch = start_child(sv, -1, NULL, NULL, now)) != NULL) {
 			ch->ch_wait = 1;
 			sv->sv_waitchild = ch;
-			serve_pause(sv, PAUSE_WAIT);
+			poll_pause(sv, PAUSE_WAIT);
 		}
 	} else if (sv->sv_socktype == SOCK_DGRAM) {
 		listen_nonblock(sv, 0);
@@ -178,7 +178,7 @@ serve_timers(double now)
 		}
 		if (sv->sv_pause & PAUSE_BACKOFF) {
 			if (now >= sv->sv_resume_at)
-				serve_resume(sv, PAUSE_BACKOFF);
+				poll_resume(sv, PAUSE_BACKOFF);
 			else
 				walk_at(sv->sv_resume_at);
 		}

@@ -814,9 +814,9 @@ start_serving(void)
 			    sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
 			    proto_label(sv), sv->sv_fd == -1 ?
 			    " dual-stack=1" : "");
-			serve_resume(sv, PAUSE_UNBOUND);
+			poll_resume(sv, PAUSE_UNBOUND);
 		} else if (sv->sv_fd != -1)
-			serve_resume(sv, 0);
+			poll_resume(sv, 0);
 	}
 	ports_write();
 	set_title();

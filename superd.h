@@ -465,9 +465,9 @@ void		 full_flush(struct service *, double, int);
 /* poll.c */
 extern int		 epfd;
 void		 poll_update(struct service *);
-void		 serve_pause(struct service *, int);
-void		 serve_resume(struct service *, int);
-void		 serve_instances_changed(struct service *);
+void		 poll_pause(struct service *, int);
+void		 poll_resume(struct service *, int);
+void		 poll_instances_changed(struct service *);
 
 /* status.c */
 void		 serve_status(double);
