@@ -97,12 +97,8 @@ child_free(struct child *ch)
 static int
 watch_child(struct child *ch, int op)
 {
-	struct epoll_event	 ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLONESHOT;
-	ev.data.ptr = ch;
-	if (epoll_ctl(epfd, op, ch->ch_pidfd, &ev) == -1) {
+	if ((op == EPOLL_CTL_ADD ? poll_add : poll_mod)(ch->ch_pidfd,
+	    EPOLLIN | EPOLLONESHOT, ch) == -1) {
 		if (!ch->ch_unwatched) {
 			ch->ch_unwatched = 1;
 			LIST_INSERT_HEAD(&unwatched, ch, ch_uentry);

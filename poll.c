@@ -1,6 +1,11 @@
 /*
  * poll.c: the epoll descriptor, and a listener's place in its set.
  *
+ * The descriptor is this file's alone: the loop waits on it through
+ * poll_wait(), and every watch (the signalfd, the spawn eventfd, each
+ * listener, each child's pidfd) goes in and out through poll_add(),
+ * poll_mod() and poll_del().
+ *
  * A listener is in the epoll set with EPOLLIN while its service may start
  * children, and in the set with no events while it is paused (sv_pause
  * holds why): at its instances= limit, while a wait-mode child holds its
@@ -23,7 +28,58 @@
 
 #define POLL_RETRY_SECS	1.0
 
-int			 epfd = -1;
+static int		 epfd = -1;
+
+/* The epoll descriptor, close-on-exec; -1 with errno set when it fails. */
+int
+poll_init(void)
+{
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Watch fd for events, with ptr as the event's data.ptr (what it points
+ * at starts with a struct evsrc); poll_mod changes a watch.  -1 with
+ * errno set when epoll_ctl(2) fails (ENOMEM, ENOSPC past
+ * fs.epoll.max_user_watches).
+ */
+int
+poll_add(int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = ptr;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int
+poll_mod(int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = ptr;
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+/* Stop watching fd; a failure means it was not watched: nothing to undo. */
+void
+poll_del(int fd)
+{
+	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* epoll_wait(2) on the one descriptor: the loop's only sleep. */
+int
+poll_wait(struct epoll_event *events, int max, int timeout)
+{
+	return epoll_wait(epfd, events, max, timeout);
+}
 
 /*
  * Ask epoll for what the service needs now: EPOLLIN, or nothing.  When

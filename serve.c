@@ -12,7 +12,6 @@
  */
 
 #include <sys/types.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -117,7 +116,7 @@ serve_remove(struct service *sv)
 {
 	/* out of the set first: a child may still hold the socket's file */
 	if (sv->sv_inpoll && sv->sv_fd != -1)
-		(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
+		poll_del(sv->sv_fd);
 	listen_close(sv);
 	held_drop(sv, timer_now());
 	sv->sv_inpoll = 0;

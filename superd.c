@@ -565,7 +565,7 @@ loop(int sigfd)
 	for (;;) {
 		spawn_flush();
 		log_flush();
-		n = epoll_wait(epfd, events, MAX_EVENTS, sleep_ms());
+		n = poll_wait(events, MAX_EVENTS, sleep_ms());
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -770,9 +770,8 @@ start_services(struct conf *c)
 static int
 start_events(void)
 {
-	struct epoll_event	 ev;
-	sigset_t		 mask;
-	int			 sigfd;
+	sigset_t	 mask;
+	int		 sigfd;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	spawn_signals();
@@ -785,15 +784,11 @@ start_events(void)
 		fatal("sigprocmask");
 	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+	if (poll_init() == -1)
 		fatal("epoll_create1");
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = &signal_ev;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev) == -1)
+	if (poll_add(sigfd, EPOLLIN, &signal_ev) == -1)
 		fatal("epoll_ctl signalfd");
-	ev.data.ptr = &spawn_ev;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, spawn_evfd, &ev) == -1)
+	if (poll_add(spawn_evfd, EPOLLIN, &spawn_ev) == -1)
 		fatal("epoll_ctl eventfd");
 	return sigfd;
 }

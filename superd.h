@@ -463,7 +463,12 @@ void		 full_note(struct service *, double);
 void		 full_flush(struct service *, double, int);
 
 /* poll.c */
-extern int		 epfd;
+struct epoll_event;
+int		 poll_init(void);
+int		 poll_add(int, uint32_t, void *);
+int		 poll_mod(int, uint32_t, void *);
+void		 poll_del(int);
+int		 poll_wait(struct epoll_event *, int, int);
 void		 poll_update(struct service *);
 void		 poll_pause(struct service *, int);
 void		 poll_resume(struct service *, int);
