@@ -7,7 +7,10 @@
  * (refuse.c); the connections a spawn failed for, held and tried again
  * after a back-off; and the wait while every spawn slot is taken.  A
  * connection admitted here is handed to start_child() (child.c) with its
- * per-source entry, and is the child's from then on.
+ * per-source entry, and is the child's from then on.  The datagrams of a
+ * datagram built-in are read and admitted here the same way, one
+ * admission path for every kind of service, and answered with what
+ * internal.c writes.
  */
 
 #include <sys/types.h>
@@ -22,6 +25,7 @@
 
 #define SLOTS_POLL_SECS	0.01	/* every spawn slot taken: look again */
 #define HELD_POLL_SECS	0.05	/* a held connection waits for a resume */
+#define DGRAM_BATCH	64	/* datagrams per wakeup, built-ins */
 
 /*
  * Connections a spawn failed for, kept to be tried again (held_keep);
@@ -167,28 +171,6 @@ admit(struct service *sv, const struct sockaddr *peer, double now,
 }
 
 /*
- * The same admission and refusal log for an answer given in the parent
- * (datagram built-ins), which holds nothing once it is sent.
- */
-int
-serve_admit(struct service *sv, const struct sockaddr *peer, double now)
-{
-	struct srcent	*src;
-
-	if (admit(sv, peer, now, &src) == -1)
-		return -1;
-	limits_source_put(src);
-	return 0;
-}
-
-void
-serve_refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
-    double now)
-{
-	refuse(sv, r, peer, now);
-}
-
-/*
  * Every spawn slot is taken by a child that has not reached execve yet
  * (spawn.c): connections and datagrams wait in the kernel meanwhile.
  */
@@ -283,5 +265,51 @@ accept_batch(struct service *sv, double now)
 		if (start_child(sv, fd, (struct sockaddr *)&ss, src,
 		    now) == NULL)
 			limits_source_put(src);
+	}
+}
+
+/*
+ * Answer the datagrams waiting on a datagram built-in, in the parent, at
+ * most DGRAM_BATCH per wakeup so that other services are not starved,
+ * each admitted as a connection is (internal.c writes the answer).  The
+ * buffer holds the largest UDP payload (65,507 bytes over IPv4, 65,527
+ * over IPv6), so echo returns every datagram whole (RFC 862).  The
+ * socket may be blocking (children get it so): every call here says
+ * MSG_DONTWAIT.
+ */
+void
+admit_builtin_dgram(struct service *sv, double now)
+{
+	static char		 buf[65536];
+	struct sockaddr_storage	 ss;
+	struct srcent		*src;
+	socklen_t		 sslen;
+	ssize_t			 n, len;
+	int			 i;
+
+	for (i = 0; i < DGRAM_BATCH; i++) {
+		sslen = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		n = recvfrom(sv->sv_fd, buf, sizeof(buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&ss, &sslen);
+		if (n == -1)
+			return;
+		switch (internal_dgram_ask(sv->sv_cf->cf_builtin, &ss,
+		    (size_t)n)) {
+		case -1:
+			refuse(sv, REFUSE_DENY, (struct sockaddr *)&ss, now);
+			continue;
+		case 0:
+			continue;
+		}
+		if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1)
+			continue;
+		limits_source_put(src);
+		sv->sv_started++;
+		if ((len = internal_dgram_answer(sv->sv_cf->cf_builtin, buf,
+		    (size_t)n, sizeof(buf))) == -1)
+			continue;
+		(void)sendto(sv->sv_fd, buf, (size_t)len, MSG_DONTWAIT,
+		    (struct sockaddr *)&ss, sslen);
 	}
 }

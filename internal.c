@@ -3,11 +3,13 @@
  *
  * Stream built-ins run in a forked child, on fd 0, under the service's
  * user and limits like any other child, and end in _exit.  Datagram
- * built-ins answer in the parent without forking, and any source address
- * can be forged, so what they send is bounded, not nil.  Every answer
- * passes the admission a child does (allow=/deny=, then rate=, by
- * default BUILTIN_DGRAM_RATE_N per BUILTIN_DGRAM_RATE_S seconds per
- * service), refusals counted and logged the same way.  Echo sends back
+ * built-ins answer in the parent without forking (admit.c reads and
+ * admits each datagram; this file says whether its source may have an
+ * answer, and writes the answer), and any source address can be forged,
+ * so what they send is bounded, not nil.  Every answer passes the
+ * admission a child does (allow=/deny=, then rate=, by default
+ * BUILTIN_DGRAM_RATE_N per BUILTIN_DGRAM_RATE_S seconds per service),
+ * refusals counted and logged the same way.  Echo sends back
  * exactly what it got and chargen no more (nothing to an empty datagram);
  * daytime (26 bytes) and time (4) answer the same whatever they got, so
  * an empty datagram gets more back from them.  No answer goes to a
@@ -38,7 +40,6 @@
 #define CHARGEN_LINE	72
 #define CHARGEN_DGRAM	512		/* RFC 864 */
 #define RFC868_OFFSET	2208988800UL	/* 1900-01-01 to 1970-01-01 */
-#define DGRAM_BATCH	64		/* datagrams per wakeup */
 
 /* The 95 printable characters, as a ring chargen walks through. */
 static char	ring[95];
@@ -262,68 +263,56 @@ dgram_source_ok(const struct sockaddr_storage *ss)
 }
 
 /*
- * Answer the datagrams waiting on a datagram built-in, in the parent, at
- * most DGRAM_BATCH per wakeup so that other services are not starved.
- * The buffer holds the largest UDP payload (65,507 bytes over IPv4,
- * 65,527 over IPv6), so echo returns every datagram whole (RFC 862).
- * The socket may be blocking (children get it so): every call here says
- * MSG_DONTWAIT.
+ * Whether a datagram of n bytes from ss is to have an answer, asked
+ * before its admission (admit.c): -1, never to that source, refused as
+ * deny= refuses (see dgram_source_ok); 0, no answer but no refusal
+ * either (chargen to an empty datagram: nothing asked, nothing sent, no
+ * empty ping-pong); 1, an answer once admitted.
  */
-void
-internal_dgram(struct service *sv, double now)
+int
+internal_dgram_ask(enum builtin bi, const struct sockaddr_storage *ss,
+    size_t n)
 {
-	static char		 buf[65536];
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-	ssize_t			 n;
-	size_t			 len;
-	int			 i, k;
+	if (!dgram_source_ok(ss))
+		return -1;
+	if (bi == BI_CHARGEN && n == 0)
+		return 0;
+	return 1;
+}
 
-	ring_init();
-	for (i = 0; i < DGRAM_BATCH; i++) {
-		sslen = sizeof(ss);
-		memset(&ss, 0, sizeof(ss));
-		n = recvfrom(sv->sv_fd, buf, sizeof(buf), MSG_DONTWAIT,
-		    (struct sockaddr *)&ss, &sslen);
-		if (n == -1)
-			return;
-		if (!dgram_source_ok(&ss)) {
-			serve_refuse(sv, REFUSE_DENY, (struct sockaddr *)&ss,
-			    now);
-			continue;
-		}
-		/* nothing asked, nothing sent: no empty ping-pong either */
-		if (sv->sv_cf->cf_builtin == BI_CHARGEN && n == 0)
-			continue;
-		if (serve_admit(sv, (struct sockaddr *)&ss, now) == -1)
-			continue;
-		sv->sv_started++;
-		switch (sv->sv_cf->cf_builtin) {
-		case BI_ECHO:
-			len = (size_t)n;
-			break;
-		case BI_CHARGEN:
-			/*
-			 * RFC 864: "a random number (between 0 and 512) of
-			 * characters"; no more than the request held, so a
-			 * spoofed request is not amplified.
-			 */
-			len = (size_t)n < CHARGEN_DGRAM ? (size_t)n :
-			    CHARGEN_DGRAM;
-			for (k = 0; (size_t)k < len; k++)
-				buf[k] = ring[k % 95];
-			break;
-		case BI_DAYTIME:
-			len = daytime_text(buf, sizeof(buf));
-			break;
-		case BI_TIME:
-			time_bytes((unsigned char *)buf);
-			len = 4;
-			break;
-		default:
-			continue;
-		}
-		(void)sendto(sv->sv_fd, buf, len, MSG_DONTWAIT,
-		    (struct sockaddr *)&ss, sslen);
+/*
+ * The answer of datagram built-in bi to the n bytes in buf, written over
+ * them in buf (size bytes); its length, or -1 for none.
+ */
+ssize_t
+internal_dgram_answer(enum builtin bi, char *buf, size_t n, size_t size)
+{
+	size_t	 len, k;
+
+	switch (bi) {
+	case BI_ECHO:
+		len = n;
+		break;
+	case BI_CHARGEN:
+		/*
+		 * RFC 864: "a random number (between 0 and 512) of
+		 * characters"; no more than the request held, so a spoofed
+		 * request is not amplified.
+		 */
+		ring_init();
+		len = n < CHARGEN_DGRAM ? n : CHARGEN_DGRAM;
+		for (k = 0; k < len; k++)
+			buf[k] = ring[k % 95];
+		break;
+	case BI_DAYTIME:
+		len = daytime_text(buf, size);
+		break;
+	case BI_TIME:
+		time_bytes((unsigned char *)buf);
+		len = 4;
+		break;
+	default:
+		return -1;
 	}
+	return (ssize_t)len;
 }

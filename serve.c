@@ -135,7 +135,7 @@ serve_listener(struct service *sv, double now)
 	if (sv->sv_pause != 0 || slots_wait(sv, now))
 		return;
 	if (sv->sv_cf->cf_builtin != BI_NONE && sv->sv_socktype == SOCK_DGRAM)
-		internal_dgram(sv, now);
+		admit_builtin_dgram(sv, now);
 	else if (sv->sv_cf->cf_wait && sv->sv_cf->cf_builtin == BI_NONE) {
 		if (guard_rate(sv, now) == -1)
 			return;

@@ -386,7 +386,9 @@ const char	*internal_name(enum builtin);
 
 /* internal.c */
 void		 internal_stream(enum builtin, int) __attribute__((noreturn));
-void		 internal_dgram(struct service *, double);
+int		 internal_dgram_ask(enum builtin,
+		    const struct sockaddr_storage *, size_t);
+ssize_t		 internal_dgram_answer(enum builtin, char *, size_t, size_t);
 
 /* log.c */
 void		 log_init(int, int);
@@ -429,10 +431,8 @@ extern int	 serve_bound_late;
 /* admit.c */
 int		 admit(struct service *, const struct sockaddr *, double,
 		    struct srcent **);
-int		 serve_admit(struct service *, const struct sockaddr *, double);
-void		 serve_refuse(struct service *, enum refusal,
-		    const struct sockaddr *, double);
 void		 accept_batch(struct service *, double);
+void		 admit_builtin_dgram(struct service *, double);
 int		 held_keep(struct service *, int, const struct sockaddr *,
 		    struct srcent *, double, const char *, int);
 void		 held_retry(struct service *, double);
