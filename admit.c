@@ -4,8 +4,9 @@
  * Accepting in batches (ACCEPT_BATCH a wakeup, for fairness); admission
  * of each peer: allow=/deny=, then per-source=, then rate= (limits.c),
  * so that a denied peer spends no token, with every refusal logged
- * (refuse.c); the connections a spawn failed for, held and tried again
- * after a back-off; and the wait while every spawn slot is taken.  A
+ * (refuse.c); the next tries of the connections a spawn failed for,
+ * held (held.c) after a back-off; and the wait while every spawn slot is
+ * taken.  A
  * connection admitted here is handed to start_child() (child.c) with its
  * per-source entry, and is the child's from then on.  The datagrams of a
  * datagram built-in are read and admitted here the same way, one
@@ -28,112 +29,25 @@
 #define DGRAM_BATCH	64	/* datagrams per wakeup, built-ins */
 
 /*
- * Connections a spawn failed for, kept to be tried again (held_keep);
- * superd holds at most HELD_MAX of them, refusing the rest.
- */
-#define HELD_MAX	64
-struct held {
-	struct service	*h_sv;		/* NULL: free */
-	int		 h_fd;
-	int		 h_tries;
-	struct srcent	*h_src;
-	struct sockaddr_storage h_peer;
-};
-static struct held	 helds[HELD_MAX];
-
-/*
- * A spawn for connection fd failed for lack of resources (processes,
- * descriptors, memory): keep the connection rather than close it, stop
- * accepting, and try it again after a back-off that doubles with each
- * try (held_retry).  After HELD_TRIES tries it is closed and counted as
- * a refusal.  Returns 1 when the connection is kept (or closed after its
- * last try), and the caller no longer owns fd and src; 0 for any other
- * failure.
- */
-int
-held_keep(struct service *sv, int fd, const struct sockaddr *peer,
-    struct srcent *src, double now, const char *what, int tries)
-{
-	struct held	*h = NULL;
-	double		 secs;
-	int		 i;
-
-	switch (errno) {
-	case EAGAIN:
-	case ENOMEM:
-	case EMFILE:
-	case ENFILE:
-	case ENOSPC:
-		break;
-	default:
-		return 0;
-	}
-	for (i = 0; i < HELD_MAX && h == NULL; i++)
-		if (helds[i].h_sv == NULL)
-			h = &helds[i];
-	if (++tries > HELD_TRIES || h == NULL || sv->sv_retired) {
-		(void)close(fd);
-		refuse(sv, REFUSE_SPAWN, peer, now);
-		limits_source_put(src);
-		if (!sv->sv_retired)
-			backoff(sv, now, 0.25, what);
-		return 1;
-	}
-	h->h_sv = sv;
-	h->h_fd = fd;
-	h->h_src = src;
-	h->h_tries = tries;
-	memcpy(&h->h_peer, peer, peer->sa_family == AF_INET ?
-	    sizeof(struct sockaddr_in) : peer->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_storage));
-	sv->sv_held++;
-	secs = 0.02 * (1 << (tries - 1));
-	backoff(sv, now, secs < 1.0 ? secs : 1.0, what);
-	return 1;
-}
-
-/*
  * The held connections' next tries, once nothing else pauses the service;
  * a failure pauses it again.
  */
 void
 held_retry(struct service *sv, double now)
 {
-	struct held	 h;
-	int		 i;
+	struct sockaddr_storage	 peer;
+	struct srcent		*src;
+	int			 i, fd, tries;
 
-	for (i = 0; i < HELD_MAX && sv->sv_held > 0; i++) {
-		if (helds[i].h_sv != sv)
-			continue;
+	for (i = 0; (i = held_next(sv, i)) != -1; i++) {
 		if (sv->sv_pause != 0 || slots_wait(sv, now)) {
 			walk_at(now + HELD_POLL_SECS);
 			return;
 		}
-		h = helds[i];
-		helds[i].h_sv = NULL;
-		sv->sv_held--;
-		sv->sv_retrytries = h.h_tries;
-		(void)start_child(sv, h.h_fd, (struct sockaddr *)&h.h_peer,
-		    h.h_src, now);
+		fd = held_take(sv, i, &peer, &src, &tries);
+		sv->sv_retrytries = tries;
+		(void)start_child(sv, fd, (struct sockaddr *)&peer, src, now);
 		sv->sv_retrytries = 0;
-	}
-}
-
-/* A reload removed the service: its held connections go, refused. */
-void
-held_drop(struct service *sv, double now)
-{
-	int	 i;
-
-	for (i = 0; i < HELD_MAX && sv->sv_held > 0; i++) {
-		if (helds[i].h_sv != sv)
-			continue;
-		helds[i].h_sv = NULL;
-		sv->sv_held--;
-		(void)close(helds[i].h_fd);
-		refuse(sv, REFUSE_SPAWN, (struct sockaddr *)&helds[i].h_peer,
-		    now);
-		limits_source_put(helds[i].h_src);
 	}
 }
 

@@ -433,16 +433,21 @@ int		 admit(struct service *, const struct sockaddr *, double,
 		    struct srcent **);
 void		 accept_batch(struct service *, double);
 void		 admit_builtin_dgram(struct service *, double);
-int		 held_keep(struct service *, int, const struct sockaddr *,
-		    struct srcent *, double, const char *, int);
 void		 held_retry(struct service *, double);
-void		 held_drop(struct service *, double);
 int		 slots_wait(struct service *, double);
 void		 slots_check(double, int);
 
 /* dgramwait.c */
 void		 dgram_nowait(struct service *, double);
 void		 dgram_check(struct service *, double);
+
+/* held.c */
+int		 held_keep(struct service *, int, const struct sockaddr *,
+		    struct srcent *, double, const char *, int);
+void		 held_drop(struct service *, double);
+int		 held_next(struct service *, int);
+int		 held_take(struct service *, int, struct sockaddr_storage *,
+		    struct srcent **, int *);
 
 /* child.c */
 struct child	*child_new(void);
