@@ -60,6 +60,9 @@ struct groupkill {
 static TAILQ_HEAD(, groupkill) groupkills =
     TAILQ_HEAD_INITIALIZER(groupkills);
 
+/* Services a reload removed, waiting for their last child. */
+struct svlist		 retired = TAILQ_HEAD_INITIALIZER(retired);
+
 static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 static struct child	*child_freelist;
 
@@ -85,6 +88,27 @@ child_free(struct child *ch)
 {
 	LIST_NEXT(ch, ch_entry) = child_freelist;
 	child_freelist = ch;
+}
+
+/* A retired service's last child is gone: free it. */
+static void
+service_release(struct service *sv)
+{
+	TAILQ_REMOVE(&retired, sv, sv_entry);
+	service_free(sv);
+}
+
+/*
+ * A reload removed sv, whose socket is closed: it waits, retired, for
+ * its last child, and is freed now if it has none.
+ */
+void
+child_retire(struct service *sv)
+{
+	sv->sv_retired = 1;
+	TAILQ_INSERT_TAIL(&retired, sv, sv_entry);
+	if (sv->sv_children == 0)
+		service_release(sv);
 }
 
 /*

@@ -20,7 +20,6 @@
 #include "superd.h"
 
 struct svlist		 services = TAILQ_HEAD_INITIALIZER(services);
-struct svlist		 retired = TAILQ_HEAD_INITIALIZER(retired);
 struct childlist	 children = LIST_HEAD_INITIALIZER(children);
 int			 nchildren;
 
@@ -99,14 +98,6 @@ serve_retry_binds(double now)
 	}
 }
 
-/* A retired service's last child is gone: free it. */
-void
-service_release(struct service *sv)
-{
-	TAILQ_REMOVE(&retired, sv, sv_entry);
-	service_free(sv);
-}
-
 /*
  * A reload removed sv (already off the services list): close its socket
  * at once; free it now, or when its last child has been reaped.
@@ -120,10 +111,7 @@ serve_remove(struct service *sv)
 	listen_close(sv);
 	held_drop(sv, timer_now());
 	sv->sv_inpoll = 0;
-	sv->sv_retired = 1;
-	TAILQ_INSERT_TAIL(&retired, sv, sv_entry);
-	if (sv->sv_children == 0)
-		service_release(sv);
+	child_retire(sv);
 }
 
 /* A listener is ready: accept, answer, or hand the socket over. */

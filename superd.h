@@ -414,7 +414,6 @@ void		 log_vis(FILE *, const char *);
 
 /* serve.c */
 extern struct svlist	 services;
-extern struct svlist	 retired;
 extern struct childlist	 children;
 extern int		 nchildren;
 int		 serve_open(struct service *, char *, size_t);
@@ -424,7 +423,6 @@ void		 serve_timers(double);
 double		 serve_next_deadline(void);
 void		 serve_wake_at(double);
 void		 walk_at(double);
-void		 service_release(struct service *);
 extern double	 serve_next_walk;
 extern int	 serve_bound_late;
 
@@ -450,6 +448,8 @@ int		 held_take(struct service *, int, struct sockaddr_storage *,
 		    struct srcent **, int *);
 
 /* child.c */
+extern struct svlist	 retired;
+void		 child_retire(struct service *);
 struct child	*child_new(void);
 void		 child_free(struct child *);
 struct child	*start_child(struct service *, int, const struct sockaddr *,
