@@ -98,7 +98,7 @@ cmd_list(const struct tabpath *tp)
 	char		*raw, *text;
 	int		 fd;
 
-	fd = lock_table(tp, 0, &st);
+	fd = table_lock(tp, 0, &st);
 	raw = read_all(fd, tp->tp_path, &len);
 	close(fd);
 	table_parse(&t, raw, len);
@@ -152,7 +152,7 @@ cmd_add(const struct tabpath *tp, const char *line)
 		    "its first field at the start of the line\n");
 		return 1;
 	}
-	fd = lock_table(tp, 1, &st);
+	fd = table_lock(tp, 1, &st);
 	raw = read_all(fd, tp->tp_path, &len);
 	table_parse(&t, raw, len);
 	/* The line must read as an entry of its own, as superd reads it. */
@@ -177,7 +177,7 @@ cmd_add(const struct tabpath *tp, const char *line)
 		close(fd);
 		return 1;
 	}
-	commit(tp, &t, &st, "add");
+	table_commit(tp, &t, &st, "add");
 	printf("added line %zu: ", t.t_nlines);
 	log_vis(stdout, line);
 	putchar('\n');
@@ -203,7 +203,7 @@ cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 
 	want = strcmp(cmd, "enable") == 0 ? 1 : strcmp(cmd, "disable") == 0 ?
 	    0 : -1;
-	fd = lock_table(tp, 0, &st);
+	fd = table_lock(tp, 0, &st);
 	raw = read_all(fd, tp->tp_path, &len);
 	table_parse(&t, raw, len);
 	if ((n = match_entries(&t, name, want, &te)) != 1) {
@@ -226,7 +226,7 @@ cmd_change(const struct tabpath *tp, const char *cmd, const char *name)
 		table_enable(&t, te);
 	else
 		table_disable(&t, te);
-	commit(tp, &t, &st, cmd);
+	table_commit(tp, &t, &st, cmd);
 	printf("%sd line %zu: ", strcmp(cmd, "remove") == 0 ? "remove" :
 	    cmd, first + 1);
 	log_vis(stdout, what);

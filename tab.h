@@ -60,10 +60,10 @@ int		 cmd_edit(const struct tabpath *);
 /* tabio.c */
 void		 table_resolve(struct tabpath *);
 char		*read_all(int, const char *, size_t *);
-int		 lock_table(const struct tabpath *, int, struct stat *);
-void		 write_table(const struct tabpath *, const char *, size_t,
+int		 table_lock(const struct tabpath *, int, struct stat *);
+void		 table_write(const struct tabpath *, const char *, size_t,
 		    const struct stat *);
-void		 commit(const struct tabpath *, struct table *,
+void		 table_commit(const struct tabpath *, struct table *,
 		    const struct stat *, const char *);
 
 /* tabmodel.c */

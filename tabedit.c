@@ -108,7 +108,7 @@ edit_install(const struct tabpath *tp, const char *before, size_t blen,
 	size_t		 nlen;
 	int		 fd;
 
-	fd = lock_table(tp, 0, &st);
+	fd = table_lock(tp, 0, &st);
 	now = read_all(fd, tp->tp_path, &nlen);
 	if (nlen != blen || memcmp(now, before, blen) != 0) {
 		fprintf(stderr, "supertab: %s changed while you edited; your "
@@ -118,7 +118,7 @@ edit_install(const struct tabpath *tp, const char *before, size_t blen,
 		close(fd);
 		return 1;
 	}
-	write_table(tp, after, alen, &st);
+	table_write(tp, after, alen, &st);
 	close(fd);
 	unlink(tmp);
 	free(now);
@@ -141,7 +141,7 @@ cmd_edit(const struct tabpath *tp)
 	size_t		 blen, alen;
 	int		 fd, cfd, rc;
 
-	fd = lock_table(tp, 0, &st);
+	fd = table_lock(tp, 0, &st);
 	before = read_all(fd, tp->tp_path, &blen);
 	close(fd);
 	tmp = edit_copy(before, blen);

@@ -6,9 +6,9 @@
  * on the last component is opened with O_NOFOLLOW, and a link to nothing
  * is an error, never a new file.  Only a regular file of at most
  * CONF_MAXSIZE bytes is a table.  A change holds an exclusive flock(2)
- * on the file (lock_table, waiting up to 10 s), writes a temporary file
+ * on the file (table_lock, waiting up to 10 s), writes a temporary file
  * beside it with the table's mode and owner, and renames it over the
- * table (write_table): a reader sees the old table or the new one, never
+ * table (table_write): a reader sees the old table or the new one, never
  * half of one, and nothing is left beside it.
  */
 
@@ -109,7 +109,7 @@ read_all(int fd, const char *path, size_t *lenp)
  * file is a table.
  */
 int
-lock_table(const struct tabpath *tp, int create, struct stat *st)
+table_lock(const struct tabpath *tp, int create, struct stat *st)
 {
 	struct stat	 cur;
 	int		 fd, i;
@@ -145,7 +145,7 @@ lock_table(const struct tabpath *tp, int create, struct stat *st)
  * and owner, renamed over it.
  */
 void
-write_table(const struct tabpath *tp, const char *text, size_t len,
+table_write(const struct tabpath *tp, const char *text, size_t len,
     const struct stat *st)
 {
 	char	*dir, *base, *tmp, *d, *b;
@@ -201,7 +201,7 @@ fail:
  * untouched.
  */
 void
-commit(const struct tabpath *tp, struct table *t, const struct stat *st,
+table_commit(const struct tabpath *tp, struct table *t, const struct stat *st,
     const char *what)
 {
 	char	*text;
@@ -213,6 +213,6 @@ commit(const struct tabpath *tp, struct table *t, const struct stat *st,
 		    what, tp->tp_path);
 		exit(1);
 	}
-	write_table(tp, text, len, st);
+	table_write(tp, text, len, st);
 	free(text);
 }
