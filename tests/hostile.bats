@@ -1148,6 +1148,10 @@ time.sleep(30)' "$T/pid" &
 	assert_success
 	run tab enable 7962
 	assert_success
+	# enabling it again changes nothing, and frees what it read
+	run tab enable 7962
+	assert_success
+	assert_output "7962 is already enabled"
 	run tab add '127.0.0.1:7963 stream tcp nowait nosuchuser /bin/echo echo c'
 	assert_failure 1
 	printf '#!/bin/sh\nsed -i "s/echo b/echo c/" "$1"\n' >"$T/ed"
