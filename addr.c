@@ -110,7 +110,10 @@ proto_label(const struct service *sv)
 	}
 }
 
-/* The order of services by address; port 0 and equal addresses last. */
+/*
+ * The order of services by address: socket type, family, then the
+ * sockaddr's bytes (the port before the address, for IP); 0 for the same.
+ */
 int
 service_cmp_addr(const struct service *a, const struct service *b)
 {

@@ -83,6 +83,10 @@ split_fields(char *s, char **f, int max)
 	return n;
 }
 
+/*
+ * The protocol field's names: the families each binds ("tcp" and "udp"
+ * both) and the socket type it goes with (unix: stream, checked apart).
+ */
 static const struct protodef protodefs[] = {
 	{ "tcp",	PROTO_TCP,	1, 1, SOCK_STREAM },
 	{ "tcp4",	PROTO_TCP,	1, 0, SOCK_STREAM },
@@ -112,6 +116,11 @@ make_argv(const char *program, char **f, int nf)
 	return argv;
 }
 
+/*
+ * The program must be an absolute path to a regular file superd may
+ * execute; checked at load, so that a typo is a table error, not a
+ * child that exits 127 at each connection.
+ */
 static void
 check_program(struct parser *p, const char *program)
 {

@@ -5,7 +5,7 @@
  * struct conf that conf_load() returns.
  *
  * Included by conf.c, confread.c, hosts.c, confopt.c, confuser.c,
- * conflict.c, svconf.c, conferr.c and the fuzz harnesses.  Who calls
+ * conflict.c, svconf.c, conferr.c and fuzz/text_fuzz.c.  Who calls
  * whom, downward only: conf.c (conf_load, the entry parser) calls
  * confread.c, hosts.c, confopt.c, confuser.c, conflict.c, svconf.c and
  * conferr.c; of those, confopt.c calls confuser.c (owner=), conflict.c

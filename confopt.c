@@ -102,6 +102,7 @@ edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
+/* A decimal number from min to max, as strtonum(3) reads one. */
 int
 parse_num(const char *s, long long min, long long max, long long *out)
 {
@@ -111,6 +112,7 @@ parse_num(const char *s, long long min, long long max, long long *out)
 	return errstr == NULL ? 0 : -1;
 }
 
+/* An environment variable's name: letters, digits and _, no digit first. */
 static int
 valid_envname(const char *s, size_t len)
 {
@@ -124,7 +126,10 @@ valid_envname(const char *s, size_t len)
 	return 1;
 }
 
-/* ADDR or ADDR/BITS, IPv4 or IPv6 (brackets allowed). */
+/*
+ * ADDR or ADDR/BITS, IPv4 or IPv6 (brackets allowed); an IPv4-mapped IPv6
+ * address is kept as the IPv4 address it is, as peers are matched.
+ */
 int
 acl_parse(const char *s, struct acl *acl)
 {

@@ -30,7 +30,8 @@
  * and whether the line before ended in a backslash.  An entry goes on on
  * the next line when its own line ends in a backslash, or when the next
  * line starts with a blank (inetd's rule).  Blank lines and lines whose
- * first non-blank is '#' are skipped and end an entry; a '#' inside an
+ * first non-blank is '#' are skipped and end an entry, except after a
+ * backslash, which makes any line the entry's next; a '#' inside an
  * entry is an ordinary character.  supertab groups lines with this too.
  */
 enum conf_line
@@ -189,8 +190,9 @@ entry_end(struct parser *p, struct entry *e, conf_entry_fn *fn)
  * What makes a line of a table unreadable, or NULL.  A CR just before
  * the newline (a CRLF ending, as Windows editors write) has been taken
  * off already and is accepted, and only there: a CR that ends the file
- * without an LF after it is not a line ending; any other CR is refused, as is a NUL:
- * either would be read differently by the eye and by the parser.
+ * without an LF after it is not a line ending.  Any other CR is refused,
+ * as is a NUL: either would be read differently by the eye and by the
+ * parser.
  */
 static const char *
 line_fault(const char *line, size_t len)

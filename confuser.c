@@ -82,7 +82,8 @@ lookup_group(const char *name, gid_t *gid)
 /*
  * user, user:group or user.group (a user whose name holds a dot is tried
  * whole first).  Resolves uid, gid and the supplementary groups now, so
- * the child never looks anything up.
+ * the child never looks anything up.  Applied only when superd runs as
+ * root; otherwise a user or group other than superd's own is a warning.
  */
 int
 parse_user(struct parser *p, struct svconf *cf, const char *field)

@@ -5,9 +5,10 @@
  * "*" gives the wildcard of each family the protocol allows, an address
  * literal gives itself, a name gives every address getaddrinfo(3) returns
  * for it in those families (once, at load).  Each service made is on the
- * table's list and in *made; a host that is wrong is one error of the
- * entry and the others are still made, so that they go with the table
- * the errors keep from being used.  Nothing is bound here.
+ * table's list and in *made.  A host that is wrong is an error of the
+ * entry, and the other hosts' services are still made: the error keeps
+ * the whole table from being used, and they are freed with it.  Nothing
+ * is bound here.
  */
 
 #include <sys/types.h>
