@@ -39,8 +39,7 @@
 #include "superd.h"
 #include "confint.h"
 
-#define MAXFIELDS	1024
-
+#define MAXFIELDS	1024	/* an entry has fewer fields than this */
 
 /*
  * Split on blanks, in place.  Quotes group words, a superd extension for
