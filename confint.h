@@ -19,6 +19,10 @@
 #ifndef CONFINT_H
 #define CONFINT_H
 
+#define CONF_MAXLINE	65536		/* bytes in a line of a table */
+#define CONF_MAXLINE_STR "65536"
+#define DEFAULT_INSTANCES 256		/* instances= when none is given */
+
 /* The parser's state, one per table load (conf_load). */
 struct usercache {
 	char		*uc_name;	/* the last user looked up */

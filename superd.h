@@ -29,7 +29,6 @@
 #define EXIT_CONF		1	/* table errors, at start or with -t */
 #define EXIT_USAGE		2
 
-#define DEFAULT_INSTANCES	256
 #define BIND_RETRY_SECS		10.0
 #define KILL_GRACE_SECS		2.0
 #define ACCEPT_BATCH		64	/* accepts per wakeup, for fairness */
@@ -305,20 +304,18 @@ struct conf {
 	char		**c_warnings;
 	size_t		 c_nwarnings;
 };
+#define CONF_MAXSIZE	(16 * 1024 * 1024)	/* bytes in a table, at most */
+const char	*conf_hosts_colon(const char *);
+struct conf	*conf_load(const char *, FILE *);
+void		 conf_free(struct conf *);
+
+/* confread.c */
 enum conf_line {
 	CONF_LINE_BLANK,
 	CONF_LINE_COMMENT,
 	CONF_LINE_ENTRY,	/* starts an entry */
 	CONF_LINE_MORE,		/* continues the open entry */
 };
-#define CONF_MAXSIZE	(16 * 1024 * 1024)	/* bytes in a table, at most */
-#define CONF_MAXLINE	65536			/* bytes in one of its lines */
-#define CONF_MAXLINE_STR "65536"
-const char	*conf_hosts_colon(const char *);
-struct conf	*conf_load(const char *, FILE *);
-void		 conf_free(struct conf *);
-
-/* confread.c */
 enum conf_line	 conf_line_kind(const char *, int, int);
 int		 conf_line_joins(const char *);
 
