@@ -403,6 +403,42 @@ entry_services(struct parser *p, struct proto_entry *pe)
 }
 
 /*
+ * Cut an entry's text into its fields, in place.  Returns how many, at
+ * least 6, or -1 when the entry ends here: an error (reported), or a
+ * "hosts:" line alone, which sets the hosts of the entries after it.
+ */
+static int
+entry_fields(struct parser *p, char *text, char **f)
+{
+	size_t	 len;
+	int	 nf;
+
+	nf = split_fields(text, f, MAXFIELDS);
+	if (nf == -1) {
+		perr(p, p->p_line, "unterminated quote");
+		return -1;
+	}
+	if (nf == MAXFIELDS) {
+		perr(p, p->p_line, "too many fields (at most %d)",
+		    MAXFIELDS - 1);
+		return -1;
+	}
+	if (nf == 1 && (len = strlen(f[0])) > 1 && f[0][len - 1] == ':') {
+		f[0][len - 1] = '\0';
+		free(p->p_defhosts);
+		p->p_defhosts = xstrdup(f[0]);
+		return -1;
+	}
+	if (nf < 6) {
+		perr(p, p->p_line, "%d field%s, expected at least 6: service "
+		    "type protocol wait user program [argv]", nf,
+		    nf == 1 ? "" : "s");
+		return -1;
+	}
+	return nf;
+}
+
+/*
  * Parse one entry; its services are appended to the table.  The fields
  * are read in the order that lets each be checked against the ones it
  * depends on (the protocol decides how the socket type and the service
@@ -417,36 +453,13 @@ parse_entry(struct parser *p, struct entry *e)
 	struct svconf		*cf;
 	const struct protodef	*pd;
 	uint64_t		 hash;
-	size_t			 len;
 	int			 nf, bad = 0, isunix;
 
 	p->p_line = e->e_line;
 	p->p_nerr_line = 0;
-	hash = text_hash(e->e_text);	/* split_fields() cuts the text */
-	nf = split_fields(e->e_text, f, MAXFIELDS);
-	if (nf == -1) {
-		perr(p, p->p_line, "unterminated quote");
+	hash = text_hash(e->e_text);	/* entry_fields() cuts the text */
+	if ((nf = entry_fields(p, e->e_text, f)) == -1)
 		return;
-	}
-	if (nf == MAXFIELDS) {
-		perr(p, p->p_line, "too many fields (at most %d)",
-		    MAXFIELDS - 1);
-		return;
-	}
-
-	/* "hosts:" alone sets the hosts of the entries after it. */
-	if (nf == 1 && (len = strlen(f[0])) > 1 && f[0][len - 1] == ':') {
-		f[0][len - 1] = '\0';
-		free(p->p_defhosts);
-		p->p_defhosts = xstrdup(f[0]);
-		return;
-	}
-	if (nf < 6) {
-		perr(p, p->p_line, "%d field%s, expected at least 6: service "
-		    "type protocol wait user program [argv]", nf,
-		    nf == 1 ? "" : "s");
-		return;
-	}
 
 	memset(&pe, 0, sizeof(pe));
 	cf = svconf_new(e->e_line, hash);
