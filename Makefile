@@ -49,6 +49,7 @@ supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
 
 $(OBJS) $(TAB_OBJS): superd.h
+spawn.o: sys.h
 $(CONF_OBJS): confint.h
 $(TAB_SRCS:.c=.o): tab.h
 
