@@ -68,6 +68,7 @@
 
 #include "superd.h"
 #include "sys.h"
+#include "spawnint.h"
 
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>	/* RUNNING_ON_VALGRIND: no-op natively */
@@ -121,18 +122,8 @@ static int			 sync_only;	/* under valgrind */
 struct evsrc	 spawn_ev = { EV_SPAWN };
 int		 spawn_evfd = -1;
 
-/*
- * A socket pair on which a child whose execve failed with EAGAIN gives
- * its connection back (SCM_RIGHTS, with its pid), so superd can try that
- * connection again instead of losing it.
- */
-#define BACK_MAX	64
-static int		 back_child = -1, back_parent = -1;
-static struct {
-	pid_t		 bk_pid;
-	int		 bk_fd;
-}			 backs[BACK_MAX];
-static int		 nback;
+/* The children's end of the way back (spawnback.c), low with the eventfd. */
+static int		 back_child = -1;
 
 /* What a child must not inherit from superd, prepared at start-up. */
 static uint64_t		 sig_ignored;	/* bit n-1: signal n is SIG_IGN */
@@ -149,7 +140,7 @@ static int		 nofile_reset;	/* superd raised its own */
 int
 spawn_init(void)
 {
-	int	 i, sp[2];
+	int	 i;
 
 	for (i = 0; i < SPAWN_SLOTS; i++)
 		slots[i].ss_fd = -1;
@@ -164,71 +155,9 @@ spawn_init(void)
 	spawn_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (spawn_evfd == -1)
 		return -1;
-	/* the children's end low, with the eventfd; ours with the others */
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
-	    sp) == -1)
+	if ((back_child = back_open()) == -1)
 		return -1;
-	back_child = sp[1];
-	back_parent = listen_move_fd(sp[0]);
 	return 0;
-}
-
-/*
- * Connections children gave back (spawn_back) and not yet claimed at
- * their reap (spawn_returned): read from the socket as they come.
- */
-static void
-back_drain(void)
-{
-	char		 cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	pid_t		 pid;
-	int		 fd;
-
-	for (;;) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = &pid;
-		iov.iov_len = sizeof(pid);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		if (recvmsg(back_parent, &msg, MSG_DONTWAIT |
-		    MSG_CMSG_CLOEXEC) == -1)
-			return;
-		if ((cm = CMSG_FIRSTHDR(&msg)) == NULL ||
-		    cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-		if (nback == BACK_MAX) {
-			(void)close(fd);	/* as if the child had kept it */
-			continue;
-		}
-		backs[nback].bk_pid = pid;
-		backs[nback++].bk_fd = fd;
-	}
-}
-
-/*
- * The connection child pid gave back before it exited, because execve
- * failed with EAGAIN (RLIMIT_NPROC of its user); -1 when it gave none.
- * The caller owns it and may start another child for it.
- */
-int
-spawn_returned(pid_t pid)
-{
-	int	 i, fd;
-
-	back_drain();
-	for (i = 0; i < nback; i++)
-		if (backs[i].bk_pid == pid) {
-			fd = backs[i].bk_fd;
-			backs[i] = backs[--nback];
-			return fd;
-		}
-	return -1;
 }
 
 /*
@@ -504,41 +433,6 @@ child_exit(int status)
 }
 
 /*
- * Over RLIMIT_NPROC the kernel lets setuid(2) through and fails execve(2)
- * with EAGAIN: give the connection back to superd with this child's pid,
- * which it reads when it reaps this child.  Built on this stack only.
- */
-CHILD_FN static void
-child_back(void)
-{
-	union {
-		char		 buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr	 align;
-	}			 cb;
-	struct msghdr		 msg;
-	struct iovec		 iov;
-	struct cmsghdr		*cm;
-	pid_t			 me;
-
-	me = (pid_t)sys3(SYS_getpid, 0, 0, 0);
-	iov.iov_base = &me;
-	iov.iov_len = sizeof(me);
-	msg.msg_name = NULL;
-	msg.msg_namelen = 0;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cb.buf;
-	msg.msg_controllen = sizeof(cb.buf);
-	msg.msg_flags = 0;
-	cm = (struct cmsghdr *)cb.buf;
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	*(int *)CMSG_DATA(cm) = STDIN_FILENO;
-	(void)sys3(SYS_sendmsg, back_child, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
-/*
  * The child, from clone to execve, beside the parent in its memory: raw
  * system calls on what the slot names, no libc, no stores but the slot's
  * state and this stack.
@@ -618,7 +512,7 @@ child_main(void *arg)
 		child_exit(126);
 	r = sys3(SYS_execve, cf->cf_program, cf->cf_argv, ss->ss_envp);
 	if (r == -EAGAIN)
-		child_back();
+		child_back(back_child);
 	child_exit(r == -ENOENT ? 127 : 126);
 }
 

@@ -366,8 +366,10 @@ void		 spawn_flush(void);
 void		 spawn_event(void);
 int		 spawn_forget(pid_t);
 int		 spawn_ready(void);
-int		 spawn_returned(pid_t);
 void		 spawn_reclaim(double);
+
+/* spawnback.c */
+int		 spawn_returned(pid_t);
 
 /* limits.c */
 int		 limits_acl_allows(const struct svconf *,

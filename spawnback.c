@@ -1,0 +1,141 @@
+/*
+ * spawnback.c: a connection given back by a child over RLIMIT_NPROC.
+ *
+ * A child whose execve fails with EAGAIN (its user is over RLIMIT_NPROC,
+ * which setuid lets through) sends its connection back to the parent on
+ * a socket pair (SCM_RIGHTS) before it exits (child_back, on the child
+ * path: raw system calls only); the parent claims it when it reaps that
+ * child (spawn_returned) and tries it again.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+#include "sys.h"
+#include "spawnint.h"
+
+/*
+ * A socket pair on which a child whose execve failed with EAGAIN gives
+ * its connection back (SCM_RIGHTS, with its pid), so superd can try that
+ * connection again instead of losing it.
+ */
+#define BACK_MAX	64
+static int		 back_parent = -1;
+static struct {
+	pid_t		 bk_pid;
+	int		 bk_fd;
+}			 backs[BACK_MAX];
+static int		 nback;
+
+/*
+ * The socket pair: its children's end (returned) low, with spawn.c's
+ * eventfd; ours with superd's other long-lived descriptors.
+ */
+int
+back_open(void)
+{
+	int	 sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+	    sp) == -1)
+		return -1;
+	back_parent = listen_move_fd(sp[0]);
+	return sp[1];
+}
+
+/*
+ * Connections children gave back (spawn_back) and not yet claimed at
+ * their reap (spawn_returned): read from the socket as they come.
+ */
+static void
+back_drain(void)
+{
+	char		 cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	pid_t		 pid;
+	int		 fd;
+
+	for (;;) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = &pid;
+		iov.iov_len = sizeof(pid);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		if (recvmsg(back_parent, &msg, MSG_DONTWAIT |
+		    MSG_CMSG_CLOEXEC) == -1)
+			return;
+		if ((cm = CMSG_FIRSTHDR(&msg)) == NULL ||
+		    cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+		if (nback == BACK_MAX) {
+			(void)close(fd);	/* as if the child had kept it */
+			continue;
+		}
+		backs[nback].bk_pid = pid;
+		backs[nback++].bk_fd = fd;
+	}
+}
+
+/*
+ * The connection child pid gave back before it exited, because execve
+ * failed with EAGAIN (RLIMIT_NPROC of its user); -1 when it gave none.
+ * The caller owns it and may start another child for it.
+ */
+int
+spawn_returned(pid_t pid)
+{
+	int	 i, fd;
+
+	back_drain();
+	for (i = 0; i < nback; i++)
+		if (backs[i].bk_pid == pid) {
+			fd = backs[i].bk_fd;
+			backs[i] = backs[--nback];
+			return fd;
+		}
+	return -1;
+}
+
+/*
+ * Over RLIMIT_NPROC the kernel lets setuid(2) through and fails execve(2)
+ * with EAGAIN: give the connection back to superd with this child's pid,
+ * which it reads when it reaps this child.  Built on this stack only.
+ */
+CHILD_FN void
+child_back(int sock)
+{
+	union {
+		char		 buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	 align;
+	}			 cb;
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cm;
+	pid_t			 me;
+
+	me = (pid_t)sys3(SYS_getpid, 0, 0, 0);
+	iov.iov_base = &me;
+	iov.iov_len = sizeof(me);
+	msg.msg_name = NULL;
+	msg.msg_namelen = 0;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cb.buf;
+	msg.msg_controllen = sizeof(cb.buf);
+	msg.msg_flags = 0;
+	cm = (struct cmsghdr *)cb.buf;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	*(int *)CMSG_DATA(cm) = STDIN_FILENO;
+	(void)sys3(SYS_sendmsg, sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
