@@ -20,8 +20,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
 SRCS	 = superd.c reload.c status.c serve.c admit.c dgramwait.c child.c \
 	   held.c refuse.c poll.c $(CONF_SRCS) addr.c listen.c spawn.c \
-	   spawnback.c limits.c guard.c backlog.c internal.c builtin.c log.c \
-	   pid.c timer.c
+	   spawnback.c spawnenv.c limits.c guard.c backlog.c internal.c \
+	   builtin.c log.c pid.c timer.c
 # The table parser: its files share confint.h.
 CONF_SRCS = conf.c confread.c hosts.c confopt.c confuser.c conflict.c \
 	    svconf.c conferr.c
@@ -50,7 +50,8 @@ supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
 
 $(OBJS) $(TAB_OBJS): superd.h
-spawn.o spawnback.o: sys.h spawnint.h
+spawn.o spawnback.o spawnenv.o: spawnint.h
+spawn.o spawnback.o: sys.h
 $(CONF_OBJS): confint.h
 $(TAB_SRCS:.c=.o): tab.h
 

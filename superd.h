@@ -359,7 +359,6 @@ struct rlimit;
 int		 spawn_init(void);
 void		 spawn_signals(void);
 void		 spawn_nofile(const struct rlimit *);
-int		 spawn_prepare(struct service *, int);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
 		    int, int *);
 void		 spawn_flush(void);
@@ -367,6 +366,9 @@ void		 spawn_event(void);
 int		 spawn_forget(pid_t);
 int		 spawn_ready(void);
 void		 spawn_reclaim(double);
+
+/* spawnenv.c */
+int		 spawn_prepare(struct service *, int);
 
 /* spawnback.c */
 int		 spawn_returned(pid_t);

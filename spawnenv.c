@@ -1,0 +1,261 @@
+/*
+ * spawnenv.c: a child's environment, built in the parent.
+ *
+ * The constant part once per service at load (spawn_prepare): the clean
+ * environment (or superd's own under -E), the service's user, PROTO,
+ * SUPERD_SERVICE and env=.  The per-connection variables (TCPREMOTEIP and
+ * the like) into a spawn slot just before each spawn (fill_slots).
+ * Nothing here runs in the child.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "superd.h"
+#include "spawnint.h"
+
+extern char	**environ;
+
+/* The names of the per-connection variables, by kind of service. */
+static int
+slot_names(const struct service *sv, const char **names)
+{
+	static const char *tcp[] = { "TCPLOCALIP", "TCPLOCALPORT",
+	    "TCPREMOTEIP", "TCPREMOTEPORT", "REMOTE_ADDR", "REMOTE_PORT",
+	    "TCPCONNNUM" };
+	static const char *udp[] = { "UDPLOCALIP", "UDPLOCALPORT",
+	    "UDPREMOTEIP", "UDPREMOTEPORT", "REMOTE_ADDR", "REMOTE_PORT" };
+	static const char *unx[] = { "UNIXREMOTEUID", "UNIXREMOTEGID",
+	    "UNIXREMOTEPID" };
+	const char	**src;
+	int		  n, i;
+
+	switch (sv->sv_proto) {
+	case PROTO_TCP:
+		src = tcp;
+		n = 7;
+		break;
+	case PROTO_UDP:
+		src = udp;
+		n = 6;
+		break;
+	default:
+		src = unx;
+		n = 3;
+	}
+	/* A wait child gets the socket, not a peer: only the local side. */
+	if (sv->sv_cf->cf_wait)
+		n = sv->sv_proto == PROTO_UNIX ? 0 : 2;
+	for (i = 0; i < n; i++)
+		names[i] = src[i];
+	return n;
+}
+
+static char *
+env_pair(const char *name, const char *value)
+{
+	char	*s;
+
+	if (asprintf(&s, "%s=%s", name, value) == -1)
+		fatal("asprintf");
+	return s;
+}
+
+/* Does envp already hold NAME (from a later, winning source)? */
+static int
+env_has(char **envp, int n, const char *pair)
+{
+	size_t	 len = strcspn(pair, "=");
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(envp[i], pair, len) == 0 && envp[i][len] == '=')
+			return 1;
+	return 0;
+}
+
+/*
+ * Build the service's constant environment: the clean one (or superd's
+ * own under -E), then the service's user, PROTO and SUPERD_SERVICE, then
+ * env=.  A later source wins over an earlier one.  cf_envslots says which
+ * per-connection variables follow (those env= did not set).
+ */
+int
+spawn_prepare(struct service *sv, int keepenv)
+{
+	struct svconf	*cf = sv->sv_cf;
+	const char	*names[NSLOTS];
+	char		**envp, *fixed[16];
+	const char	*proto;
+	char		 *p;
+	size_t		  nenviron = 0, cap, i, len;
+	int		  n = 0, nf = 0, nslot, k;
+
+	proto = sv->sv_proto == PROTO_TCP ? "TCP" : sv->sv_proto ==
+	    PROTO_UDP ? "UDP" : "UNIX";
+	if (keepenv)
+		for (nenviron = 0; environ[nenviron] != NULL; nenviron++)
+			;
+	nslot = slot_names(sv, names);
+	cap = nenviron + 16 + cf->cf_nenv + 1;
+	if ((envp = calloc(cap, sizeof(char *))) == NULL)
+		return -1;
+
+	fixed[nf++] = env_pair("PATH", SUPERD_PATH);
+	fixed[nf++] = env_pair("USER", cf->cf_user);
+	fixed[nf++] = env_pair("LOGNAME", cf->cf_user);
+	fixed[nf++] = env_pair("HOME", cf->cf_home);
+	fixed[nf++] = env_pair("SHELL", cf->cf_shell);
+	fixed[nf++] = env_pair("PROTO", proto);
+	fixed[nf++] = env_pair("SUPERD_SERVICE", sv->sv_name);
+
+	/* Later wins: env= over the fixed ones over superd's own. */
+	for (i = cf->cf_nenv; i-- > 0; )
+		if (!env_has(envp, n, cf->cf_env[i]))
+			envp[n++] = strdup(cf->cf_env[i]);
+	for (k = nf; k-- > 0; ) {
+		if (!env_has(envp, n, fixed[k]) && !(keepenv &&
+		    strcmp(fixed[k], "PATH=" SUPERD_PATH) == 0 &&
+		    getenv("PATH") != NULL))
+			envp[n++] = fixed[k];
+		else
+			free(fixed[k]);
+	}
+	for (i = 0; i < nenviron; i++) {
+		const char *e = environ[i];
+
+		if (strncmp(e, "LISTEN_", 7) == 0 ||
+		    strncmp(e, "NOTIFY_SOCKET=", 14) == 0)
+			continue;
+		if (!env_has(envp, n, e))
+			envp[n++] = strdup(e);
+	}
+	/* the constant strings in one block: a table may have 10,000 */
+	for (k = 0, len = 0; k < n; k++) {
+		if (envp[k] == NULL)
+			fatal("strdup");
+		len += strlen(envp[k]) + 1;
+	}
+	if ((cf->cf_envbuf = malloc(len)) == NULL)
+		fatal("malloc");
+	for (k = 0, p = cf->cf_envbuf; k < n; k++) {
+		size_t	 l = strlen(envp[k]) + 1;
+
+		memcpy(p, envp[k], l);
+		free(envp[k]);
+		envp[k] = p;
+		p += l;
+	}
+	envp[n] = NULL;
+	/* a slot for a variable env= set stays env='s */
+	cf->cf_envslots = 0;
+	for (k = 0; k < nslot; k++)
+		if (!env_has(envp, n, names[k]))
+			cf->cf_envslots |= 1U << k;
+	cf->cf_nenvconst = n;
+	cf->cf_envp = envp;
+	return 0;
+}
+
+static void
+slot_set(struct spawn_slot *ss, int i, const char *name, const char *value)
+{
+	size_t	 len;
+
+	len = strlcpy(ss->ss_env[i], name, SLOTLEN);
+	if (len + 1 < SLOTLEN) {
+		ss->ss_env[i][len] = '=';
+		(void)strlcpy(ss->ss_env[i] + len + 1, value,
+		    SLOTLEN - len - 1);
+	}
+}
+
+/*
+ * Fill the slot's per-connection variables for this connection, in the
+ * order slot_names() gives them, and its envp: the service's constant
+ * part, then those variables.
+ */
+int
+fill_slots(const struct service *sv, struct spawn_slot *ss, int fd,
+    const struct sockaddr *peer, int connnum)
+{
+	const struct svconf	*cf = sv->sv_cf;
+	const char		*names[NSLOTS];
+	char			 lip[INET6_ADDRSTRLEN], lport[8];
+	char			 rip[INET6_ADDRSTRLEN + 108], rport[8];
+	char			 num[16], **envp;
+	struct sockaddr_storage	 st;
+	socklen_t		 len;
+	struct ucred		 cred;
+	size_t			 need;
+	int			 n, k;
+
+	need = cf->cf_nenvconst + NSLOTS + 1;
+	if (ss->ss_envcap < need) {
+		if ((envp = reallocarray(ss->ss_envp, need,
+		    sizeof(char *))) == NULL)
+			return -1;
+		ss->ss_envp = envp;
+		ss->ss_envcap = need;
+	}
+	memcpy(ss->ss_envp, cf->cf_envp, cf->cf_nenvconst * sizeof(char *));
+	n = cf->cf_nenvconst;
+	for (k = 0; k < NSLOTS; k++)
+		if (cf->cf_envslots & (1U << k))
+			ss->ss_envp[n++] = ss->ss_env[k];
+	ss->ss_envp[n] = NULL;
+
+	n = slot_names(sv, names);
+	if (n == 0)
+		return 0;
+	if (sv->sv_proto == PROTO_UNIX) {
+		len = sizeof(cred);
+		memset(&cred, 0, sizeof(cred));
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+		    &len) == -1) {
+			cred.uid = (uid_t)-1;
+			cred.gid = (gid_t)-1;
+		}
+		(void)snprintf(num, sizeof(num), "%d", (int)cred.uid);
+		slot_set(ss, 0, names[0], num);
+		(void)snprintf(num, sizeof(num), "%d", (int)cred.gid);
+		slot_set(ss, 1, names[1], num);
+		(void)snprintf(num, sizeof(num), "%d", (int)cred.pid);
+		slot_set(ss, 2, names[2], num);
+		return 0;
+	}
+	if (sv->sv_wildcard && !cf->cf_wait) {
+		/* only a wildcard listener needs the kernel to say */
+		len = sizeof(st);
+		if (getsockname(fd, (struct sockaddr *)&st, &len) == 0) {
+			addr_unmap(&st);
+			addr_format((struct sockaddr *)&st, lip, sizeof(lip),
+			    lport, sizeof(lport));
+		} else {
+			(void)strlcpy(lip, sv->sv_localip, sizeof(lip));
+			(void)strlcpy(lport, sv->sv_localport, sizeof(lport));
+		}
+	} else {
+		(void)strlcpy(lip, sv->sv_localip, sizeof(lip));
+		(void)strlcpy(lport, sv->sv_localport, sizeof(lport));
+	}
+	slot_set(ss, 0, names[0], lip);
+	slot_set(ss, 1, names[1], lport);
+	if (n == 2)
+		return 0;
+	addr_format(peer, rip, sizeof(rip), rport, sizeof(rport));
+	slot_set(ss, 2, names[2], rip);
+	slot_set(ss, 3, names[3], rport);
+	slot_set(ss, 4, names[4], rip);
+	slot_set(ss, 5, names[5], rport);
+	if (n > 6) {
+		(void)snprintf(num, sizeof(num), "%d", connnum);
+		slot_set(ss, 6, names[6], num);
+	}
+	return 0;
+}
