@@ -76,6 +76,27 @@
 #define RUNNING_ON_VALGRIND	0
 #endif
 
+/* A slot's state, the parent's and the child's handshake. */
+#define SLOT_CLONED	0	/* the child may still use the shared table */
+#define SLOT_UNSHARED	1	/* the child has its own: close ours */
+#define SLOT_WAKE	2	/* the parent sleeps: child, write the eventfd */
+
+/* What one child reads between clone and execve. */
+struct spawn_slot {
+	pid_t		 sl_tid;	/* nonzero until exec or exit */
+	int		 sl_state;	/* SLOT_* */
+	int		 sl_sock;	/* the child's socket */
+	int		 sl_fd;		/* the parent's copy; -1 once closed */
+	pid_t		 sl_pid;
+	int		 sl_pidfd;	/* open while sl_tid is nonzero */
+	int		 sl_killed;	/* SIGKILL sent: past its deadline */
+	double		 sl_start;	/* when it was cloned */
+	struct service	*sl_sv;		/* outlives an unreaped child */
+	struct svconf	*sl_cf;		/* pinned until the slot is reused */
+	char		*sl_stack;
+	struct spawn_env sl_env;	/* its envp */
+};
+
 #define SPAWN_SLOTS	64		/* children between clone and execve */
 #define SPAWN_DEADLINE	1.0		/* seconds from clone to execve */
 #define SPAWN_SHARE_AT	128		/* share a table this long, or longer */
@@ -84,7 +105,7 @@
 
 static struct spawn_slot	 slots[SPAWN_SLOTS];
 static int			 nslots;	/* with a stack */
-static int			 npending;	/* ss_fd still open */
+static int			 npending;	/* sl_fd still open */
 static struct spawn_slot	 sync_slot;	/* a forked child's */
 static unsigned long		 nreclaimed;	/* children killed for a slot */
 static int			 sync_only;	/* under valgrind */
@@ -113,14 +134,14 @@ spawn_init(void)
 	int	 i;
 
 	for (i = 0; i < SPAWN_SLOTS; i++)
-		slots[i].ss_fd = -1;
-	sync_slot.ss_fd = -1;
+		slots[i].sl_fd = -1;
+	sync_slot.sl_fd = -1;
 	/*
 	 * valgrind(1) runs a clone(2) with CLONE_VM only as a thread or as
 	 * vfork(2): under it every spawn forks (no CLONE_VM).
 	 */
 	sync_only = RUNNING_ON_VALGRIND != 0;
-	if ((sync_slot.ss_stack = malloc(SYNC_STACK)) == NULL)
+	if ((sync_slot.sl_stack = malloc(SYNC_STACK)) == NULL)
 		return -1;
 	spawn_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (spawn_evfd == -1)
@@ -171,9 +192,9 @@ child_exit(int status)
 CHILD_FN static int
 child_main(void *arg)
 {
-	struct spawn_slot	*ss = arg;
-	const struct svconf	*cf = ss->ss_cf;
-	int			 fd = ss->ss_sock, null;
+	struct spawn_slot	*slot = arg;
+	const struct svconf	*cf = slot->sl_cf;
+	int			 fd = slot->sl_sock, null;
 	struct ksigaction	 dfl;
 	unsigned long		 nomask = 0;
 	uint64_t		 one = 1;
@@ -187,7 +208,7 @@ child_main(void *arg)
 	if (sys3(SYS_close_range, fd + 1, ~0U, CLOSE_RANGE_UNSHARE) < 0)
 		child_exit(126);
 	/* The parent may close its copy now; wake it if it sleeps. */
-	if (__atomic_exchange_n(&ss->ss_state, SLOT_UNSHARED,
+	if (__atomic_exchange_n(&slot->sl_state, SLOT_UNSHARED,
 	    __ATOMIC_SEQ_CST) == SLOT_WAKE)
 		(void)sys3(SYS_write, spawn_evfd, &one, sizeof(one));
 	/*
@@ -241,7 +262,7 @@ child_main(void *arg)
 	    sys3(SYS_close_range, 3, back_child - 1, 0) < 0) ||
 	    sys3(SYS_close_range, back_child + 1, ~0U, 0) < 0)
 		child_exit(126);
-	r = sys3(SYS_execve, cf->cf_program, cf->cf_argv, ss->ss_envp);
+	r = sys3(SYS_execve, cf->cf_program, cf->cf_argv, slot->sl_env.se_envp);
 	if (r == -EAGAIN)
 		child_back(back_child);
 	child_exit(r == -ENOENT ? 127 : 126);
@@ -249,10 +270,10 @@ child_main(void *arg)
 
 /* The parent's copy of a slot's socket goes: the child has its own. */
 static void
-slot_close(struct spawn_slot *ss)
+slot_close(struct spawn_slot *slot)
 {
-	(void)close(ss->ss_fd);
-	ss->ss_fd = -1;
+	(void)close(slot->sl_fd);
+	slot->sl_fd = -1;
 	npending--;
 }
 
@@ -263,7 +284,7 @@ spawn_collect(void)
 	int	 i;
 
 	for (i = 0; i < nslots && npending > 0; i++)
-		if (slots[i].ss_fd != -1 && __atomic_load_n(&slots[i].ss_state,
+		if (slots[i].sl_fd != -1 && __atomic_load_n(&slots[i].sl_state,
 		    __ATOMIC_ACQUIRE) == SLOT_UNSHARED)
 			slot_close(&slots[i]);
 }
@@ -278,8 +299,8 @@ spawn_flush(void)
 	int	 i;
 
 	for (i = 0; i < nslots && npending > 0; i++)
-		if (slots[i].ss_fd != -1 && __atomic_exchange_n(
-		    &slots[i].ss_state, SLOT_WAKE, __ATOMIC_SEQ_CST) ==
+		if (slots[i].sl_fd != -1 && __atomic_exchange_n(
+		    &slots[i].sl_state, SLOT_WAKE, __ATOMIC_SEQ_CST) ==
 		    SLOT_UNSHARED)
 			slot_close(&slots[i]);
 }
@@ -304,12 +325,12 @@ spawn_forget(pid_t pid)
 	int	 i, killed = 0;
 
 	for (i = 0; i < nslots; i++) {
-		if (slots[i].ss_pid != pid)
+		if (slots[i].sl_pid != pid)
 			continue;
-		if (slots[i].ss_fd != -1)
+		if (slots[i].sl_fd != -1)
 			slot_close(&slots[i]);
-		if (slots[i].ss_killed) {
-			slots[i].ss_killed = 0;
+		if (slots[i].sl_killed) {
+			slots[i].sl_killed = 0;
 			killed = 1;
 		}
 	}
@@ -318,11 +339,11 @@ spawn_forget(pid_t pid)
 
 /* Has the slot's child called execve or exited, its socket closed? */
 static int
-slot_free(struct spawn_slot *ss)
+slot_free(struct spawn_slot *slot)
 {
 	/* a killed child's slot waits for its reaping (spawn_forget) */
-	return ss->ss_fd == -1 && !ss->ss_killed &&
-	    __atomic_load_n(&ss->ss_tid, __ATOMIC_ACQUIRE) == 0;
+	return slot->sl_fd == -1 && !slot->sl_killed &&
+	    __atomic_load_n(&slot->sl_tid, __ATOMIC_ACQUIRE) == 0;
 }
 
 /*
@@ -354,26 +375,26 @@ spawn_ready(void)
 void
 spawn_reclaim(double now)
 {
-	struct spawn_slot	*ss;
+	struct spawn_slot	*slot;
 	int			 i;
 
 	for (i = 0; i < nslots; i++) {
-		ss = &slots[i];
-		if (ss->ss_killed || now - ss->ss_start < SPAWN_DEADLINE ||
-		    __atomic_load_n(&ss->ss_tid, __ATOMIC_ACQUIRE) == 0)
+		slot = &slots[i];
+		if (slot->sl_killed || now - slot->sl_start < SPAWN_DEADLINE ||
+		    __atomic_load_n(&slot->sl_tid, __ATOMIC_ACQUIRE) == 0)
 			continue;
-		if (pidfd_send_signal(ss->ss_pidfd, SIGKILL, NULL, 0) == -1) {
+		if (pidfd_send_signal(slot->sl_pidfd, SIGKILL, NULL, 0) == -1) {
 			log_warn("event=spawn-kill-failed svc=%s line=%d pid=%d",
-			    log_str(ss->ss_sv->sv_name),
-			    ss->ss_sv->sv_cf->cf_line, (int)ss->ss_pid);
+			    log_str(slot->sl_sv->sv_name),
+			    slot->sl_sv->sv_cf->cf_line, (int)slot->sl_pid);
 			continue;
 		}
-		ss->ss_killed = 1;
+		slot->sl_killed = 1;
 		nreclaimed++;
 		log_warnx("event=spawn-timeout svc=%s line=%d pid=%d "
-		    "age=%.3f killed=%lu", log_str(ss->ss_sv->sv_name),
-		    ss->ss_sv->sv_cf->cf_line, (int)ss->ss_pid,
-		    now - ss->ss_start, nreclaimed);
+		    "age=%.3f killed=%lu", log_str(slot->sl_sv->sv_name),
+		    slot->sl_sv->sv_cf->cf_line, (int)slot->sl_pid,
+		    now - slot->sl_start, nreclaimed);
 	}
 }
 
@@ -384,20 +405,20 @@ spawn_reclaim(double now)
 static struct spawn_slot *
 slot_get(void)
 {
-	struct spawn_slot	*ss;
+	struct spawn_slot	*slot;
 	long			 page;
 	char			*m;
 	int			 i;
 
 	for (i = 0; i < nslots; i++) {
-		ss = &slots[i];
-		if (!slot_free(ss))
+		slot = &slots[i];
+		if (!slot_free(slot))
 			continue;
-		if (ss->ss_cf != NULL) {
-			svconf_unpin(ss->ss_cf);
-			ss->ss_cf = NULL;
+		if (slot->sl_cf != NULL) {
+			svconf_unpin(slot->sl_cf);
+			slot->sl_cf = NULL;
 		}
-		return ss;
+		return slot;
 	}
 	if (nslots == SPAWN_SLOTS)
 		return NULL;
@@ -412,9 +433,9 @@ slot_get(void)
 		(void)munmap(m, SLOT_STACK + page);
 		return NULL;
 	}
-	ss = &slots[nslots++];
-	ss->ss_stack = m + page;
-	return ss;
+	slot = &slots[nslots++];
+	slot->sl_stack = m + page;
+	return slot;
 }
 
 /*
@@ -430,7 +451,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
     int connnum, int *pidfd)
 {
 	struct svconf		*cf = sv->sv_cf;
-	struct spawn_slot	*ss = NULL;
+	struct spawn_slot	*slot = NULL;
 	int			 flags, saved = errno, share;
 	pid_t			 pid;
 
@@ -445,17 +466,17 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		 * copy of memory and of the descriptor table, as after
 		 * fork(2), and the parent waits for none of them.
 		 */
-		ss = &sync_slot;
-		if (cf->cf_builtin == BI_NONE && fill_slots(sv, ss, fd, peer,
-		    connnum) == -1) {
+		slot = &sync_slot;
+		if (cf->cf_builtin == BI_NONE && spawnenv_fill(sv,
+		    &slot->sl_env, fd, peer, connnum) == -1) {
 			errno = ENOMEM;
 			return -1;
 		}
-		ss->ss_cf = cf;
-		ss->ss_sock = fd;
-		ss->ss_state = SLOT_CLONED;
-		pid = clone(child_main, ss->ss_stack + SYNC_STACK,
-		    CLONE_PIDFD | SIGCHLD, ss, pidfd);
+		slot->sl_cf = cf;
+		slot->sl_sock = fd;
+		slot->sl_state = SLOT_CLONED;
+		pid = clone(child_main, slot->sl_stack + SYNC_STACK,
+		    CLONE_PIDFD | SIGCHLD, slot, pidfd);
 		if (pid == -1)
 			return -1;
 		(void)close(fd);
@@ -463,21 +484,21 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	}
 	if (npending > 0)
 		spawn_collect();
-	if ((ss = slot_get()) == NULL) {
+	if ((slot = slot_get()) == NULL) {
 		/* the caller asks spawn_ready first: this is mmap failing */
 		errno = nslots == SPAWN_SLOTS ? EAGAIN : ENOMEM;
 		return -1;
 	}
-	if (fill_slots(sv, ss, fd, peer, connnum) == -1) {
+	if (spawnenv_fill(sv, &slot->sl_env, fd, peer, connnum) == -1) {
 		errno = ENOMEM;
 		return -1;
 	}
-	ss->ss_cf = cf;
-	ss->ss_sv = sv;
-	ss->ss_sock = fd;
-	ss->ss_state = SLOT_CLONED;
-	ss->ss_killed = 0;
-	ss->ss_start = timer_now();
+	slot->sl_cf = cf;
+	slot->sl_sv = sv;
+	slot->sl_sock = fd;
+	slot->sl_state = SLOT_CLONED;
+	slot->sl_killed = 0;
+	slot->sl_start = timer_now();
 	flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
 	/*
 	 * A short descriptor table is cheaper to copy than to share: the
@@ -487,26 +508,26 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	share = SPAWN_FDTOP + listen_count() + nchildren >= SPAWN_SHARE_AT;
 	if (share)
 		flags |= CLONE_FILES;
-	__atomic_store_n(&ss->ss_tid, 1, __ATOMIC_RELEASE);
-	pid = clone(child_main, ss->ss_stack + SLOT_STACK, flags, ss, pidfd,
-	    NULL, &ss->ss_tid);
+	__atomic_store_n(&slot->sl_tid, 1, __ATOMIC_RELEASE);
+	pid = clone(child_main, slot->sl_stack + SLOT_STACK, flags, slot, pidfd,
+	    NULL, &slot->sl_tid);
 	if (pid == -1) {
-		ss->ss_tid = 0;
-		ss->ss_cf = NULL;
+		slot->sl_tid = 0;
+		slot->sl_cf = NULL;
 		return -1;
 	}
-	ss->ss_pid = pid;
+	slot->sl_pid = pid;
 	svconf_pin(cf);
 	if (share) {
 		/* ours goes when the child has its own table */
-		ss->ss_fd = fd;
+		slot->sl_fd = fd;
 		npending++;
 	} else
 		(void)close(fd);
 out:
 	errno = saved;
 	*pidfd = listen_move_fd(*pidfd);
-	if (ss != &sync_slot)
-		ss->ss_pidfd = *pidfd;
+	if (slot != &sync_slot)
+		slot->sl_pidfd = *pidfd;
 	return pid;
 }

@@ -3,8 +3,9 @@
  *
  * The constant part once per service at load (spawn_prepare): the clean
  * environment (or superd's own under -E), the service's user, PROTO,
- * SUPERD_SERVICE and env=.  The per-connection variables (TCPREMOTEIP and
- * the like) into a spawn slot just before each spawn (fill_slots).
+ * SUPERD_SERVICE and env=.  The connection variables (TCPREMOTEIP and
+ * the like), with that part, into a struct spawn_env just before each
+ * spawn (spawnenv_fill).
  * Nothing here runs in the child.
  */
 
@@ -21,9 +22,9 @@
 
 extern char	**environ;
 
-/* The names of the per-connection variables, by kind of service. */
+/* The names of the connection variables, by kind of service. */
 static int
-slot_names(const struct service *sv, const char **names)
+envvar_names(const struct service *sv, const char **names)
 {
 	static const char *tcp[] = { "TCPLOCALIP", "TCPLOCALPORT",
 	    "TCPREMOTEIP", "TCPREMOTEPORT", "REMOTE_ADDR", "REMOTE_PORT",
@@ -82,26 +83,26 @@ env_has(char **envp, int n, const char *pair)
 /*
  * Build the service's constant environment: the clean one (or superd's
  * own under -E), then the service's user, PROTO and SUPERD_SERVICE, then
- * env=.  A later source wins over an earlier one.  cf_envslots says which
- * per-connection variables follow (those env= did not set).
+ * env=.  A later source wins over an earlier one.  cf_envvars says which
+ * connection variables follow (those env= did not set).
  */
 int
 spawn_prepare(struct service *sv, int keepenv)
 {
 	struct svconf	*cf = sv->sv_cf;
-	const char	*names[NSLOTS];
+	const char	*names[NENVVARS];
 	char		**envp, *fixed[16];
 	const char	*proto;
 	char		 *p;
 	size_t		  nenviron = 0, cap, i, len;
-	int		  n = 0, nf = 0, nslot, k;
+	int		  n = 0, nf = 0, nvar, k;
 
 	proto = sv->sv_proto == PROTO_TCP ? "TCP" : sv->sv_proto ==
 	    PROTO_UDP ? "UDP" : "UNIX";
 	if (keepenv)
 		for (nenviron = 0; environ[nenviron] != NULL; nenviron++)
 			;
-	nslot = slot_names(sv, names);
+	nvar = envvar_names(sv, names);
 	cap = nenviron + 16 + cf->cf_nenv + 1;
 	if ((envp = calloc(cap, sizeof(char *))) == NULL)
 		return -1;
@@ -152,40 +153,41 @@ spawn_prepare(struct service *sv, int keepenv)
 		p += l;
 	}
 	envp[n] = NULL;
-	/* a slot for a variable env= set stays env='s */
-	cf->cf_envslots = 0;
-	for (k = 0; k < nslot; k++)
+	/* a connection variable env= set stays env='s */
+	cf->cf_envvars = 0;
+	for (k = 0; k < nvar; k++)
 		if (!env_has(envp, n, names[k]))
-			cf->cf_envslots |= 1U << k;
+			cf->cf_envvars |= 1U << k;
 	cf->cf_nenvconst = n;
 	cf->cf_envp = envp;
 	return 0;
 }
 
+/* One "NAME=value", cut at ENVVARLEN. */
 static void
-slot_set(struct spawn_slot *ss, int i, const char *name, const char *value)
+envvar_set(struct spawn_env *se, int i, const char *name, const char *value)
 {
 	size_t	 len;
 
-	len = strlcpy(ss->ss_env[i], name, SLOTLEN);
-	if (len + 1 < SLOTLEN) {
-		ss->ss_env[i][len] = '=';
-		(void)strlcpy(ss->ss_env[i] + len + 1, value,
-		    SLOTLEN - len - 1);
+	len = strlcpy(se->se_var[i], name, ENVVARLEN);
+	if (len + 1 < ENVVARLEN) {
+		se->se_var[i][len] = '=';
+		(void)strlcpy(se->se_var[i] + len + 1, value,
+		    ENVVARLEN - len - 1);
 	}
 }
 
 /*
- * Fill the slot's per-connection variables for this connection, in the
- * order slot_names() gives them, and its envp: the service's constant
- * part, then those variables.
+ * Fill se's connection variables for this connection, in the order
+ * envvar_names() gives them, and its envp: the service's constant part,
+ * then those variables.  -1 when the envp cannot grow.
  */
 int
-fill_slots(const struct service *sv, struct spawn_slot *ss, int fd,
+spawnenv_fill(const struct service *sv, struct spawn_env *se, int fd,
     const struct sockaddr *peer, int connnum)
 {
 	const struct svconf	*cf = sv->sv_cf;
-	const char		*names[NSLOTS];
+	const char		*names[NENVVARS];
 	char			 lip[INET6_ADDRSTRLEN], lport[8];
 	char			 rip[INET6_ADDRSTRLEN + 108], rport[8];
 	char			 num[16], **envp;
@@ -195,22 +197,22 @@ fill_slots(const struct service *sv, struct spawn_slot *ss, int fd,
 	size_t			 need;
 	int			 n, k;
 
-	need = cf->cf_nenvconst + NSLOTS + 1;
-	if (ss->ss_envcap < need) {
-		if ((envp = reallocarray(ss->ss_envp, need,
+	need = cf->cf_nenvconst + NENVVARS + 1;
+	if (se->se_envcap < need) {
+		if ((envp = reallocarray(se->se_envp, need,
 		    sizeof(char *))) == NULL)
 			return -1;
-		ss->ss_envp = envp;
-		ss->ss_envcap = need;
+		se->se_envp = envp;
+		se->se_envcap = need;
 	}
-	memcpy(ss->ss_envp, cf->cf_envp, cf->cf_nenvconst * sizeof(char *));
+	memcpy(se->se_envp, cf->cf_envp, cf->cf_nenvconst * sizeof(char *));
 	n = cf->cf_nenvconst;
-	for (k = 0; k < NSLOTS; k++)
-		if (cf->cf_envslots & (1U << k))
-			ss->ss_envp[n++] = ss->ss_env[k];
-	ss->ss_envp[n] = NULL;
+	for (k = 0; k < NENVVARS; k++)
+		if (cf->cf_envvars & (1U << k))
+			se->se_envp[n++] = se->se_var[k];
+	se->se_envp[n] = NULL;
 
-	n = slot_names(sv, names);
+	n = envvar_names(sv, names);
 	if (n == 0)
 		return 0;
 	if (sv->sv_proto == PROTO_UNIX) {
@@ -222,11 +224,11 @@ fill_slots(const struct service *sv, struct spawn_slot *ss, int fd,
 			cred.gid = (gid_t)-1;
 		}
 		(void)snprintf(num, sizeof(num), "%d", (int)cred.uid);
-		slot_set(ss, 0, names[0], num);
+		envvar_set(se, 0, names[0], num);
 		(void)snprintf(num, sizeof(num), "%d", (int)cred.gid);
-		slot_set(ss, 1, names[1], num);
+		envvar_set(se, 1, names[1], num);
 		(void)snprintf(num, sizeof(num), "%d", (int)cred.pid);
-		slot_set(ss, 2, names[2], num);
+		envvar_set(se, 2, names[2], num);
 		return 0;
 	}
 	if (sv->sv_wildcard && !cf->cf_wait) {
@@ -244,18 +246,18 @@ fill_slots(const struct service *sv, struct spawn_slot *ss, int fd,
 		(void)strlcpy(lip, sv->sv_localip, sizeof(lip));
 		(void)strlcpy(lport, sv->sv_localport, sizeof(lport));
 	}
-	slot_set(ss, 0, names[0], lip);
-	slot_set(ss, 1, names[1], lport);
+	envvar_set(se, 0, names[0], lip);
+	envvar_set(se, 1, names[1], lport);
 	if (n == 2)
 		return 0;
 	addr_format(peer, rip, sizeof(rip), rport, sizeof(rport));
-	slot_set(ss, 2, names[2], rip);
-	slot_set(ss, 3, names[3], rport);
-	slot_set(ss, 4, names[4], rip);
-	slot_set(ss, 5, names[5], rport);
+	envvar_set(se, 2, names[2], rip);
+	envvar_set(se, 3, names[3], rport);
+	envvar_set(se, 4, names[4], rip);
+	envvar_set(se, 5, names[5], rport);
 	if (n > 6) {
 		(void)snprintf(num, sizeof(num), "%d", connnum);
-		slot_set(ss, 6, names[6], num);
+		envvar_set(se, 6, names[6], num);
 	}
 	return 0;
 }

@@ -146,7 +146,7 @@ struct svconf {
 	char		**cf_envp;	/* built once by spawn_prepare() */
 	char		*cf_envbuf;	/* cf_envp's constant strings */
 	int		 cf_nenvconst;	/* entries in cf_envp */
-	unsigned int	 cf_envslots;	/* per-connection variables wanted */
+	unsigned int	 cf_envvars;	/* connection variables wanted */
 	int		 cf_pins;	/* children not yet past execve */
 	int		 cf_dead;	/* freed while pinned: free at unpin */
 	char		*cf_user;
