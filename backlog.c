@@ -57,8 +57,8 @@ static int
 diag_open(void)
 {
 	if (diag_fd == -1)
-		diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, NETLINK_SOCK_DIAG);
+		diag_fd = fd_high(socket(AF_NETLINK, SOCK_DGRAM |
+		    SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_SOCK_DIAG));
 	return diag_fd;
 }
 
@@ -233,8 +233,8 @@ passive_opens(void)
 	char		 buf[8192], *hdr, *val, *h, *v, *hs, *vs;
 	ssize_t		 n;
 
-	if (fd == -1 && (fd = open("/proc/net/snmp", O_RDONLY | O_CLOEXEC)) ==
-	    -1)
+	if (fd == -1 && (fd = fd_high(open("/proc/net/snmp", O_RDONLY |
+	    O_CLOEXEC))) == -1)
 		return -1;
 	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
 		return -1;

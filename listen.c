@@ -44,24 +44,6 @@ listen_count(void)
 	return nopen;
 }
 
-/*
- * The descriptors below SPAWN_FDTOP are kept for connections, so that a
- * child's private table is short (spawn.c): one that is there for good (a
- * listener, a pidfd) moves up.
- */
-int
-listen_move_fd(int fd)
-{
-	int	 nfd;
-
-	if (fd >= SPAWN_FDTOP)
-		return fd;
-	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FDTOP)) == -1)
-		return fd;
-	(void)close(fd);
-	return nfd;
-}
-
 /* Read back the bound address: the port of port 0, the strings to log. */
 static void
 listen_readback(struct service *sv)
@@ -346,7 +328,7 @@ listen_open(struct service *sv, char *err, size_t errlen)
 	    SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
-	fd = listen_move_fd(fd);
+	fd = fd_high(fd);
 	sv->sv_fd = fd;
 	if (sv->sv_family == AF_UNIX) {
 		listen_apply_bufs(sv);

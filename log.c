@@ -99,6 +99,7 @@ log_connect(void)
 		    0);
 		if (fd == -1)
 			return -1;
+		fd = fd_high(fd);
 		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 			log_sock = fd;
 			log_socktype = types[i];
@@ -170,7 +171,7 @@ log_open_stderr(void)
 	fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC);
 	if (fd != -1)
-		log_fd = fd;
+		log_fd = fd_high(fd);
 }
 
 /*

@@ -67,6 +67,7 @@ pid_open(const char *path)
 		errx(1, "pid file %s is a symbolic link", path);
 	if (fd == -1)
 		err(1, "pid file %s", path);
+	fd = fd_high(fd);
 	if (fstat(fd, &st) == -1)
 		err(1, "pid file %s", path);
 	if (!S_ISREG(st.st_mode))

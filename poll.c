@@ -30,12 +30,16 @@
 
 static int		 epfd = -1;
 
-/* The epoll descriptor, close-on-exec; -1 with errno set when it fails. */
+/*
+ * The epoll descriptor, close-on-exec, with superd's other long-lived
+ * ones (fd.c); -1 with errno set when it fails.
+ */
 int
 poll_init(void)
 {
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
+	epfd = fd_high(epfd);
 	return 0;
 }
 

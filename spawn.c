@@ -526,7 +526,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		(void)close(fd);
 out:
 	errno = saved;
-	*pidfd = listen_move_fd(*pidfd);
+	*pidfd = fd_high(*pidfd);
 	if (slot != &sync_slot)
 		slot->sl_pidfd = *pidfd;
 	return pid;

@@ -43,7 +43,7 @@ back_open(void)
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
 	    sp) == -1)
 		return -1;
-	back_parent = listen_move_fd(sp[0]);
+	back_parent = fd_high(sp[0]);
 	return sp[1];
 }
 

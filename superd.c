@@ -158,22 +158,15 @@ take_listen_fds(void)
 
 /*
  * The sockets handed over move up with superd's other long-lived
- * descriptors: the low ones are for connections (spawn.c).
+ * descriptors: the low ones are for connections (fd.c).
  */
 static void
 raise_adopted(void)
 {
-	int	 i, fd;
+	int	 i;
 
-	for (i = 0; i < nadopt; i++) {
-		if (adopt_fds[i] == -1)
-			continue;
-		if ((fd = fcntl(adopt_fds[i], F_DUPFD_CLOEXEC,
-		    SPAWN_FDTOP)) == -1)
-			continue;	/* a tight RLIMIT_NOFILE: stay */
-		(void)close(adopt_fds[i]);
-		adopt_fds[i] = fd;
-	}
+	for (i = 0; i < nadopt; i++)
+		adopt_fds[i] = fd_high(adopt_fds[i]);
 }
 
 /* fds 0-2 must exist, so an accepted socket never lands on them. */
@@ -784,6 +777,7 @@ start_events(void)
 		fatal("sigprocmask");
 	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
+	sigfd = fd_high(sigfd);
 	if (poll_init() == -1)
 		fatal("epoll_create1");
 	if (poll_add(sigfd, EPOLLIN, &signal_ev) == -1)

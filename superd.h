@@ -290,6 +290,10 @@ struct child {
 };
 LIST_HEAD(childlist, child);
 
+/* fd.c */
+#define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
+int		 fd_high(int);
+
 /* pid.c */
 void		 pid_open(const char *);
 void		 pid_write(void);
@@ -342,7 +346,6 @@ void		 listen_init(int);
 int		 listen_count(void);
 int		 listen_open(struct service *, char *, size_t);
 void		 listen_close(struct service *);
-int		 listen_move_fd(int);
 void		 listen_nonblock(struct service *, int);
 void		 listen_apply_bufs(struct service *);
 void		 listen_apply_perms(struct service *);
@@ -352,7 +355,6 @@ void		 listen_drop_unadopted(int *, int);
 int		 listen_adopt(struct service *, int *, int);
 
 /* spawn.c */
-#define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
 extern struct evsrc	 spawn_ev;
 extern int		 spawn_evfd;	/* a child wakes the parent with it */
 struct rlimit;

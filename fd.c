@@ -1,0 +1,45 @@
+/*
+ * fd.c: where superd's long-lived descriptors live.
+ *
+ * accept(2) and every call that makes a descriptor take the lowest free
+ * number, so the low numbers go to connections, and a child's private
+ * descriptor table, which spawn.c cuts at its socket's number, stays
+ * short.  Everything superd holds for good therefore sits at SPAWN_FDTOP
+ * or above, moved there by fd_high() where it is made: the listeners
+ * (adopted ones too), the pidfds, the signalfd, the epoll descriptor,
+ * the pid file, the syslog socket or stderr's own descriptor, the
+ * sock_diag socket and /proc/net/snmp, and the parent's end of the way
+ * back (spawnback.c).
+ *
+ * Below SPAWN_FDTOP, above stdio, are only:
+ *   - spawn.c's eventfd and the children's end of the way back, made
+ *     first (3 and 4), which a child needs in its short table;
+ *   - connections, a held one too (its next spawn makes it a child's
+ *     socket), and a wait service's duplicate of its socket, for the
+ *     same reason;
+ *   - what is open only within one call: the table being read, a unix
+ *     socket's directory, the ports file, a notify or syslog probe.
+ */
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+/*
+ * fd moved to SPAWN_FDTOP or above, close-on-exec; fd itself when it is
+ * there already or cannot move (RLIMIT_NOFILE at SPAWN_FDTOP or below),
+ * where it stays what it was made: every caller made it close-on-exec.
+ */
+int
+fd_high(int fd)
+{
+	int	 nfd;
+
+	if (fd < 0 || fd >= SPAWN_FDTOP)
+		return fd;
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FDTOP)) == -1)
+		return fd;
+	(void)close(fd);
+	return nfd;
+}
