@@ -32,8 +32,11 @@ static struct {
 static int		 nback;
 
 /*
- * The socket pair: its children's end (returned) low, with spawn.c's
- * eventfd; ours with superd's other long-lived descriptors.
+ * The socket pair: its children's end (returned) low, right above
+ * spawn.c's eventfd; ours with superd's other long-lived descriptors.
+ * The lower number of the pair is the children's: were it ours, it
+ * would be left free when ours moves up, and the connection that took
+ * it, below the children's end, could only be spawned the slow way.
  */
 int
 back_open(void)
@@ -43,8 +46,8 @@ back_open(void)
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
 	    sp) == -1)
 		return -1;
-	back_parent = fd_high(sp[0]);
-	return sp[1];
+	back_parent = fd_high(sp[1]);
+	return sp[0];
 }
 
 /*
