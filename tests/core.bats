@@ -165,6 +165,64 @@ load helpers
 	assert_equal "$fds" "0 1 2 "
 }
 
+@test "superd keeps its own descriptors at 64 and above: below are only stdio, spawn's eventfd and the children's way back" {
+	# The low numbers are for connections, so that a child's private
+	# descriptor table, cut at its socket's number, stays short.  With a
+	# listener of each kind, syslog (in a mount namespace with a /dev of
+	# its own, for a fake syslogd) and a pid file.
+	unshare -m --propagation private true 2>/dev/null ||
+	    skip "no mount namespace here (unshare -m)"
+	D=$(mktemp -d /tmp/superd-fds.XXXXXX)
+	echo "$D" >>"$T/cleanup"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo tcp
+	127.0.0.1:0 dgram udp wait root /bin/true true
+	$D/s.sock stream unix nowait root /bin/echo echo unix
+	EOF
+	cat >"$T/inner" <<-'EOF'
+	mount -t tmpfs -o mode=755 none /dev || exit 2
+	mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
+	    mknod -m 666 /dev/urandom c 1 9 && ln -s /proc/self/fd /dev/fd ||
+	    exit 2
+	touch "$T/go"
+	python3 "$TOP/tests/syslogd.py" /dev/log "$T/go" "$T/syslog" &
+	d=$!
+	for ((i = 0; i < 100; i++)); do [ -S /dev/log ] && break; sleep 0.05; done
+	"$SUPERD" -D -p "$T/pid" -P "$T/ports" "$CONF" 3>&- &
+	s=$!
+	for ((i = 0; i < 200; i++)); do [ -s "$T/ports" ] && break; sleep 0.05; done
+	# a connection served and reaped: its pidfd came and went
+	p=$(awk '$4 == "tcp4" { n = split($3, a, ":"); print a[n] }' "$T/ports")
+	timeout 5 nc -N 127.0.0.1 "$p" </dev/null >"$T/answer"
+	for ((i = 0; i < 100; i++)); do grep -q 'event=exit' "$T/syslog" && break; sleep 0.05; done
+	for f in /proc/$s/fd/*; do
+		n=${f##*/}
+		[ "$n" -ge 3 ] && [ "$n" -lt 64 ] && echo "$n $(readlink "$f")"
+	done >"$T/low"
+	for f in /proc/$s/fd/*; do
+		[ "${f##*/}" -ge 64 ] && echo "${f##*/} $(readlink "$f")"
+	done >"$T/high"
+	cp "$T/pid" "$T/pidseen"
+	kill -TERM $s
+	for ((i = 0; i < 100; i++)); do kill -0 $s 2>/dev/null || break; sleep 0.05; done
+	kill -KILL $s $d 2>/dev/null
+	wait
+	EOF
+	export T TOP SUPERD CONF
+	timeout 30 unshare -m --propagation private bash "$T/inner" 2>/dev/null
+	assert_equal "$(cat "$T/answer")" tcp
+	grep -q 'superd\[[0-9]*\]: event=listen ' "$T/syslog"
+	grep -Eq '^[0-9]+$' "$T/pidseen"
+	run cat "$T/low"
+	assert_output --regexp '^3 anon_inode:\[eventfd\]
+4 socket:\[[0-9]+\]$'
+	# and at 64 and above at least the three listeners, the way back,
+	# the signalfd, the epoll descriptor, the pid file and the syslog
+	# socket
+	cat "$T/high" >&2
+	[ "$(wc -l <"$T/high")" -ge 8 ]
+}
+
 @test "1 MiB of random bytes through /bin/cat comes back byte-identical" {
 	table <<-EOF
 	127.0.0.1:0 stream tcp nowait root /bin/cat cat
