@@ -1,10 +1,11 @@
 /*
- * spawn.c: starting a service's child.
+ * spawn.c: starting a service's child: the spawn slots, clone(2), and
+ * the child's path from clone to execve.
  *
- * Everything the child needs is prepared in the parent: argv and the
- * constant part of the environment once per service at load
- * (spawn_prepare), the per-connection variables into a spawn slot just
- * before the spawn.
+ * Everything the child needs is prepared in the parent: argv at load,
+ * the constant part of the environment once per service and the
+ * connection variables just before each spawn (spawnenv.c), what it
+ * must not inherit from superd at start-up (here).
  *
  * The child is started with clone(2) and CLONE_VM: it borrows the
  * parent's memory until it calls execve, so a spawn copies no page table
@@ -21,27 +22,29 @@
  * killed through its pidfd to take its slot back (spawn_reclaim).
  *
  * A child whose execve fails with EAGAIN (its user is over RLIMIT_NPROC,
- * which setuid lets through) sends its connection back to the parent on
- * a socket pair (SCM_RIGHTS) before it exits; the parent claims it when
- * it reaps that child (spawn_returned) and tries it again.
+ * which setuid lets through) sends its connection back to the parent
+ * before it exits, and the parent tries it again (spawnback.c).
  *
  * The descriptor table: a short one (a few listeners and children) is
  * copied by clone, and the parent closes its copy of the socket at once.
  * A long one (10,000 listeners, or a pidfd per running child) is shared
  * (CLONE_FILES) instead, and the child first takes a private table of
- * only the descriptors up to its socket's, which is a low one (superd
- * keeps its long-lived descriptors at SPAWN_FDTOP and above).  The parent
- * then keeps its copy of the socket until the child says, in its slot,
- * that it has its table; when the parent would sleep first, the child
- * wakes it with an eventfd, which is below every connection's descriptor
- * and so in the child's table too.
+ * only the descriptors up to its socket's, which is a low one: superd
+ * keeps its long-lived descriptors at SPAWN_FDTOP and above (fd.c), so
+ * the low ones are connections.  The parent then keeps its copy of the
+ * socket until the child says, in its slot, that it has its table; when
+ * the parent would sleep first, the child wakes it with an eventfd.  The
+ * eventfd and the children's end of the way back are made first, below
+ * every connection's descriptor, and so are in the child's table too.
  *
  * Between clone and execve the child runs beside the parent in the same
- * memory.  It makes only raw system calls (no libc wrapper: they would
- * set the parent's errno), reads only what its slot names and writes only
- * its slot's state.  It ends in execve or _exit: 127 when the program is
- * not there, 126 for any other failure.  Built-in stream services run in
- * a forked child (no CLONE_VM) instead.
+ * memory.  It makes only raw system calls (sys.h; a libc wrapper would
+ * set the parent's errno), reads only what its slot names and what
+ * start-up prepared here, and writes only its slot's state and its own
+ * stack.  It ends in execve or _exit: 127 when the program is not there,
+ * 126 for any other failure.  Built-in stream services, and every child
+ * under valgrind or on a CPU sys.h has no system calls for, run in a
+ * forked child (no CLONE_VM) instead.
  */
 
 #include <sys/types.h>
@@ -124,9 +127,11 @@ static struct {
 static int		 nofile_reset;	/* superd raised its own */
 
 /*
- * The eventfd and the sync slot's stack.  Called before anything else
- * opens a descriptor, so the eventfd is the lowest one above stdio (3)
- * and connections land above it.
+ * The eventfd, the way back (spawnback.c) and the sync slot's stack.
+ * Called before superd opens anything else, so the eventfd and the
+ * children's end of the way back are the lowest descriptors above stdio
+ * (3 and 4) and every connection lands above them: they are the two
+ * long-lived descriptors fd.c leaves below SPAWN_FDTOP.
  */
 int
 spawn_init(void)
@@ -186,8 +191,10 @@ child_exit(int status)
 
 /*
  * The child, from clone to execve, beside the parent in its memory: raw
- * system calls on what the slot names, no libc, no stores but the slot's
- * state and this stack.
+ * system calls on what the slot names and what start-up prepared (the
+ * signals to reset, the descriptor limit, the eventfd, the way back), no
+ * libc, no stores but the slot's state and this stack.  A built-in, in a
+ * forked child with memory of its own, goes on in internal_stream.
  */
 CHILD_FN static int
 child_main(void *arg)
@@ -202,8 +209,9 @@ child_main(void *arg)
 	int			 sig;
 
 	/*
-	 * The descriptor table is the parent's own (CLONE_FILES): first a
-	 * private one, holding only the descriptors up to the socket's.
+	 * A table shared with the parent (CLONE_FILES) becomes a private
+	 * one first, holding only the descriptors up to the socket's; a
+	 * copied one is cut there.
 	 */
 	if (sys3(SYS_close_range, fd + 1, ~0U, CLOSE_RANGE_UNSHARE) < 0)
 		child_exit(126);
@@ -400,7 +408,8 @@ spawn_reclaim(double now)
 
 /*
  * A slot whose child has called execve or exited and whose socket the
- * parent has closed, with its svconf unpinned; NULL when all are in use.
+ * parent has closed, with its svconf unpinned; NULL when all are in use
+ * or a new one's stack cannot be mapped.
  */
 static struct spawn_slot *
 slot_get(void)
@@ -461,10 +470,11 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		/*
 		 * A built-in runs superd's own code for as long as the
 		 * connection lasts, a socket below the eventfd and the way
-		 * back would not have them in a child's short table, and valgrind(1) runs CLONE_VM
-		 * only as a thread or vfork: these children get their own
-		 * copy of memory and of the descriptor table, as after
-		 * fork(2), and the parent waits for none of them.
+		 * back would not have them in a child's short table, and
+		 * valgrind(1) runs CLONE_VM only as a thread or vfork: these
+		 * children get their own copy of memory and of the
+		 * descriptor table, as after fork(2), and the parent waits
+		 * for none of them.
 		 */
 		slot = &sync_slot;
 		if (cf->cf_builtin == BI_NONE && spawnenv_fill(sv,
@@ -503,7 +513,8 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	/*
 	 * A short descriptor table is cheaper to copy than to share: the
 	 * parent then closes its copy of the socket at once.  It is as long
-	 * as the highest descriptor: listeners and pidfds, above SPAWN_FDTOP.
+	 * as the highest descriptor: SPAWN_FDTOP, then the listeners, the
+	 * pidfds and superd's few others (fd.c).
 	 */
 	share = SPAWN_FDTOP + listen_count() + nchildren >= SPAWN_SHARE_AT;
 	if (share)

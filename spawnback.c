@@ -51,7 +51,7 @@ back_open(void)
 }
 
 /*
- * Connections children gave back (spawn_back) and not yet claimed at
+ * Connections children gave back (child_back) and not yet claimed at
  * their reap (spawn_returned): read from the socket as they come.
  */
 static void

@@ -21,8 +21,9 @@
 
 /*
  * Raw system calls: a negative errno on failure, never errno itself.
- * Where superd has no such call, libc's syscall(2) stands in and every
- * spawn waits for its child (SPAWN_ASYNC 0), so errno is the parent's own.
+ * On a CPU with none here, libc's syscall(2) stands in and every spawn
+ * is a clone without CLONE_VM (SPAWN_ASYNC 0, spawn.c), so the errno it
+ * sets is the child's own.
  */
 #if defined(__x86_64__)
 #define SPAWN_ASYNC	1
