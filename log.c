@@ -49,7 +49,7 @@
 #define LOG_RETRY_MS	100	/* stderr: try again this soon */
 #define LOG_RECONNECT_S	1	/* syslog: reconnect at most this often */
 #define LOG_EXIT_MS	1000	/* at exit, wait this long for stderr */
-#define LOG_STR_SLOTS	4	/* log_str() values alive at once */
+#define LOG_STR_BUFS	4	/* log_str() values alive at once */
 
 static int	log_stderr = 1;
 static int	log_verbose;
@@ -603,12 +603,12 @@ log_vis(FILE *fp, const char *s)
  * as it is when it is plain (printable ASCII without blanks, quotes,
  * backslashes or '='), else through log_quote(), so that no table can
  * end a line early or make a value look like another key.  A NULL is "-".
- * The result lives until LOG_STR_SLOTS more calls: enough for one line.
+ * The result lives until LOG_STR_BUFS more calls: enough for one line.
  */
 const char *
 log_str(const char *s)
 {
-	static char		 slot[LOG_STR_SLOTS][1024];
+	static char		 buf[LOG_STR_BUFS][1024];
 	static unsigned int	 next;
 	const unsigned char	*p;
 	char			*q;
@@ -621,8 +621,8 @@ log_str(const char *s)
 			break;
 	if (*p == '\0' && p != (const unsigned char *)s)
 		return s;
-	q = slot[next++ % LOG_STR_SLOTS];
-	log_quote(q, sizeof(slot[0]), s);
+	q = buf[next++ % LOG_STR_BUFS];
+	log_quote(q, sizeof(buf[0]), s);
 	return q;
 }
 
