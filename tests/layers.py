@@ -11,7 +11,9 @@ a call or a global variable read or written.  The rules:
   1. no cycle between files: if A uses B, B never uses A, directly or
      through others (a file using itself is fine);
   2. the leaves (log.c addr.c timer.c fd.c pid.c, those that exist)
-     use no other superd file but log.c;
+     use no other superd file but log.c and fd.c (which uses none:
+     where a long-lived descriptor is made, log.c's and pid.c's too,
+     fd_high moves it up);
   3. nothing uses the tops (superd.c, supertab.c): they hold main().
 It prints each broken rule with the edges that break it (file -> file:
 symbols) and exits 1; with -v it first prints the graph, each file with
@@ -23,7 +25,7 @@ import subprocess
 import sys
 
 LEAVES = ("log.c", "addr.c", "timer.c", "fd.c", "pid.c")
-LEAF_MAY_USE = ("log.c",)
+LEAF_MAY_USE = ("log.c", "fd.c")
 TOPS = ("superd.c", "supertab.c")
 
 
