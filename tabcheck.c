@@ -22,11 +22,13 @@
 #include "superd.h"
 #include "tab.h"
 
-struct tlines {
-	char	**tl_v;
-	size_t	  tl_n;
+/* A table's lines, for the text of the line an error names. */
+struct lines {
+	char	**ln_v;
+	size_t	  ln_n;
 };
 
+/* One error of a table, by its key. */
 struct errkey {
 	char	*ek_key;
 	size_t	 ek_idx;	/* position in the table's error list */
@@ -35,15 +37,15 @@ struct errkey {
 
 /* The lines of text, without newlines or a CR before them. */
 static void
-lines_split(struct tlines *l, const char *text, size_t len)
+lines_split(struct lines *l, const char *text, size_t len)
 {
 	size_t	 i, start = 0, n = 1;
 
 	for (i = 0; i < len; i++)
 		n += text[i] == '\n';
-	if ((l->tl_v = calloc(n, sizeof(*l->tl_v))) == NULL)
+	if ((l->ln_v = calloc(n, sizeof(*l->ln_v))) == NULL)
 		err(1, "calloc");
-	l->tl_n = 0;
+	l->ln_n = 0;
 	for (i = 0; i <= len; i++) {
 		if (i < len && text[i] != '\n')
 			continue;
@@ -52,26 +54,27 @@ lines_split(struct tlines *l, const char *text, size_t len)
 		n = i - start;
 		if (n > 0 && text[start + n - 1] == '\r')
 			n--;
-		if ((l->tl_v[l->tl_n++] = strndup(text + start, n)) == NULL)
+		if ((l->ln_v[l->ln_n++] = strndup(text + start, n)) == NULL)
 			err(1, "strndup");
 		start = i + 1;
 	}
 }
 
 static void
-lines_free(struct tlines *l)
+lines_free(struct lines *l)
 {
 	size_t	 i;
 
-	for (i = 0; i < l->tl_n; i++)
-		free(l->tl_v[i]);
-	free(l->tl_v);
+	for (i = 0; i < l->ln_n; i++)
+		free(l->ln_v[i]);
+	free(l->ln_v);
 }
 
+/* Line n (from 1) of l; "" for a number the table does not have. */
 static const char *
-line_text(const struct tlines *l, unsigned long n)
+line_text(const struct lines *l, unsigned long n)
 {
-	return n >= 1 && n <= l->tl_n ? l->tl_v[n - 1] : "";
+	return n >= 1 && n <= l->ln_n ? l->ln_v[n - 1] : "";
 }
 
 /* Append s (n bytes) to the growing string *bufp. */
@@ -93,7 +96,7 @@ append(char **bufp, size_t *lenp, const char *s, size_t n)
  * table whose lines are l.
  */
 static char *
-error_key(const char *path, const char *e, const struct tlines *l)
+error_key(const char *path, const char *e, const struct lines *l)
 {
 	const char	*p, *m;
 	char		*key = NULL, *end;
@@ -151,10 +154,14 @@ load_text(const char *path, const char *text, size_t len)
 	return c;
 }
 
+/*
+ * The keys of c's errors, c being what text loads as, sorted; each keeps
+ * its error's place in c's list.
+ */
 static struct errkey *
 keys_of(const char *path, struct conf *c, const char *text, size_t len)
 {
-	struct tlines	 l;
+	struct lines	 l;
 	struct errkey	*k;
 	size_t		 i;
 
