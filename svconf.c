@@ -6,10 +6,10 @@
  * The pin protocol: a child started with clone(CLONE_VM) reads its
  * svconf (argv, environment, ids) between clone and execve, after the
  * parent has gone on; spawn.c pins the svconf when the child starts and
- * unpins it when that child's slot is taken again, the child having
- * called execve or exited.  svconf_free() of a
- * pinned svconf only marks it dead, and the last unpin frees it, so a
- * reload never frees what a child is reading.
+ * unpins it when the spawn slot that child had is taken again, the child
+ * having called execve or exited.  svconf_free() of a pinned svconf only
+ * marks it dead, and the last unpin frees it, so a reload never frees
+ * what a child is reading.
  */
 
 #include <sys/types.h>
