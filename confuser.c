@@ -80,6 +80,29 @@ lookup_group(const char *name, gid_t *gid)
 }
 
 /*
+ * The groups the child of user with group gid is to have, gid among them,
+ * as initgroups(3) would set them: looked up now, as the child cannot.
+ */
+static void
+user_groups(struct svconf *cf, const char *user, gid_t gid)
+{
+	int	 ng = 32;
+
+	for (;;) {
+		cf->cf_groups = reallocarray(cf->cf_groups, ng, sizeof(gid_t));
+		if (cf->cf_groups == NULL)
+			fatal("reallocarray");
+		if (getgrouplist(user, gid, cf->cf_groups, &ng) != -1)
+			break;
+		ng *= 2;
+	}
+	cf->cf_groups = reallocarray(cf->cf_groups, ng, sizeof(gid_t));
+	if (cf->cf_groups == NULL)
+		fatal("reallocarray");
+	cf->cf_ngroups = ng;
+}
+
+/*
  * user, user:group or user.group (a user whose name holds a dot is tried
  * whole first).  Resolves uid, gid and the supplementary groups now, so
  * the child never looks anything up.  Applied only when superd runs as
@@ -90,7 +113,7 @@ parse_user(struct parser *p, struct svconf *cf, const char *field)
 {
 	char	*user, *group = NULL, *dot;
 	gid_t	 gid;
-	int	 ng, ok = 1;
+	int	 ok = 1;
 
 	user = xstrdup(field);
 	if ((group = strchr(user, ':')) != NULL)
@@ -124,20 +147,7 @@ parse_user(struct parser *p, struct svconf *cf, const char *field)
 	cf->cf_shell = xstrdup(p->p_uc.uc_shell);
 	if (p->p_euid == 0) {
 		cf->cf_setuser = 1;
-		ng = 32;
-		for (;;) {
-			cf->cf_groups = reallocarray(cf->cf_groups, ng,
-			    sizeof(gid_t));
-			if (cf->cf_groups == NULL)
-				fatal("reallocarray");
-			if (getgrouplist(user, gid, cf->cf_groups, &ng) != -1)
-				break;
-			ng *= 2;
-		}
-		cf->cf_groups = reallocarray(cf->cf_groups, ng, sizeof(gid_t));
-		if (cf->cf_groups == NULL)
-			fatal("reallocarray");
-		cf->cf_ngroups = ng;
+		user_groups(cf, user, gid);
 	} else if (cf->cf_uid != p->p_euid || (group != NULL &&
 	    gid != getegid()))
 		pwarn(p, p->p_line, "user \"%s\" is not applied: superd "
