@@ -19,7 +19,6 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -36,29 +35,17 @@
 #define UNWATCHED_SECS	0.1
 
 /*
- * Timeouts: children waiting for their SIGTERM, in deadline order (new
- * ones are inserted from the tail, where they almost always belong), and
- * children or process groups waiting for the SIGKILL 2 s later (always
- * appended in order).
- */
-TAILQ_HEAD(childq, child);
-static struct childq	 term_queue = TAILQ_HEAD_INITIALIZER(term_queue);
-static struct childq	 kill_queue = TAILQ_HEAD_INITIALIZER(kill_queue);
-
-/*
- * A process group whose leader died after SIGTERM: SIGKILL still due.
- * The leader is left a zombie until then (gk_pidfd): see serve_reap().
+ * A process group whose leader died after SIGTERM: SIGKILL still due
+ * (gk_timer, first: the timers hold the allocation by it).  The leader
+ * is left a zombie until then (gk_pidfd): see serve_reap().
  */
 struct groupkill {
-	TAILQ_ENTRY(groupkill) gk_entry;
+	struct timer	 gk_timer;
 	pid_t		 gk_pgid;
 	int		 gk_pidfd;
 	int		 gk_line;
 	char		*gk_name;
-	double		 gk_at;
 };
-static TAILQ_HEAD(, groupkill) groupkills =
-    TAILQ_HEAD_INITIALIZER(groupkills);
 
 /* Services a reload removed, waiting for their last child. */
 struct svlist		 retired = TAILQ_HEAD_INITIALIZER(retired);
@@ -133,22 +120,42 @@ watch_child(struct child *ch, int op)
 	return 0;
 }
 
+/*
+ * timeout=: SIGTERM to the child's group when it is due, SIGKILL
+ * KILL_GRACE_SECS later (ch_termed between the two).  The child has not
+ * been reaped yet, so its pid is still its own (serve_reap).
+ */
+static void
+timeout_due(struct timer *t, double now)
+{
+	struct child	*ch = t->tm_arg;
+
+	if (!ch->ch_termed) {
+		log_info("event=timeout svc=%s line=%d pid=%d signal=TERM",
+		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
+		    (int)ch->ch_pid);
+		(void)kill(-ch->ch_pid, SIGTERM);
+		ch->ch_termed = 1;
+		ch->ch_killed = 1;
+		timer_set(t, now + KILL_GRACE_SECS);
+		return;
+	}
+	ch->ch_termed = 0;
+	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
+	    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
+	    (int)ch->ch_pid);
+	(void)kill(-ch->ch_pid, SIGKILL);
+}
+
 static void
 timeout_arm(struct child *ch, double now)
 {
-	struct child	*t;
-	int		 secs = ch->ch_sv->sv_cf->cf_timeout;
+	int	 secs = ch->ch_sv->sv_cf->cf_timeout;
 
 	if (secs == 0)
 		return;
-	ch->ch_deadline = now + secs;
-	TAILQ_FOREACH_REVERSE(t, &term_queue, childq, ch_tentry)
-		if (t->ch_deadline <= ch->ch_deadline)
-			break;
-	if (t == NULL)
-		TAILQ_INSERT_HEAD(&term_queue, ch, ch_tentry);
-	else
-		TAILQ_INSERT_AFTER(&term_queue, t, ch, ch_tentry);
+	timer_init(&ch->ch_timer, timeout_due, ch);
+	timer_set(&ch->ch_timer, now + secs);
 }
 
 /*
@@ -250,9 +257,7 @@ child_done(struct child *ch, int left, int missed, double now)
 	struct service	*sv = ch->ch_sv;
 
 	LIST_REMOVE(ch, ch_entry);
-	if (ch->ch_deadline != 0)
-		TAILQ_REMOVE(ch->ch_termed ? &kill_queue : &term_queue, ch,
-		    ch_tentry);
+	timer_clear(&ch->ch_timer);
 	limits_source_put(ch->ch_src);
 	nchildren--;
 	sv->sv_children--;
@@ -280,6 +285,24 @@ child_done(struct child *ch, int left, int missed, double now)
 	} else if (sv->sv_children == 0)
 		service_release(sv);
 	child_free(ch);
+}
+
+/* The group's SIGKILL is due: its zombie leader may go then. */
+static void
+groupkill_due(struct timer *t, double now)
+{
+	struct groupkill	*gk = t->tm_arg;
+	siginfo_t		 si;
+
+	(void)now;
+	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
+	    log_str(gk->gk_name), gk->gk_line, (int)gk->gk_pgid);
+	(void)kill(-gk->gk_pgid, SIGKILL);
+	/* the zombie leader may go now, and its pid with it */
+	(void)waitid(P_PIDFD, gk->gk_pidfd, &si, WEXITED | WNOHANG);
+	(void)close(gk->gk_pidfd);
+	free(gk->gk_name);
+	free(gk);
 }
 
 /*
@@ -311,8 +334,10 @@ groupkill_add(struct child *ch)
 	gk->gk_pgid = ch->ch_pid;
 	gk->gk_pidfd = ch->ch_pidfd;
 	gk->gk_line = ch->ch_sv->sv_cf->cf_line;
-	gk->gk_at = ch->ch_deadline;
-	TAILQ_INSERT_TAIL(&groupkills, gk, gk_entry);
+	memset(&gk->gk_timer, 0, sizeof(gk->gk_timer));
+	timer_init(&gk->gk_timer, groupkill_due, gk);
+	/* when the child's own SIGKILL was due */
+	timer_set(&gk->gk_timer, ch->ch_timer.tm_at);
 	return 0;
 }
 
@@ -386,54 +411,6 @@ serve_reap(struct child *ch, double now)
 	child_done(ch, left, missed, now);
 }
 
-/* Timeouts: SIGTERM to the group, SIGKILL 2 s later. */
-void
-timeouts_run(double now)
-{
-	struct child		*ch;
-	struct groupkill	*gk;
-	siginfo_t		 si;
-
-	while ((ch = TAILQ_FIRST(&term_queue)) != NULL &&
-	    ch->ch_deadline <= now) {
-		TAILQ_REMOVE(&term_queue, ch, ch_tentry);
-		log_info("event=timeout svc=%s line=%d pid=%d signal=TERM",
-		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
-		    (int)ch->ch_pid);
-		(void)kill(-ch->ch_pid, SIGTERM);
-		ch->ch_termed = 1;
-		ch->ch_killed = 1;
-		ch->ch_deadline = now + KILL_GRACE_SECS;
-		TAILQ_INSERT_TAIL(&kill_queue, ch, ch_tentry);
-	}
-	/* not reaped yet, so its pid is still its own (serve_reap) */
-	while ((ch = TAILQ_FIRST(&kill_queue)) != NULL &&
-	    ch->ch_deadline <= now) {
-		TAILQ_REMOVE(&kill_queue, ch, ch_tentry);
-		ch->ch_deadline = 0;
-		ch->ch_termed = 0;
-		log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
-		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
-		    (int)ch->ch_pid);
-		(void)kill(-ch->ch_pid, SIGKILL);
-	}
-	while ((gk = TAILQ_FIRST(&groupkills)) != NULL && gk->gk_at <= now) {
-		TAILQ_REMOVE(&groupkills, gk, gk_entry);
-#ifdef __clang_analyzer__
-		/* scan-build cannot see that the head no longer points at gk */
-		assert(TAILQ_FIRST(&groupkills) != gk);
-#endif
-		log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
-		    log_str(gk->gk_name), gk->gk_line, (int)gk->gk_pgid);
-		(void)kill(-gk->gk_pgid, SIGKILL);
-		/* the zombie leader may go now, and its pid with it */
-		(void)waitid(P_PIDFD, gk->gk_pidfd, &si, WEXITED | WNOHANG);
-		(void)close(gk->gk_pidfd);
-		free(gk->gk_name);
-		free(gk);
-	}
-}
-
 /* The children epoll could not take: reap those that have exited. */
 void
 unwatched_poll(double now)
@@ -446,22 +423,4 @@ unwatched_poll(double now)
 	}
 	if (!LIST_EMPTY(&unwatched))
 		walk_at(now + UNWATCHED_SECS);
-}
-
-/* The earlier of t and the timeout queues' first deadline; 0: none. */
-double
-child_next_deadline(double t)
-{
-	struct child	*ch;
-
-	if ((ch = TAILQ_FIRST(&term_queue)) != NULL &&
-	    (t == 0 || ch->ch_deadline < t))
-		t = ch->ch_deadline;
-	if ((ch = TAILQ_FIRST(&kill_queue)) != NULL &&
-	    (t == 0 || ch->ch_deadline < t))
-		t = ch->ch_deadline;
-	if (!TAILQ_EMPTY(&groupkills) &&
-	    (t == 0 || TAILQ_FIRST(&groupkills)->gk_at < t))
-		t = TAILQ_FIRST(&groupkills)->gk_at;
-	return t;
 }

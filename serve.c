@@ -149,7 +149,6 @@ serve_timers(double now)
 {
 	struct service	*sv;
 
-	timeouts_run(now);
 	slots_check(now, 0);
 	if (serve_next_walk == 0 || now < serve_next_walk)
 		return;
@@ -187,5 +186,5 @@ serve_timers(double now)
 double
 serve_next_deadline(void)
 {
-	return child_next_deadline(serve_next_walk);
+	return serve_next_walk;
 }

@@ -273,15 +273,14 @@ struct child {
 	struct evsrc	 ch_ev;		/* first: epoll's data.ptr */
 	LIST_ENTRY(child) ch_entry;
 	LIST_ENTRY(child) ch_uentry;	/* not in epoll: polled (child.c) */
-	TAILQ_ENTRY(child) ch_tentry;	/* on the timeout queue */
 	pid_t		 ch_pid;
 	int		 ch_pidfd;
 	struct service	*ch_sv;
 	struct srcent	*ch_src;
 	struct sockaddr_storage ch_peer;
 	double		 ch_start;
-	double		 ch_deadline;	/* 0: no timeout pending */
-	int		 ch_termed;	/* SIGTERM sent */
+	struct timer	 ch_timer;	/* timeout=: its SIGTERM, its SIGKILL */
+	int		 ch_termed;	/* SIGTERM sent, SIGKILL due */
 	int		 ch_wait;	/* holds the service's socket */
 	int		 ch_tries;	/* spawns its connection took before */
 	int		 ch_unwatched;	/* on the polled list */
@@ -458,9 +457,7 @@ void		 child_free(struct child *);
 struct child	*start_child(struct service *, int, const struct sockaddr *,
 		    struct srcent *, double);
 void		 serve_reap(struct child *, double);
-void		 timeouts_run(double);
 void		 unwatched_poll(double);
-double		 child_next_deadline(double);
 
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,
