@@ -51,6 +51,8 @@ struct groupkill {
 struct svlist		 retired = TAILQ_HEAD_INITIALIZER(retired);
 
 static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
+static struct timer	 unwatched_timer;	/* their next look */
+static void		 unwatched_poll(struct timer *, double);
 static struct child	*child_freelist;
 
 /* A zeroed child, from the free list when it has one. */
@@ -114,7 +116,8 @@ watch_child(struct child *ch, int op)
 			ch->ch_unwatched = 1;
 			LIST_INSERT_HEAD(&unwatched, ch, ch_uentry);
 		}
-		walk_at(timer_now() + UNWATCHED_SECS);
+		timer_init(&unwatched_timer, unwatched_poll, NULL);
+		timer_set_by(&unwatched_timer, timer_now() + UNWATCHED_SECS);
 		return -1;
 	}
 	return 0;
@@ -412,8 +415,8 @@ serve_reap(struct child *ch, double now)
 }
 
 /* The children epoll could not take: reap those that have exited. */
-void
-unwatched_poll(double now)
+static void
+unwatched_poll(struct timer *t, double now)
 {
 	struct child	*ch, *next;
 
@@ -422,5 +425,5 @@ unwatched_poll(double now)
 		serve_reap(ch, now);
 	}
 	if (!LIST_EMPTY(&unwatched))
-		walk_at(now + UNWATCHED_SECS);
+		timer_set_by(t, now + UNWATCHED_SECS);
 }

@@ -154,7 +154,6 @@ serve_timers(double now)
 		return;
 	serve_next_walk = 0;
 	slots_check(now, 1);
-	unwatched_poll(now);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
 		if (sv->sv_poll_retry != 0) {
 			if (now >= sv->sv_poll_retry)

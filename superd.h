@@ -457,7 +457,6 @@ void		 child_free(struct child *);
 struct child	*start_child(struct service *, int, const struct sockaddr *,
 		    struct srcent *, double);
 void		 serve_reap(struct child *, double);
-void		 unwatched_poll(double);
 
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,
