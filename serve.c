@@ -42,6 +42,19 @@ serve_wake_at(double t)
 	walk_at(t);
 }
 
+/* A bind failed BIND_RETRY_SECS ago: try again, unless it is bound. */
+static void
+bind_due(struct timer *t, double now)
+{
+	struct service	*sv = t->tm_arg;
+
+	(void)now;
+	if (!(sv->sv_pause & PAUSE_UNBOUND))
+		return;
+	if (serve_open(sv, NULL, 0) == 0)
+		serve_bound_late = 1;
+}
+
 /*
  * Bind (or adopt) the service's socket and put it in the poll set.  A
  * failure is logged and retried every 10 s while the rest runs; why it
@@ -70,7 +83,8 @@ serve_open(struct service *sv, char *why, size_t whylen)
 			    "error=%s", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, proto_label(sv), q);
 		sv->sv_retry_at = timer_now() + BIND_RETRY_SECS;
-		walk_at(sv->sv_retry_at);
+		timer_init(&sv->sv_bind_timer, bind_due, sv);
+		timer_set(&sv->sv_bind_timer, sv->sv_retry_at);
 		return -1;
 	}
 	sv->sv_retry_at = 0;
@@ -79,23 +93,6 @@ serve_open(struct service *sv, char *why, size_t whylen)
 	    proto_label(sv));
 	poll_resume(sv, PAUSE_UNBOUND);
 	return 0;
-}
-
-/* Bind again every service whose retry time has come. */
-static void
-serve_retry_binds(double now)
-{
-	struct service	*sv;
-
-	TAILQ_FOREACH(sv, &services, sv_entry) {
-		if (!(sv->sv_pause & PAUSE_UNBOUND))
-			continue;
-		if (sv->sv_retry_at <= now) {
-			if (serve_open(sv, NULL, 0) == 0)
-				serve_bound_late = 1;
-		} else
-			walk_at(sv->sv_retry_at);
-	}
 }
 
 /*
@@ -109,6 +106,7 @@ serve_remove(struct service *sv)
 	if (sv->sv_inpoll && sv->sv_fd != -1)
 		poll_del(sv->sv_fd);
 	listen_close(sv);
+	timer_clear(&sv->sv_bind_timer);
 	held_drop(sv, timer_now());
 	sv->sv_inpoll = 0;
 	child_retire(sv);
@@ -178,7 +176,6 @@ serve_timers(double now)
 		refuse_flush(sv, now, 1);
 		full_flush(sv, now, 1);
 	}
-	serve_retry_binds(now);
 }
 
 /* The earliest time serve_timers() has something to do; 0: none. */

@@ -230,7 +230,8 @@ struct service {
 	unsigned long	 sv_refused[REFUSE_MAX];
 	double		 sv_tokens;
 	double		 sv_tokens_at;
-	double		 sv_retry_at;
+	double		 sv_retry_at;	/* a bind failed: retried then */
+	struct timer	 sv_bind_timer;	/* the bind's next try */
 	double		 sv_poll_retry;	/* epoll_ctl failed: try again then */
 	double		 sv_resume_at;
 	int		 sv_held;	/* connections a spawn failed for */
