@@ -30,6 +30,8 @@
 
 static int		 epfd = -1;
 
+static void		 poll_update(struct service *);
+
 /*
  * The epoll descriptor, close-on-exec, with superd's other long-lived
  * ones (fd.c); -1 with errno set when it fails.
@@ -85,15 +87,22 @@ poll_wait(struct epoll_event *events, int max, int timeout)
 	return epoll_wait(epfd, events, max, timeout);
 }
 
+static void
+poll_retry_due(struct timer *t, double now)
+{
+	(void)now;
+	poll_update(t->tm_arg);
+}
+
 /*
  * Ask epoll for what the service needs now: EPOLLIN, or nothing.  When
  * the kernel cannot take one more watch (ENOMEM; ENOSPC past
  * fs.epoll.max_user_watches), the socket is left out of the set, its
  * connections wait in the backlog, and the registration is tried again a
- * second later (serve_timers).  EPOLL_CTL_DEL allocates nothing: a
+ * second later (sv_poll_timer).  EPOLL_CTL_DEL allocates nothing: a
  * failed change leaves the socket out, never polled against its pause.
  */
-void
+static void
 poll_update(struct service *sv)
 {
 	struct epoll_event	 ev;
@@ -116,10 +125,12 @@ poll_update(struct service *sv)
 			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
 		sv->sv_inpoll = 0;
 		sv->sv_poll_retry = timer_now() + POLL_RETRY_SECS;
-		walk_at(sv->sv_poll_retry);
+		timer_init(&sv->sv_poll_timer, poll_retry_due, sv);
+		timer_set(&sv->sv_poll_timer, sv->sv_poll_retry);
 		return;
 	}
 	sv->sv_poll_retry = 0;
+	timer_clear(&sv->sv_poll_timer);
 	sv->sv_inpoll = 1;
 	sv->sv_polled = want;
 }

@@ -107,6 +107,7 @@ serve_remove(struct service *sv)
 		poll_del(sv->sv_fd);
 	listen_close(sv);
 	timer_clear(&sv->sv_bind_timer);
+	timer_clear(&sv->sv_poll_timer);
 	held_drop(sv, timer_now());
 	sv->sv_inpoll = 0;
 	child_retire(sv);
@@ -153,12 +154,6 @@ serve_timers(double now)
 	serve_next_walk = 0;
 	slots_check(now, 1);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
-		if (sv->sv_poll_retry != 0) {
-			if (now >= sv->sv_poll_retry)
-				poll_update(sv);
-			else
-				walk_at(sv->sv_poll_retry);
-		}
 		if (sv->sv_pause & PAUSE_BACKOFF) {
 			if (now >= sv->sv_resume_at)
 				poll_resume(sv, PAUSE_BACKOFF);

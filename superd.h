@@ -233,6 +233,7 @@ struct service {
 	double		 sv_retry_at;	/* a bind failed: retried then */
 	struct timer	 sv_bind_timer;	/* the bind's next try */
 	double		 sv_poll_retry;	/* epoll_ctl failed: try again then */
+	struct timer	 sv_poll_timer;	/* that try */
 	double		 sv_resume_at;
 	int		 sv_held;	/* connections a spawn failed for */
 	int		 sv_retrytries;	/* of the connection being started */
@@ -474,7 +475,6 @@ int		 poll_add(int, uint32_t, void *);
 int		 poll_mod(int, uint32_t, void *);
 void		 poll_del(int);
 int		 poll_wait(struct epoll_event *, int, int);
-void		 poll_update(struct service *);
 void		 poll_pause(struct service *, int);
 void		 poll_resume(struct service *, int);
 void		 poll_instances_changed(struct service *);
