@@ -30,9 +30,11 @@
 
 /*
  * The held connections' next tries, once nothing else pauses the service;
- * a failure pauses it again.
+ * a failure pauses it again.  While it is paused, they are looked at
+ * again every HELD_POLL_SECS (sv_held_timer), and as soon as a back-off
+ * is over (refuse.c sets the timer then).
  */
-void
+static void
 held_retry(struct service *sv, double now)
 {
 	struct sockaddr_storage	 peer;
@@ -41,7 +43,7 @@ held_retry(struct service *sv, double now)
 
 	for (i = 0; (i = held_next(sv, i)) != -1; i++) {
 		if (sv->sv_pause != 0 || slots_wait(sv, now)) {
-			walk_at(now + HELD_POLL_SECS);
+			timer_set_by(&sv->sv_held_timer, now + HELD_POLL_SECS);
 			return;
 		}
 		fd = held_take(sv, i, &peer, &src, &tries);
@@ -49,6 +51,12 @@ held_retry(struct service *sv, double now)
 		(void)start_child(sv, fd, (struct sockaddr *)&peer, src, now);
 		sv->sv_retrytries = 0;
 	}
+}
+
+void
+held_due(struct timer *t, double now)
+{
+	held_retry(t->tm_arg, now);
 }
 
 /*

@@ -9,7 +9,7 @@
  * hide another's.
  * Every refusal is counted in sv_refused[] for the status dump whether
  * or not it is logged.  A back-off also pauses the service
- * (PAUSE_BACKOFF) until sv_resume_at.
+ * (PAUSE_BACKOFF) until its sv_backoff_timer is due.
  */
 
 #include <sys/types.h>
@@ -75,7 +75,19 @@ refuse_flush(struct service *sv, double now, int force)
 	}
 }
 
-/* Out of descriptors or processes: stop polling sv for a moment. */
+static void
+backoff_due(struct timer *t, double now)
+{
+	(void)now;
+	poll_resume(t->tm_arg, PAUSE_BACKOFF);
+}
+
+/*
+ * Out of descriptors or processes: stop polling sv for a moment.  Its
+ * held connections (held.c) are tried again as soon as that is over:
+ * their timer, which admit.c named, is due then too, and set after this
+ * one, so it runs after it.
+ */
 void
 backoff(struct service *sv, double now, double secs, const char *what)
 {
@@ -97,9 +109,11 @@ backoff(struct service *sv, double now, double secs, const char *what)
 		sv->sv_backoff_n = 0;
 	} else
 		sv->sv_backoff_n++;
-	sv->sv_resume_at = now + secs;
 	poll_pause(sv, PAUSE_BACKOFF);
-	walk_at(sv->sv_resume_at);
+	timer_init(&sv->sv_backoff_timer, backoff_due, sv);
+	timer_set(&sv->sv_backoff_timer, now + secs);
+	if (sv->sv_held > 0)
+		timer_set(&sv->sv_held_timer, now + secs);
 }
 
 /*

@@ -108,7 +108,9 @@ serve_remove(struct service *sv)
 	listen_close(sv);
 	timer_clear(&sv->sv_bind_timer);
 	timer_clear(&sv->sv_poll_timer);
+	timer_clear(&sv->sv_backoff_timer);
 	held_drop(sv, timer_now());
+	timer_clear(&sv->sv_held_timer);
 	sv->sv_inpoll = 0;
 	child_retire(sv);
 }
@@ -119,6 +121,11 @@ serve_listener(struct service *sv, double now)
 {
 	struct child	*ch;
 
+	/*
+	 * Every connection a spawn failed for (held.c, below admit.c) comes
+	 * from a child started here: name the function of their retries.
+	 */
+	timer_init(&sv->sv_held_timer, held_due, sv);
 	if (sv->sv_pause != 0 || slots_wait(sv, now))
 		return;
 	if (sv->sv_cf->cf_builtin != BI_NONE && sv->sv_socktype == SOCK_DGRAM)
@@ -154,14 +161,6 @@ serve_timers(double now)
 	serve_next_walk = 0;
 	slots_check(now, 1);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
-		if (sv->sv_pause & PAUSE_BACKOFF) {
-			if (now >= sv->sv_resume_at)
-				poll_resume(sv, PAUSE_BACKOFF);
-			else
-				walk_at(sv->sv_resume_at);
-		}
-		if (sv->sv_held > 0)
-			held_retry(sv, now);
 		dgram_check(sv, now);
 		guard_timers(sv, now);
 		refuse_flush(sv, now, 0);

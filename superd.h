@@ -234,8 +234,9 @@ struct service {
 	struct timer	 sv_bind_timer;	/* the bind's next try */
 	double		 sv_poll_retry;	/* epoll_ctl failed: try again then */
 	struct timer	 sv_poll_timer;	/* that try */
-	double		 sv_resume_at;
+	struct timer	 sv_backoff_timer; /* PAUSE_BACKOFF until */
 	int		 sv_held;	/* connections a spawn failed for */
+	struct timer	 sv_held_timer;	/* their next try (admit.c) */
 	int		 sv_retrytries;	/* of the connection being started */
 	struct reflog	*sv_reflog;	/* from the first refusal on */
 	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
@@ -435,7 +436,7 @@ int		 admit(struct service *, const struct sockaddr *, double,
 		    struct srcent **);
 void		 accept_batch(struct service *, double);
 void		 admit_builtin_dgram(struct service *, double);
-void		 held_retry(struct service *, double);
+void		 held_due(struct timer *, double);
 int		 slots_wait(struct service *, double);
 void		 slots_check(double, int);
 
