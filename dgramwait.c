@@ -15,6 +15,8 @@
 
 #include "superd.h"
 
+static void	 dgram_check(struct timer *, double);
+
 /* dgram nowait: one child per datagram, which reads it itself. */
 void
 dgram_nowait(struct service *sv, double now)
@@ -42,25 +44,25 @@ dgram_nowait(struct service *sv, double now)
 	sv->sv_dgramchild = ch;
 	sv->sv_dgram_id = id;
 	sv->sv_dgram_step = 0.001;
-	sv->sv_dgram_check = now + sv->sv_dgram_step;
 	poll_pause(sv, PAUSE_DGRAM);
-	walk_at(sv->sv_dgram_check);
+	timer_init(&sv->sv_dgram_timer, dgram_check, sv);
+	timer_set(&sv->sv_dgram_timer, now + sv->sv_dgram_step);
 }
 
 /*
  * dgram nowait: has the child read its datagram yet?  Without receive
  * times a datagram that looks the same keeps the service paused until
- * the child exits: slower, never a second child for one datagram.
+ * the child exits: slower, never a second child for one datagram.  Once
+ * the child has exited (child.c resumes the service) there is nothing
+ * left to look at.
  */
-void
-dgram_check(struct service *sv, double now)
+static void
+dgram_check(struct timer *t, double now)
 {
+	struct service	*sv = t->tm_arg;
+
 	if (!(sv->sv_pause & PAUSE_DGRAM))
 		return;
-	if (now < sv->sv_dgram_check) {
-		walk_at(sv->sv_dgram_check);
-		return;
-	}
 	if (guard_dgram_left(sv, &sv->sv_dgram_id) == GUARD_TAKEN) {
 		sv->sv_dgramchild = NULL;
 		guard_note(sv, 0, now);
@@ -69,6 +71,5 @@ dgram_check(struct service *sv, double now)
 	}
 	if (sv->sv_dgram_step < 0.064)
 		sv->sv_dgram_step *= 2;
-	sv->sv_dgram_check = now + sv->sv_dgram_step;
-	walk_at(sv->sv_dgram_check);
+	timer_set(t, now + sv->sv_dgram_step);
 }

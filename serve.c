@@ -111,6 +111,7 @@ serve_remove(struct service *sv)
 	timer_clear(&sv->sv_backoff_timer);
 	held_drop(sv, timer_now());
 	timer_clear(&sv->sv_held_timer);
+	timer_clear(&sv->sv_dgram_timer);
 	sv->sv_inpoll = 0;
 	child_retire(sv);
 }
@@ -161,7 +162,6 @@ serve_timers(double now)
 	serve_next_walk = 0;
 	slots_check(now, 1);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
-		dgram_check(sv, now);
 		guard_timers(sv, now);
 		refuse_flush(sv, now, 0);
 		full_flush(sv, now, 0);

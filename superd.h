@@ -242,8 +242,8 @@ struct service {
 	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
 	struct child	*sv_dgramchild;	/* dgram nowait: has not read yet */
 	struct service	*sv_match;	/* during a reload: the old service */
-	double		 sv_dgram_check; /* dgram nowait: next peek */
-	double		 sv_dgram_step;
+	struct timer	 sv_dgram_timer; /* dgram nowait: next peek */
+	double		 sv_dgram_step;	/* and how long after the last */
 	struct dgid	 sv_dgram_id;	/* the datagram a child was handed */
 	struct backlog	 sv_backlog;	/* stream wait: queued at the start */
 	int		 sv_loop_misses; /* quick exits, input left, in a row */
@@ -442,7 +442,6 @@ void		 slots_check(double, int);
 
 /* dgramwait.c */
 void		 dgram_nowait(struct service *, double);
-void		 dgram_check(struct service *, double);
 
 /* held.c */
 int		 held_keep(struct service *, int, const struct sockaddr *,
