@@ -226,6 +226,14 @@ guard_missed(const struct child *ch, int left, double now)
 	return m;
 }
 
+/* A looping service's pause is over. */
+static void
+loop_over(struct timer *t, double now)
+{
+	(void)now;
+	poll_resume(t->tm_arg, PAUSE_LOOP);
+}
+
 /*
  * Count an exit (or, for dgram nowait, a datagram read) of a guarded
  * child: a miss, or a child that took its input and ends any loop.
@@ -275,9 +283,31 @@ guard_note(struct service *sv, int missed, double now)
 		sv->sv_loop_logged = now;
 		sv->sv_loop_starts = 0;
 	}
-	sv->sv_loop_at = now + sv->sv_loop_backoff;
 	poll_pause(sv, PAUSE_LOOP);
-	serve_wake_at(sv->sv_loop_at);
+	timer_init(&sv->sv_loop_timer, loop_over, sv);
+	timer_set(&sv->sv_loop_timer, now + sv->sv_loop_backoff);
+}
+
+/* A wait service's rate= pause is over: a token is due. */
+static void
+rate_over(struct timer *t, double now)
+{
+	(void)now;
+	poll_resume(t->tm_arg, PAUSE_RATE);
+}
+
+/* The rate pauses of the last second, summed up in one line. */
+static void
+rate_log_due(struct timer *t, double now)
+{
+	struct service	*sv = t->tm_arg;
+
+	if (sv->sv_rate_n == 0)
+		return;
+	log_info("event=paused svc=%s line=%d reason=rate count=%lu",
+	    log_str(sv->sv_name), sv->sv_cf->cf_line, sv->sv_rate_n);
+	sv->sv_rate_n = 0;
+	sv->sv_rate_logged = now;
 }
 
 /*
@@ -295,44 +325,17 @@ guard_rate(struct service *sv, double now)
 		return 0;
 	/* a millisecond more: the bucket then surely holds a whole token */
 	secs = limits_rate_wait(sv) + 0.001;
-	sv->sv_rate_at = now + secs;
 	poll_pause(sv, PAUSE_RATE);
-	serve_wake_at(sv->sv_rate_at);
+	timer_init(&sv->sv_rate_timer, rate_over, sv);
+	timer_set(&sv->sv_rate_timer, now + secs);
 	if (sv->sv_rate_n == 0 && now >= sv->sv_rate_logged + 1.0) {
 		log_info("event=paused svc=%s line=%d reason=rate backoff=%.3f",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line, secs);
 		sv->sv_rate_logged = now;
 	} else {
 		sv->sv_rate_n++;
-		serve_wake_at(sv->sv_rate_logged + 1.0);
+		timer_init(&sv->sv_ratelog_timer, rate_log_due, sv);
+		timer_set_by(&sv->sv_ratelog_timer, sv->sv_rate_logged + 1.0);
 	}
 	return -1;
-}
-
-/* The guard's timers: pauses that are over, summed-up lines that are due. */
-void
-guard_timers(struct service *sv, double now)
-{
-	if (sv->sv_pause & PAUSE_LOOP) {
-		if (now >= sv->sv_loop_at)
-			poll_resume(sv, PAUSE_LOOP);
-		else
-			serve_wake_at(sv->sv_loop_at);
-	}
-	if (sv->sv_pause & PAUSE_RATE) {
-		if (now >= sv->sv_rate_at)
-			poll_resume(sv, PAUSE_RATE);
-		else
-			serve_wake_at(sv->sv_rate_at);
-	}
-	if (sv->sv_rate_n > 0) {
-		if (now >= sv->sv_rate_logged + 1.0) {
-			log_info("event=paused svc=%s line=%d reason=rate "
-			    "count=%lu", log_str(sv->sv_name),
-			    sv->sv_cf->cf_line, sv->sv_rate_n);
-			sv->sv_rate_n = 0;
-			sv->sv_rate_logged = now;
-		} else
-			serve_wake_at(sv->sv_rate_logged + 1.0);
-	}
 }

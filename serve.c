@@ -112,6 +112,9 @@ serve_remove(struct service *sv)
 	held_drop(sv, timer_now());
 	timer_clear(&sv->sv_held_timer);
 	timer_clear(&sv->sv_dgram_timer);
+	timer_clear(&sv->sv_loop_timer);
+	timer_clear(&sv->sv_rate_timer);
+	timer_clear(&sv->sv_ratelog_timer);
 	sv->sv_inpoll = 0;
 	child_retire(sv);
 }
@@ -162,7 +165,6 @@ serve_timers(double now)
 	serve_next_walk = 0;
 	slots_check(now, 1);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
-		guard_timers(sv, now);
 		refuse_flush(sv, now, 0);
 		full_flush(sv, now, 0);
 	}

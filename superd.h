@@ -249,11 +249,12 @@ struct service {
 	int		 sv_loop_misses; /* quick exits, input left, in a row */
 	int		 sv_loop_fast;	/* fast exits, input maybe left */
 	double		 sv_loop_backoff; /* 0: not looping */
-	double		 sv_loop_at;	/* PAUSE_LOOP until */
+	struct timer	 sv_loop_timer;	/* PAUSE_LOOP until */
 	double		 sv_loop_logged;
 	unsigned long	 sv_loop_starts; /* not logged one by one */
-	double		 sv_rate_at;	/* PAUSE_RATE until */
+	struct timer	 sv_rate_timer;	/* PAUSE_RATE until */
 	double		 sv_rate_logged;
+	struct timer	 sv_ratelog_timer; /* the next line of rate pauses */
 	unsigned long	 sv_rate_n;	/* rate pauses not logged yet */
 	double		 sv_full_logged;
 	unsigned long	 sv_full_n;	/* instances= reached, not logged yet */
@@ -495,7 +496,6 @@ int		 guard_left(const struct child *);
 int		 guard_missed(const struct child *, int, double);
 void		 guard_note(struct service *, int, double);
 int		 guard_rate(struct service *, double);
-void		 guard_timers(struct service *, double);
 
 /* reload.c */
 void		 reload_merge(struct conf *, int);
