@@ -84,6 +84,7 @@ static void
 service_release(struct service *sv)
 {
 	TAILQ_REMOVE(&retired, sv, sv_entry);
+	refuse_forget(sv, timer_now());
 	service_free(sv);
 }
 

@@ -3,10 +3,11 @@
  * up in the log.
  *
  * The first line of a burst is logged at once; those within the next
- * second are counted and logged as one line with count= (the timers'
- * walk flushes them; a removed service's at the next walk, due or not),
- * so that a flood of refusals stays a trickle of lines and no service's
- * hide another's.
+ * second are counted and logged as one line with count= when that
+ * second is over (a timer of the service's, rl_timer and sv_full_timer;
+ * a removed service's when it is freed, if that comes first), so that a
+ * flood of refusals stays a trickle of lines and no service's hide
+ * another's.
  * Every refusal is counted in sv_refused[] for the status dump whether
  * or not it is logged.  A back-off also pauses the service
  * (PAUSE_BACKOFF) until its sv_backoff_timer is due.
@@ -22,6 +23,21 @@
 static const char *refusal_names[REFUSE_MAX] = {
 	"deny", "per-source", "rate", "fork", "epoll",
 };
+
+static void	 refuse_flush(struct service *, double, int);
+static void	 full_flush(struct service *, double, int);
+
+static void
+refuse_due(struct timer *t, double now)
+{
+	refuse_flush(t->tm_arg, now, 0);
+}
+
+static void
+full_due(struct timer *t, double now)
+{
+	full_flush(t->tm_arg, now, 0);
+}
 
 /*
  * Log a refusal: the first of a burst at once, the rest summarised with a
@@ -51,10 +67,12 @@ refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
 		return;
 	}
 	rl->rl_n[r]++;
-	walk_at(rl->rl_at[r] + 1.0);
+	timer_init(&rl->rl_timer, refuse_due, sv);
+	timer_set_by(&rl->rl_timer, rl->rl_at[r] + 1.0);
 }
 
-void
+/* The summed-up lines that are due (all of them when forced). */
+static void
 refuse_flush(struct service *sv, double now, int force)
 {
 	struct reflog	*rl = sv->sv_reflog;
@@ -64,7 +82,7 @@ refuse_flush(struct service *sv, double now, int force)
 		if (rl->rl_n[r] == 0)
 			continue;
 		if (!force && now < rl->rl_at[r] + 1.0) {
-			walk_at(rl->rl_at[r] + 1.0);
+			timer_set_by(&rl->rl_timer, rl->rl_at[r] + 1.0);
 			continue;
 		}
 		log_info("event=refused svc=%s line=%d reason=%s count=%lu "
@@ -118,7 +136,7 @@ backoff(struct service *sv, double now, double secs, const char *what)
 
 /*
  * instances= reached: logged like a refusal, the first time at once and
- * further times within a second summed up (serve_timers flushes them).
+ * further times within a second summed up (sv_full_timer flushes them).
  */
 void
 full_note(struct service *sv, double now)
@@ -131,16 +149,17 @@ full_note(struct service *sv, double now)
 		return;
 	}
 	sv->sv_full_n++;
-	walk_at(sv->sv_full_logged + 1.0);
+	timer_init(&sv->sv_full_timer, full_due, sv);
+	timer_set_by(&sv->sv_full_timer, sv->sv_full_logged + 1.0);
 }
 
-void
+static void
 full_flush(struct service *sv, double now, int force)
 {
 	if (sv->sv_full_n == 0)
 		return;
 	if (!force && now < sv->sv_full_logged + 1.0) {
-		walk_at(sv->sv_full_logged + 1.0);
+		timer_set_by(&sv->sv_full_timer, sv->sv_full_logged + 1.0);
 		return;
 	}
 	log_info("event=full svc=%s line=%d instances=%d count=%lu",
@@ -148,4 +167,18 @@ full_flush(struct service *sv, double now, int force)
 	    sv->sv_cf->cf_instances, sv->sv_full_n);
 	sv->sv_full_n = 0;
 	sv->sv_full_logged = now;
+}
+
+/*
+ * A removed service is about to be freed: what its summaries still count
+ * is logged now, and their timers go.
+ */
+void
+refuse_forget(struct service *sv, double now)
+{
+	refuse_flush(sv, now, 1);
+	full_flush(sv, now, 1);
+	if (sv->sv_reflog != NULL)
+		timer_clear(&sv->sv_reflog->rl_timer);
+	timer_clear(&sv->sv_full_timer);
 }

@@ -165,12 +165,6 @@ serve_timers(double now)
 	serve_next_walk = 0;
 	slots_check(now, 1);
 	TAILQ_FOREACH(sv, &services, sv_entry) {
-		refuse_flush(sv, now, 0);
-		full_flush(sv, now, 0);
-	}
-	TAILQ_FOREACH(sv, &retired, sv_entry) {
-		refuse_flush(sv, now, 1);
-		full_flush(sv, now, 1);
 	}
 }
 

@@ -195,6 +195,7 @@ struct reflog {
 	double		 rl_at[REFUSE_MAX];	/* last line logged */
 	unsigned long	 rl_n[REFUSE_MAX];	/* refusals since */
 	char		 rl_peer[REFUSE_MAX][64]; /* the last one's peer */
+	struct timer	 rl_timer;		/* the next count= line */
 };
 
 /*
@@ -258,6 +259,7 @@ struct service {
 	unsigned long	 sv_rate_n;	/* rate pauses not logged yet */
 	double		 sv_full_logged;
 	unsigned long	 sv_full_n;	/* instances= reached, not logged yet */
+	struct timer	 sv_full_timer;	/* the next count= line */
 	double		 sv_backoff_logged; /* last fork/accept/exec-failed line */
 	unsigned long	 sv_backoff_n;	/* back-offs since, not logged */
 };
@@ -464,10 +466,9 @@ void		 serve_reap(struct child *, double);
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,
 		    double);
-void		 refuse_flush(struct service *, double, int);
 void		 backoff(struct service *, double, double, const char *);
 void		 full_note(struct service *, double);
-void		 full_flush(struct service *, double, int);
+void		 refuse_forget(struct service *, double);
 
 /* poll.c */
 struct epoll_event;
