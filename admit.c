@@ -95,8 +95,22 @@ admit(struct service *sv, const struct sockaddr *peer, double now,
 /*
  * Every spawn slot is taken by a child that has not reached execve yet
  * (spawn.c): connections and datagrams wait in the kernel meanwhile.
+ * The kernel says nothing when a slot frees (its child's execve clears
+ * a word of memory), so slots_check asks at every turn of the loop, and
+ * slots_timer every SLOTS_POLL_SECS, when it also takes slots back from
+ * children stuck before execve (spawn_reclaim).
  */
-static int	 slots_starved;
+static int		 slots_starved;
+static struct timer	 slots_timer;
+
+static void
+slots_due(struct timer *t, double now)
+{
+	spawn_reclaim(now);
+	slots_check(now);
+	if (slots_starved)
+		timer_set_by(t, now + SLOTS_POLL_SECS);
+}
 
 int
 slots_wait(struct service *sv, double now)
@@ -105,29 +119,22 @@ slots_wait(struct service *sv, double now)
 		return 0;
 	poll_pause(sv, PAUSE_SLOTS);
 	slots_starved = 1;
-	walk_at(now + SLOTS_POLL_SECS);
+	timer_init(&slots_timer, slots_due, NULL);
+	timer_set_by(&slots_timer, now + SLOTS_POLL_SECS);
 	return 1;
 }
 
-/*
- * Resume when a slot is free; on the timers' walk, also take slots back
- * from children stuck before execve, and look again soon.
- */
+/* Each turn of the loop: once a slot is free, resume who waited for it. */
 void
-slots_check(double now, int walking)
+slots_check(double now)
 {
 	struct service	*sv;
 
-	if (!slots_starved)
+	(void)now;
+	if (!slots_starved || !spawn_ready())
 		return;
-	if (walking)
-		spawn_reclaim(now);
-	if (!spawn_ready()) {
-		if (walking)
-			walk_at(now + SLOTS_POLL_SECS);
-		return;
-	}
 	slots_starved = 0;
+	timer_clear(&slots_timer);
 	TAILQ_FOREACH(sv, &services, sv_entry)
 		if (sv->sv_pause & PAUSE_SLOTS)
 			poll_resume(sv, PAUSE_SLOTS);

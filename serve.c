@@ -152,25 +152,3 @@ serve_listener(struct service *sv, double now)
 		accept_batch(sv, now);
 	}
 }
-
-/* Everything due by now: timeouts, retries, backoffs, log summaries. */
-void
-serve_timers(double now)
-{
-	struct service	*sv;
-
-	slots_check(now, 0);
-	if (serve_next_walk == 0 || now < serve_next_walk)
-		return;
-	serve_next_walk = 0;
-	slots_check(now, 1);
-	TAILQ_FOREACH(sv, &services, sv_entry) {
-	}
-}
-
-/* The earliest time serve_timers() has something to do; 0: none. */
-double
-serve_next_deadline(void)
-{
-	return serve_next_walk;
-}

@@ -513,13 +513,10 @@ title_update(double now)
 static int
 sleep_ms(void)
 {
-	double	 due, t, now;
+	double	 due, now;
 	int	 timeout = -1, retry;
 
-	due = serve_next_deadline();
-	if ((t = timer_next()) != -1 && (due == 0 || t < due))
-		due = t;
-	if (due != 0) {
+	if ((due = timer_next()) != -1) {
 		/*
 		 * epoll_wait(2) takes an int of milliseconds (24.8 days at
 		 * most; a double beyond INT_MAX converts to anything, a
@@ -591,7 +588,7 @@ loop(int sigfd)
 		if (usr1)
 			serve_status(now);
 		timer_run(now);
-		serve_timers(now);
+		slots_check(now);
 		if (serve_bound_late) {
 			serve_bound_late = 0;
 			ports_write();

@@ -427,8 +427,6 @@ extern int		 nchildren;
 int		 serve_open(struct service *, char *, size_t);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
-void		 serve_timers(double);
-double		 serve_next_deadline(void);
 void		 serve_wake_at(double);
 void		 walk_at(double);
 extern double	 serve_next_walk;
@@ -441,7 +439,7 @@ void		 accept_batch(struct service *, double);
 void		 admit_builtin_dgram(struct service *, double);
 void		 held_due(struct timer *, double);
 int		 slots_wait(struct service *, double);
-void		 slots_check(double, int);
+void		 slots_check(double);
 
 /* dgramwait.c */
 void		 dgram_nowait(struct service *, double);
