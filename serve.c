@@ -1,7 +1,6 @@
 /*
  * serve.c: a service's events: its socket opened (bind retried every
- * 10 s until it works), its removal by a reload, its listener ready, and
- * for now the timers' walk over every service.
+ * 10 s until it works), its removal by a reload, its listener ready.
  *
  * A ready listener is dispatched by kind: stream nowait is accepted and
  * admitted (admit.c), dgram nowait gets a child per datagram
@@ -22,25 +21,7 @@
 struct svlist		 services = TAILQ_HEAD_INITIALIZER(services);
 struct childlist	 children = LIST_HEAD_INITIALIZER(children);
 int			 nchildren;
-
-/* When serve_timers() must next walk the services (retries, logs...). */
-double		 serve_next_walk;
-int		 serve_bound_late;
-
-/* serve_timers() must walk the services by t. */
-void
-walk_at(double t)
-{
-	if (serve_next_walk == 0 || t < serve_next_walk)
-		serve_next_walk = t;
-}
-
-/* serve_timers() must walk the services by t (for guard.c). */
-void
-serve_wake_at(double t)
-{
-	walk_at(t);
-}
+int			 serve_bound_late;
 
 /* A bind failed BIND_RETRY_SECS ago: try again, unless it is bound. */
 static void

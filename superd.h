@@ -427,9 +427,6 @@ extern int		 nchildren;
 int		 serve_open(struct service *, char *, size_t);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
-void		 serve_wake_at(double);
-void		 walk_at(double);
-extern double	 serve_next_walk;
 extern int	 serve_bound_late;
 
 /* admit.c */
