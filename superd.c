@@ -15,8 +15,8 @@
  *   4. one epoll loop: listeners (serve.c), each child's pidfd, and a
  *      signalfd for SIGHUP (reload.c), SIGTERM and SIGINT (close every
  *      listener and exit 0; children finish on their own) and SIGUSR1
- *      (status).  Timers (timeouts, retries, log summaries) are the
- *      epoll_wait timeout.
+ *      (status).  Every deadline (timeouts, retries, pauses, log
+ *      summaries) is a timer (timer.c): the loop sleeps until the first.
  *
  * SIGCHLD is left at SIG_DFL and never read: children are reaped from
  * their pidfds, which avoids waitpid(-1)'s walk over every child.
