@@ -21,14 +21,15 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 SRCS	 = superd.c reload.c status.c serve.c admit.c dgramwait.c child.c \
 	   held.c refuse.c poll.c $(CONF_SRCS) addr.c listen.c spawn.c \
 	   spawnback.c spawnenv.c limits.c guard.c backlog.c internal.c \
-	   builtin.c log.c fd.c pid.c timer.c
+	   builtin.c log.c logtext.c fd.c pid.c timer.c
 # The table parser: its files share confint.h.
 CONF_SRCS = conf.c confread.c hosts.c confopt.c confuser.c conflict.c \
 	    svconf.c conferr.c
 CONF_OBJS = $(CONF_SRCS:.c=.o)
 OBJS	 = $(SRCS:.c=.o)
 TAB_SRCS = supertab.c tabedit.c tabio.c tabmodel.c tabcheck.c tabsignal.c
-TAB_OBJS = $(TAB_SRCS:.c=.o) $(CONF_OBJS) builtin.o log.o fd.o addr.o
+TAB_OBJS = $(TAB_SRCS:.c=.o) $(CONF_OBJS) builtin.o log.o logtext.o fd.o \
+	   addr.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
 
 # What the build and the tests need on Debian or Ubuntu.

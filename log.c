@@ -13,10 +13,10 @@
  * syslogd that closed or restarted is reconnected.  log_debug() speaks
  * only under -d.  Lines are key=value.  A value from the table or the
  * command line (svc=, addr=, path=) goes through log_str(): as it is when
- * it is plain, else quoted by log_quote(); a message (error=, a table's
- * errors and warnings) is always quoted.  What a peer sends is never
- * logged: peer= is an address superd formats itself ("unix" for a unix
- * peer).
+ * it is plain, else quoted by log_quote() (both in logtext.c); a message
+ * (error=, a table's errors and warnings) is always quoted.  What a peer
+ * sends is never logged: peer= is an address superd formats itself
+ * ("unix" for a unix peer).
  *
  * Invariant: once the loop runs, no log call waits.  A line that cannot
  * be written now (a stderr pipe nobody reads, a syslogd that does not
@@ -30,7 +30,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -40,8 +39,6 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#define LIBBSD_OPENBSD_VIS	/* strnvis(dst, src, size, flags) */
-#include <vis.h>
 
 #include "superd.h"
 
@@ -49,7 +46,6 @@
 #define LOG_RETRY_MS	100	/* stderr: try again this soon */
 #define LOG_RECONNECT_S	1	/* syslog: reconnect at most this often */
 #define LOG_EXIT_MS	1000	/* at exit, wait this long for stderr */
-#define LOG_STR_BUFS	4	/* log_str() values alive at once */
 
 static int	log_stderr = 1;
 static int	log_verbose;
@@ -540,107 +536,4 @@ fatalx(const char *fmt, ...)
 	vlog(LOG_CRIT, fmt, ap);
 	va_end(ap);
 	exit(1);
-}
-
-/*
- * Write src as a double-quoted value: quotes and backslashes escaped,
- * control and non-ASCII bytes in vis(3) octal, so one log line stays one
- * line whatever a table or a peer put in it.  The value is cut at a whole
- * escape when dst is full: never half an escape before the closing quote.
- */
-void
-log_quote(char *dst, size_t size, const char *src)
-{
-	char	 one[5];	/* vis(3) writes at most 4 bytes and a NUL */
-	size_t	 j, n;
-
-	if (size < 3) {
-		if (size > 0)
-			dst[0] = '\0';
-		return;
-	}
-	j = 0;
-	dst[j++] = '"';
-	for (; *src != '\0'; src++) {
-		if (*src == '"') {
-			one[0] = '\\';
-			one[1] = '"';
-			n = 2;
-		} else
-			n = vis(one, (unsigned char)*src, VIS_OCTAL |
-			    VIS_CSTYLE | VIS_TAB | VIS_NL,
-			    (unsigned char)src[1]) - one;
-		if (j + n + 2 > size)
-			break;		/* room for the quote and the NUL */
-		memcpy(dst + j, one, n);
-		j += n;
-	}
-	dst[j++] = '"';
-	dst[j] = '\0';
-}
-
-/*
- * Print s on fp for a terminal: control bytes, DEL, non-ASCII bytes and
- * backslashes as vis(3) escapes (\033, \r, \\), tabs and everything else
- * as they are, so that no table (an ESC sequence in an argument or a
- * comment) can move root's cursor, retitle the terminal or hide a line.
- * Used wherever superd -t or supertab prints table text or errors.
- */
-void
-log_vis(FILE *fp, const char *s)
-{
-	char	 one[5];	/* vis(3) writes at most 4 bytes and a NUL */
-
-	for (; *s != '\0'; s++) {
-		(void)vis(one, (unsigned char)*s, VIS_OCTAL | VIS_CSTYLE |
-		    VIS_NL, (unsigned char)s[1]);
-		(void)fputs(one, fp);
-	}
-}
-
-/*
- * A table's text (a service name, an address, a path) as a log value:
- * as it is when it is plain (printable ASCII without blanks, quotes,
- * backslashes or '='), else through log_quote(), so that no table can
- * end a line early or make a value look like another key.  A NULL is "-".
- * The result lives until LOG_STR_BUFS more calls: enough for one line.
- */
-const char *
-log_str(const char *s)
-{
-	static char		 buf[LOG_STR_BUFS][1024];
-	static unsigned int	 next;
-	const unsigned char	*p;
-	char			*q;
-
-	if (s == NULL)
-		return "-";
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\\' ||
-		    *p == '=')
-			break;
-	if (*p == '\0' && p != (const unsigned char *)s)
-		return s;
-	q = buf[next++ % LOG_STR_BUFS];
-	log_quote(q, sizeof(buf[0]), s);
-	return q;
-}
-
-/*
- * A signal as logs spell it: its name without "SIG" (TERM, KILL, XCPU),
- * RTMIN+N for a real-time one, the number only if it has no name.
- */
-const char *
-log_signame(int sig)
-{
-	static char	 buf[16];
-	const char	*s;
-
-	if ((s = sigabbrev_np(sig)) != NULL)
-		return s;
-	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-		(void)snprintf(buf, sizeof(buf), "RTMIN+%d", sig - SIGRTMIN);
-	else
-		(void)snprintf(buf, sizeof(buf), "%d", sig);
-	return buf;
 }

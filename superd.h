@@ -415,6 +415,8 @@ void		 fatal(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 void		 fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
+
+/* logtext.c */
 const char	*log_str(const char *);
 const char	*log_signame(int);
 void		 log_quote(char *, size_t, const char *);
