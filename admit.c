@@ -98,9 +98,11 @@ admit(struct service *sv, const struct sockaddr *peer, double now,
  * The kernel says nothing when a slot frees (its child's execve clears
  * a word of memory), so slots_check asks at every turn of the loop, and
  * slots_timer every SLOTS_POLL_SECS, when it also takes slots back from
- * children stuck before execve (spawn_reclaim).
+ * children stuck before execve (spawn_reclaim).  The services paused
+ * for a slot (PAUSE_SLOTS) are on slots_waiting, and only they are
+ * resumed.
  */
-static int		 slots_starved;
+static struct svlist	 slots_waiting = TAILQ_HEAD_INITIALIZER(slots_waiting);
 static struct timer	 slots_timer;
 
 static void
@@ -108,7 +110,7 @@ slots_due(struct timer *t, double now)
 {
 	spawn_reclaim(now);
 	slots_check(now);
-	if (slots_starved)
+	if (!TAILQ_EMPTY(&slots_waiting))
 		timer_set_by(t, now + SLOTS_POLL_SECS);
 }
 
@@ -117,8 +119,9 @@ slots_wait(struct service *sv, double now)
 {
 	if (sv->sv_cf->cf_builtin != BI_NONE || spawn_ready())
 		return 0;
+	if (!(sv->sv_pause & PAUSE_SLOTS))
+		TAILQ_INSERT_TAIL(&slots_waiting, sv, sv_slotentry);
 	poll_pause(sv, PAUSE_SLOTS);
-	slots_starved = 1;
 	timer_init(&slots_timer, slots_due, NULL);
 	timer_set_by(&slots_timer, now + SLOTS_POLL_SECS);
 	return 1;
@@ -131,13 +134,23 @@ slots_check(double now)
 	struct service	*sv;
 
 	(void)now;
-	if (!slots_starved || !spawn_ready())
+	if (TAILQ_EMPTY(&slots_waiting) || !spawn_ready())
 		return;
-	slots_starved = 0;
 	timer_clear(&slots_timer);
-	TAILQ_FOREACH(sv, &services, sv_entry)
-		if (sv->sv_pause & PAUSE_SLOTS)
-			poll_resume(sv, PAUSE_SLOTS);
+	while ((sv = TAILQ_FIRST(&slots_waiting)) != NULL) {
+		TAILQ_REMOVE(&slots_waiting, sv, sv_slotentry);
+		poll_resume(sv, PAUSE_SLOTS);
+	}
+}
+
+/* A reload removed sv: it waits for a slot no more. */
+void
+slots_forget(struct service *sv)
+{
+	if (!(sv->sv_pause & PAUSE_SLOTS))
+		return;
+	TAILQ_REMOVE(&slots_waiting, sv, sv_slotentry);
+	sv->sv_pause &= ~PAUSE_SLOTS;
 }
 
 /* stream nowait: accept in a batch until EAGAIN or a pause. */

@@ -87,6 +87,7 @@ serve_remove(struct service *sv)
 	if (sv->sv_inpoll && sv->sv_fd != -1)
 		poll_del(sv->sv_fd);
 	listen_close(sv);
+	/* nothing is due for a closed socket; its summaries stay (refuse.c) */
 	timer_clear(&sv->sv_bind_timer);
 	timer_clear(&sv->sv_poll_timer);
 	timer_clear(&sv->sv_backoff_timer);
@@ -96,6 +97,7 @@ serve_remove(struct service *sv)
 	timer_clear(&sv->sv_loop_timer);
 	timer_clear(&sv->sv_rate_timer);
 	timer_clear(&sv->sv_ratelog_timer);
+	slots_forget(sv);
 	sv->sv_inpoll = 0;
 	child_retire(sv);
 }

@@ -206,6 +206,7 @@ struct reflog {
 struct service {
 	struct evsrc	 sv_ev;		/* first: epoll's data.ptr */
 	TAILQ_ENTRY(service) sv_entry;
+	TAILQ_ENTRY(service) sv_slotentry; /* PAUSE_SLOTS: waiting (admit.c) */
 	struct svconf	*sv_cf;
 	char		*sv_name;	/* service field as written */
 	int		 sv_socktype;	/* SOCK_STREAM or SOCK_DGRAM */
@@ -439,6 +440,7 @@ void		 admit_builtin_dgram(struct service *, double);
 void		 held_due(struct timer *, double);
 int		 slots_wait(struct service *, double);
 void		 slots_check(double);
+void		 slots_forget(struct service *);
 
 /* dgramwait.c */
 void		 dgram_nowait(struct service *, double);
