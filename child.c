@@ -47,9 +47,6 @@ struct groupkill {
 	char		*gk_name;
 };
 
-/* Services a reload removed, waiting for their last child. */
-struct svlist		 retired = TAILQ_HEAD_INITIALIZER(retired);
-
 static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 static struct timer	 unwatched_timer;	/* their next look */
 static void		 unwatched_poll(struct timer *, double);
@@ -77,28 +74,6 @@ child_free(struct child *ch)
 {
 	LIST_NEXT(ch, ch_entry) = child_freelist;
 	child_freelist = ch;
-}
-
-/* A retired service's last child is gone: free it. */
-static void
-service_release(struct service *sv)
-{
-	TAILQ_REMOVE(&retired, sv, sv_entry);
-	refuse_forget(sv, timer_now());
-	service_free(sv);
-}
-
-/*
- * A reload removed sv, whose socket is closed: it waits, retired, for
- * its last child, and is freed now if it has none.
- */
-void
-child_retire(struct service *sv)
-{
-	sv->sv_retired = 1;
-	TAILQ_INSERT_TAIL(&retired, sv, sv_entry);
-	if (sv->sv_children == 0)
-		service_release(sv);
 }
 
 /*
@@ -287,7 +262,7 @@ child_done(struct child *ch, int left, int missed, double now)
 		if (sv->sv_children < sv->sv_cf->cf_instances)
 			poll_resume(sv, PAUSE_INSTANCES);
 	} else if (sv->sv_children == 0)
-		service_release(sv);
+		services_release(sv);
 	child_free(ch);
 }
 

@@ -189,7 +189,7 @@ own_udp_port(in_port_t port)
 	const char			*errstr;
 	in_port_t			 want;
 
-	TAILQ_FOREACH(o, &services, sv_entry) {
+	TAILQ_FOREACH(o, services_list(), sv_entry) {
 		if (o->sv_proto != PROTO_UDP)
 			continue;
 		if (o->sv_fd != -1 &&

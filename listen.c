@@ -450,7 +450,7 @@ listen_adopt(struct service *sv, int *fds, int nfds)
  * then marked adopted with no socket of its own.  Returns 0 when so.
  */
 int
-listen_cover(struct service *sv, struct svlist *list)
+listen_cover(struct service *sv, const struct svlist *list)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&sv->sv_addr;
 	struct sockaddr_in6	*sin6;

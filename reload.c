@@ -45,7 +45,7 @@ byaddr_cmp(const void *va, const void *vb)
 
 /* A table's services sorted by address, each numbered among its equals. */
 static struct byaddr *
-byaddr_sort(struct svlist *list, size_t *np)
+byaddr_sort(const struct svlist *list, size_t *np)
 {
 	struct service	*sv;
 	struct byaddr	*s;
@@ -118,7 +118,7 @@ reload_merge(struct conf *c, int keepenv)
 	size_t		 on, nn, i, j, total = 0;
 	int		 added = 0, removed = 0, changed = 0, kept = 0, k;
 
-	os = byaddr_sort(&services, &on);
+	os = byaddr_sort(services_list(), &on);
 	ns = byaddr_sort(&c->c_services, &nn);
 	for (i = 0, j = 0; i < on && j < nn; ) {
 		k = byaddr_key_cmp(&os[i], &ns[j]);
@@ -138,7 +138,6 @@ reload_merge(struct conf *c, int keepenv)
 		if (os[i].ba_match != NULL)
 			continue;
 		sv = os[i].ba_sv;
-		TAILQ_REMOVE(&services, sv, sv_entry);
 		log_info("event=remove svc=%s line=%d addr=%s proto=%s",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line,
 		    log_str(sv->sv_addrstr), proto_label(sv));
@@ -154,7 +153,7 @@ reload_merge(struct conf *c, int keepenv)
 		total++;
 		old = sv->sv_match;
 		if (old != NULL) {
-			TAILQ_REMOVE(&services, old, sv_entry);
+			services_remove(old);
 			if (take_conf(old, sv, keepenv))
 				changed++;
 			else
@@ -169,11 +168,11 @@ reload_merge(struct conf *c, int keepenv)
 			added++;
 		}
 	}
-	TAILQ_CONCAT(&services, &keep, sv_entry);
+	services_append(&keep);
 	/* an IPv4 "*" whose dual-stack twin was removed binds for itself */
-	TAILQ_FOREACH(sv, &services, sv_entry)
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		if (sv->sv_adopted && sv->sv_fd == -1 &&
-		    listen_cover(sv, &services) == -1) {
+		    listen_cover(sv, services_list()) == -1) {
 			sv->sv_adopted = 0;
 			sv->sv_pause |= PAUSE_UNBOUND;
 			(void)serve_open(sv, NULL, 0);

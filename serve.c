@@ -7,7 +7,7 @@
  * (dgramwait.c), a wait service hands its socket to one child, and a
  * datagram built-in is answered in the parent (internal.c).  A service
  * a reload removed is retired: out of the poll set and closed at once,
- * freed when its last child has been reaped (child.c).
+ * freed when its last child has been reaped (services.c).
  */
 
 #include <sys/types.h>
@@ -18,7 +18,6 @@
 
 #include "superd.h"
 
-struct svlist		 services = TAILQ_HEAD_INITIALIZER(services);
 struct childlist	 children = LIST_HEAD_INITIALIZER(children);
 int			 nchildren;
 int			 serve_bound_late;
@@ -77,8 +76,8 @@ serve_open(struct service *sv, char *why, size_t whylen)
 }
 
 /*
- * A reload removed sv (already off the services list): close its socket
- * at once; free it now, or when its last child has been reaped.
+ * A reload removed sv: close its socket at once; it leaves the running
+ * table, freed now or when its last child has been reaped (services.c).
  */
 void
 serve_remove(struct service *sv)
@@ -99,7 +98,7 @@ serve_remove(struct service *sv)
 	timer_clear(&sv->sv_ratelog_timer);
 	slots_forget(sv);
 	sv->sv_inpoll = 0;
-	child_retire(sv);
+	services_retire(sv);
 }
 
 /* A listener is ready: accept, answer, or hand the socket over. */

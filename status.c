@@ -55,14 +55,11 @@ serve_status(double now)
 	struct child	*ch;
 	char		 peer[128];
 
-	int		 n = 0;
-
-	TAILQ_FOREACH(sv, &services, sv_entry)
-		n++;
-	log_info("event=status services=%d children=%d", n, nchildren);
-	TAILQ_FOREACH(sv, &services, sv_entry)
+	log_info("event=status services=%d children=%d", services_count(),
+	    nchildren);
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		status_service(sv);
-	TAILQ_FOREACH(sv, &retired, sv_entry)
+	TAILQ_FOREACH(sv, services_retired(), sv_entry)
 		status_service(sv);
 	LIST_FOREACH(ch, &children, ch_entry) {
 		peer_format((struct sockaddr *)&ch->ch_peer, peer,

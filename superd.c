@@ -260,7 +260,7 @@ ports_write(void)
 		free(tmp);
 		return;
 	}
-	TAILQ_FOREACH(sv, &services, sv_entry)
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		if (sv->sv_fd != -1)
 			fprintf(fp, "%d %s %s %s\n", sv->sv_cf->cf_line,
 			    sv->sv_name, sv->sv_addrstr, proto_label(sv));
@@ -328,7 +328,7 @@ bind_fatal(const struct service *bad, const char *why)
 
 	addr_format_full((const struct sockaddr *)&bad->sv_addr, addr,
 	    sizeof(addr));
-	TAILQ_FOREACH(sv, &services, sv_entry)
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		listen_close(sv);
 	errx(1, "%s:%d: cannot bind %s (%s): %s", conf_name,
 	    bad->sv_cf->cf_line, addr, proto_label(bad), why);
@@ -337,11 +337,8 @@ bind_fatal(const struct service *bad, const char *why)
 static void
 set_title(void)
 {
-	struct service	*sv;
-	int		 n = 0;
+	int	 n = services_count();
 
-	TAILQ_FOREACH(sv, &services, sv_entry)
-		n++;
 	setproctitle("%d service%s, %d child%s", n, n == 1 ? "" : "s",
 	    nchildren, nchildren == 1 ? "" : "ren");
 }
@@ -472,7 +469,7 @@ shutdown_all(int sig)
 	notify("STOPPING=1");
 	log_info("event=shutdown signal=%s children=%d",
 	    sig == SIGINT ? "INT" : "TERM", nchildren);
-	TAILQ_FOREACH(sv, &services, sv_entry)
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		listen_close(sv);
 }
 
@@ -735,15 +732,15 @@ start_services(struct conf *c)
 	char		 why[256];
 
 	listen_init(opt_backlog);
-	TAILQ_CONCAT(&services, &c->c_services, sv_entry);
+	services_append(&c->c_services);
 	conf_free(c);
-	TAILQ_FOREACH(sv, &services, sv_entry) {
+	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		if (spawn_prepare(sv, opt_keepenv) == -1)
 			err(1, "spawn_prepare");
 		(void)listen_adopt(sv, adopt_fds, nadopt);
 	}
-	TAILQ_FOREACH(sv, &services, sv_entry) {
-		if (sv->sv_fd != -1 || listen_cover(sv, &services) == 0)
+	TAILQ_FOREACH(sv, services_list(), sv_entry) {
+		if (sv->sv_fd != -1 || listen_cover(sv, services_list()) == 0)
 			continue;
 		if (serve_open(sv, why, sizeof(why)) == -1 && opt_bindfatal)
 			bind_fatal(sv, why);
@@ -793,7 +790,7 @@ start_serving(void)
 {
 	struct service	*sv;
 
-	TAILQ_FOREACH(sv, &services, sv_entry) {
+	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		if (sv->sv_adopted) {
 			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
 			    "adopted=1%s", log_str(sv->sv_name),

@@ -329,6 +329,15 @@ enum conf_line {
 enum conf_line	 conf_line_kind(const char *, int, int);
 int		 conf_line_joins(const char *);
 
+/* services.c */
+const struct svlist *services_list(void);
+const struct svlist *services_retired(void);
+int		 services_count(void);
+void		 services_append(struct svlist *);
+void		 services_remove(struct service *);
+void		 services_retire(struct service *);
+void		 services_release(struct service *);
+
 /* svconf.c */
 void		 service_free(struct service *);
 void		 svconf_free(struct svconf *);
@@ -356,7 +365,7 @@ void		 listen_nonblock(struct service *, int);
 void		 listen_apply_bufs(struct service *);
 void		 listen_apply_perms(struct service *);
 int		 listen_check_path(const struct service *, char *, size_t);
-int		 listen_cover(struct service *, struct svlist *);
+int		 listen_cover(struct service *, const struct svlist *);
 void		 listen_drop_unadopted(int *, int);
 int		 listen_adopt(struct service *, int *, int);
 
@@ -424,7 +433,6 @@ void		 log_quote(char *, size_t, const char *);
 void		 log_vis(FILE *, const char *);
 
 /* serve.c */
-extern struct svlist	 services;
 extern struct childlist	 children;
 extern int		 nchildren;
 int		 serve_open(struct service *, char *, size_t);
@@ -454,8 +462,6 @@ int		 held_take(struct service *, int, struct sockaddr_storage *,
 		    struct srcent **, int *);
 
 /* child.c */
-extern struct svlist	 retired;
-void		 child_retire(struct service *);
 struct child	*child_new(void);
 void		 child_free(struct child *);
 struct child	*start_child(struct service *, int, const struct sockaddr *,
