@@ -47,10 +47,26 @@ struct groupkill {
 	char		*gk_name;
 };
 
+static struct childlist	 children = LIST_HEAD_INITIALIZER(children);
+static int		 nchildren;
 static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 static struct timer	 unwatched_timer;	/* their next look */
 static void		 unwatched_poll(struct timer *, double);
 static struct child	*child_freelist;
+
+/* Every running child, the newest first (for the status dump). */
+const struct childlist *
+child_list(void)
+{
+	return &children;
+}
+
+/* How many children are running. */
+int
+child_count(void)
+{
+	return nchildren;
+}
 
 /* A zeroed child, from the free list when it has one. */
 struct child *
@@ -166,7 +182,7 @@ start_child(struct service *sv, int fd, const struct sockaddr *peer,
 		return NULL;
 	}
 	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
-	    &pidfd);
+	    listen_count() + nchildren, &pidfd);
 	if (pid == -1) {
 		saved = errno;
 		child_free(ch);

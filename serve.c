@@ -18,8 +18,6 @@
 
 #include "superd.h"
 
-struct childlist	 children = LIST_HEAD_INITIALIZER(children);
-int			 nchildren;
 int			 serve_bound_late;
 
 /* A bind failed BIND_RETRY_SECS ago: try again, unless it is bound. */

@@ -450,14 +450,16 @@ slot_get(void)
 /*
  * Start a child of sv on fd (a connection, or a duplicate of the
  * service's own socket), which this takes over when it succeeds: it is
- * closed in the parent once the child has its own copy.  Returns the
- * child's pid and stores its pidfd, or -1 with errno set (EAGAIN,
- * ENOMEM, EMFILE: the caller backs off) and fd still the caller's.
- * Never waits for the child.
+ * closed in the parent once the child has its own copy.  nhigh is how
+ * many long-lived descriptors superd holds above SPAWN_FDTOP (listeners,
+ * pidfds): what copying its table would cost.  Returns the child's pid
+ * and stores its pidfd, or -1 with errno set (EAGAIN, ENOMEM, EMFILE:
+ * the caller backs off) and fd still the caller's.  Never waits for the
+ * child.
  */
 pid_t
 spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
-    int connnum, int *pidfd)
+    int connnum, int nhigh, int *pidfd)
 {
 	struct svconf		*cf = sv->sv_cf;
 	struct spawn_slot	*slot = NULL;
@@ -516,7 +518,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	 * as the highest descriptor: SPAWN_FDTOP, then the listeners, the
 	 * pidfds and superd's few others (fd.c).
 	 */
-	share = SPAWN_FDTOP + listen_count() + nchildren >= SPAWN_SHARE_AT;
+	share = SPAWN_FDTOP + nhigh >= SPAWN_SHARE_AT;
 	if (share)
 		flags |= CLONE_FILES;
 	__atomic_store_n(&slot->sl_tid, 1, __ATOMIC_RELEASE);

@@ -56,12 +56,12 @@ serve_status(double now)
 	char		 peer[128];
 
 	log_info("event=status services=%d children=%d", services_count(),
-	    nchildren);
+	    child_count());
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		status_service(sv);
 	TAILQ_FOREACH(sv, services_retired(), sv_entry)
 		status_service(sv);
-	LIST_FOREACH(ch, &children, ch_entry) {
+	LIST_FOREACH(ch, child_list(), ch_entry) {
 		peer_format((struct sockaddr *)&ch->ch_peer, peer,
 		    sizeof(peer));
 		log_info("event=child svc=%s line=%d pid=%d peer=%s age=%.3f",

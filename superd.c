@@ -337,10 +337,10 @@ bind_fatal(const struct service *bad, const char *why)
 static void
 set_title(void)
 {
-	int	 n = services_count();
+	int	 n = services_count(), nch = child_count();
 
 	setproctitle("%d service%s, %d child%s", n, n == 1 ? "" : "s",
-	    nchildren, nchildren == 1 ? "" : "ren");
+	    nch, nch == 1 ? "" : "ren");
 }
 
 /*
@@ -468,7 +468,7 @@ shutdown_all(int sig)
 
 	notify("STOPPING=1");
 	log_info("event=shutdown signal=%s children=%d",
-	    sig == SIGINT ? "INT" : "TERM", nchildren);
+	    sig == SIGINT ? "INT" : "TERM", child_count());
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		listen_close(sv);
 }
@@ -486,14 +486,14 @@ title_due(struct timer *t, double now)
 {
 	(void)t;
 	set_title();
-	title_children = nchildren;
+	title_children = child_count();
 	title_at = now;
 }
 
 static void
 title_update(double now)
 {
-	if (title_children == nchildren)
+	if (title_children == child_count())
 		return;
 	if (now >= title_at + 1.0)
 		title_due(&title_timer, now);

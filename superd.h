@@ -377,7 +377,7 @@ int		 spawn_init(void);
 void		 spawn_signals(void);
 void		 spawn_nofile(const struct rlimit *);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
-		    int, int *);
+		    int, int, int *);
 void		 spawn_flush(void);
 void		 spawn_event(void);
 int		 spawn_forget(pid_t);
@@ -433,8 +433,6 @@ void		 log_quote(char *, size_t, const char *);
 void		 log_vis(FILE *, const char *);
 
 /* serve.c */
-extern struct childlist	 children;
-extern int		 nchildren;
 int		 serve_open(struct service *, char *, size_t);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
@@ -462,6 +460,8 @@ int		 held_take(struct service *, int, struct sockaddr_storage *,
 		    struct srcent **, int *);
 
 /* child.c */
+const struct childlist *child_list(void);
+int		 child_count(void);
 struct child	*child_new(void);
 void		 child_free(struct child *);
 struct child	*start_child(struct service *, int, const struct sockaddr *,
