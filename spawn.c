@@ -48,6 +48,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
@@ -113,8 +114,8 @@ static struct spawn_slot	 sync_slot;	/* a forked child's */
 static unsigned long		 nreclaimed;	/* children killed for a slot */
 static int			 sync_only;	/* under valgrind */
 
-struct evsrc	 spawn_ev = { EV_SPAWN };
-int		 spawn_evfd = -1;
+static struct evsrc	 spawn_ev = { EV_SPAWN };
+static int		 spawn_evfd = -1;	/* a child wakes the parent */
 
 /* The children's end of the way back (spawnback.c), low with the eventfd. */
 static int		 back_child = -1;
@@ -311,6 +312,13 @@ spawn_flush(void)
 		    &slots[i].sl_state, SLOT_WAKE, __ATOMIC_SEQ_CST) ==
 		    SLOT_UNSHARED)
 			slot_close(&slots[i]);
+}
+
+/* The eventfd into the loop's poll set, once there is one. */
+int
+spawn_watch(void)
+{
+	return poll_add(spawn_evfd, EPOLLIN, &spawn_ev);
 }
 
 /* The eventfd is readable: a child has its table. */

@@ -776,7 +776,7 @@ start_events(void)
 		fatal("epoll_create1");
 	if (poll_add(sigfd, EPOLLIN, &signal_ev) == -1)
 		fatal("epoll_ctl signalfd");
-	if (poll_add(spawn_evfd, EPOLLIN, &spawn_ev) == -1)
+	if (spawn_watch() == -1)
 		fatal("epoll_ctl eventfd");
 	return sigfd;
 }

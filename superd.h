@@ -370,8 +370,6 @@ void		 listen_drop_unadopted(int *, int);
 int		 listen_adopt(struct service *, int *, int);
 
 /* spawn.c */
-extern struct evsrc	 spawn_ev;
-extern int		 spawn_evfd;	/* a child wakes the parent with it */
 struct rlimit;
 int		 spawn_init(void);
 void		 spawn_signals(void);
@@ -379,6 +377,7 @@ void		 spawn_nofile(const struct rlimit *);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
 		    int, int, int *);
 void		 spawn_flush(void);
+int		 spawn_watch(void);
 void		 spawn_event(void);
 int		 spawn_forget(pid_t);
 int		 spawn_ready(void);
