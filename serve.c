@@ -18,7 +18,20 @@
 
 #include "superd.h"
 
-int			 serve_bound_late;
+static int	 bound_late;	/* a retry bound a listener */
+
+/*
+ * Has a retry bound a listener since the last call?  superd.c then writes
+ * the ports file again.
+ */
+int
+serve_bound_late(void)
+{
+	int	 late = bound_late;
+
+	bound_late = 0;
+	return late;
+}
 
 /* A bind failed BIND_RETRY_SECS ago: try again, unless it is bound. */
 static void
@@ -30,7 +43,7 @@ bind_due(struct timer *t, double now)
 	if (!(sv->sv_pause & PAUSE_UNBOUND))
 		return;
 	if (serve_open(sv, NULL, 0) == 0)
-		serve_bound_late = 1;
+		bound_late = 1;
 }
 
 /*

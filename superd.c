@@ -586,10 +586,8 @@ loop(int sigfd)
 			serve_status(now);
 		timer_run(now);
 		slots_check(now);
-		if (serve_bound_late) {
-			serve_bound_late = 0;
+		if (serve_bound_late())
 			ports_write();
-		}
 		title_update(now);
 	}
 }

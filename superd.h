@@ -435,7 +435,7 @@ void		 log_vis(FILE *, const char *);
 int		 serve_open(struct service *, char *, size_t);
 void		 serve_remove(struct service *);
 void		 serve_listener(struct service *, double);
-extern int	 serve_bound_late;
+int		 serve_bound_late(void);
 
 /* admit.c */
 int		 admit(struct service *, const struct sockaddr *, double,
