@@ -226,14 +226,6 @@ guard_missed(const struct child *ch, int left, double now)
 	return m;
 }
 
-/* A looping service's pause is over. */
-static void
-loop_over(struct timer *t, double now)
-{
-	(void)now;
-	poll_resume(t->tm_arg, PAUSE_LOOP);
-}
-
 /*
  * Count an exit (or, for dgram nowait, a datagram read) of a guarded
  * child: a miss, or a child that took its input and ends any loop.
@@ -283,17 +275,7 @@ guard_note(struct service *sv, int missed, double now)
 		sv->sv_loop_logged = now;
 		sv->sv_loop_starts = 0;
 	}
-	poll_pause(sv, PAUSE_LOOP);
-	timer_init(&sv->sv_loop_timer, loop_over, sv);
-	timer_set(&sv->sv_loop_timer, now + sv->sv_loop_backoff);
-}
-
-/* A wait service's rate= pause is over: a token is due. */
-static void
-rate_over(struct timer *t, double now)
-{
-	(void)now;
-	poll_resume(t->tm_arg, PAUSE_RATE);
+	poll_pause_until(sv, PAUSE_LOOP, now + sv->sv_loop_backoff);
 }
 
 /* The rate pauses of the last second, summed up in one line. */
@@ -325,9 +307,7 @@ guard_rate(struct service *sv, double now)
 		return 0;
 	/* a millisecond more: the bucket then surely holds a whole token */
 	secs = limits_rate_wait(sv) + 0.001;
-	poll_pause(sv, PAUSE_RATE);
-	timer_init(&sv->sv_rate_timer, rate_over, sv);
-	timer_set(&sv->sv_rate_timer, now + secs);
+	poll_pause_until(sv, PAUSE_RATE, now + secs);
 	if (sv->sv_rate_n == 0 && now >= sv->sv_rate_logged + 1.0) {
 		log_info("event=paused svc=%s line=%d reason=rate backoff=%.3f",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line, secs);

@@ -14,8 +14,11 @@
  * rate= of a wait service holds it back (guard.c), while every spawn slot
  * is taken, and until it could be bound.  poll_pause() and poll_resume()
  * set and clear one reason each; the listener polls again once none is
- * left.  Connections wait in the kernel's backlog meanwhile; none is
- * refused.  A listener epoll could not take is out of the set, retried.
+ * left.  A back-off, a loop pause and a rate pause end by themselves
+ * (poll_pause_until), through one timer a service (sv_poll_timer), which
+ * also tries again a listener epoll could not take: out of the set until
+ * then.  Connections wait in the kernel's backlog meanwhile; none is
+ * refused.
  */
 
 #include <sys/types.h>
@@ -87,11 +90,52 @@ poll_wait(struct epoll_event *events, int max, int timeout)
 	return epoll_wait(epfd, events, max, timeout);
 }
 
+/*
+ * The pauses that end by themselves, each at its sv_until[] (the same
+ * index here): a back-off, a loop guard's pause, a wait service's rate=.
+ */
+static const int	 timed[POLL_TIMED] = {
+	PAUSE_BACKOFF, PAUSE_LOOP, PAUSE_RATE,
+};
+
+static void		 poll_due(struct timer *, double);
+
+/*
+ * One timer a service for what poll.c waits for: the end of each timed
+ * pause, and the next try of a registration epoll refused.
+ */
 static void
-poll_retry_due(struct timer *t, double now)
+poll_arm(struct service *sv)
 {
-	(void)now;
-	poll_update(t->tm_arg);
+	double	 at = sv->sv_poll_retry;
+	int	 i;
+
+	for (i = 0; i < POLL_TIMED; i++)
+		if ((sv->sv_pause & timed[i]) && (at == 0 ||
+		    sv->sv_until[i] < at))
+			at = sv->sv_until[i];
+	if (at == 0) {
+		timer_clear(&sv->sv_poll_timer);
+		return;
+	}
+	if (timer_pending(&sv->sv_poll_timer) && sv->sv_poll_timer.tm_at == at)
+		return;
+	timer_init(&sv->sv_poll_timer, poll_due, sv);
+	timer_set(&sv->sv_poll_timer, at);
+}
+
+/* The pauses that are over end; a refused registration is tried again. */
+static void
+poll_due(struct timer *t, double now)
+{
+	struct service	*sv = t->tm_arg;
+	int		 i;
+
+	for (i = 0; i < POLL_TIMED; i++)
+		if ((sv->sv_pause & timed[i]) && sv->sv_until[i] <= now)
+			sv->sv_pause &= ~timed[i];
+	poll_update(sv);
+	poll_arm(sv);
 }
 
 /*
@@ -125,12 +169,13 @@ poll_update(struct service *sv)
 			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sv->sv_fd, NULL);
 		sv->sv_inpoll = 0;
 		sv->sv_poll_retry = timer_now() + POLL_RETRY_SECS;
-		timer_init(&sv->sv_poll_timer, poll_retry_due, sv);
-		timer_set(&sv->sv_poll_timer, sv->sv_poll_retry);
+		poll_arm(sv);
 		return;
 	}
-	sv->sv_poll_retry = 0;
-	timer_clear(&sv->sv_poll_timer);
+	if (sv->sv_poll_retry != 0) {
+		sv->sv_poll_retry = 0;
+		poll_arm(sv);
+	}
 	sv->sv_inpoll = 1;
 	sv->sv_polled = want;
 }
@@ -139,6 +184,23 @@ void
 poll_pause(struct service *sv, int why)
 {
 	sv->sv_pause |= why;
+	poll_update(sv);
+}
+
+/*
+ * A pause that ends by itself at until (one of timed[]); set again, the
+ * end is the new one.
+ */
+void
+poll_pause_until(struct service *sv, int why, double until)
+{
+	int	 i;
+
+	for (i = 0; i < POLL_TIMED; i++)
+		if (timed[i] == why)
+			sv->sv_until[i] = until;
+	sv->sv_pause |= why;
+	poll_arm(sv);
 	poll_update(sv);
 }
 

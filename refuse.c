@@ -10,7 +10,7 @@
  * another's.
  * Every refusal is counted in sv_refused[] for the status dump whether
  * or not it is logged.  A back-off also pauses the service
- * (PAUSE_BACKOFF) until its sv_backoff_timer is due.
+ * (PAUSE_BACKOFF) for a moment (poll.c ends it).
  */
 
 #include <sys/types.h>
@@ -93,13 +93,6 @@ refuse_flush(struct service *sv, double now, int force)
 	}
 }
 
-static void
-backoff_due(struct timer *t, double now)
-{
-	(void)now;
-	poll_resume(t->tm_arg, PAUSE_BACKOFF);
-}
-
 /*
  * Out of descriptors or processes: stop polling sv for a moment.  Its
  * held connections (held.c) are tried again as soon as that is over:
@@ -127,9 +120,7 @@ backoff(struct service *sv, double now, double secs, const char *what)
 		sv->sv_backoff_n = 0;
 	} else
 		sv->sv_backoff_n++;
-	poll_pause(sv, PAUSE_BACKOFF);
-	timer_init(&sv->sv_backoff_timer, backoff_due, sv);
-	timer_set(&sv->sv_backoff_timer, now + secs);
+	poll_pause_until(sv, PAUSE_BACKOFF, now + secs);
 	if (sv->sv_held > 0)
 		timer_set(&sv->sv_held_timer, now + secs);
 }

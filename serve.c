@@ -100,12 +100,9 @@ serve_remove(struct service *sv)
 	/* nothing is due for a closed socket; its summaries stay (refuse.c) */
 	timer_clear(&sv->sv_bind_timer);
 	timer_clear(&sv->sv_poll_timer);
-	timer_clear(&sv->sv_backoff_timer);
 	held_drop(sv, timer_now());
 	timer_clear(&sv->sv_held_timer);
 	timer_clear(&sv->sv_dgram_timer);
-	timer_clear(&sv->sv_loop_timer);
-	timer_clear(&sv->sv_rate_timer);
 	timer_clear(&sv->sv_ratelog_timer);
 	slots_forget(sv);
 	sv->sv_inpoll = 0;

@@ -80,6 +80,7 @@ enum refusal {
 #define PAUSE_LOOP	0x20	/* children exit without their input */
 #define PAUSE_RATE	0x40	/* wait mode: rate= until a token is due */
 #define PAUSE_SLOTS	0x80	/* every spawn slot in use (spawn.c) */
+#define POLL_TIMED	3	/* BACKOFF, LOOP and RATE end by themselves */
 
 /* The loop guard (guard.c). */
 #define LOOP_QUICK_SECS	1.0	/* an exit sooner than this is quick */
@@ -235,8 +236,8 @@ struct service {
 	double		 sv_retry_at;	/* a bind failed: retried then */
 	struct timer	 sv_bind_timer;	/* the bind's next try */
 	double		 sv_poll_retry;	/* epoll_ctl failed: try again then */
-	struct timer	 sv_poll_timer;	/* that try */
-	struct timer	 sv_backoff_timer; /* PAUSE_BACKOFF until */
+	double		 sv_until[POLL_TIMED]; /* when timed pauses end */
+	struct timer	 sv_poll_timer;	/* that try, or the first end */
 	int		 sv_held;	/* connections a spawn failed for */
 	struct timer	 sv_held_timer;	/* their next try (admit.c) */
 	int		 sv_retrytries;	/* of the connection being started */
@@ -251,10 +252,8 @@ struct service {
 	int		 sv_loop_misses; /* quick exits, input left, in a row */
 	int		 sv_loop_fast;	/* fast exits, input maybe left */
 	double		 sv_loop_backoff; /* 0: not looping */
-	struct timer	 sv_loop_timer;	/* PAUSE_LOOP until */
 	double		 sv_loop_logged;
 	unsigned long	 sv_loop_starts; /* not logged one by one */
-	struct timer	 sv_rate_timer;	/* PAUSE_RATE until */
 	double		 sv_rate_logged;
 	struct timer	 sv_ratelog_timer; /* the next line of rate pauses */
 	unsigned long	 sv_rate_n;	/* rate pauses not logged yet */
@@ -482,6 +481,7 @@ int		 poll_mod(int, uint32_t, void *);
 void		 poll_del(int);
 int		 poll_wait(struct epoll_event *, int, int);
 void		 poll_pause(struct service *, int);
+void		 poll_pause_until(struct service *, int, double);
 void		 poll_resume(struct service *, int);
 void		 poll_instances_changed(struct service *);
 
