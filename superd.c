@@ -27,7 +27,6 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 
@@ -37,7 +36,6 @@
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +60,6 @@ static int		 opt_stderr;	/* -e, -d */
 static int		 opt_test;	/* -t */
 static int		 opt_keepenv;	/* -E */
 static int		 opt_backlog = SOMAXCONN; /* -q */
-static char		 notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-static pid_t		 ports_owner;	/* wrote the ports file; removes it */
 static int		*adopt_fds;
 static int		 nadopt;
 static struct evsrc	 signal_ev = { EV_SIGNAL };
@@ -91,33 +87,6 @@ absolute(const char *path)
 	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
 		err(1, "asprintf");
 	return abs;
-}
-
-/*
- * sd_notify(3)'s datagram protocol, spoken directly: one datagram to the
- * unix socket NOTIFY_SOCKET names ('@' for the abstract namespace).
- */
-static void
-notify(const char *msg)
-{
-	struct sockaddr_un	 sun;
-	socklen_t		 len;
-	int			 fd;
-
-	if (notify_path[0] == '\0')
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void)strlcpy(sun.sun_path, notify_path, sizeof(sun.sun_path));
-	len = offsetof(struct sockaddr_un, sun_path) + strlen(notify_path);
-	if (notify_path[0] == '@')
-		sun.sun_path[0] = '\0';
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun,
-	    len) == -1)
-		log_warn("event=notify-failed");
-	(void)close(fd);
 }
 
 /*
@@ -228,57 +197,6 @@ reset_signals(void)
 	}
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/*
- * -P: one line per listening socket, "LINE SERVICE ADDR:PORT PROTO",
- * written to a temporary file renamed over the old one, so a script
- * never reads half a file.
- */
-static void
-ports_write(void)
-{
-	struct service	*sv;
-	char		*tmp;
-	FILE		*fp;
-	int		 fd;
-
-	if (ports_path == NULL)
-		return;
-	if (asprintf(&tmp, "%s.XXXXXX", ports_path) == -1)
-		return;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		log_warn("event=ports-file-failed path=%s",
-		    log_str(ports_path));
-		free(tmp);
-		return;
-	}
-	(void)fchmod(fd, 0644);
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		(void)close(fd);
-		(void)unlink(tmp);
-		free(tmp);
-		return;
-	}
-	TAILQ_FOREACH(sv, services_list(), sv_entry)
-		if (sv->sv_fd != -1)
-			fprintf(fp, "%d %s %s %s\n", sv->sv_cf->cf_line,
-			    sv->sv_name, sv->sv_addrstr, proto_label(sv));
-	if (fclose(fp) == EOF || rename(tmp, ports_path) == -1) {
-		log_warn("event=ports-file-failed path=%s",
-		    log_str(ports_path));
-		(void)unlink(tmp);
-	} else
-		ports_owner = getpid();
-	free(tmp);
-}
-
-/* At exit: the ports file goes, so a script never reads a dead one. */
-static void
-ports_remove(void)
-{
-	if (ports_path != NULL && ports_owner == getpid())
-		(void)unlink(ports_path);
 }
 
 /*
@@ -417,7 +335,7 @@ reload(void)
 	}
 	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
 	    (unsigned long long)(timer_now() * 1e6));
-	notify(msg);
+	notify_send(msg);
 	c = conf_load(conf_path, NULL);
 	if (c->c_nerrors > 0) {
 		for (i = 0; i < c->c_nerrors; i++) {
@@ -425,7 +343,7 @@ reload(void)
 			log_warnx("event=reload-failed error=%s", q);
 		}
 		conf_free(c);
-		notify("READY=1");
+		notify_send("READY=1");
 		return;
 	}
 	log_warnings(c);
@@ -433,7 +351,7 @@ reload(void)
 	ports_write();
 	set_title();
 	(void)malloc_trim(0);
-	notify("READY=1");
+	notify_send("READY=1");
 }
 
 /* Read every pending signal; what they ask for is done after the batch. */
@@ -466,7 +384,7 @@ shutdown_all(int sig)
 {
 	struct service	*sv;
 
-	notify("STOPPING=1");
+	notify_send("STOPPING=1");
 	log_info("event=shutdown signal=%s children=%d",
 	    sig == SIGINT ? "INT" : "TERM", child_count());
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
@@ -601,8 +519,6 @@ loop(int sigfd)
 static void
 start_clean(void)
 {
-	const char	*s;
-
 	reset_signals();
 	take_listen_fds();
 	/* What our parent left open is not for the services. */
@@ -612,10 +528,7 @@ start_clean(void)
 	/* the eventfd lowest, before anything else opens a descriptor */
 	if (spawn_init() == -1)
 		err(1, "spawn_init");
-	if ((s = getenv("NOTIFY_SOCKET")) != NULL) {
-		(void)strlcpy(notify_path, s, sizeof(notify_path));
-		(void)unsetenv("NOTIFY_SOCKET");
-	}
+	notify_init();
 }
 
 /* The command line, into the opt_ statics; -V and -h end superd here. */
@@ -712,8 +625,7 @@ start_daemon(void)
 	log_init(opt_stderr || opt_debug, opt_debug);
 	if (pid_path != NULL)
 		pid_open(pid_path);
-	if (ports_path != NULL && atexit(ports_remove) != 0)
-		err(1, "atexit");
+	ports_init(ports_path);
 	raise_nofile();
 }
 
@@ -803,7 +715,7 @@ start_serving(void)
 	set_title();
 	/* give back what reading the table took: RSS is the steady state */
 	(void)malloc_trim(0);
-	notify("READY=1");
+	notify_send("READY=1");
 }
 
 /*

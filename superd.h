@@ -299,6 +299,14 @@ LIST_HEAD(childlist, child);
 #define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
 int		 fd_high(int);
 
+/* notify.c */
+void		 notify_init(void);
+void		 notify_send(const char *);
+
+/* ports.c */
+void		 ports_init(const char *);
+void		 ports_write(void);
+
 /* pid.c */
 void		 pid_open(const char *);
 void		 pid_write(void);
