@@ -6,8 +6,8 @@
  * the socket on stdin and stdout, which executes the service's program.
  *
  * The life of the daemon, all of it in this file:
- *   1. options; sockets handed over by a supervisor (LISTEN_FDS) are taken
- *      aside before anything else opens a descriptor;
+ *   1. options; sockets handed over by a supervisor (LISTEN_FDS, adopt.c)
+ *      are taken aside before anything else opens a descriptor;
  *   2. the table is read whole (conf.c): any error, and superd exits 1
  *      having bound nothing;
  *   3. the pid file is locked, the listeners are bound (a busy address is
@@ -17,6 +17,9 @@
  *      listener and exit 0; children finish on their own) and SIGUSR1
  *      (status).  Every deadline (timeouts, retries, pauses, log
  *      summaries) is a timer (timer.c): the loop sleeps until the first.
+ * A supervisor is told when superd is ready, reloading and stopping
+ * (notify.c); the -P ports file is written at start, after a reload and
+ * after a late bind (ports.c).
  *
  * SIGCHLD is left at SIG_DFL and never read: children are reaped from
  * their pidfds, which avoids waitpid(-1)'s walk over every child.
@@ -60,8 +63,6 @@ static int		 opt_stderr;	/* -e, -d */
 static int		 opt_test;	/* -t */
 static int		 opt_keepenv;	/* -E */
 static int		 opt_backlog = SOMAXCONN; /* -q */
-static int		*adopt_fds;
-static int		 nadopt;
 static struct evsrc	 signal_ev = { EV_SIGNAL };
 
 #define USAGE	"usage: superd [-bdDeEhtV] [-P portsfile] [-p pidfile] " \
@@ -87,55 +88,6 @@ absolute(const char *path)
 	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
 		err(1, "asprintf");
 	return abs;
-}
-
-/*
- * LISTEN_FDS and LISTEN_PID (sd_listen_fds(3)): sockets a supervisor bound
- * for us start at fd 3.  They are made close-on-exec at once and kept
- * aside for the services whose address they have.
- */
-static void
-take_listen_fds(void)
-{
-	const char	*s, *errstr;
-	long long	 pid, n;
-	int		 i;
-
-	if ((s = getenv("LISTEN_PID")) == NULL)
-		return;
-	pid = strtonum(s, 1, INT_MAX, &errstr);
-	if (errstr != NULL || pid != getpid())
-		return;
-	if ((s = getenv("LISTEN_FDS")) == NULL)
-		return;
-	/* no more than a process can have open (fs.nr_open's default) */
-	n = strtonum(s, 0, 1 << 20, &errstr);
-	if (errstr != NULL) {
-		warnx("LISTEN_FDS=%s is %s: no socket adopted", s, errstr);
-		return;
-	}
-	if (n > 0 && (adopt_fds = calloc(n, sizeof(*adopt_fds))) == NULL)
-		err(1, "LISTEN_FDS");
-	for (i = 0; i < n; i++)
-		adopt_fds[i] = fcntl(3 + i, F_SETFD, FD_CLOEXEC) == -1 ?
-		    -1 : 3 + i;
-	nadopt = (int)n;
-	(void)unsetenv("LISTEN_PID");
-	(void)unsetenv("LISTEN_FDS");
-	(void)unsetenv("LISTEN_FDNAMES");
-}
-
-/*
- * The sockets handed over move up with superd's other long-lived
- * descriptors: the low ones are for connections (fd.c).
- */
-static void
-raise_adopted(void)
-{
-	int	 i;
-
-	for (i = 0; i < nadopt; i++)
-		adopt_fds[i] = fd_high(adopt_fds[i]);
 }
 
 /* fds 0-2 must exist, so an accepted socket never lands on them. */
@@ -520,10 +472,9 @@ static void
 start_clean(void)
 {
 	reset_signals();
-	take_listen_fds();
 	/* What our parent left open is not for the services. */
-	closefrom(3 + nadopt);
-	raise_adopted();
+	closefrom(3 + adopt_take());
+	adopt_raise();
 	ensure_stdio();
 	/* the eventfd lowest, before anything else opens a descriptor */
 	if (spawn_init() == -1)
@@ -647,7 +598,7 @@ start_services(struct conf *c)
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		if (spawn_prepare(sv, opt_keepenv) == -1)
 			err(1, "spawn_prepare");
-		(void)listen_adopt(sv, adopt_fds, nadopt);
+		adopt_match(sv);
 	}
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		if (sv->sv_fd != -1 || listen_cover(sv, services_list()) == 0)
@@ -655,8 +606,7 @@ start_services(struct conf *c)
 		if (serve_open(sv, why, sizeof(why)) == -1 && opt_bindfatal)
 			bind_fatal(sv, why);
 	}
-	listen_drop_unadopted(adopt_fds, nadopt);
-	free(adopt_fds);
+	adopt_drop();
 }
 
 /*

@@ -299,6 +299,12 @@ LIST_HEAD(childlist, child);
 #define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
 int		 fd_high(int);
 
+/* adopt.c */
+int		 adopt_take(void);
+void		 adopt_raise(void);
+void		 adopt_match(struct service *);
+void		 adopt_drop(void);
+
 /* notify.c */
 void		 notify_init(void);
 void		 notify_send(const char *);
