@@ -27,15 +27,12 @@
 
 #include <sys/types.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
@@ -88,67 +85,6 @@ absolute(const char *path)
 	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
 		err(1, "asprintf");
 	return abs;
-}
-
-/* fds 0-2 must exist, so an accepted socket never lands on them. */
-static void
-ensure_stdio(void)
-{
-	int	 fd;
-
-	for (fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) == -1 &&
-		    open("/dev/null", O_RDWR) == -1)
-			err(1, "/dev/null");
-}
-
-/*
- * A table of 10,000 ports needs more descriptors than a shell gives.  The
- * children get the limit superd started with (a select(2) loop in a
- * service may not cope with 20,000).
- */
-static void
-raise_nofile(void)
-{
-	struct rlimit	 rl, orig;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		orig = rl;
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-			spawn_nofile(&orig);
-	}
-}
-
-/*
- * Whoever started superd may have left signals ignored (nohup(1), "cmd &"
- * from a non-interactive sh(1)) or blocked: exec keeps both, and they
- * would reach every service.  Start from the defaults.  glibc refuses
- * sigaction(2) on the two signals it keeps for itself (32 and 33), which
- * GNU make's recipes get ignored: superd has no threads, and resets them
- * with the system call (an all-zero kernel sigaction is SIG_DFL).
- */
-static void
-reset_signals(void)
-{
-	struct sigaction	 sa;
-	sigset_t		 none;
-	int			 sig;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	(void)sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++) {
-		unsigned long	 ksa[8] = { 0 };
-
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		if (sigaction(sig, &sa, NULL) == -1 && errno == EINVAL)
-			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL,
-			    (size_t)(NSIG / 8));
-	}
-	(void)sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /*
@@ -471,11 +407,11 @@ loop(int sigfd)
 static void
 start_clean(void)
 {
-	reset_signals();
+	inherit_reset_signals();
 	/* What our parent left open is not for the services. */
 	closefrom(3 + adopt_take());
 	adopt_raise();
-	ensure_stdio();
+	inherit_open_stdio();
 	/* the eventfd lowest, before anything else opens a descriptor */
 	if (spawn_init() == -1)
 		err(1, "spawn_init");
@@ -577,7 +513,7 @@ start_daemon(void)
 	if (pid_path != NULL)
 		pid_open(pid_path);
 	ports_init(ports_path);
-	raise_nofile();
+	inherit_raise_nofile();
 }
 
 /*

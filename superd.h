@@ -313,6 +313,11 @@ void		 notify_send(const char *);
 void		 ports_init(const char *);
 void		 ports_write(void);
 
+/* inherit.c */
+void		 inherit_reset_signals(void);
+void		 inherit_open_stdio(void);
+void		 inherit_raise_nofile(void);
+
 /* pid.c */
 void		 pid_open(const char *);
 void		 pid_write(void);
