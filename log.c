@@ -10,13 +10,14 @@
  * one, as syslog(3) falls back to, each message ending in a NUL as
  * syslog(3) ends them there.  Stream messages wait in the same queue as
  * stderr lines, so a partial write keeps the rest for later, and a
- * syslogd that closed or restarted is reconnected.  log_debug() speaks
- * only under -d.  Lines are key=value.  A value from the table or the
- * command line (svc=, addr=, path=) goes through log_str(): as it is when
- * it is plain, else quoted by log_quote() (both in logtext.c); a message
- * (error=, a table's errors and warnings) is always quoted.  What a peer
- * sends is never logged: peer= is an address superd formats itself
- * ("unix" for a unix peer).
+ * syslogd that closed or restarted is reconnected; log_check_syslog()
+ * says on stderr, before daemon(3), when no syslogd listens at all.
+ * log_debug() speaks only under -d.  Lines are key=value.  A value from
+ * the table or the command line (svc=, addr=, path=) goes through
+ * log_str(): as it is when it is plain, else quoted by log_quote() (both
+ * in logtext.c); a message (error=, a table's errors and warnings) is
+ * always quoted.  What a peer sends is never logged: peer= is an address
+ * superd formats itself ("unix" for a unix peer).
  *
  * Invariant: once the loop runs, no log call waits.  A line that cannot
  * be written now (a stderr pipe nobody reads, a syslogd that does not
@@ -29,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -140,6 +142,41 @@ log_init(int tostderr, int verbose)
 		(void)log_connect();
 	(void)atexit(log_drain);
 }
+
+/*
+ * Logging to syslog with no syslog listening is logging into the void:
+ * say so on stderr while it can still be read (before daemon(3)).  The
+ * same sockets as log_connect()'s: datagram, then stream when /dev/log is a
+ * stream socket (EPROTOTYPE); non-blocking, so a full backlog (EAGAIN:
+ * someone listens) does not wait.
+ */
+void
+log_check_syslog(void)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, r;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	(void)close(fd);
+	if (r == -1 && errno == EPROTOTYPE) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0)) == -1)
+			return;
+		r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		if (r == -1 && errno == EAGAIN)
+			r = 0;
+		(void)close(fd);
+	}
+	if (r == -1)
+		warn("no syslog at %s, superd's log would go nowhere "
+		    "(-e or -d logs to standard error)", _PATH_LOG);
+}
+
 
 /*
  * Give stderr lines a descriptor of their own that can be non-blocking.

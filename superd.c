@@ -29,7 +29,6 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <err.h>
 #include <errno.h>
@@ -39,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "superd.h"
@@ -85,40 +83,6 @@ absolute(const char *path)
 	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
 		err(1, "asprintf");
 	return abs;
-}
-
-/*
- * Logging to syslog with no syslog listening is logging into the void:
- * say so on stderr while it can still be read (before daemon(3)).  The
- * same sockets as log.c's: datagram, then stream when /dev/log is a
- * stream socket (EPROTOTYPE); non-blocking, so a full backlog (EAGAIN:
- * someone listens) does not wait.
- */
-static void
-check_syslog(void)
-{
-	struct sockaddr_un	 sun;
-	int			 fd, r;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void)strlcpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	(void)close(fd);
-	if (r == -1 && errno == EPROTOTYPE) {
-		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0)) == -1)
-			return;
-		r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-		if (r == -1 && errno == EAGAIN)
-			r = 0;
-		(void)close(fd);
-	}
-	if (r == -1)
-		warn("no syslog at %s, superd's log would go nowhere "
-		    "(-e or -d logs to standard error)", _PATH_LOG);
 }
 
 /*
@@ -508,7 +472,7 @@ start_daemon(void)
 	if (chdir("/") == -1)
 		err(1, "chdir /");
 	if (!opt_stderr && !opt_debug)
-		check_syslog();
+		log_check_syslog();
 	log_init(opt_stderr || opt_debug, opt_debug);
 	if (pid_path != NULL)
 		pid_open(pid_path);

@@ -427,6 +427,7 @@ ssize_t		 internal_dgram_answer(enum builtin, char *, size_t, size_t);
 
 /* log.c */
 void		 log_init(int, int);
+void		 log_check_syslog(void);
 void		 log_hold(void);
 void		 log_flush(void);
 int		 log_retry_ms(void);
