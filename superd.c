@@ -114,62 +114,6 @@ set_title(void)
 }
 
 /*
- * Print every error (and warning) of a table, as FILE:LINE: message,
- * table text escaped for the terminal (log_vis).
- */
-static void
-report(const struct conf *c)
-{
-	size_t	 i;
-
-	for (i = 0; i < c->c_nwarnings; i++) {
-		log_vis(stderr, c->c_warnings[i]);
-		fputs(" (warning)\n", stderr);
-	}
-	for (i = 0; i < c->c_nerrors; i++) {
-		log_vis(stderr, c->c_errors[i]);
-		fputc('\n', stderr);
-	}
-}
-
-/*
- * A unix path that holds anything but a socket (a file, a symbolic link)
- * is an error of its line at start and with -t: superd never replaces it,
- * and would only retry the bind.
- */
-static void
-check_unix_paths(struct conf *c, const char *file)
-{
-	struct service	*sv;
-	char		 why[256], *msg, **nl;
-
-	TAILQ_FOREACH(sv, &c->c_services, sv_entry) {
-		if (listen_check_path(sv, why, sizeof(why)) == 0)
-			continue;
-		if (asprintf(&msg, "%s:%d: %s", file, sv->sv_cf->cf_line,
-		    why) == -1)
-			err(1, "asprintf");
-		if ((nl = reallocarray(c->c_errors, c->c_nerrors + 1,
-		    sizeof(*nl))) == NULL)
-			err(1, "reallocarray");
-		c->c_errors = nl;
-		c->c_errors[c->c_nerrors++] = msg;
-	}
-}
-
-static void
-log_warnings(const struct conf *c)
-{
-	char	 q[1024];
-	size_t	 i;
-
-	for (i = 0; i < c->c_nwarnings; i++) {
-		log_quote(q, sizeof(q), c->c_warnings[i]);
-		log_warnx("event=warning error=%s", q);
-	}
-}
-
-/*
  * SIGHUP: read the table again.  Any error and the running table stays as
  * it was, whole; every error is logged.
  */
@@ -198,7 +142,7 @@ reload(void)
 		notify_send("READY=1");
 		return;
 	}
-	log_warnings(c);
+	table_log_warnings(c);
 	reload_merge(c, opt_keepenv);
 	ports_write();
 	set_title();
@@ -452,12 +396,12 @@ load_table(void)
 	struct conf	*c;
 
 	c = conf_load(conf_path, strcmp(conf_path, "-") == 0 ? stdin : NULL);
-	check_unix_paths(c, conf_path);
+	table_check_paths(c, conf_path);
 	conf_name = conf_path;
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);
 	pid_path = absolute(pid_path);
-	report(c);
+	table_report(c);
 	return c;
 }
 

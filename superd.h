@@ -347,6 +347,11 @@ enum conf_line {
 enum conf_line	 conf_line_kind(const char *, int, int);
 int		 conf_line_joins(const char *);
 
+/* table.c */
+void		 table_check_paths(struct conf *, const char *);
+void		 table_report(const struct conf *);
+void		 table_log_warnings(const struct conf *);
+
 /* services.c */
 const struct svlist *services_list(void);
 const struct svlist *services_retired(void);
