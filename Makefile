@@ -101,12 +101,13 @@ check-asan: deps
 	    SUPERD_ASAN=1 bats --formatter tap tests
 	$(MAKE) clean
 
-lint:
+# The man pages under mandoc, and the layers of the sources.
+lint: layers
 	mandoc -Tlint -Wwarning man/superd.8 man/superd.conf.5 man/supertab.8
 
 # Which file calls which, from nm on the objects: fails on a cycle
-# between files, a leaf using more than log.c, or a use of a file with
-# main() (the rules: tests/layers.py); V=1 prints the graph as well.
+# between files, a leaf using more than log.c and fd.c, or a use of a
+# file with main() (the rules: tests/layers.py); V=1 prints the graph.
 layers: $(OBJS) $(TAB_OBJS)
 	python3 tests/layers.py $(if $(V),-v) superd: $(OBJS) \
 	    supertab: $(TAB_OBJS)
