@@ -170,45 +170,6 @@ static const in_port_t reflect_ports[] = {
 };
 
 /*
- * Is port one that this superd's own UDP sockets use?  Any of them may
- * answer what a built-in sends it: another built-in, or a dgram program
- * that replies (udpupper, a DNS forwarder), so a datagram spoofed "from"
- * one of them would start a loop between two services of this superd,
- * which the rate ends only if the loop outruns it.  Every UDP service
- * counts, on any address: the port its socket is bound to, read back
- * after bind (so port 0 is the kernel's choice) and after each reload
- * (the list is the running table), and the port its entry asks for while
- * it waits to be bound.
- */
-static int
-own_udp_port(in_port_t port)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-	struct service			*o;
-	const char			*errstr;
-	in_port_t			 want;
-
-	TAILQ_FOREACH(o, services_list(), sv_entry) {
-		if (o->sv_proto != PROTO_UDP)
-			continue;
-		if (o->sv_fd != -1 &&
-		    strtonum(o->sv_localport, 1, 65535, &errstr) == port)
-			return 1;
-		if (o->sv_family == AF_INET) {
-			sin = (const struct sockaddr_in *)&o->sv_addr;
-			want = ntohs(sin->sin_port);
-		} else {
-			sin6 = (const struct sockaddr_in6 *)&o->sv_addr;
-			want = ntohs(sin6->sin6_port);
-		}
-		if (want != 0 && want == port)
-			return 1;
-	}
-	return 0;
-}
-
-/*
  * Is port that of a service that may answer our answer?  A privileged
  * port (0, and every built-in's well-known port: echo 7, daytime 13,
  * chargen 19, time 37, with DNS, NTP, SNMP...), a reflecting service
@@ -226,7 +187,7 @@ reflecting_port(in_port_t port)
 	for (i = 0; i < sizeof(reflect_ports) / sizeof(reflect_ports[0]); i++)
 		if (port == reflect_ports[i])
 			return 1;
-	return own_udp_port(port);
+	return services_udp_port(port);
 }
 
 /* May a datagram from this source be answered? */

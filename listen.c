@@ -29,6 +29,7 @@
 
 static int	 listen_backlog = SOMAXCONN;	/* listen(2)'s, from -q */
 static int	 nopen;				/* listeners open */
+static unsigned long nchanges;			/* listeners opened, closed */
 
 /* The backlog of every listener listen_open() opens; set once at start. */
 void
@@ -42,6 +43,17 @@ int
 listen_count(void)
 {
 	return nopen;
+}
+
+/*
+ * How many times a listener was opened, adopted or closed: what a
+ * service's sv_fd and sv_localport say changes only with it, so a set
+ * built from them (services.c's UDP ports) is stale when this moved.
+ */
+unsigned long
+listen_changes(void)
+{
+	return nchanges;
 }
 
 /* Read back the bound address: the port of port 0, the strings to log. */
@@ -351,6 +363,7 @@ listen_open(struct service *sv, char *err, size_t errlen)
 done:
 	listen_readback(sv);
 	nopen++;
+	nchanges++;
 	return 0;
 fail:
 	saved = errno;
@@ -390,6 +403,7 @@ listen_close(struct service *sv)
 	(void)close(sv->sv_fd);
 	sv->sv_fd = -1;
 	nopen--;
+	nchanges++;
 	if (sv->sv_family == AF_UNIX && !sv->sv_adopted &&
 	    (fd = unix_own_file(sv)) != -1) {
 		(void)unlink(((struct sockaddr_un *)&sv->sv_addr)->sun_path);
@@ -437,6 +451,7 @@ listen_adopt(struct service *sv, int *fds, int nfds)
 		sv->sv_adopted = 1;
 		fds[i] = -1;
 		nopen++;
+		nchanges++;
 		listen_readback(sv);
 		return 0;
 	}

@@ -8,16 +8,32 @@
  * service), and is freed when the last of them has been reaped.  Only
  * this file changes either list: the others walk them through
  * services_list() and services_retired(), whose heads they cannot change.
+ *
+ * The UDP ports the running table uses are kept as a set, one bit a port,
+ * for the UDP built-ins' source check (services_udp_port): rebuilt on the
+ * first look after the table changed here or a listener was opened or
+ * closed (listen_changes), so a datagram costs one look, not a walk over
+ * every service; the walk is paid once a change.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "superd.h"
 
 static struct svlist	 running = TAILQ_HEAD_INITIALIZER(running);
 static struct svlist	 retired = TAILQ_HEAD_INITIALIZER(retired);
 static int		 nrunning;
+
+static uint8_t		 udp_ports[65536 / 8];	/* a bit a port */
+static int		 udp_dirty = 1;		/* the table changed */
+static unsigned long	 udp_listens;		/* listen_changes() then */
 
 /* The running table, in the table's order. */
 const struct svlist *
@@ -49,6 +65,7 @@ services_append(struct svlist *list)
 	TAILQ_FOREACH(sv, list, sv_entry)
 		nrunning++;
 	TAILQ_CONCAT(&running, list, sv_entry);
+	udp_dirty = 1;
 }
 
 /* sv leaves the running table, for reload.c to append it in a new place. */
@@ -57,6 +74,7 @@ services_remove(struct service *sv)
 {
 	TAILQ_REMOVE(&running, sv, sv_entry);
 	nrunning--;
+	udp_dirty = 1;
 }
 
 /*
@@ -83,4 +101,60 @@ services_release(struct service *sv)
 	TAILQ_REMOVE(&retired, sv, sv_entry);
 	refuse_forget(sv, timer_now());
 	service_free(sv);
+}
+
+/*
+ * The ports of the running table's UDP services, into udp_ports: the
+ * port its socket is bound to while it has one (read back after bind, so
+ * port 0 is the kernel's choice), and the port its entry asks for when
+ * that is not 0 (bound or still waiting to be).
+ */
+static void
+udp_ports_build(void)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	struct service			*sv;
+	const char			*errstr;
+	in_port_t			 p;
+
+	memset(udp_ports, 0, sizeof(udp_ports));
+	TAILQ_FOREACH(sv, &running, sv_entry) {
+		if (sv->sv_proto != PROTO_UDP)
+			continue;
+		if (sv->sv_fd != -1) {
+			/* 0 when sv_localport is not a port, as before */
+			p = (in_port_t)strtonum(sv->sv_localport, 1, 65535,
+			    &errstr);
+			udp_ports[p / 8] |= 1 << (p % 8);
+		}
+		if (sv->sv_family == AF_INET) {
+			sin = (const struct sockaddr_in *)&sv->sv_addr;
+			p = ntohs(sin->sin_port);
+		} else {
+			sin6 = (const struct sockaddr_in6 *)&sv->sv_addr;
+			p = ntohs(sin6->sin6_port);
+		}
+		if (p != 0)
+			udp_ports[p / 8] |= 1 << (p % 8);
+	}
+	udp_dirty = 0;
+	udp_listens = listen_changes();
+}
+
+/*
+ * Is port one that this superd's own UDP sockets use?  Any of them may
+ * answer what a built-in sends it: another built-in, or a dgram program
+ * that replies (udpupper, a DNS forwarder), so a datagram spoofed "from"
+ * one of them would start a loop between two services of this superd,
+ * which the rate ends only if the loop outruns it.  Every UDP service of
+ * the running table counts, on any address (udp_ports_build); the set is
+ * rebuilt after a reload and after any listener was opened or closed.
+ */
+int
+services_udp_port(in_port_t port)
+{
+	if (udp_dirty || udp_listens != listen_changes())
+		udp_ports_build();
+	return (udp_ports[port / 8] & (1 << (port % 8))) != 0;
 }

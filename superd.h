@@ -360,6 +360,7 @@ void		 services_append(struct svlist *);
 void		 services_remove(struct service *);
 void		 services_retire(struct service *);
 void		 services_release(struct service *);
+int		 services_udp_port(in_port_t);
 
 /* svconf.c */
 void		 service_free(struct service *);
@@ -382,6 +383,7 @@ int		 service_cmp_addr(const struct service *,
 /* listen.c */
 void		 listen_init(int);
 int		 listen_count(void);
+unsigned long	 listen_changes(void);
 int		 listen_open(struct service *, char *, size_t);
 void		 listen_close(struct service *);
 void		 listen_nonblock(struct service *, int);

@@ -892,6 +892,45 @@ UDPBURST="python3 $BATS_TEST_DIRNAME/udpburst.py"
 	assert_output --regexp '^UP [0-9]+$'
 }
 
+@test "a udp service still waiting to bind counts as superd's for the built-ins, and one a reload removes no longer does" {
+	is_root || skip "a raw socket needs root"
+	# without SO_REUSEADDR this socket keeps superd's bind of its port failing
+	python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(30)' >"$T/held" 2>/dev/null 3>&- &
+	holder=$!
+	wait_until 5 test -s "$T/held"
+	h=$(cat "$T/held")
+	table <<-EOF
+	127.0.0.1:0 dgram udp wait nobody internal echo
+	127.0.0.1:$h dgram udp wait nobody internal discard
+	127.0.0.1:0 dgram udp wait nobody internal discard
+	EOF
+	start_superd
+	wait_log "^event=bind-failed svc=$h line=2 proto=udp4 "
+	e=$(port 1 udp4)
+	d=$(port 3 udp4)
+	# the port line 2 asks for, not bound yet, and the port line 3 got
+	run timeout 10 $UDPBURST 127.0.0.1 "$e" --raw-sport "$h" --size 4 --wait 1
+	assert_output "replies=0 bytes=0 maxlen=0"
+	run timeout 10 $UDPBURST 127.0.0.1 "$e" --raw-sport "$d" --size 4 --wait 1
+	assert_output "replies=0 bytes=0 maxlen=0"
+	# a reload removes both: their ports are any client's again
+	cat >"$CONF" <<-EOF
+	127.0.0.1:0 dgram udp wait nobody internal echo
+	EOF
+	kill -HUP "$SUPERD_PID"
+	wait_log '^event=reload services=1 added=0 removed=2 changed=0 kept=1$'
+	run timeout 10 $UDPBURST 127.0.0.1 "$e" --raw-sport "$h" --size 4 --wait 1
+	assert_output "replies=1 bytes=4 maxlen=4"
+	run timeout 10 $UDPBURST 127.0.0.1 "$e" --raw-sport "$d" --size 4 --wait 1
+	assert_output "replies=1 bytes=4 maxlen=4"
+	kill "$holder"
+	wait "$holder" || true
+}
+
 
 # --- 10. supertab
 
