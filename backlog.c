@@ -22,6 +22,12 @@
  * few system calls, made only for wait services, at a child's start and
  * exit; none of them blocks (the kernel answers netlink within send(2)
  * and recv(2)).
+ *
+ * What was marked is kept in a struct backlog of the service's own,
+ * allocated at its first mark (only stream wait services have one) and
+ * freed with the service.  Where that allocation fails nothing is
+ * marked, and the exit proves nothing (GUARD_TAKEN), as when sock_diag
+ * cannot answer.
  */
 
 #include <sys/types.h>
@@ -44,6 +50,16 @@
 #include "superd.h"
 
 #define DIAG_RECVS	256	/* answers read for one dump, at most */
+#define BACKLOG_IDS	64	/* queued TCP connections told apart */
+
+/* What waited in a stream wait service's listener at a child's start. */
+struct backlog {
+	long long	 bl_queued;	/* TCP: the accept queue's length */
+	long long	 bl_opens;	/* TCP: TcpPassiveOpens */
+	int		 bl_ids;	/* TCP: cookies in bl_id; -1: unknown */
+	uint64_t	 bl_id[BACKLOG_IDS];
+	long long	 bl_head;	/* unix: the queue's head, by inode */
+};
 
 static int		 diag_fd = -1;
 static uint32_t		 diag_seq;
@@ -263,8 +279,14 @@ passive_opens(void)
  * that it covers every arrival the queue can show.
  */
 void
-backlog_mark(struct service *sv, struct backlog *bl)
+backlog_mark(struct service *sv)
 {
+	struct backlog	*bl;
+
+	if (sv->sv_backlog == NULL &&
+	    (sv->sv_backlog = calloc(1, sizeof(*sv->sv_backlog))) == NULL)
+		return;		/* nothing marked: the exit proves nothing */
+	bl = sv->sv_backlog;
 	if (sv->sv_proto != PROTO_TCP) {
 		bl->bl_head = unix_head(sv);
 		return;
@@ -280,11 +302,14 @@ backlog_mark(struct service *sv, struct backlog *bl)
  * may have, GUARD_TAKEN when it surely did or nothing waits.
  */
 int
-backlog_left(struct service *sv, const struct backlog *bl)
+backlog_left(struct service *sv)
 {
+	const struct backlog *bl = sv->sv_backlog;
 	long long	 q, opens;
 	int		 found;
 
+	if (bl == NULL)
+		return GUARD_TAKEN;
 	if (sv->sv_proto != PROTO_TCP) {
 		/* unknown (-1) is never a miss */
 		q = unix_head(sv);

@@ -165,7 +165,7 @@ guard_mark(struct service *sv)
 	if (sv->sv_socktype == SOCK_DGRAM)
 		(void)guard_peek(sv, &ss, &sv->sv_dgram_id);
 	else
-		backlog_mark(sv, &sv->sv_backlog);
+		backlog_mark(sv);
 }
 
 /*
@@ -187,7 +187,7 @@ guard_left(const struct child *ch)
 	if (sv->sv_socktype == SOCK_DGRAM)
 		return guard_dgram_left(sv, &sv->sv_dgram_id) == GUARD_TAKEN ?
 		    GUARD_TAKEN : GUARD_MAYBE;
-	return backlog_left(sv, &sv->sv_backlog);
+	return backlog_left(sv);
 }
 
 /*

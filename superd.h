@@ -104,15 +104,8 @@ struct dgid {
 	uint64_t	 di_sum;	/* of its source, length, first bytes */
 };
 
-/* What waited in a stream wait service's listener (backlog.c). */
-#define BACKLOG_IDS	64	/* queued TCP connections told apart */
-struct backlog {
-	long long	 bl_queued;	/* TCP: the accept queue's length */
-	long long	 bl_opens;	/* TCP: TcpPassiveOpens */
-	int		 bl_ids;	/* TCP: cookies in bl_id; -1: unknown */
-	uint64_t	 bl_id[BACKLOG_IDS];
-	long long	 bl_head;	/* unix: the queue's head, by inode */
-};
+/* What waited in a stream wait service's listener: backlog.c's own. */
+struct backlog;
 
 /* An allow= or deny= entry. */
 struct acl {
@@ -248,7 +241,7 @@ struct service {
 	struct timer	 sv_dgram_timer; /* dgram nowait: next peek */
 	double		 sv_dgram_step;	/* and how long after the last */
 	struct dgid	 sv_dgram_id;	/* the datagram a child was handed */
-	struct backlog	 sv_backlog;	/* stream wait: queued at the start */
+	struct backlog	*sv_backlog;	/* stream wait: from the first start */
 	int		 sv_loop_misses; /* quick exits, input left, in a row */
 	int		 sv_loop_fast;	/* fast exits, input maybe left */
 	double		 sv_loop_backoff; /* 0: not looping */
@@ -516,8 +509,8 @@ void		 poll_instances_changed(struct service *);
 void		 serve_status(double);
 
 /* backlog.c */
-void		 backlog_mark(struct service *, struct backlog *);
-int		 backlog_left(struct service *, const struct backlog *);
+void		 backlog_mark(struct service *);
+int		 backlog_left(struct service *);
 
 /* guard.c */
 int		 guard_peek(struct service *, struct sockaddr_storage *,

@@ -120,5 +120,6 @@ service_free(struct service *sv)
 	free(sv->sv_name);
 	free(sv->sv_addrstr);
 	free(sv->sv_reflog);
+	free(sv->sv_backlog);
 	free(sv);
 }
