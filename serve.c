@@ -64,7 +64,7 @@ serve_open(struct service *sv, char *why, size_t whylen)
 		if (why != NULL)
 			(void)strlcpy(why, err, whylen);
 		log_quote(q, sizeof(q), err);
-		if (sv->sv_retry_at == 0)
+		if (!sv->sv_bindfailed)
 			log_warnx("event=bind-failed svc=%s line=%d proto=%s "
 			    "retry=%.0f error=%s", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, proto_label(sv),
@@ -73,12 +73,12 @@ serve_open(struct service *sv, char *why, size_t whylen)
 			log_debug("event=bind-failed svc=%s line=%d proto=%s "
 			    "error=%s", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, proto_label(sv), q);
-		sv->sv_retry_at = timer_now() + BIND_RETRY_SECS;
+		sv->sv_bindfailed = 1;
 		timer_init(&sv->sv_bind_timer, bind_due, sv);
-		timer_set(&sv->sv_bind_timer, sv->sv_retry_at);
+		timer_set(&sv->sv_bind_timer, timer_now() + BIND_RETRY_SECS);
 		return -1;
 	}
-	sv->sv_retry_at = 0;
+	sv->sv_bindfailed = 0;
 	log_info("event=listen svc=%s line=%d addr=%s proto=%s",
 	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
 	    proto_label(sv));

@@ -212,6 +212,7 @@ struct service {
 
 	int		 sv_fd;
 	int		 sv_adopted;	/* from LISTEN_FDS */
+	int		 sv_bindfailed;	/* the last bind failed: retried */
 	dev_t		 sv_sockdev;	/* unix: the file superd bound */
 	ino_t		 sv_sockino;
 	int		 sv_pause;	/* PAUSE_* bits */
@@ -226,14 +227,13 @@ struct service {
 	unsigned long	 sv_refused[REFUSE_MAX];
 	double		 sv_tokens;
 	double		 sv_tokens_at;
-	double		 sv_retry_at;	/* a bind failed: retried then */
 	struct timer	 sv_bind_timer;	/* the bind's next try */
 	double		 sv_poll_retry;	/* epoll_ctl failed: try again then */
 	double		 sv_until[POLL_TIMED]; /* when timed pauses end */
 	struct timer	 sv_poll_timer;	/* that try, or the first end */
 	int		 sv_held;	/* connections a spawn failed for */
-	struct timer	 sv_held_timer;	/* their next try (admit.c) */
 	int		 sv_retrytries;	/* of the connection being started */
+	struct timer	 sv_held_timer;	/* their next try (admit.c) */
 	struct reflog	*sv_reflog;	/* from the first refusal on */
 	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
 	struct child	*sv_dgramchild;	/* dgram nowait: has not read yet */
