@@ -327,6 +327,28 @@ listen_apply_perms(struct service *sv)
 }
 
 /*
+ * SO_REUSEADDR, as every inetd sets it: a stream port is bound again at
+ * once after a restart (connections in TIME_WAIT do not hold it), and a
+ * datagram service may take its port beside a wildcard one while a
+ * reload moves it.  Not for a datagram socket on port 0: the kernel's
+ * choice of a free port may then be one another reuse socket holds, and
+ * two services would share it, only one of them ever getting a datagram.
+ */
+static int
+reuse_wanted(const struct service *sv)
+{
+	in_port_t	 port;
+
+	if (sv->sv_socktype != SOCK_DGRAM)
+		return 1;
+	if (sv->sv_family == AF_INET)
+		port = ((const struct sockaddr_in *)&sv->sv_addr)->sin_port;
+	else
+		port = ((const struct sockaddr_in6 *)&sv->sv_addr)->sin6_port;
+	return port != 0;
+}
+
+/*
  * Open, bind and (for streams) listen.  Returns 0, or -1 with errno set
  * and, where errno alone would not say it, a reason in err.
  */
@@ -348,7 +370,8 @@ listen_open(struct service *sv, char *err, size_t errlen)
 			goto fail;
 		goto done;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+	if (reuse_wanted(sv) &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
 	/* Two sockets for "tcp" on "*": the IPv6 one must not take IPv4. */
 	if (sv->sv_family == AF_INET6 &&

@@ -304,6 +304,19 @@ print(got)' "$p" >"$T/got"
 	wait_log "^event=status svc=0 line=1 .* started=1 refused_deny=1 "
 }
 
+@test "udp services on port 0 each get a port of their own, never one another service holds" {
+	# with SO_REUSEADDR on every socket, the kernel's choice of a free
+	# port may be one another reuse socket already holds: two services
+	# then share it and only one of them ever gets a datagram
+	for i in $(seq 2000); do
+		echo "127.0.0.1:0 dgram udp wait nobody internal discard"
+	done | table
+	start_superd
+	wait_until 10 eval '[ "$(wc -l <"$PORTS")" -eq 2000 ]'
+	run awk '{ print $3 }' "$PORTS"
+	assert_equal "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" 2000
+}
+
 @test "sndbuf= and rcvbuf= are applied to the listening socket" {
 	table <<-EOF
 	127.0.0.1:0 stream tcp,sndbuf=64k,rcvbuf=96k nowait root /bin/true true
