@@ -6,10 +6,12 @@
  * the socket on stdin and stdout, which executes the service's program.
  *
  * The life of the daemon, all of it in this file:
- *   1. options; sockets handed over by a supervisor (LISTEN_FDS, adopt.c)
- *      are taken aside before anything else opens a descriptor;
- *   2. the table is read whole (conf.c): any error, and superd exits 1
- *      having bound nothing;
+ *   1. what whoever started superd left (signals, stdio) is put right
+ *      (inherit.c); options; sockets handed over by a supervisor
+ *      (LISTEN_FDS, adopt.c) are taken aside before anything else opens
+ *      a descriptor;
+ *   2. the table is read whole (conf.c) and its unix paths checked
+ *      (table.c): any error, and superd exits 1 having bound nothing;
  *   3. the pid file is locked, the listeners are bound (a busy address is
  *      retried every 10 s), superd detaches unless told not to;
  *   4. one epoll loop: listeners (serve.c), each child's pidfd, and a
