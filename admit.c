@@ -7,7 +7,7 @@
  * (refuse.c); the next tries of the connections a spawn failed for,
  * held (held.c) after a back-off; and the wait while every spawn slot is
  * taken.  A
- * connection admitted here is handed to start_child() (child.c) with its
+ * connection admitted here is handed to child_start() (child.c) with its
  * per-source entry, and is the child's from then on.  The datagrams of a
  * datagram built-in are read and admitted here the same way, one
  * admission path for every kind of service, and answered with what
@@ -48,7 +48,7 @@ held_retry(struct service *sv, double now)
 		}
 		fd = held_take(sv, i, &peer, &src, &tries);
 		sv->sv_retrytries = tries;
-		(void)start_child(sv, fd, (struct sockaddr *)&peer, src, now);
+		(void)child_start(sv, fd, (struct sockaddr *)&peer, src, now);
 		sv->sv_retrytries = 0;
 	}
 }
@@ -204,7 +204,7 @@ accept_batch(struct service *sv, double now)
 			(void)close(fd);
 			continue;
 		}
-		if (start_child(sv, fd, (struct sockaddr *)&ss, src,
+		if (child_start(sv, fd, (struct sockaddr *)&ss, src,
 		    now) == NULL)
 			limits_source_put(src);
 	}

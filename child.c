@@ -37,7 +37,7 @@
 /*
  * A process group whose leader died after SIGTERM: SIGKILL still due
  * (gk_timer, first: the timers hold the allocation by it).  The leader
- * is left a zombie until then (gk_pidfd): see serve_reap().
+ * is left a zombie until then (gk_pidfd): see child_reap().
  */
 struct groupkill {
 	struct timer	 gk_timer;
@@ -118,7 +118,7 @@ watch_child(struct child *ch, int op)
 /*
  * timeout=: SIGTERM to the child's group when it is due, SIGKILL
  * KILL_GRACE_SECS later (ch_termed between the two).  The child has not
- * been reaped yet, so its pid is still its own (serve_reap).
+ * been reaped yet, so its pid is still its own (child_reap).
  */
 static void
 timeout_due(struct timer *t, double now)
@@ -161,7 +161,7 @@ timeout_arm(struct child *ch, double now)
  * Returns the child, or NULL when the spawn failed.
  */
 struct child *
-start_child(struct service *sv, int fd, const struct sockaddr *peer,
+child_start(struct service *sv, int fd, const struct sockaddr *peer,
     struct srcent *src, double now)
 {
 	struct child		*ch;
@@ -361,7 +361,7 @@ back_take(struct child *ch, int exited126, double now)
  * that got its SIGTERM stays a zombie until its group's SIGKILL.
  */
 void
-serve_reap(struct child *ch, double now)
+child_reap(struct child *ch, double now)
 {
 	siginfo_t		 si;
 	int			 keep = ch->ch_termed, left, missed;
@@ -414,7 +414,7 @@ unwatched_poll(struct timer *t, double now)
 
 	for (ch = LIST_FIRST(&unwatched); ch != NULL; ch = next) {
 		next = LIST_NEXT(ch, ch_uentry);
-		serve_reap(ch, now);
+		child_reap(ch, now);
 	}
 	if (!LIST_EMPTY(&unwatched))
 		timer_set_by(t, now + UNWATCHED_SECS);

@@ -35,7 +35,7 @@ dgram_nowait(struct service *sv, double now)
 		(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
 		return;
 	}
-	if ((ch = start_child(sv, -1, (struct sockaddr *)&ss, src,
+	if ((ch = child_start(sv, -1, (struct sockaddr *)&ss, src,
 	    now)) == NULL) {
 		limits_source_put(src);
 		return;

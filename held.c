@@ -2,7 +2,7 @@
  * held.c: the connections a spawn failed for, kept to be tried again.
  *
  * A spawn that fails for lack of resources (processes, descriptors,
- * memory) does not cost its connection: start_child() (child.c) keeps it
+ * memory) does not cost its connection: child_start() (child.c) keeps it
  * here, the service backs off, and held_retry() (admit.c), when the
  * service's sv_held_timer is due, takes it out again for its next try.  At most HELD_MAX are held in all and each is
  * tried HELD_TRIES times; past either, the connection is closed and

@@ -129,7 +129,7 @@ serve_listener(struct service *sv, double now)
 			return;
 		guard_mark(sv);
 		listen_nonblock(sv, 0);
-		if ((ch = start_child(sv, -1, NULL, NULL, now)) != NULL) {
+		if ((ch = child_start(sv, -1, NULL, NULL, now)) != NULL) {
 			ch->ch_wait = 1;
 			sv->sv_waitchild = ch;
 			poll_pause(sv, PAUSE_WAIT);

@@ -286,7 +286,7 @@ loop(int sigfd)
 				serve_listener((struct service *)src, now);
 				break;
 			case EV_CHILD:
-				serve_reap((struct child *)src, now);
+				child_reap((struct child *)src, now);
 				break;
 			case EV_SPAWN:
 				spawn_event();

@@ -482,9 +482,9 @@ const struct childlist *child_list(void);
 int		 child_count(void);
 struct child	*child_new(void);
 void		 child_free(struct child *);
-struct child	*start_child(struct service *, int, const struct sockaddr *,
+struct child	*child_start(struct service *, int, const struct sockaddr *,
 		    struct srcent *, double);
-void		 serve_reap(struct child *, double);
+void		 child_reap(struct child *, double);
 
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,
