@@ -259,10 +259,8 @@ child_done(struct child *ch, int left, int missed, double now)
 	if (!sv->sv_retired) {
 		if (left != -1)
 			guard_note(sv, missed, now);
-		if (ch->ch_wait) {
-			sv->sv_waitchild = NULL;
+		if (ch->ch_wait)
 			poll_resume(sv, PAUSE_WAIT);
-		}
 		if (ch == sv->sv_dgramchild) {
 			char	 b;
 

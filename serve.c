@@ -131,7 +131,6 @@ serve_listener(struct service *sv, double now)
 		listen_nonblock(sv, 0);
 		if ((ch = child_start(sv, -1, NULL, NULL, now)) != NULL) {
 			ch->ch_wait = 1;
-			sv->sv_waitchild = ch;
 			poll_pause(sv, PAUSE_WAIT);
 		}
 	} else if (sv->sv_socktype == SOCK_DGRAM) {

@@ -235,7 +235,6 @@ struct service {
 	int		 sv_retrytries;	/* of the connection being started */
 	struct timer	 sv_held_timer;	/* their next try (admit.c) */
 	struct reflog	*sv_reflog;	/* from the first refusal on */
-	struct child	*sv_waitchild;	/* wait mode: the child holding fd */
 	struct child	*sv_dgramchild;	/* dgram nowait: has not read yet */
 	struct service	*sv_match;	/* during a reload: the old service */
 	struct timer	 sv_dgram_timer; /* dgram nowait: next peek */
