@@ -107,9 +107,10 @@ lint: layers
 
 # Which file calls which, from nm on the objects: fails on a cycle
 # between files, a leaf using more than log.c and fd.c, or a use of a
-# file with main() (the rules: tests/layers.py); V=1 prints the graph.
+# file with main(), or a use against the drawing of the files at the top
+# of superd.h (the rules: tests/layers.py); V=1 prints the graph.
 layers: $(OBJS) $(TAB_OBJS)
-	python3 tests/layers.py $(if $(V),-v) superd: $(OBJS) \
+	python3 tests/layers.py $(if $(V),-v) --map superd.h superd: $(OBJS) \
 	    supertab: $(TAB_OBJS)
 
 install: superd supertab

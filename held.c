@@ -4,9 +4,10 @@
  * A spawn that fails for lack of resources (processes, descriptors,
  * memory) does not cost its connection: child_start() (child.c) keeps it
  * here, the service backs off, and held_retry() (admit.c), when the
- * service's sv_held_timer is due, takes it out again for its next try.  At most HELD_MAX are held in all and each is
- * tried HELD_TRIES times; past either, the connection is closed and
- * counted as a refusal.  A held connection keeps its per-source entry.
+ * service's sv_held_timer is due, takes it out again for its next try.
+ * At most HELD_MAX are held in all and each is tried HELD_TRIES times;
+ * past either, the connection is closed and counted as a refusal.  A
+ * held connection keeps its per-source entry.
  */
 
 #include <sys/types.h>

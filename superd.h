@@ -8,6 +8,62 @@
  * reload swaps as a whole; what the running daemon learnt (the socket, the
  * counters, the children) lives in struct service itself and survives a
  * reload of an unchanged address.
+ *
+ * The files, and which may call which: a file calls only files listed
+ * after it, never one before it (make layers checks this on the objects,
+ * and that no two files call each other, directly or round a circle).
+ *
+ *   the daemon's life
+ *     superd.c     options, start, signals, the loop, reload, exit
+ *     table.c      a loaded table's checks and reports
+ *     inherit.c    what superd inherited, put right at start
+ *     adopt.c      the sockets a supervisor handed over (LISTEN_FDS)
+ *     notify.c     sd_notify(3) to a supervisor
+ *     ports.c      the -P ports file
+ *     status.c     the SIGUSR1 status dump
+ *     reload.c     a freshly read table merged into the running one
+ *   a service's events
+ *     serve.c      a service opened, removed, its bind retried, ready
+ *     dgramwait.c  dgram nowait: has the child read its datagram yet
+ *     admit.c      accept, admission, the built-ins' datagrams
+ *     child.c      a child's life in the parent: start, timeout, reap,
+ *                  exit line, group kill
+ *     held.c       connections a failed spawn keeps for another try
+ *     guard.c      the loop guard: children that leave their input
+ *     backlog.c    what waits in a stream wait listener (sock_diag)
+ *     limits.c     allow/deny, per-source counts, rate tokens (no I/O)
+ *   starting a process
+ *     spawn.c      spawn slots, clone(2), the child's path to execve
+ *                  (raw system calls only: sys.h; spawnint.h)
+ *     spawnenv.c   a child's environment, built in the parent
+ *     spawnback.c  a connection a child gives back over RLIMIT_NPROC
+ *     internal.c   the built-in services' answers
+ *   the running set and its sockets
+ *     services.c   the running table, the retired services, their ports
+ *     refuse.c     refusals and back-offs, summed up in the log
+ *     listen.c     listening sockets: open, bind, permissions, close
+ *     poll.c       the epoll descriptor, a listener's pauses
+ *   the table parser (its private types: confint.h)
+ *     conf.c       a table's entries made into services
+ *     confread.c   a table's text: opening, lines, continuations
+ *     confopt.c    the wait field and its options
+ *     confuser.c   the user field and owner=
+ *     hosts.c      an entry's hosts, one service each
+ *     conflict.c   no two services on one address
+ *     svconf.c     a configuration's life: copied, pinned, freed
+ *     conferr.c    FILE:LINE errors and warnings
+ *     builtin.c    the built-ins' names
+ *   leaves
+ *     pid.c        the -p pid file
+ *     timer.c      every deadline, in one ordered tree, and the clock
+ *     log.c        where lines go (stderr, syslog), never blocking
+ *     logtext.c    text made fit for a log line
+ *     addr.c       addresses as text, a service's identity
+ *     fd.c         long-lived descriptors at SPAWN_FDTOP and above
+ *
+ * supertab, the table editor, shares the parser (and log.c's text): its
+ * own files are supertab.c, tabedit.c, tabio.c, tabcheck.c, tabmodel.c
+ * and tabsignal.c, its types in tab.h.
  */
 
 #ifndef SUPERD_H

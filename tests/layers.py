@@ -15,7 +15,11 @@ a call or a global variable read or written.  The rules:
      quoting, which uses none) and fd.c (which uses none: where a
      long-lived descriptor is made, log.c's and pid.c's too, fd_high
      moves it up);
-  3. nothing uses the tops (superd.c, supertab.c): they hold main().
+  3. nothing uses the tops (superd.c, supertab.c): they hold main();
+  4. with --map HEADER (make layers gives superd.h): the header's drawing
+     of the files ("The files, and which may call which", one file a
+     line) lists every file of the first program, and a file uses only
+     files listed after it in the drawing, so the drawing stays true.
 It prints each broken rule with the edges that break it (file -> file:
 symbols) and exits 1; with -v it first prints the graph, each file with
 its layer (0 uses no other file, each file sits above those it uses)
@@ -37,14 +41,41 @@ def nm(args, obj):
     return [line.split()[-1] for line in out.splitlines() if line.strip()]
 
 
+MAP_TITLE = "The files, and which may call which"
+
+
+def read_map(header):
+    """The files the header's drawing lists, in its order."""
+    order, inside = [], False
+    with open(header) as f:
+        for line in f:
+            if MAP_TITLE in line:
+                inside = True
+            elif inside and line.strip() == "*/":
+                break
+            elif inside:
+                w = line.split()
+                if len(w) >= 2 and w[0] == "*" and w[1].endswith(".c") \
+                        and line.startswith(" *     "):
+                    order.append(w[1])
+    if not order:
+        sys.exit("layers: no drawing of the files in %s" % header)
+    return order
+
+
 def parse_args(argv):
-    """-v and the groups 'prog: objects...' from the command line."""
+    """-v, --map and the groups 'prog: objects...' from the command line."""
     verbose = False
+    header = None
     groups = {}
     cur = None
-    for a in argv:
+    argv = list(argv)
+    while argv:
+        a = argv.pop(0)
         if a == "-v":
             verbose = True
+        elif a == "--map" and argv:
+            header = argv.pop(0)
         elif a.endswith(":"):
             cur = groups.setdefault(a[:-1], [])
         elif cur is None:
@@ -52,8 +83,9 @@ def parse_args(argv):
         elif a not in cur:
             cur.append(a)
     if not groups:
-        sys.exit("usage: layers.py [-v] prog: a.o b.o ... [prog: ...]")
-    return verbose, groups
+        sys.exit("usage: layers.py [-v] [--map HEADER] prog: a.o b.o ... "
+            "[prog: ...]")
+    return verbose, header, groups
 
 
 def edges_of(objs):
@@ -163,7 +195,7 @@ def show(edge, syms):
 
 
 def main():
-    verbose, groups = parse_args(sys.argv[1:])
+    verbose, header, groups = parse_args(sys.argv[1:])
     edges = {}
     nodes = set()
     for objs in groups.values():
@@ -204,13 +236,28 @@ def main():
             bad += 1
             print("layers: %s uses the top %s:" % e)
             print(show(e, edges[e]))
+    if header is not None:
+        order = read_map(header)
+        at = {v: i for i, v in enumerate(order)}
+        first = [src(o) for o in next(iter(groups.values()))]
+        for v in sorted(set(first) - set(at)):
+            bad += 1
+            print("layers: %s is not in %s's drawing of the files" %
+                (v, header))
+        for e in sorted(edges):
+            if e[0] in at and e[1] in at and at[e[0]] > at[e[1]]:
+                bad += 1
+                print("layers: %s uses %s, listed before it in %s:" %
+                    (e[0], e[1], header))
+                print(show(e, edges[e]))
     if bad:
         print("layers: %d rule%s broken (the rules: tests/layers.py)" %
             (bad, "" if bad == 1 else "s"))
         return 1
     if verbose:
         print("layers: no cycle, the leaves use only log.c, logtext.c, "
-            "fd.c, nothing uses the tops")
+            "fd.c, nothing uses the tops%s" % (", every file uses only "
+            "files after it in %s" % header if header else ""))
     return 0
 
 
