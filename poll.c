@@ -54,26 +54,27 @@ poll_init(void)
  * errno set when epoll_ctl(2) fails (ENOMEM, ENOSPC past
  * fs.epoll.max_user_watches).
  */
-int
-poll_add(int fd, uint32_t events, void *ptr)
+static int
+poll_ctl(int op, int fd, uint32_t events, void *ptr)
 {
 	struct epoll_event	 ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
 	ev.data.ptr = ptr;
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int
+poll_add(int fd, uint32_t events, void *ptr)
+{
+	return poll_ctl(EPOLL_CTL_ADD, fd, events, ptr);
 }
 
 int
 poll_mod(int fd, uint32_t events, void *ptr)
 {
-	struct epoll_event	 ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.ptr = ptr;
-	return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+	return poll_ctl(EPOLL_CTL_MOD, fd, events, ptr);
 }
 
 /* Stop watching fd; a failure means it was not watched: nothing to undo. */
