@@ -6,12 +6,11 @@
  * so that a denied peer spends no token, with every refusal logged
  * (refuse.c); the next tries of the connections a spawn failed for,
  * held (held.c) after a back-off; and the wait while every spawn slot is
- * taken.  A
- * connection admitted here is handed to child_start() (child.c) with its
- * per-source entry, and is the child's from then on.  The datagrams of a
- * datagram built-in are read and admitted here the same way, one
- * admission path for every kind of service, and answered with what
- * internal.c writes.
+ * taken.  A connection admitted here is handed to child_start()
+ * (child.c) with its per-source entry, and is the child's from then on.
+ * The datagrams of a datagram built-in are read and admitted here the
+ * same way, one admission path for every kind of service, and answered
+ * with what internal.c writes.
  */
 
 #include <sys/types.h>
@@ -32,7 +31,8 @@
  * The held connections' next tries, once nothing else pauses the service;
  * a failure pauses it again.  While it is paused, they are looked at
  * again every HELD_POLL_SECS (sv_held_timer), and as soon as a back-off
- * is over (refuse.c sets the timer then).
+ * is over (refuse.c sets the timer then; a pause over by now ends here
+ * first, should the held timer run before poll.c's).
  */
 static void
 held_retry(struct service *sv, double now)
@@ -41,6 +41,7 @@ held_retry(struct service *sv, double now)
 	struct srcent		*src;
 	int			 i, fd, tries;
 
+	poll_expire(sv, now);
 	for (i = 0; (i = held_next(sv, i)) != -1; i++) {
 		if (sv->sv_pause != 0 || slots_wait(sv, now)) {
 			timer_set_by(&sv->sv_held_timer, now + HELD_POLL_SECS);

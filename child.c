@@ -330,7 +330,7 @@ groupkill_add(struct child *ch)
 	memset(&gk->gk_timer, 0, sizeof(gk->gk_timer));
 	timer_init(&gk->gk_timer, groupkill_due, gk);
 	/* when the child's own SIGKILL was due */
-	timer_set(&gk->gk_timer, ch->ch_timer.tm_at);
+	timer_set(&gk->gk_timer, timer_at(&ch->ch_timer));
 	return 0;
 }
 

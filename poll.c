@@ -119,10 +119,32 @@ poll_arm(struct service *sv)
 		timer_clear(&sv->sv_poll_timer);
 		return;
 	}
-	if (timer_pending(&sv->sv_poll_timer) && sv->sv_poll_timer.tm_at == at)
+	if (timer_pending(&sv->sv_poll_timer) &&
+	    timer_at(&sv->sv_poll_timer) == at)
 		return;
 	timer_init(&sv->sv_poll_timer, poll_due, sv);
 	timer_set(&sv->sv_poll_timer, at);
+}
+
+/*
+ * The timed pauses of sv that are over by now end, whichever timer finds
+ * them so first: a held connection's retry (admit.c) may run before
+ * sv_poll_timer when both are due at once.
+ */
+void
+poll_expire(struct service *sv, double now)
+{
+	int	 i, ended = 0;
+
+	for (i = 0; i < POLL_TIMED; i++)
+		if ((sv->sv_pause & timed[i]) && sv->sv_until[i] <= now) {
+			sv->sv_pause &= ~timed[i];
+			ended = 1;
+		}
+	if (ended) {
+		poll_update(sv);
+		poll_arm(sv);
+	}
 }
 
 /* The pauses that are over end; a refused registration is tried again. */

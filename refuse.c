@@ -96,8 +96,8 @@ refuse_flush(struct service *sv, double now, int force)
 /*
  * Out of descriptors or processes: stop polling sv for a moment.  Its
  * held connections (held.c) are tried again as soon as that is over:
- * their timer, which admit.c named, is due then too, and set after this
- * one, so it runs after it.
+ * their timer, which admit.c named, is due then too, and ends the
+ * back-off itself should it run before poll.c's.
  */
 void
 backoff(struct service *sv, double now, double secs, const char *what)

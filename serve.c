@@ -5,7 +5,8 @@
  * A ready listener is dispatched by kind: stream nowait is accepted and
  * admitted (admit.c), dgram nowait gets a child per datagram
  * (dgramwait.c), a wait service hands its socket to one child, and a
- * datagram built-in is answered in the parent (internal.c).  A service
+ * datagram built-in's datagrams are read and admitted in the parent
+ * (admit.c) and answered there (internal.c).  A service
  * a reload removed is retired: out of the poll set and closed at once,
  * freed when its last child has been reaped (services.c).
  */

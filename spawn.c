@@ -523,8 +523,9 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	/*
 	 * A short descriptor table is cheaper to copy than to share: the
 	 * parent then closes its copy of the socket at once.  It is as long
-	 * as the highest descriptor: SPAWN_FDTOP, then the listeners, the
-	 * pidfds and superd's few others (fd.c).
+	 * as the highest descriptor: SPAWN_FDTOP, then the listeners and
+	 * the pidfds (nhigh), and superd's few others (fd.c), a handful,
+	 * not counted.
 	 */
 	share = SPAWN_FDTOP + nhigh >= SPAWN_SHARE_AT;
 	if (share)

@@ -557,6 +557,7 @@ void		 poll_del(int);
 int		 poll_wait(struct epoll_event *, int, int);
 void		 poll_pause(struct service *, int);
 void		 poll_pause_until(struct service *, int, double);
+void		 poll_expire(struct service *, double);
 void		 poll_resume(struct service *, int);
 void		 poll_instances_changed(struct service *);
 
@@ -585,6 +586,7 @@ double		 timer_now(void);
 void		 timer_init(struct timer *, void (*)(struct timer *, double),
 		    void *);
 int		 timer_pending(const struct timer *);
+double		 timer_at(const struct timer *);
 void		 timer_set(struct timer *, double);
 void		 timer_set_by(struct timer *, double);
 void		 timer_clear(struct timer *);

@@ -74,6 +74,13 @@ timer_init(struct timer *t, void (*fn)(struct timer *, double), void *arg)
 	t->tm_arg = arg;
 }
 
+/* When a pending timer is due. */
+double
+timer_at(const struct timer *t)
+{
+	return t->tm_at;
+}
+
 int
 timer_pending(const struct timer *t)
 {
