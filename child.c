@@ -362,7 +362,8 @@ void
 child_reap(struct child *ch, double now)
 {
 	siginfo_t		 si;
-	int			 keep = ch->ch_termed, left, missed;
+	char			 err[128];
+	int			 keep = ch->ch_termed, left, missed, failed;
 
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PIDFD, ch->ch_pidfd, &si,
@@ -385,8 +386,16 @@ child_reap(struct child *ch, double now)
 		ch->ch_killed = 1;	/* by spawn_reclaim, short of execve */
 	left = guard_left(ch);
 	missed = guard_missed(ch, left, now);
+	/* a containment step that failed left its reason (spawn.c) */
+	failed = si.si_code == CLD_EXITED && si.si_status == 126 &&
+	    spawn_failure(ch->ch_pid, err, sizeof(err)) == 0;
 	if (ch->ch_quiet && missed)
 		;	/* summed up in the service's event=looping lines */
+	else if (failed)
+		log_info("event=exit svc=%s line=%d pid=%d status=%d "
+		    "duration=%.3f error=%s", log_str(ch->ch_sv->sv_name),
+		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, si.si_status,
+		    now - ch->ch_start, log_str(err));
 	else if (si.si_code == CLD_EXITED)
 		log_info("event=exit svc=%s line=%d pid=%d status=%d "
 		    "duration=%.3f", log_str(ch->ch_sv->sv_name),

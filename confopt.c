@@ -6,6 +6,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -354,28 +355,211 @@ opt_owner(const struct optctx *o, char *val)
 }
 
 /*
+ * A resource limit's size for rlimit-as= and the like: decimal digits,
+ * an optional k, m or g suffix (1024 based), or "unlimited"; 0 is a
+ * size here (rlimit-core=0).
+ */
+static int
+parse_rsize(const char *s, uint64_t *out)
+{
+	const char	*d;
+	uint64_t	 v = 0, mult = 1;
+
+	if (strcmp(s, "unlimited") == 0) {
+		*out = RLIM_INFINITY;
+		return 0;
+	}
+	for (d = s; *d >= '0' && *d <= '9'; d++) {
+		v = v * 10 + (uint64_t)(*d - '0');
+		if (v > ((uint64_t)1 << 50))
+			return -1;
+	}
+	if (d == s)
+		return -1;
+	if (*d == 'k' || *d == 'K')
+		mult = 1024;
+	else if (*d == 'm' || *d == 'M')
+		mult = 1024 * 1024;
+	else if (*d == 'g' || *d == 'G')
+		mult = 1024 * 1024 * 1024;
+	if (mult != 1)
+		d++;
+	if (*d != '\0' || v > ((uint64_t)1 << 50) / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+/* One more limit for the child (or the same resource's, replaced). */
+static void
+rlimit_set(struct svconf *cf, int res, uint64_t cur, uint64_t max)
+{
+	int	 i;
+
+	for (i = 0; i < cf->cf_nrlim; i++)
+		if (cf->cf_rlim[i].cr_res == res)
+			break;
+	if (i == cf->cf_nrlim) {
+		if (i == CF_NRLIMITS)
+			return;		/* one per resource: cannot happen */
+		cf->cf_nrlim++;
+	}
+	cf->cf_rlim[i].cr_res = res;
+	cf->cf_rlim[i].cr_lim[0] = cur;
+	cf->cf_rlim[i].cr_lim[1] = max;
+}
+
+/* rlimit-cpu=S: SIGXCPU after S seconds of CPU, SIGKILL a second later. */
+static int
+opt_rlimit_cpu(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, 1, 31 * 86400, &n) == -1)
+		return OPT_BADVAL;
+	rlimit_set(o->oc_cf, RLIMIT_CPU, (uint64_t)n, (uint64_t)n + 1);
+	return OPT_OK;
+}
+
+/* rlimit-as= and the other sizes: soft and hard limit the same. */
+static int
+opt_rlimit_size(const struct optctx *o, char *val, int res)
+{
+	uint64_t	 v;
+
+	if (parse_rsize(val, &v) == -1)
+		return OPT_BADVAL;
+	rlimit_set(o->oc_cf, res, v, v);
+	return OPT_OK;
+}
+
+static int
+opt_rlimit_as(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_AS);
+}
+
+static int
+opt_rlimit_data(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_DATA);
+}
+
+static int
+opt_rlimit_stack(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_STACK);
+}
+
+static int
+opt_rlimit_fsize(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_FSIZE);
+}
+
+static int
+opt_rlimit_core(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_CORE);
+}
+
+/* rlimit-nofile=N and rlimit-nproc=N: counts, soft and hard the same. */
+static int
+opt_rlimit_count(const struct optctx *o, char *val, int res)
+{
+	long long	 n;
+
+	if (parse_num(val, 0, 1 << 30, &n) == -1)
+		return OPT_BADVAL;
+	rlimit_set(o->oc_cf, res, (uint64_t)n, (uint64_t)n);
+	return OPT_OK;
+}
+
+static int
+opt_rlimit_nofile(const struct optctx *o, char *val)
+{
+	return opt_rlimit_count(o, val, RLIMIT_NOFILE);
+}
+
+static int
+opt_rlimit_nproc(const struct optctx *o, char *val)
+{
+	return opt_rlimit_count(o, val, RLIMIT_NPROC);
+}
+
+/* nice=N: the child's nice value, -20 to 19. */
+static int
+opt_nice(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, -20, 19, &n) == -1)
+		return OPT_BADVAL;
+	o->oc_cf->cf_nice = (int)n;
+	o->oc_cf->cf_has_nice = 1;
+	return OPT_OK;
+}
+
+/* umask=OOO: the child's umask, octal as mode= is, 0 to 777. */
+static int
+opt_umask(const struct optctx *o, char *val)
+{
+	int	 m;
+
+	if (parse_mode(val, &m) == -1 || m > 0777)
+		return OPT_BADVAL;
+	o->oc_cf->cf_umask = m;
+	return OPT_OK;
+}
+
+/* no-new-privs, a flag: PR_SET_NO_NEW_PRIVS before execve. */
+static int
+opt_nnp(const struct optctx *o, char *val)
+{
+	(void)val;
+	o->oc_cf->cf_nnp = 1;
+	return OPT_OK;
+}
+
+/*
  * Every option of the wait field.  The order is the one a typo's nearest
  * name is chosen in when two are as near (nearest_option()).
  */
+#define RSIZE_EXPECT	"a size in bytes, with k, m or g, or unlimited"
+#define RCOUNT_EXPECT	"a number from 0 to 1073741824"
+
 static const struct optdef {
 	const char	*od_name;
 	opt_fn		*od_parse;
 	const char	*od_expect;	/* what OPT_BADVAL says was expected */
+	int		 od_flag;	/* takes no value */
 } optdefs[] = {
-	{ "instances",	opt_instances,	"a number from 1 to 1000000" },
-	{ "per-source",	opt_per_source,	"a number from 1 to 1000000" },
+	{ "instances",	opt_instances,	"a number from 1 to 1000000", 0 },
+	{ "per-source",	opt_per_source,	"a number from 1 to 1000000", 0 },
 	{ "rate",	opt_rate,	"N/S: N starts (1 to 1000000) per S "
-					"seconds (1 to 86400)" },
+					"seconds (1 to 86400)", 0 },
 	{ "timeout",	opt_timeout,	"a number of seconds from 1 to 2678400 "
-					"(31 days)" },
+					"(31 days)", 0 },
 	{ "allow",	opt_allow,	"an IPv4 or IPv6 address, optionally "
-					"with /BITS" },
+					"with /BITS", 0 },
 	{ "deny",	opt_deny,	"an IPv4 or IPv6 address, optionally "
-					"with /BITS" },
-	{ "env",	opt_env,	NULL },
-	{ "stderr",	opt_stderr,	"inherit, socket or null" },
-	{ "mode",	opt_mode,	"an octal mode from 0 to 7777" },
-	{ "owner",	opt_owner,	NULL },
+					"with /BITS", 0 },
+	{ "env",	opt_env,	NULL, 0 },
+	{ "stderr",	opt_stderr,	"inherit, socket or null", 0 },
+	{ "mode",	opt_mode,	"an octal mode from 0 to 7777", 0 },
+	{ "owner",	opt_owner,	NULL, 0 },
+	{ "rlimit-cpu",	opt_rlimit_cpu,	"a number of seconds from 1 to 2678400",
+					0 },
+	{ "rlimit-as",	opt_rlimit_as,	RSIZE_EXPECT, 0 },
+	{ "rlimit-data", opt_rlimit_data, RSIZE_EXPECT, 0 },
+	{ "rlimit-stack", opt_rlimit_stack, RSIZE_EXPECT, 0 },
+	{ "rlimit-fsize", opt_rlimit_fsize, RSIZE_EXPECT, 0 },
+	{ "rlimit-core", opt_rlimit_core, RSIZE_EXPECT, 0 },
+	{ "rlimit-nofile", opt_rlimit_nofile, RCOUNT_EXPECT, 0 },
+	{ "rlimit-nproc", opt_rlimit_nproc, RCOUNT_EXPECT, 0 },
+	{ "nice",	opt_nice,	"a number from -20 to 19", 0 },
+	{ "umask",	opt_umask,	"an octal mask from 0 to 777", 0 },
+	{ "no-new-privs", opt_nnp,	NULL,	1 },
 };
 #define NOPTDEFS	(sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -446,7 +630,13 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 			bad = 1;
 			continue;
 		}
-		if (val == NULL) {
+		if (od->od_flag && val != NULL) {
+			perr(p, p->p_line, "option \"%s\" takes no value",
+			    opt);
+			bad = 1;
+			continue;
+		}
+		if (val == NULL && !od->od_flag) {
 			perr(p, p->p_line, "option \"%s\" needs a value "
 			    "(%s=value)", opt, opt);
 			bad = 1;

@@ -53,6 +53,7 @@
 #include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -80,6 +81,25 @@
 #define RUNNING_ON_VALGRIND	0
 #endif
 
+/* The containment step a child failed at (spawn_failure). */
+#define STEP_NICE	1
+#define STEP_RLIMIT	2
+#define STEP_NNP	3
+
+/*
+ * A failed step, left by the child for the exit line: in memory shared
+ * even with a forked child (MAP_SHARED), one per slot and the sync
+ * slot's last.  f_pid is written last and cleared when the parent has
+ * read it; a slot with a record unread is not reused.
+ */
+struct spawn_fail {
+	pid_t		 f_pid;
+	int		 f_step;	/* STEP_* */
+	int		 f_res;		/* STEP_RLIMIT: the resource */
+	int		 f_errno;
+	long long	 f_arg;		/* the value it set */
+};
+
 /* A slot's state, the parent's and the child's handshake. */
 #define SLOT_CLONED	0	/* the child may still use the shared table */
 #define SLOT_UNSHARED	1	/* the child has its own: close ours */
@@ -99,6 +119,7 @@ struct spawn_slot {
 	struct svconf	*sl_cf;		/* pinned until the slot is reused */
 	char		*sl_stack;
 	struct spawn_env sl_env;	/* its envp */
+	struct spawn_fail *sl_fail;	/* in fails[] */
 };
 
 #define SPAWN_SLOTS	64		/* children between clone and execve */
@@ -113,6 +134,7 @@ static int			 npending;	/* sl_fd still open */
 static struct spawn_slot	 sync_slot;	/* a forked child's */
 static unsigned long		 nreclaimed;	/* children killed for a slot */
 static int			 sync_only;	/* under valgrind */
+static struct spawn_fail	*fails;		/* SPAWN_SLOTS + 1, MAP_SHARED */
 
 static struct evsrc	 spawn_ev = { EV_SPAWN };
 static int		 spawn_evfd = -1;	/* a child wakes the parent */
@@ -139,9 +161,18 @@ spawn_init(void)
 {
 	int	 i;
 
-	for (i = 0; i < SPAWN_SLOTS; i++)
+	fails = mmap(NULL, (SPAWN_SLOTS + 1) * sizeof(*fails),
+	    PROT_READ | PROT_WRITE,
+	    /* cppcheck-suppress invalidFunctionArg ; anonymous: fd is -1 */
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fails == MAP_FAILED)
+		return -1;
+	for (i = 0; i < SPAWN_SLOTS; i++) {
 		slots[i].sl_fd = -1;
+		slots[i].sl_fail = &fails[i];
+	}
 	sync_slot.sl_fd = -1;
+	sync_slot.sl_fail = &fails[SPAWN_SLOTS];
 	/*
 	 * valgrind(1) runs a clone(2) with CLONE_VM only as a thread or as
 	 * vfork(2): under it every spawn forks (no CLONE_VM).
@@ -191,6 +222,31 @@ child_exit(int status)
 }
 
 /*
+ * A containment step failed with -r: say which in the slot's record for
+ * the exit line, then exit 126 before exec.
+ */
+CHILD_FN static void __attribute__((noreturn))
+child_fail(struct spawn_slot *slot, int step, int i, long r)
+{
+	const struct svconf	*cf = slot->sl_cf;
+	struct spawn_fail	*f = slot->sl_fail;
+
+	f->f_step = step;
+	f->f_errno = (int)-r;
+	f->f_res = 0;
+	f->f_arg = 0;
+	if (step == STEP_NICE)
+		f->f_arg = cf->cf_nice;
+	else if (step == STEP_RLIMIT) {
+		f->f_res = cf->cf_rlim[i].cr_res;
+		f->f_arg = (long long)cf->cf_rlim[i].cr_lim[0];
+	}
+	__atomic_store_n(&f->f_pid, (pid_t)sys3(SYS_getpid, 0, 0, 0),
+	    __ATOMIC_RELEASE);
+	child_exit(126);
+}
+
+/*
  * The child, from clone to execve, beside the parent in its memory: raw
  * system calls on what the slot names and what start-up prepared (the
  * signals to reset, the descriptor limit, the eventfd, the way back), no
@@ -207,7 +263,7 @@ child_main(void *arg)
 	unsigned long		 nomask = 0;
 	uint64_t		 one = 1;
 	long			 r;
-	int			 sig;
+	int			 i, sig;
 
 	/*
 	 * A table shared with the parent (CLONE_FILES) becomes a private
@@ -240,6 +296,16 @@ child_main(void *arg)
 	if (nofile_reset && sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, &nofile,
 	    NULL) < 0)
 		child_exit(126);
+	/* the table's containment: nice, the rlimits, the umask */
+	if (cf->cf_has_nice && (r = sys3(SYS_setpriority, PRIO_PROCESS, 0,
+	    cf->cf_nice)) < 0)
+		child_fail(slot, STEP_NICE, 0, r);
+	for (i = 0; i < cf->cf_nrlim; i++)
+		if ((r = sys4(SYS_prlimit64, 0, cf->cf_rlim[i].cr_res,
+		    cf->cf_rlim[i].cr_lim, NULL)) < 0)
+			child_fail(slot, STEP_RLIMIT, i, r);
+	if (cf->cf_umask != -1)
+		(void)sys3(SYS_umask, cf->cf_umask, 0, 0);
 	if (sys3(SYS_dup3, fd, STDIN_FILENO, 0) < 0 ||
 	    sys3(SYS_dup3, fd, STDOUT_FILENO, 0) < 0)
 		child_exit(126);
@@ -271,6 +337,10 @@ child_main(void *arg)
 	    sys3(SYS_close_range, 3, back_child - 1, 0) < 0) ||
 	    sys3(SYS_close_range, back_child + 1, ~0U, 0) < 0)
 		child_exit(126);
+	/* after the uid change, the last step before execve */
+	if (cf->cf_nnp && (r = sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0,
+	    0, 0)) < 0)
+		child_fail(slot, STEP_NNP, 0, r);
 	r = sys3(SYS_execve, cf->cf_program, cf->cf_argv, slot->sl_env.se_envp);
 	if (r == -EAGAIN)
 		child_back(back_child);
@@ -353,13 +423,67 @@ spawn_forget(pid_t pid)
 	return killed;
 }
 
+/* The option name of an rlimit a child failed to set. */
+static const char *
+rlimit_name(int res)
+{
+	switch (res) {
+	case RLIMIT_CPU:	return "rlimit-cpu";
+	case RLIMIT_AS:		return "rlimit-as";
+	case RLIMIT_DATA:	return "rlimit-data";
+	case RLIMIT_STACK:	return "rlimit-stack";
+	case RLIMIT_FSIZE:	return "rlimit-fsize";
+	case RLIMIT_CORE:	return "rlimit-core";
+	case RLIMIT_NOFILE:	return "rlimit-nofile";
+	case RLIMIT_NPROC:	return "rlimit-nproc";
+	}
+	return "rlimit";
+}
+
+/*
+ * Child pid exited 126: the step it failed at, as "STEP ARG: strerror"
+ * in buf, and 0; -1 when it left no record (a failure of superd's own
+ * steps, or of execve).  The record is cleared: its slot may be reused.
+ * A forked child's record is the sync slot's last one only.
+ */
+int
+spawn_failure(pid_t pid, char *buf, size_t len)
+{
+	struct spawn_fail	*f;
+	int			 i;
+
+	for (i = 0; i <= SPAWN_SLOTS; i++) {
+		f = &fails[i];
+		if (__atomic_load_n(&f->f_pid, __ATOMIC_ACQUIRE) != pid)
+			continue;
+		if (f->f_step == STEP_NICE)
+			(void)snprintf(buf, len, "nice %lld: %s", f->f_arg,
+			    strerror(f->f_errno));
+		else if (f->f_step == STEP_RLIMIT &&
+		    (uint64_t)f->f_arg == RLIM_INFINITY)
+			(void)snprintf(buf, len, "%s unlimited: %s",
+			    rlimit_name(f->f_res), strerror(f->f_errno));
+		else if (f->f_step == STEP_RLIMIT)
+			(void)snprintf(buf, len, "%s %lld: %s",
+			    rlimit_name(f->f_res), f->f_arg,
+			    strerror(f->f_errno));
+		else
+			(void)snprintf(buf, len, "no-new-privs: %s",
+			    strerror(f->f_errno));
+		__atomic_store_n(&f->f_pid, 0, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return -1;
+}
+
 /* Has the slot's child called execve or exited, its socket closed? */
 static int
 slot_free(struct spawn_slot *slot)
 {
 	/* a killed child's slot waits for its reaping (spawn_forget) */
 	return slot->sl_fd == -1 && !slot->sl_killed &&
-	    __atomic_load_n(&slot->sl_tid, __ATOMIC_ACQUIRE) == 0;
+	    __atomic_load_n(&slot->sl_tid, __ATOMIC_ACQUIRE) == 0 &&
+	    __atomic_load_n(&slot->sl_fail->f_pid, __ATOMIC_ACQUIRE) == 0;
 }
 
 /*

@@ -182,6 +182,16 @@ enum builtin {
 };
 
 /*
+ * One rlimit-*= option, as the child sets it with prlimit64(2): the
+ * resource, then the kernel's struct rlimit64 (soft, hard).
+ */
+#define CF_NRLIMITS	8
+struct cf_rlimit {
+	int		 cr_res;
+	uint64_t	 cr_lim[2];
+};
+
+/*
  * What one table entry says about one socket: everything a reload may
  * change without closing the socket.  Owned by exactly one service.
  */
@@ -224,6 +234,12 @@ struct svconf {
 	int		 cf_has_owner;
 	uid_t		 cf_owner_uid;
 	gid_t		 cf_owner_gid;
+	struct cf_rlimit cf_rlim[CF_NRLIMITS];	/* rlimit-*= */
+	int		 cf_nrlim;
+	int		 cf_nice;	/* nice=N */
+	int		 cf_has_nice;
+	int		 cf_umask;	/* umask=OOO, -1: superd's */
+	int		 cf_nnp;	/* no-new-privs */
 };
 
 /*
@@ -453,6 +469,7 @@ void		 spawn_flush(void);
 int		 spawn_watch(void);
 void		 spawn_event(void);
 int		 spawn_forget(pid_t);
+int		 spawn_failure(pid_t, char *, size_t);
 int		 spawn_ready(void);
 void		 spawn_reclaim(double);
 
