@@ -24,7 +24,8 @@ SRCS	 = superd.c reload.c status.c serve.c admit.c dgramwait.c child.c \
 	   internal.c builtin.c adopt.c notify.c ports.c inherit.c table.c \
 	   log.c logtext.c fd.c pid.c timer.c
 # The table parser: its files share confint.h.
-CONF_SRCS = conf.c confread.c hosts.c confopt.c confuser.c conflict.c \
+CONF_SRCS = conf.c confread.c hosts.c confopt.c confcontain.c confuser.c \
+	    confval.c conflict.c \
 	    svconf.c conferr.c
 CONF_OBJS = $(CONF_SRCS:.c=.o)
 OBJS	 = $(SRCS:.c=.o)

@@ -99,9 +99,45 @@ FILE		*conf_open(struct conf *, const char *);
 char		*conf_slurp(struct conf *, const char *, FILE *, size_t *);
 void		 conf_read(struct parser *, char *, size_t, conf_entry_fn *);
 
-/* confopt.c */
+/* confval.c */
 int		 parse_num(const char *, long long, long long, long long *);
 int		 parse_size(const char *, int *);
+int		 parse_mode(const char *, int *);
+int		 parse_rsize(const char *, uint64_t *);
+
+/*
+ * The options after wait|nowait, one handler each.  A handler returns
+ * OPT_OK, OPT_BADVAL for a value that is not what the option's od_expect
+ * says (parse_options() reports it, with the value as written), or
+ * OPT_FAILED when it has reported the error itself.
+ */
+#define OPT_OK		0
+#define OPT_BADVAL	-1
+#define OPT_FAILED	-2
+
+/* What an option's handler works on: the entry's parser and svconf. */
+struct optctx {
+	struct parser	*oc_p;
+	struct svconf	*oc_cf;
+	int		 oc_isunix;	/* the entry is a unix socket's */
+};
+
+typedef int	 opt_fn(const struct optctx *, char *);
+
+/* confcontain.c */
+opt_fn		 opt_rlimit_cpu;
+opt_fn		 opt_rlimit_as;
+opt_fn		 opt_rlimit_data;
+opt_fn		 opt_rlimit_stack;
+opt_fn		 opt_rlimit_fsize;
+opt_fn		 opt_rlimit_core;
+opt_fn		 opt_rlimit_nofile;
+opt_fn		 opt_rlimit_nproc;
+opt_fn		 opt_nice;
+opt_fn		 opt_umask;
+opt_fn		 opt_nnp;
+
+/* confopt.c */
 int		 parse_wait(struct parser *, struct svconf *, char *, int);
 int		 acl_parse(const char *, struct acl *);
 

@@ -1,8 +1,9 @@
 /*
  * confopt.c: the wait field of a table entry, with inetd's ".max" and
- * superd's options after it, and the small value parsers the entry's
- * other fields use (numbers, sizes, allow= and deny= addresses).  Errors
- * go to the parser's list as FILE:LINE: message; nothing is logged.
+ * superd's options after it (the containment ones are confcontain.c's),
+ * and allow= and deny= addresses; the values' parsers are confval.c's.
+ * Errors go to the parser's list as FILE:LINE: message; nothing is
+ * logged.
  */
 
 #include <sys/types.h>
@@ -19,56 +20,6 @@
 
 #include "superd.h"
 #include "confint.h"
-
-/*
- * A size with an optional k or m suffix, for sndbuf= and rcvbuf=: decimal
- * digits only, checked as they are read and against the suffix, up to
- * INT_MAX, the int that setsockopt(2) takes.  Not expand_number(3):
- * libbsd's takes "-1" for 2^64 - 1, "010" for 8 and "0x10" for 16.
- */
-int
-parse_size(const char *s, int *out)
-{
-	const char	*d;
-	long long	 v = 0, mult = 1;
-
-	for (d = s; *d >= '0' && *d <= '9'; d++) {
-		v = v * 10 + (*d - '0');
-		if (v > INT_MAX)
-			return -1;
-	}
-	if (d == s)
-		return -1;
-	if (*d == 'k' || *d == 'K') {
-		mult = 1024;
-		d++;
-	} else if (*d == 'm' || *d == 'M') {
-		mult = 1024 * 1024;
-		d++;
-	}
-	if (*d != '\0' || v == 0 || v > INT_MAX / mult)
-		return -1;
-	*out = (int)(v * mult);
-	return 0;
-}
-
-/* An octal file mode, 0 to 07777, octal digits only. */
-static int
-parse_mode(const char *s, int *out)
-{
-	const char	*d;
-	int		 m = 0;
-
-	for (d = s; *d >= '0' && *d <= '7'; d++) {
-		m = m * 8 + (*d - '0');
-		if (m > 07777)
-			return -1;
-	}
-	if (d == s || *d != '\0')
-		return -1;
-	*out = m;
-	return 0;
-}
 
 /*
  * The edit distance between a and b, counting a swap of two neighbours as
@@ -101,16 +52,6 @@ edit_distance(const char *a, const char *b)
 			d[i][j] = v;
 		}
 	return d[la][lb];
-}
-
-/* A decimal number from min to max, as strtonum(3) reads one. */
-int
-parse_num(const char *s, long long min, long long max, long long *out)
-{
-	const char	*errstr;
-
-	*out = strtonum(s, min, max, &errstr);
-	return errstr == NULL ? 0 : -1;
 }
 
 /* An environment variable's name: letters, digits and _, no digit first. */
@@ -174,24 +115,6 @@ acl_parse(const char *s, struct acl *acl)
 	return 0;
 }
 
-/*
- * The options after wait|nowait, one handler each.  A handler returns
- * OPT_OK, OPT_BADVAL for a value that is not what the option's od_expect
- * says (parse_options() reports it, with the value as written), or
- * OPT_FAILED when it has reported the error itself.
- */
-#define OPT_OK		0
-#define OPT_BADVAL	-1
-#define OPT_FAILED	-2
-
-/* What an option's handler works on: the entry's parser and svconf. */
-struct optctx {
-	struct parser	*oc_p;
-	struct svconf	*oc_cf;
-	int		 oc_isunix;	/* the entry is a unix socket's */
-};
-
-typedef int	 opt_fn(const struct optctx *, char *);
 
 /* instances=N: children of the service at once. */
 static int
@@ -351,173 +274,6 @@ opt_owner(const struct optctx *o, char *val)
 	}
 	if (parse_owner(o->oc_p, o->oc_cf, val) == -1)
 		return OPT_FAILED;
-	return OPT_OK;
-}
-
-/*
- * A resource limit's size for rlimit-as= and the like: decimal digits,
- * an optional k, m or g suffix (1024 based), or "unlimited"; 0 is a
- * size here (rlimit-core=0).
- */
-static int
-parse_rsize(const char *s, uint64_t *out)
-{
-	const char	*d;
-	uint64_t	 v = 0, mult = 1;
-
-	if (strcmp(s, "unlimited") == 0) {
-		*out = RLIM_INFINITY;
-		return 0;
-	}
-	for (d = s; *d >= '0' && *d <= '9'; d++) {
-		v = v * 10 + (uint64_t)(*d - '0');
-		if (v > ((uint64_t)1 << 50))
-			return -1;
-	}
-	if (d == s)
-		return -1;
-	if (*d == 'k' || *d == 'K')
-		mult = 1024;
-	else if (*d == 'm' || *d == 'M')
-		mult = 1024 * 1024;
-	else if (*d == 'g' || *d == 'G')
-		mult = 1024 * 1024 * 1024;
-	if (mult != 1)
-		d++;
-	if (*d != '\0' || v > ((uint64_t)1 << 50) / mult)
-		return -1;
-	*out = v * mult;
-	return 0;
-}
-
-/* One more limit for the child (or the same resource's, replaced). */
-static void
-rlimit_set(struct svconf *cf, int res, uint64_t cur, uint64_t max)
-{
-	int	 i;
-
-	for (i = 0; i < cf->cf_nrlim; i++)
-		if (cf->cf_rlim[i].cr_res == res)
-			break;
-	if (i == cf->cf_nrlim) {
-		if (i == CF_NRLIMITS)
-			return;		/* one per resource: cannot happen */
-		cf->cf_nrlim++;
-	}
-	cf->cf_rlim[i].cr_res = res;
-	cf->cf_rlim[i].cr_lim[0] = cur;
-	cf->cf_rlim[i].cr_lim[1] = max;
-}
-
-/* rlimit-cpu=S: SIGXCPU after S seconds of CPU, SIGKILL a second later. */
-static int
-opt_rlimit_cpu(const struct optctx *o, char *val)
-{
-	long long	 n;
-
-	if (parse_num(val, 1, 31 * 86400, &n) == -1)
-		return OPT_BADVAL;
-	rlimit_set(o->oc_cf, RLIMIT_CPU, (uint64_t)n, (uint64_t)n + 1);
-	return OPT_OK;
-}
-
-/* rlimit-as= and the other sizes: soft and hard limit the same. */
-static int
-opt_rlimit_size(const struct optctx *o, char *val, int res)
-{
-	uint64_t	 v;
-
-	if (parse_rsize(val, &v) == -1)
-		return OPT_BADVAL;
-	rlimit_set(o->oc_cf, res, v, v);
-	return OPT_OK;
-}
-
-static int
-opt_rlimit_as(const struct optctx *o, char *val)
-{
-	return opt_rlimit_size(o, val, RLIMIT_AS);
-}
-
-static int
-opt_rlimit_data(const struct optctx *o, char *val)
-{
-	return opt_rlimit_size(o, val, RLIMIT_DATA);
-}
-
-static int
-opt_rlimit_stack(const struct optctx *o, char *val)
-{
-	return opt_rlimit_size(o, val, RLIMIT_STACK);
-}
-
-static int
-opt_rlimit_fsize(const struct optctx *o, char *val)
-{
-	return opt_rlimit_size(o, val, RLIMIT_FSIZE);
-}
-
-static int
-opt_rlimit_core(const struct optctx *o, char *val)
-{
-	return opt_rlimit_size(o, val, RLIMIT_CORE);
-}
-
-/* rlimit-nofile=N and rlimit-nproc=N: counts, soft and hard the same. */
-static int
-opt_rlimit_count(const struct optctx *o, char *val, int res)
-{
-	long long	 n;
-
-	if (parse_num(val, 0, 1 << 30, &n) == -1)
-		return OPT_BADVAL;
-	rlimit_set(o->oc_cf, res, (uint64_t)n, (uint64_t)n);
-	return OPT_OK;
-}
-
-static int
-opt_rlimit_nofile(const struct optctx *o, char *val)
-{
-	return opt_rlimit_count(o, val, RLIMIT_NOFILE);
-}
-
-static int
-opt_rlimit_nproc(const struct optctx *o, char *val)
-{
-	return opt_rlimit_count(o, val, RLIMIT_NPROC);
-}
-
-/* nice=N: the child's nice value, -20 to 19. */
-static int
-opt_nice(const struct optctx *o, char *val)
-{
-	long long	 n;
-
-	if (parse_num(val, -20, 19, &n) == -1)
-		return OPT_BADVAL;
-	o->oc_cf->cf_nice = (int)n;
-	o->oc_cf->cf_has_nice = 1;
-	return OPT_OK;
-}
-
-/* umask=OOO: the child's umask, octal as mode= is, 0 to 777. */
-static int
-opt_umask(const struct optctx *o, char *val)
-{
-	int	 m;
-
-	if (parse_mode(val, &m) == -1 || m > 0777)
-		return OPT_BADVAL;
-	o->oc_cf->cf_umask = m;
-	return OPT_OK;
-}
-
-/* no-new-privs, a flag: PR_SET_NO_NEW_PRIVS before execve. */
-static int
-opt_nnp(const struct optctx *o, char *val)
-{
-	(void)val;
-	o->oc_cf->cf_nnp = 1;
 	return OPT_OK;
 }
 

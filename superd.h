@@ -47,11 +47,13 @@
  *     conf.c       a table's entries made into services
  *     confread.c   a table's text: opening, lines, continuations
  *     confopt.c    the wait field and its options
+ *     confcontain.c  its containment options (rlimit-*=, nice=, ...)
  *     confuser.c   the user field and owner=
  *     hosts.c      an entry's hosts, one service each
  *     conflict.c   no two services on one address
  *     svconf.c     a configuration's life: copied, pinned, freed
  *     conferr.c    FILE:LINE errors and warnings
+ *     confval.c    numbers, sizes and modes in a field
  *     builtin.c    the built-ins' names
  *   leaves
  *     pid.c        the -p pid file

@@ -1,0 +1,151 @@
+/*
+ * confcontain.c: the containment options of the wait field (rlimit-*=,
+ * nice=, umask=, no-new-privs), each a handler of confopt.c's option
+ * table, stored in the entry's svconf for the child to apply before
+ * exec (spawn.c).
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "superd.h"
+#include "confint.h"
+
+/* One more limit for the child (or the same resource's, replaced). */
+static void
+rlimit_set(struct svconf *cf, int res, uint64_t cur, uint64_t max)
+{
+	int	 i;
+
+	for (i = 0; i < cf->cf_nrlim; i++)
+		if (cf->cf_rlim[i].cr_res == res)
+			break;
+	if (i == cf->cf_nrlim) {
+		if (i == CF_NRLIMITS)
+			return;		/* one per resource: cannot happen */
+		cf->cf_nrlim++;
+	}
+	cf->cf_rlim[i].cr_res = res;
+	cf->cf_rlim[i].cr_lim[0] = cur;
+	cf->cf_rlim[i].cr_lim[1] = max;
+}
+
+/* rlimit-cpu=S: SIGXCPU after S seconds of CPU, SIGKILL a second later. */
+int
+opt_rlimit_cpu(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, 1, 31 * 86400, &n) == -1)
+		return OPT_BADVAL;
+	rlimit_set(o->oc_cf, RLIMIT_CPU, (uint64_t)n, (uint64_t)n + 1);
+	return OPT_OK;
+}
+
+/* rlimit-as= and the other sizes: soft and hard limit the same. */
+static int
+opt_rlimit_size(const struct optctx *o, char *val, int res)
+{
+	uint64_t	 v;
+
+	if (parse_rsize(val, &v) == -1)
+		return OPT_BADVAL;
+	rlimit_set(o->oc_cf, res, v, v);
+	return OPT_OK;
+}
+
+int
+opt_rlimit_as(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_AS);
+}
+
+int
+opt_rlimit_data(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_DATA);
+}
+
+int
+opt_rlimit_stack(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_STACK);
+}
+
+int
+opt_rlimit_fsize(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_FSIZE);
+}
+
+int
+opt_rlimit_core(const struct optctx *o, char *val)
+{
+	return opt_rlimit_size(o, val, RLIMIT_CORE);
+}
+
+/* rlimit-nofile=N and rlimit-nproc=N: counts, soft and hard the same. */
+static int
+opt_rlimit_count(const struct optctx *o, char *val, int res)
+{
+	long long	 n;
+
+	if (parse_num(val, 0, 1 << 30, &n) == -1)
+		return OPT_BADVAL;
+	rlimit_set(o->oc_cf, res, (uint64_t)n, (uint64_t)n);
+	return OPT_OK;
+}
+
+int
+opt_rlimit_nofile(const struct optctx *o, char *val)
+{
+	return opt_rlimit_count(o, val, RLIMIT_NOFILE);
+}
+
+int
+opt_rlimit_nproc(const struct optctx *o, char *val)
+{
+	return opt_rlimit_count(o, val, RLIMIT_NPROC);
+}
+
+/* nice=N: the child's nice value, -20 to 19. */
+int
+opt_nice(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, -20, 19, &n) == -1)
+		return OPT_BADVAL;
+	o->oc_cf->cf_nice = (int)n;
+	o->oc_cf->cf_has_nice = 1;
+	return OPT_OK;
+}
+
+/* umask=OOO: the child's umask, octal as mode= is, 0 to 777. */
+int
+opt_umask(const struct optctx *o, char *val)
+{
+	int	 m;
+
+	if (parse_mode(val, &m) == -1 || m > 0777)
+		return OPT_BADVAL;
+	o->oc_cf->cf_umask = m;
+	return OPT_OK;
+}
+
+/* no-new-privs, a flag: PR_SET_NO_NEW_PRIVS before execve. */
+int
+opt_nnp(const struct optctx *o, char *val)
+{
+	(void)val;
+	o->oc_cf->cf_nnp = 1;
+	return OPT_OK;
+}
