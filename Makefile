@@ -20,7 +20,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
 SRCS	 = superd.c reload.c status.c serve.c admit.c dgramwait.c child.c \
 	   held.c refuse.c poll.c services.c $(CONF_SRCS) addr.c listen.c \
-	   spawn.c spawnback.c spawnenv.c limits.c guard.c backlog.c \
+	   spawn.c spawnfail.c spawnback.c spawnenv.c limits.c guard.c backlog.c \
 	   internal.c builtin.c adopt.c notify.c ports.c inherit.c table.c \
 	   log.c logtext.c fd.c pid.c timer.c
 # The table parser: its files share confint.h.
@@ -53,7 +53,7 @@ supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
 
 $(OBJS) $(TAB_OBJS): superd.h
-spawn.o spawnback.o spawnenv.o: spawnint.h
+spawn.o spawnfail.o spawnback.o spawnenv.o: spawnint.h
 spawn.o spawnback.o: sys.h
 $(CONF_OBJS): confint.h
 $(TAB_SRCS:.c=.o): tab.h

@@ -81,25 +81,6 @@
 #define RUNNING_ON_VALGRIND	0
 #endif
 
-/* The containment step a child failed at (spawn_failure). */
-#define STEP_NICE	1
-#define STEP_RLIMIT	2
-#define STEP_NNP	3
-
-/*
- * A failed step, left by the child for the exit line: in memory shared
- * even with a forked child (MAP_SHARED), one per slot and the sync
- * slot's last.  f_pid is written last and cleared when the parent has
- * read it; a slot with a record unread is not reused.
- */
-struct spawn_fail {
-	pid_t		 f_pid;
-	int		 f_step;	/* STEP_* */
-	int		 f_res;		/* STEP_RLIMIT: the resource */
-	int		 f_errno;
-	long long	 f_arg;		/* the value it set */
-};
-
 /* A slot's state, the parent's and the child's handshake. */
 #define SLOT_CLONED	0	/* the child may still use the shared table */
 #define SLOT_UNSHARED	1	/* the child has its own: close ours */
@@ -122,7 +103,6 @@ struct spawn_slot {
 	struct spawn_fail *sl_fail;	/* in fails[] */
 };
 
-#define SPAWN_SLOTS	64		/* children between clone and execve */
 #define SPAWN_DEADLINE	1.0		/* seconds from clone to execve */
 #define SPAWN_SHARE_AT	128		/* share a table this long, or longer */
 #define SLOT_STACK	(16 * 1024)	/* raw system calls need little */
@@ -134,7 +114,6 @@ static int			 npending;	/* sl_fd still open */
 static struct spawn_slot	 sync_slot;	/* a forked child's */
 static unsigned long		 nreclaimed;	/* children killed for a slot */
 static int			 sync_only;	/* under valgrind */
-static struct spawn_fail	*fails;		/* SPAWN_SLOTS + 1, MAP_SHARED */
 
 static struct evsrc	 spawn_ev = { EV_SPAWN };
 static int		 spawn_evfd = -1;	/* a child wakes the parent */
@@ -159,13 +138,10 @@ static int		 nofile_reset;	/* superd raised its own */
 int
 spawn_init(void)
 {
-	int	 i;
+	struct spawn_fail	*fails;
+	int			 i;
 
-	fails = mmap(NULL, (SPAWN_SLOTS + 1) * sizeof(*fails),
-	    PROT_READ | PROT_WRITE,
-	    /* cppcheck-suppress invalidFunctionArg ; anonymous: fd is -1 */
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (fails == MAP_FAILED)
+	if ((fails = spawnfail_init()) == NULL)
 		return -1;
 	for (i = 0; i < SPAWN_SLOTS; i++) {
 		slots[i].sl_fd = -1;
@@ -421,59 +397,6 @@ spawn_forget(pid_t pid)
 		}
 	}
 	return killed;
-}
-
-/* The option name of an rlimit a child failed to set. */
-static const char *
-rlimit_name(int res)
-{
-	switch (res) {
-	case RLIMIT_CPU:	return "rlimit-cpu";
-	case RLIMIT_AS:		return "rlimit-as";
-	case RLIMIT_DATA:	return "rlimit-data";
-	case RLIMIT_STACK:	return "rlimit-stack";
-	case RLIMIT_FSIZE:	return "rlimit-fsize";
-	case RLIMIT_CORE:	return "rlimit-core";
-	case RLIMIT_NOFILE:	return "rlimit-nofile";
-	case RLIMIT_NPROC:	return "rlimit-nproc";
-	}
-	return "rlimit";
-}
-
-/*
- * Child pid exited 126: the step it failed at, as "STEP ARG: strerror"
- * in buf, and 0; -1 when it left no record (a failure of superd's own
- * steps, or of execve).  The record is cleared: its slot may be reused.
- * A forked child's record is the sync slot's last one only.
- */
-int
-spawn_failure(pid_t pid, char *buf, size_t len)
-{
-	struct spawn_fail	*f;
-	int			 i;
-
-	for (i = 0; i <= SPAWN_SLOTS; i++) {
-		f = &fails[i];
-		if (__atomic_load_n(&f->f_pid, __ATOMIC_ACQUIRE) != pid)
-			continue;
-		if (f->f_step == STEP_NICE)
-			(void)snprintf(buf, len, "nice %lld: %s", f->f_arg,
-			    strerror(f->f_errno));
-		else if (f->f_step == STEP_RLIMIT &&
-		    (uint64_t)f->f_arg == RLIM_INFINITY)
-			(void)snprintf(buf, len, "%s unlimited: %s",
-			    rlimit_name(f->f_res), strerror(f->f_errno));
-		else if (f->f_step == STEP_RLIMIT)
-			(void)snprintf(buf, len, "%s %lld: %s",
-			    rlimit_name(f->f_res), f->f_arg,
-			    strerror(f->f_errno));
-		else
-			(void)snprintf(buf, len, "no-new-privs: %s",
-			    strerror(f->f_errno));
-		__atomic_store_n(&f->f_pid, 0, __ATOMIC_RELEASE);
-		return 0;
-	}
-	return -1;
 }
 
 /* Has the slot's child called execve or exited, its socket closed? */

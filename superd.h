@@ -36,6 +36,7 @@
  *     spawn.c      spawn slots, clone(2), the child's path to execve
  *                  (raw system calls only: sys.h; spawnint.h)
  *     spawnenv.c   a child's environment, built in the parent
+ *     spawnfail.c  the containment step a child failed at
  *     spawnback.c  a connection a child gives back over RLIMIT_NPROC
  *     internal.c   the built-in services' answers
  *   the running set and its sockets
@@ -471,9 +472,11 @@ void		 spawn_flush(void);
 int		 spawn_watch(void);
 void		 spawn_event(void);
 int		 spawn_forget(pid_t);
-int		 spawn_failure(pid_t, char *, size_t);
 int		 spawn_ready(void);
 void		 spawn_reclaim(double);
+
+/* spawnfail.c */
+int		 spawn_failure(pid_t, char *, size_t);
 
 /* spawnenv.c */
 int		 spawn_prepare(struct service *, int);
