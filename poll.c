@@ -126,13 +126,9 @@ poll_arm(struct service *sv)
 	timer_set(&sv->sv_poll_timer, at);
 }
 
-/*
- * The timed pauses of sv that are over by now end, whichever timer finds
- * them so first: a held connection's retry (admit.c) may run before
- * sv_poll_timer when both are due at once.
- */
-void
-poll_expire(struct service *sv, double now)
+/* The timed pauses of sv that are over by now end; 1 when one did. */
+static int
+pauses_end(struct service *sv, double now)
 {
 	int	 i, ended = 0;
 
@@ -141,7 +137,18 @@ poll_expire(struct service *sv, double now)
 			sv->sv_pause &= ~timed[i];
 			ended = 1;
 		}
-	if (ended) {
+	return ended;
+}
+
+/*
+ * The timed pauses of sv that are over by now end, whichever timer finds
+ * them so first: a held connection's retry (admit.c) may run before
+ * sv_poll_timer when both are due at once.
+ */
+void
+poll_expire(struct service *sv, double now)
+{
+	if (pauses_end(sv, now)) {
 		poll_update(sv);
 		poll_arm(sv);
 	}
@@ -152,11 +159,8 @@ static void
 poll_due(struct timer *t, double now)
 {
 	struct service	*sv = t->tm_arg;
-	int		 i;
 
-	for (i = 0; i < POLL_TIMED; i++)
-		if ((sv->sv_pause & timed[i]) && sv->sv_until[i] <= now)
-			sv->sv_pause &= ~timed[i];
+	(void)pauses_end(sv, now);
 	poll_update(sv);
 	poll_arm(sv);
 }
