@@ -364,6 +364,7 @@ child_reap(struct child *ch, double now)
 	siginfo_t		 si;
 	char			 err[128];
 	int			 keep = ch->ch_termed, left, missed, failed;
+	int			 exited126;
 
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PIDFD, ch->ch_pidfd, &si,
@@ -386,9 +387,13 @@ child_reap(struct child *ch, double now)
 		ch->ch_killed = 1;	/* by spawn_reclaim, short of execve */
 	left = guard_left(ch);
 	missed = guard_missed(ch, left, now);
-	/* a containment step that failed left its reason (spawn.c) */
-	failed = si.si_code == CLD_EXITED && si.si_status == 126 &&
-	    spawn_failure(ch->ch_pid, err, sizeof(err)) == 0;
+	/*
+	 * A containment step that failed left its reason (spawn.c); one
+	 * killed between leaving it and its exit has a record to clear.
+	 */
+	exited126 = si.si_code == CLD_EXITED && si.si_status == 126;
+	failed = (exited126 || si.si_code == CLD_KILLED) &&
+	    spawn_failure(ch->ch_pid, err, sizeof(err)) == 0 && exited126;
 	if (ch->ch_quiet && missed)
 		;	/* summed up in the service's event=looping lines */
 	else if (failed)
@@ -409,7 +414,7 @@ child_reap(struct child *ch, double now)
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);
-	back_take(ch, si.si_code == CLD_EXITED && si.si_status == 126, now);
+	back_take(ch, exited126, now);
 	child_done(ch, left, missed, now);
 }
 

@@ -101,6 +101,7 @@ struct spawn_slot {
 	char		*sl_stack;
 	struct spawn_env sl_env;	/* its envp */
 	struct spawn_fail *sl_fail;	/* in fails[] */
+	unsigned int	 sl_gen;	/* its record's f_gen at the clone */
 };
 
 #define SPAWN_DEADLINE	1.0		/* seconds from clone to execve */
@@ -114,6 +115,7 @@ static int			 npending;	/* sl_fd still open */
 static struct spawn_slot	 sync_slot;	/* a forked child's */
 static unsigned long		 nreclaimed;	/* children killed for a slot */
 static int			 sync_only;	/* under valgrind */
+static unsigned int		 spawn_gen;	/* the last clone's f_gen */
 
 static struct evsrc	 spawn_ev = { EV_SPAWN };
 static int		 spawn_evfd = -1;	/* a child wakes the parent */
@@ -207,7 +209,7 @@ child_fail(struct spawn_slot *slot, int step, int i, long r)
 	const struct svconf	*cf = slot->sl_cf;
 	struct spawn_fail	*f = slot->sl_fail;
 
-	f->f_step = step;
+	f->f_cgen = slot->sl_gen;
 	f->f_errno = (int)-r;
 	f->f_res = 0;
 	f->f_arg = 0;
@@ -217,8 +219,8 @@ child_fail(struct spawn_slot *slot, int step, int i, long r)
 		f->f_res = cf->cf_rlim[i].cr_res;
 		f->f_arg = (long long)cf->cf_rlim[i].cr_lim[0];
 	}
-	__atomic_store_n(&f->f_pid, (pid_t)sys3(SYS_getpid, 0, 0, 0),
-	    __ATOMIC_RELEASE);
+	/* last: the parent stored the pid; getpid() may say 1 here */
+	__atomic_store_n(&f->f_step, step, __ATOMIC_RELEASE);
 	child_exit(126);
 }
 
@@ -406,7 +408,7 @@ slot_free(struct spawn_slot *slot)
 	/* a killed child's slot waits for its reaping (spawn_forget) */
 	return slot->sl_fd == -1 && !slot->sl_killed &&
 	    __atomic_load_n(&slot->sl_tid, __ATOMIC_ACQUIRE) == 0 &&
-	    __atomic_load_n(&slot->sl_fail->f_pid, __ATOMIC_ACQUIRE) == 0;
+	    __atomic_load_n(&slot->sl_fail->f_step, __ATOMIC_ACQUIRE) == 0;
 }
 
 /*
@@ -503,6 +505,19 @@ slot_get(void)
 }
 
 /*
+ * A new generation for the slot's record, before its clone: the record
+ * counts only with the child's copy of it (spawnint.h).
+ */
+static void
+slot_gen(struct spawn_slot *slot)
+{
+	if (++spawn_gen == 0)
+		spawn_gen = 1;
+	slot->sl_gen = spawn_gen;
+	slot->sl_fail->f_gen = spawn_gen;
+}
+
+/*
  * Start a child of sv on fd (a connection, or a duplicate of the
  * service's own socket), which this takes over when it succeeds: it is
  * closed in the parent once the child has its own copy.  nhigh is how
@@ -542,10 +557,12 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		slot->sl_cf = cf;
 		slot->sl_sock = fd;
 		slot->sl_state = SLOT_CLONED;
+		slot_gen(slot);
 		pid = clone(child_main, slot->sl_stack + SYNC_STACK,
 		    CLONE_PIDFD | SIGCHLD, slot, pidfd);
 		if (pid == -1)
 			return -1;
+		slot->sl_fail->f_pid = pid;
 		(void)close(fd);
 		goto out;
 	}
@@ -577,6 +594,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	share = SPAWN_FDTOP + nhigh >= SPAWN_SHARE_AT;
 	if (share)
 		flags |= CLONE_FILES;
+	slot_gen(slot);
 	__atomic_store_n(&slot->sl_tid, 1, __ATOMIC_RELEASE);
 	pid = clone(child_main, slot->sl_stack + SLOT_STACK, flags, slot, pidfd,
 	    NULL, &slot->sl_tid);
@@ -586,6 +604,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		return -1;
 	}
 	slot->sl_pid = pid;
+	slot->sl_fail->f_pid = pid;
 	svconf_pin(cf);
 	if (share) {
 		/* ours goes when the child has its own table */

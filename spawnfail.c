@@ -58,7 +58,8 @@ rlimit_name(int res)
  * Child pid exited 126: the step it failed at, as "STEP ARG: strerror"
  * in buf, and 0; -1 when it left no record (a failure of superd's own
  * steps, or of execve).  The record is cleared: its slot may be reused.
- * A forked child's record is the sync slot's last one only.
+ * A forked child's record is the sync slot's last one only: one an
+ * older forked child left there is cleared, never reported for this.
  */
 int
 spawn_failure(pid_t pid, char *buf, size_t len)
@@ -68,8 +69,13 @@ spawn_failure(pid_t pid, char *buf, size_t len)
 
 	for (i = 0; i <= SPAWN_SLOTS; i++) {
 		f = &fails[i];
-		if (__atomic_load_n(&f->f_pid, __ATOMIC_ACQUIRE) != pid)
+		if (__atomic_load_n(&f->f_step, __ATOMIC_ACQUIRE) == 0 ||
+		    f->f_pid != pid)
 			continue;
+		if (f->f_cgen != f->f_gen) {
+			__atomic_store_n(&f->f_step, 0, __ATOMIC_RELEASE);
+			return -1;
+		}
 		if (f->f_step == STEP_NICE)
 			(void)snprintf(buf, len, "nice %lld: %s", f->f_arg,
 			    strerror(f->f_errno));
@@ -84,7 +90,7 @@ spawn_failure(pid_t pid, char *buf, size_t len)
 		else
 			(void)snprintf(buf, len, "no-new-privs: %s",
 			    strerror(f->f_errno));
-		__atomic_store_n(&f->f_pid, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&f->f_step, 0, __ATOMIC_RELEASE);
 		return 0;
 	}
 	return -1;

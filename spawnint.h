@@ -27,12 +27,20 @@ struct spawn_env {
 /*
  * A failed step, left by the child for the exit line: in memory shared
  * even with a forked child (MAP_SHARED), one per slot and the sync
- * slot's last.  f_pid is written last and cleared when the parent has
- * read it; a slot with a record unread is not reused.
+ * slot's last.  The parent writes f_gen before the clone and f_pid
+ * after it (the child cannot: in a PID namespace of its own, getpid(2)
+ * says 1); the child writes the rest, f_step last, and f_cgen, the
+ * f_gen it was cloned with.  A record counts when f_step is nonzero
+ * and f_cgen is f_gen: a forked child that fails after a newer one took
+ * the sync slot's record leaves nothing rather than a step credited to
+ * the newer one.  The parent clears f_step when it has read it; a slot
+ * with a record unread is not reused.
  */
 struct spawn_fail {
-	pid_t		 f_pid;
-	int		 f_step;	/* STEP_* */
+	pid_t		 f_pid;		/* the parent's, after the clone */
+	unsigned int	 f_gen;		/* the parent's, before it */
+	unsigned int	 f_cgen;	/* the child's copy of f_gen */
+	int		 f_step;	/* STEP_*, stored last; 0: none */
 	int		 f_res;		/* STEP_RLIMIT: the resource */
 	int		 f_errno;
 	long long	 f_arg;		/* the value it set */
