@@ -220,8 +220,13 @@ bench/hello: bench/hello.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/hello.c
 
 # SUPERD_BASE=/path/to/superd: that binary beside ./superd, as superd-base.
+# NSJAIL=/path/to/nsjail: the contained scenario's peer (by default
+# ../shared/anchors/nsjail).  CONTAINED_OPTIONS=1: the per-option cost
+# table too; CONTAINED_ONLY=1: only the contained runs; ROUNDS=N.
 bench: all $(BENCH)
-	SUPERD_BASE=$(SUPERD_BASE) bash bench/run $(if $(QUICK),--quick)
+	SUPERD_BASE=$(SUPERD_BASE) NSJAIL=$(NSJAIL) bash bench/run \
+	    $(if $(QUICK),--quick) $(if $(CONTAINED_OPTIONS),--options) \
+	    $(if $(CONTAINED_ONLY),--contained) $(if $(ROUNDS),--rounds=$(ROUNDS))
 
 clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS)

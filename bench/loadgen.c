@@ -6,9 +6,12 @@
  * and shut down the write side, read to EOF, close.  Stops by itself at a
  * count or a time bound, then prints one key=value line: completed,
  * errors by kind, conn/s and the latency percentiles in microseconds.
+ * With -e, a connection that did not read exactly that many bytes before
+ * EOF is an error (err_short), not a completion: a jail that fails to
+ * start its program closes the connection as fast as one that runs it.
  *
  *	loadgen -p port [-h 127.0.0.1] [-c conc] [-n count] [-t secs]
- *	    [-s bytes] [-w warmup]
+ *	    [-s bytes] [-w warmup] [-e bytes]
  */
 
 #include <sys/types.h>
@@ -29,6 +32,7 @@
 struct conn {
 	int	 fd;
 	int	 sent;
+	long	 got;
 	double	 start;
 };
 
@@ -51,8 +55,10 @@ cmp_double(const void *a, const void *b)
 
 static struct sockaddr_in	 addr;
 static int			 epfd, sendlen;
+static long			 expect = -1;
 static char			 sendbuf[65536];
 static long			 err_connect, err_reset, err_other, err_timeout;
+static long			 err_short;
 
 static int
 conn_open(struct conn *c)
@@ -63,6 +69,7 @@ conn_open(struct conn *c)
 	if (c->fd == -1)
 		return -1;
 	c->sent = 0;
+	c->got = 0;
 	c->start = now();
 	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) == -1 &&
 	    errno != EINPROGRESS) {
@@ -89,13 +96,15 @@ main(int argc, char *argv[])
 	struct conn		*conns;
 	double			*lat, t0, tend, secs = 30, warm = 0;
 	long			 count = 1000, done = 0, started = 0, nlat = 0;
+	long			 closed = 0;
 	const char		*host = "127.0.0.1";
 	char			 buf[65536];
 	int			 conc = 1, port = 0, ch, i, n;
 
-	while ((ch = getopt(argc, argv, "c:h:n:p:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:e:h:n:p:s:t:w:")) != -1) {
 		switch (ch) {
 		case 'c': conc = atoi(optarg); break;
+		case 'e': expect = atol(optarg); break;
 		case 'h': host = optarg; break;
 		case 'n': count = atol(optarg); break;
 		case 'p': port = atoi(optarg); break;
@@ -104,7 +113,8 @@ main(int argc, char *argv[])
 		case 'w': warm = atof(optarg); break;
 		default:
 			fprintf(stderr, "usage: loadgen -p port [-h host] "
-			    "[-c conc] [-n count] [-t secs] [-s bytes]\n");
+			    "[-c conc] [-n count] [-t secs] [-s bytes] "
+			    "[-e bytes]\n");
 			return 2;
 		}
 	}
@@ -132,7 +142,8 @@ main(int argc, char *argv[])
 		if (conn_open(&conns[i]) == 0)
 			started++;
 	}
-	while (done < count && now() < tend) {
+	/* until done, out of time, or nothing left in flight */
+	while (done < count && started > closed && now() < tend) {
 		n = epoll_wait(epfd, events, 1024, 100);
 		for (i = 0; i < n; i++) {
 			struct conn	*c = events[i].data.ptr;
@@ -168,9 +179,15 @@ main(int argc, char *argv[])
 			    (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
 				for (;;) {
 					r = read(c->fd, buf, sizeof(buf));
-					if (r > 0)
+					if (r > 0) {
+						c->got += r;
 						continue;
-					if (r == 0)
+					}
+					if (r == 0 && expect >= 0 &&
+					    c->got != expect) {
+						err_short++;
+						failed = 1;
+					} else if (r == 0)
 						finished = 1;
 					else if (errno == EAGAIN)
 						break;
@@ -190,6 +207,7 @@ main(int argc, char *argv[])
 				continue;
 			close(c->fd);
 			c->fd = -1;
+			closed++;
 			if (finished) {
 				double	 t = now();
 
@@ -218,9 +236,11 @@ main(int argc, char *argv[])
 			max = lat[nlat - 1];
 		}
 		printf("completed=%ld err_connect=%ld err_reset=%ld "
-		    "err_other=%ld err_timeout=%ld secs=%.3f conn_per_s=%.1f "
+		    "err_other=%ld err_timeout=%ld err_short=%ld secs=%.3f "
+		    "conn_per_s=%.1f "
 		    "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f\n", done,
-		    err_connect, err_reset, err_other, err_timeout, el,
+		    err_connect, err_reset, err_other, err_timeout, err_short,
+		    el,
 		    el > 0 ? nlat / el : 0, p50, p90, p99, max);
 	}
 	return done == count ? 0 : 1;
