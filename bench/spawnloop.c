@@ -6,8 +6,12 @@
  * clonevm is what superd does: clone(CLONE_VM) without CLONE_VFORK, a
  * stack per child in flight, freed when the kernel clears the child's tid
  * at execve (CLONE_CHILD_CLEARTID): the parent does not wait for the exec.
+ * With -u, clonevm also makes the namespaces named (a comma list of net,
+ * pid, ipc, uts, mnt) for each child: what the kernel alone costs for
+ * making and tearing them down, with nothing set up inside them.
  *
- *	spawnloop -m fork|vfork|posix_spawn|clonevm [-c conc] [-n count] prog
+ *	spawnloop -m fork|vfork|posix_spawn|clonevm [-c conc] [-n count]
+ *	    [-u net,pid,ipc,uts,mnt] prog
  */
 
 #define _GNU_SOURCE	/* clone(2) */
@@ -30,6 +34,7 @@ extern char	**environ;
 static const char	*mode = "vfork";
 static long		 count = 1000, started, done;
 static int		 conc = 1;
+static int		 nsflags;	/* -u: CLONE_NEW* for clonevm */
 
 /* clonevm: a stack per child between clone and execve */
 #define NSTACK		256
@@ -65,7 +70,35 @@ clonevm_spawn(void)
 		return -1;
 	tids[i] = 1;
 	return clone(clonevm_child, stacks[i] + STACKSZ, CLONE_VM |
-	    CLONE_CHILD_CLEARTID | SIGCHLD, NULL, NULL, NULL, &tids[i]);
+	    CLONE_CHILD_CLEARTID | nsflags | SIGCHLD, NULL, NULL, NULL,
+	    &tids[i]);
+}
+
+/* -u net,pid,...: the CLONE_NEW* flags; -1 on a name it does not know */
+static int
+ns_flags(char *list)
+{
+	static const struct {
+		const char	*name;
+		int		 flag;
+	} ns[] = {
+		{ "net", CLONE_NEWNET }, { "pid", CLONE_NEWPID },
+		{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+		{ "mnt", CLONE_NEWNS },
+	};
+	char	*w;
+	size_t	 i;
+	int	 f = 0;
+
+	while ((w = strsep(&list, ",")) != NULL) {
+		for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+			if (strcmp(w, ns[i].name) == 0)
+				break;
+		if (i == sizeof(ns) / sizeof(ns[0]))
+			return -1;
+		f |= ns[i].flag;
+	}
+	return f;
 }
 
 static double
@@ -84,11 +117,15 @@ main(int argc, char *argv[])
 	pid_t		 pid;
 	int		 ch, st;
 
-	while ((ch = getopt(argc, argv, "c:m:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:m:n:u:")) != -1) {
 		switch (ch) {
 		case 'c': conc = atoi(optarg); break;
 		case 'm': mode = optarg; break;
 		case 'n': count = atol(optarg); break;
+		case 'u':
+			if ((nsflags = ns_flags(optarg)) == -1)
+				return 2;
+			break;
 		default: return 2;
 		}
 	}
