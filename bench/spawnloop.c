@@ -7,11 +7,17 @@
  * stack per child in flight, freed when the kernel clears the child's tid
  * at execve (CLONE_CHILD_CLEARTID): the parent does not wait for the exec.
  * With -u, clonevm also makes the namespaces named (a comma list of net,
- * pid, ipc, uts, mnt) for each child: what the kernel alone costs for
- * making and tearing them down, with nothing set up inside them.
+ * pid, ipc, uts, mnt) for each child, with the flags on the clone, made
+ * by the parent, as superd does: what the kernel alone costs for making
+ * and tearing them down, with nothing set up inside them.  -x names the
+ * ones the child makes itself with unshare(2), on the other core (not
+ * pid: unshare's pid namespace is its children's); -s the ones made once
+ * at start and entered by each child with setns(2) (not pid either).
+ * A child that does not exit 0 is counted as failed; PROG must be an
+ * absolute path (setns into a mount namespace moves the root and cwd).
  *
  *	spawnloop -m fork|vfork|posix_spawn|clonevm [-c conc] [-n count]
- *	    [-u net,pid,ipc,uts,mnt] prog
+ *	    [-u NS,...] [-x NS,...] [-s NS,...] prog
  */
 
 #define _GNU_SOURCE	/* clone(2) */
@@ -32,9 +38,12 @@ extern char	**environ;
 
 /* static: vfork's child shares this frame's variables with the parent */
 static const char	*mode = "vfork";
-static long		 count = 1000, started, done;
+static long		 count = 1000, started, done, failed;
 static int		 conc = 1;
-static int		 nsflags;	/* -u: CLONE_NEW* for clonevm */
+static int		 nsclone;	/* -u: CLONE_NEW* on clonevm's clone */
+static int		 nsunshare;	/* -x: unshared by the child */
+static int		 nssetns;	/* -s: made once, entered by setns */
+static int		 nsfd[4], nnsfd;	/* -s: their descriptors */
 
 /* clonevm: a stack per child between clone and execve */
 #define NSTACK		256
@@ -47,10 +56,58 @@ static int		 devnull;
 static int
 clonevm_child(void *arg)
 {
+	int	 i;
+
 	(void)arg;
+	if (nsunshare != 0 && unshare(nsunshare) == -1)
+		_exit(126);
+	for (i = 0; i < nnsfd; i++)
+		if (setns(nsfd[i], 0) == -1)
+			_exit(126);
 	dup2(devnull, 1);
 	execve(args[0], args, environ);
 	_exit(127);
+}
+
+/*
+ * -s: a process that makes the namespaces and waits;
+ * their descriptors, kept here, keep them after it is killed.
+ */
+static int
+ns_once(void)
+{
+	static const char	*names[] = { "net", "ipc", "uts", "mnt" };
+	static const int	 flags[] = { CLONE_NEWNET, CLONE_NEWIPC,
+				    CLONE_NEWUTS, CLONE_NEWNS };
+	char			 path[64];
+	int			 p[2], i;
+	pid_t			 pid;
+	char			 c;
+
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (unshare(nssetns) == -1)
+			_exit(1);
+		(void)write(p[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		if ((nssetns & flags[i]) == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
+		    names[i]);
+		if ((nsfd[nnsfd++] = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return -1;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(p[0]);
+	return 0;
 }
 
 static pid_t
@@ -70,7 +127,7 @@ clonevm_spawn(void)
 		return -1;
 	tids[i] = 1;
 	return clone(clonevm_child, stacks[i] + STACKSZ, CLONE_VM |
-	    CLONE_CHILD_CLEARTID | nsflags | SIGCHLD, NULL, NULL, NULL,
+	    CLONE_CHILD_CLEARTID | SIGCHLD | nsclone, NULL, NULL, NULL,
 	    &tids[i]);
 }
 
@@ -117,20 +174,25 @@ main(int argc, char *argv[])
 	pid_t		 pid;
 	int		 ch, st;
 
-	while ((ch = getopt(argc, argv, "c:m:n:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:m:n:s:u:x:")) != -1) {
 		switch (ch) {
 		case 'c': conc = atoi(optarg); break;
 		case 'm': mode = optarg; break;
 		case 'n': count = atol(optarg); break;
-		case 'u':
-			if ((nsflags = ns_flags(optarg)) == -1)
-				return 2;
-			break;
+		case 's': nssetns = ns_flags(optarg); break;
+		case 'u': nsclone = ns_flags(optarg); break;
+		case 'x': nsunshare = ns_flags(optarg); break;
 		default: return 2;
 		}
 	}
-	if (optind != argc - 1 || conc <= 0)
+	if (optind != argc - 1 || conc <= 0 || nsclone == -1 ||
+	    nsunshare == -1 || nssetns == -1 ||
+	    ((nsunshare | nssetns) & CLONE_NEWPID) != 0)
 		return 2;
+	if (nssetns != 0 && ns_once() == -1) {
+		perror("spawnloop: setns");
+		return 1;
+	}
 	args[0] = argv[optind];
 	args[1] = NULL;
 	devnull = open("/dev/null", O_WRONLY);
@@ -161,11 +223,14 @@ main(int argc, char *argv[])
 			}
 			started++;
 		}
-		if (wait(&st) > 0)
+		if (wait(&st) > 0) {
 			done++;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				failed++;
+		}
 	}
 	el = now() - t0;
-	printf("mode=%s completed=%ld secs=%.3f spawn_per_s=%.1f\n", mode,
-	    done, el, done / el);
-	return 0;
+	printf("mode=%s completed=%ld failed=%ld secs=%.3f spawn_per_s=%.1f\n",
+	    mode, done, failed, el, done / el);
+	return failed != 0;
 }
