@@ -15,13 +15,16 @@
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -355,20 +358,51 @@ back_take(struct child *ch, int exited126, double now)
 }
 
 /*
+ * The event=exit line: how the child ended, how long it ran, the CPU
+ * (user plus system) and the largest resident set of it and of the
+ * processes it waited for, from the rusage waitid(2) returned with the
+ * status, and the containment step it failed at, if one did.
+ */
+static void
+exit_line(const struct child *ch, const siginfo_t *si,
+    const struct rusage *ru, const char *err, double now)
+{
+	char	 how[48];
+	double	 cpu;
+
+	if (si->si_code == CLD_EXITED)
+		(void)snprintf(how, sizeof(how), "status=%d", si->si_status);
+	else
+		(void)snprintf(how, sizeof(how), "signal=%s",
+		    log_signame(si->si_status));
+	cpu = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
+	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
+	log_info("event=exit svc=%s line=%d pid=%d %s duration=%.3f "
+	    "cpu=%.3f maxrss=%ld%s%s", log_str(ch->ch_sv->sv_name),
+	    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, how,
+	    now - ch->ch_start, cpu, ru->ru_maxrss, err != NULL ? " error=" :
+	    "", err != NULL ? log_str(err) : "");
+}
+
+/*
  * A pidfd is readable: the child has exited.  Reap and log it; a leader
- * that got its SIGTERM stays a zombie until its group's SIGKILL.
+ * that got its SIGTERM stays a zombie until its group's SIGKILL.  The
+ * raw waitid(2) system call, because its fifth argument, the rusage,
+ * is one glibc's waitid(3) does not pass (WNOWAIT fills it too).
  */
 void
 child_reap(struct child *ch, double now)
 {
 	siginfo_t		 si;
+	struct rusage		 ru;
 	char			 err[128];
 	int			 keep = ch->ch_termed, left, missed, failed;
 	int			 exited126;
 
 	memset(&si, 0, sizeof(si));
-	if (waitid(P_PIDFD, ch->ch_pidfd, &si,
-	    WEXITED | WNOHANG | (keep ? WNOWAIT : 0)) == -1)
+	memset(&ru, 0, sizeof(ru));
+	if (syscall(SYS_waitid, P_PIDFD, ch->ch_pidfd, &si,
+	    WEXITED | WNOHANG | (keep ? WNOWAIT : 0), &ru) == -1)
 		log_warn("event=waitid-failed svc=%s line=%d pid=%d",
 		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
 		    (int)ch->ch_pid);
@@ -394,23 +428,8 @@ child_reap(struct child *ch, double now)
 	exited126 = si.si_code == CLD_EXITED && si.si_status == 126;
 	failed = (exited126 || si.si_code == CLD_KILLED) &&
 	    spawn_failure(ch->ch_pid, err, sizeof(err)) == 0 && exited126;
-	if (ch->ch_quiet && missed)
-		;	/* summed up in the service's event=looping lines */
-	else if (failed)
-		log_info("event=exit svc=%s line=%d pid=%d status=%d "
-		    "duration=%.3f error=%s", log_str(ch->ch_sv->sv_name),
-		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, si.si_status,
-		    now - ch->ch_start, log_str(err));
-	else if (si.si_code == CLD_EXITED)
-		log_info("event=exit svc=%s line=%d pid=%d status=%d "
-		    "duration=%.3f", log_str(ch->ch_sv->sv_name),
-		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, si.si_status,
-		    now - ch->ch_start);
-	else
-		log_info("event=exit svc=%s line=%d pid=%d signal=%s "
-		    "duration=%.3f", log_str(ch->ch_sv->sv_name),
-		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid,
-		    log_signame(si.si_status), now - ch->ch_start);
+	if (!ch->ch_quiet || !missed)	/* else summed up (event=looping) */
+		exit_line(ch, &si, &ru, failed ? err : NULL, now);
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);

@@ -293,7 +293,7 @@ load helpers
 	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=126 '
 }
 
-@test "start and exit are logged with pid, peer, status and duration" {
+@test "start and exit are logged with pid, peer, status, duration and usage" {
 	table <<-EOF
 	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "exit 3"
 	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "kill -9 \$\$"
@@ -301,7 +301,7 @@ load helpers
 	start_superd
 	talk "$(port 1)" || true
 	wait_log '^event=start svc=0 line=1 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
-	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=3 duration=[0-9]+\.[0-9]{3}$'
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=3 duration=[0-9]+\.[0-9]{3} cpu=[0-9]+\.[0-9]{3} maxrss=[0-9]+$'
 	talk "$(port 2)" || true
 	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ signal=KILL duration='
 }
