@@ -9,6 +9,8 @@
  * child).  A timeout= child gets SIGTERM to its process group, SIGKILL
  * 2 s later; a leader that exits in between is kept a zombie so that its
  * pid, and the group's, cannot be another's when the SIGKILL comes.
+ * superd ending under -k gives the same treatment to every child still
+ * running once its wait is over, and exits when none is left to see to.
  * struct child comes from a free list: a connection allocates nothing.
  */
 
@@ -47,6 +49,7 @@ struct groupkill {
 	pid_t		 gk_pgid;
 	int		 gk_pidfd;
 	int		 gk_line;
+	int		 gk_shutdown;	/* -k, not timeout=: reason=shutdown */
 	char		*gk_name;
 };
 
@@ -56,6 +59,7 @@ static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 static struct timer	 unwatched_timer;	/* their next look */
 static void		 unwatched_poll(struct timer *, double);
 static struct child	*child_freelist;
+static int		 ngroupkills;	/* SIGKILLs still due to groups */
 
 /* Every running child, the newest first (for the status dump). */
 const struct childlist *
@@ -127,11 +131,12 @@ static void
 timeout_due(struct timer *t, double now)
 {
 	struct child	*ch = t->tm_arg;
+	const char	*why = ch->ch_ending ? " reason=shutdown" : "";
 
 	if (!ch->ch_termed) {
-		log_info("event=timeout svc=%s line=%d pid=%d signal=TERM",
+		log_info("event=timeout svc=%s line=%d pid=%d signal=TERM%s",
 		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
-		    (int)ch->ch_pid);
+		    (int)ch->ch_pid, why);
 		(void)kill(-ch->ch_pid, SIGTERM);
 		ch->ch_termed = 1;
 		ch->ch_killed = 1;
@@ -139,9 +144,9 @@ timeout_due(struct timer *t, double now)
 		return;
 	}
 	ch->ch_termed = 0;
-	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
+	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL%s",
 	    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
-	    (int)ch->ch_pid);
+	    (int)ch->ch_pid, why);
 	(void)kill(-ch->ch_pid, SIGKILL);
 }
 
@@ -154,6 +159,36 @@ timeout_arm(struct child *ch, double now)
 		return;
 	timer_init(&ch->ch_timer, timeout_due, ch);
 	timer_set(&ch->ch_timer, now + secs);
+}
+
+/*
+ * superd is ending (-k) and its wait is over: every child still running
+ * gets timeout='s treatment now, SIGTERM to its group and SIGKILL
+ * KILL_GRACE_SECS later, logged with reason=shutdown.  One whose
+ * SIGKILL is already due keeps that.
+ */
+void
+child_end_all(double now)
+{
+	struct child	*ch;
+
+	LIST_FOREACH(ch, &children, ch_entry) {
+		if (ch->ch_termed)
+			continue;
+		ch->ch_ending = 1;
+		timer_init(&ch->ch_timer, timeout_due, ch);
+		timeout_due(&ch->ch_timer, now);
+	}
+}
+
+/*
+ * What superd must still see to before it may exit under -k: its
+ * children, and the SIGKILLs due to the groups of those already reaped.
+ */
+int
+child_pending(void)
+{
+	return nchildren + ngroupkills;
 }
 
 /*
@@ -291,9 +326,11 @@ groupkill_due(struct timer *t, double now)
 	siginfo_t		 si;
 
 	(void)now;
-	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL",
-	    log_str(gk->gk_name), gk->gk_line, (int)gk->gk_pgid);
+	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL%s",
+	    log_str(gk->gk_name), gk->gk_line, (int)gk->gk_pgid,
+	    gk->gk_shutdown ? " reason=shutdown" : "");
 	(void)kill(-gk->gk_pgid, SIGKILL);
+	ngroupkills--;
 	/* the zombie leader may go now, and its pid with it */
 	(void)waitid(P_PIDFD, gk->gk_pidfd, &si, WEXITED | WNOHANG);
 	(void)close(gk->gk_pidfd);
@@ -330,6 +367,8 @@ groupkill_add(struct child *ch)
 	gk->gk_pgid = ch->ch_pid;
 	gk->gk_pidfd = ch->ch_pidfd;
 	gk->gk_line = ch->ch_sv->sv_cf->cf_line;
+	gk->gk_shutdown = ch->ch_ending;
+	ngroupkills++;
 	memset(&gk->gk_timer, 0, sizeof(gk->gk_timer));
 	timer_init(&gk->gk_timer, groupkill_due, gk);
 	/* when the child's own SIGKILL was due */

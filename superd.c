@@ -16,9 +16,10 @@
  *      retried every 10 s), superd detaches unless told not to;
  *   4. one epoll loop: listeners (serve.c), each child's pidfd, and a
  *      signalfd for SIGHUP (reload.c), SIGTERM and SIGINT (close every
- *      listener and exit 0; children finish on their own) and SIGUSR1
- *      (status).  Every deadline (timeouts, retries, pauses, log
- *      summaries) is a timer (timer.c): the loop sleeps until the first.
+ *      listener and exit 0; children finish on their own, or with -k
+ *      are waited for and then ended) and SIGUSR1 (status).  Every
+ *      deadline (timeouts, retries, pauses, log summaries) is a timer
+ *      (timer.c): the loop sleeps until the first.
  * A supervisor is told when superd is ready, reloading and stopping
  * (notify.c); the -P ports file is written at start, after a reload and
  * after a late bind (ports.c).
@@ -60,10 +61,11 @@ static int		 opt_stderr;	/* -e, -d */
 static int		 opt_test;	/* -t */
 static int		 opt_keepenv;	/* -E */
 static int		 opt_backlog = SOMAXCONN; /* -q */
+static int		 opt_endwait = -1; /* -k: seconds; -1: none */
 static struct evsrc	 signal_ev = { EV_SIGNAL };
 
-#define USAGE	"usage: superd [-bdDeEhtV] [-P portsfile] [-p pidfile] " \
-		    "[-q backlog] [service-table | -]\n"
+#define USAGE	"usage: superd [-bdDeEhtV] [-k seconds] [-P portsfile] " \
+		    "[-p pidfile] [-q backlog] [service-table | -]\n"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -176,17 +178,43 @@ read_signals(int sigfd, int *hup, int *usr1)
 	return quit;
 }
 
-/* SIGTERM, SIGINT: close every listener; children finish on their own. */
+/*
+ * SIGTERM, SIGINT: close every listener.  Without -k children finish on
+ * their own and superd exits now; with it every service is removed as a
+ * reload removes one (nothing of it is due any more, held connections
+ * are closed), and its children are waited for (end_wait).
+ */
 static void
 shutdown_all(int sig)
 {
 	struct service	*sv;
+	char		 wait[32] = "";
 
 	notify_send("STOPPING=1");
-	log_info("event=shutdown signal=%s children=%d",
-	    sig == SIGINT ? "INT" : "TERM", child_count());
-	TAILQ_FOREACH(sv, services_list(), sv_entry)
-		listen_close(sv);
+	if (opt_endwait >= 0)
+		(void)snprintf(wait, sizeof(wait), " wait=%d", opt_endwait);
+	log_info("event=shutdown signal=%s children=%d%s",
+	    sig == SIGINT ? "INT" : "TERM", child_count(), wait);
+	if (opt_endwait < 0) {
+		TAILQ_FOREACH(sv, services_list(), sv_entry)
+			listen_close(sv);
+		return;
+	}
+	while ((sv = TAILQ_FIRST(services_list())) != NULL)
+		serve_remove(sv);
+}
+
+/*
+ * -k: the wait for the children is over (or a second SIGTERM or SIGINT
+ * cut it short): their groups get SIGTERM, then SIGKILL (child.c).
+ */
+static struct timer	 end_timer;
+
+static void
+end_due(struct timer *t, double now)
+{
+	timer_clear(t);
+	child_end_all(now);
 }
 
 /*
@@ -255,9 +283,12 @@ sleep_ms(void)
  * The event loop: until SIGTERM or SIGINT, whose number it returns.  It
  * sleeps until the next timer is due (sleep_ms), reads a batch
  * of events, then acts on the signals of the batch, then on the timers.
+ * Ending (-k, after shutdown_all), it runs until the last child is
+ * reaped and the last group ended, with no service left: a reload is
+ * refused then, and a second SIGTERM or SIGINT ends the children at once.
  */
 static int
-loop(int sigfd)
+loop(int sigfd, int ending)
 {
 	struct epoll_event	 events[MAX_EVENTS];
 	struct evsrc		*src;
@@ -266,6 +297,8 @@ loop(int sigfd)
 
 	log_hold();
 	for (;;) {
+		if (ending && child_pending() == 0)
+			return 0;
 		spawn_flush();
 		log_flush();
 		n = poll_wait(events, MAX_EVENTS, sleep_ms());
@@ -294,9 +327,15 @@ loop(int sigfd)
 			}
 		}
 		/* Signals last: a reload may free what this batch named. */
-		if (quit)
+		if (quit && !ending)
 			return quit;
-		if (hup)
+		if (quit && timer_pending(&end_timer))
+			end_due(&end_timer, now);
+		quit = 0;
+		if (hup && ending)
+			log_warnx("event=reload-failed error=\"superd is "
+			    "ending\"");
+		else if (hup)
 			reload();
 		if (usr1)
 			serve_status(now);
@@ -306,6 +345,18 @@ loop(int sigfd)
 			ports_write();
 		title_update(now);
 	}
+}
+
+/*
+ * -k S: wait up to S seconds for the children, then end them; superd
+ * exits once the last is reaped.
+ */
+static void
+end_wait(int sigfd)
+{
+	timer_init(&end_timer, end_due, NULL);
+	timer_set(&end_timer, timer_now() + opt_endwait);
+	(void)loop(sigfd, 1);
 }
 
 /*
@@ -335,7 +386,7 @@ parse_args(int argc, char *argv[])
 	const char	*errstr;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "bdDeEhtp:P:q:V")) != -1) {
+	while ((ch = getopt(argc, argv, "bdDeEhk:tp:P:q:V")) != -1) {
 		switch (ch) {
 		case 'b':
 			opt_bindfatal = 1;
@@ -353,6 +404,12 @@ parse_args(int argc, char *argv[])
 			break;
 		case 'E':
 			opt_keepenv = 1;
+			break;
+		case 'k':
+			opt_endwait = strtonum(optarg, 0, 86400, &errstr);
+			if (errstr != NULL)
+				errx(EXIT_USAGE, "-k %s: seconds (0 to 86400) "
+				    "is %s", optarg, errstr);
 			break;
 		case 't':
 			opt_test = 1;
@@ -542,7 +599,9 @@ main(int argc, char *argv[])
 	pid_write();
 	sigfd = start_events();
 	start_serving();
-	sig = loop(sigfd);
+	sig = loop(sigfd, 0);
 	shutdown_all(sig);
+	if (opt_endwait >= 0)
+		end_wait(sigfd);
 	return 0;
 }

@@ -359,6 +359,7 @@ struct child {
 	int		 ch_unwatched;	/* on the polled list */
 	int		 ch_quiet;	/* started looping: lines summed up */
 	int		 ch_killed;	/* superd killed it: never a miss */
+	int		 ch_ending;	/* ended by -k: reason=shutdown */
 };
 LIST_HEAD(childlist, child);
 
@@ -562,6 +563,8 @@ void		 child_free(struct child *);
 struct child	*child_start(struct service *, int, const struct sockaddr *,
 		    struct srcent *, double);
 void		 child_reap(struct child *, double);
+void		 child_end_all(double);
+int		 child_pending(void);
 
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,
