@@ -20,8 +20,10 @@
 
 /*
  * A socket pair on which a child whose execve failed with EAGAIN gives
- * its connection back (SCM_RIGHTS, with its pid), so superd can try that
- * connection again instead of losing it.
+ * its connection back (SCM_RIGHTS), so superd can try that connection
+ * again instead of losing it.  Whose it is the kernel says (SO_PASSCRED:
+ * the sender's pid as superd's PID namespace numbers it), not the child,
+ * which under private-pid is 1 to itself.
  */
 #define BACK_MAX	64
 static int		 back_parent = -1;
@@ -41,11 +43,16 @@ static int		 nback;
 int
 back_open(void)
 {
-	int	 sp[2];
+	int	 sp[2], on = 1;
 
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
 	    sp) == -1)
 		return -1;
+	if (setsockopt(sp[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1) {
+		(void)close(sp[0]);
+		(void)close(sp[1]);
+		return -1;
+	}
 	back_parent = fd_high(sp[1]);
 	return sp[0];
 }
@@ -57,29 +64,46 @@ back_open(void)
 static void
 back_drain(void)
 {
-	char		 cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	pid_t		 pid;
-	int		 fd;
+	union {
+		char		 buf[CMSG_SPACE(sizeof(int)) +
+				    CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr	 align;
+	}			 cbuf;
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cm;
+	struct ucred		 uc;
+	pid_t			 pid;
+	char			 b;
+	int			 fd;
 
 	for (;;) {
 		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = &pid;
-		iov.iov_len = sizeof(pid);
+		iov.iov_base = &b;
+		iov.iov_len = sizeof(b);
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
 		if (recvmsg(back_parent, &msg, MSG_DONTWAIT |
 		    MSG_CMSG_CLOEXEC) == -1)
 			return;
-		if ((cm = CMSG_FIRSTHDR(&msg)) == NULL ||
-		    cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+		fd = -1;
+		pid = 0;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET)
+				continue;
+			if (cm->cmsg_type == SCM_RIGHTS && fd == -1)
+				memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+			else if (cm->cmsg_type == SCM_CREDENTIALS) {
+				memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+				pid = uc.pid;
+			}
+		}
+		if (fd == -1)
 			continue;
-		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-		if (nback == BACK_MAX) {
+		if (pid <= 0 || nback == BACK_MAX) {
 			(void)close(fd);	/* as if the child had kept it */
 			continue;
 		}
@@ -110,8 +134,9 @@ spawn_returned(pid_t pid)
 
 /*
  * Over RLIMIT_NPROC the kernel lets setuid(2) through and fails execve(2)
- * with EAGAIN: give the connection back to superd with this child's pid,
- * which it reads when it reaps this child.  Built on this stack only.
+ * with EAGAIN: give the connection back to superd, which the kernel
+ * tells this child's pid and which claims it when it reaps this child.
+ * Built on this stack only.
  */
 CHILD_FN void
 child_back(int sock)
@@ -123,11 +148,10 @@ child_back(int sock)
 	struct msghdr		 msg;
 	struct iovec		 iov;
 	struct cmsghdr		*cm;
-	pid_t			 me;
+	char			 b = 0;
 
-	me = (pid_t)sys3(SYS_getpid, 0, 0, 0);
-	iov.iov_base = &me;
-	iov.iov_len = sizeof(me);
+	iov.iov_base = &b;
+	iov.iov_len = sizeof(b);
 	msg.msg_name = NULL;
 	msg.msg_namelen = 0;
 	msg.msg_iov = &iov;
