@@ -20,7 +20,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
 SRCS	 = superd.c reload.c status.c serve.c admit.c dgramwait.c child.c \
 	   held.c refuse.c poll.c services.c $(CONF_SRCS) addr.c listen.c \
-	   spawn.c spawnfail.c spawnback.c spawnenv.c limits.c guard.c backlog.c \
+	   contain.c spawn.c spawnns.c spawnfail.c spawnback.c spawnenv.c \
+	   limits.c guard.c backlog.c \
 	   internal.c builtin.c adopt.c notify.c ports.c inherit.c table.c \
 	   log.c logtext.c fd.c pid.c timer.c
 # The table parser: its files share confint.h.
@@ -37,7 +38,7 @@ BENCH	 = bench/loadgen bench/spawnloop bench/hello
 # What the build and the tests need on Debian or Ubuntu.
 DEB_DEPS = build-essential pkg-config libbsd-dev bats bats-support \
 	   bats-assert netcat-openbsd socat curl mandoc bc python3 \
-	   procps util-linux iproute2 tftpd-hpa tftp-hpa systemd
+	   procps util-linux iproute2 tftpd-hpa tftp-hpa systemd busybox-static
 # What make fuzz, make analyze and make valgrind need besides.
 CHECK_DEPS = clang libclang-rt-14-dev clang-tools cppcheck valgrind
 
@@ -53,8 +54,8 @@ supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
 
 $(OBJS) $(TAB_OBJS): superd.h
-spawn.o spawnfail.o spawnback.o spawnenv.o: spawnint.h
-spawn.o spawnback.o: sys.h
+spawn.o spawnns.o spawnfail.o spawnback.o spawnenv.o: spawnint.h
+spawn.o spawnns.o spawnback.o: sys.h
 $(CONF_OBJS): confint.h
 $(TAB_SRCS:.c=.o): tab.h
 

@@ -203,6 +203,7 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
     struct srcent *src, double now)
 {
 	struct child		*ch;
+	const char		*what;
 	char			 pbuf[128];
 	int			 pidfd, fd_own = fd == -1, saved;
 	pid_t			 pid;
@@ -222,15 +223,20 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
 	    listen_count() + nchildren, &pidfd);
 	if (pid == -1) {
+		/*
+		 * A clone with namespaces says so: its EPERM, EINVAL or
+		 * ENOSPC (a max_*_namespaces sysctl) is about them.
+		 */
+		what = sv->sv_cf->cf_clone != 0 ? "namespace" : "fork";
 		saved = errno;
 		child_free(ch);
 		errno = saved;
-		if (!fd_own && held_keep(sv, fd, peer, src, now, "fork",
+		if (!fd_own && held_keep(sv, fd, peer, src, now, what,
 		    sv->sv_retrytries))
 			return NULL;
 		(void)close(fd);
 		refuse(sv, REFUSE_SPAWN, peer, now);
-		backoff(sv, now, 0.25, "fork");
+		backoff(sv, now, 0.25, what);
 		return NULL;
 	}
 	ch->ch_tries = sv->sv_retrytries;

@@ -118,10 +118,11 @@ make_argv(const char *program, char **f, int nf)
 /*
  * The program must be an absolute path to a regular file superd may
  * execute; checked at load, so that a typo is a table error, not a
- * child that exits 127 at each connection.
+ * child that exits 127 at each connection.  One inside a chroot= (inroot)
+ * is looked for there, at load, by contain.c.
  */
 static void
-check_program(struct parser *p, const char *program)
+check_program(struct parser *p, const char *program, int inroot)
 {
 	struct stat	 st;
 
@@ -130,6 +131,8 @@ check_program(struct parser *p, const char *program)
 		    program);
 		return;
 	}
+	if (inroot)
+		return;
 	if (stat(program, &st) == -1) {
 		perr(p, p->p_line, "program %s: %s", program,
 		    strerror(errno));
@@ -506,8 +509,10 @@ parse_entry(struct parser *p, struct entry *e)
 	if (strcmp(f[5], "internal") == 0) {
 		if (parse_builtin(p, cf, &pe, f + 6, nf - 6, isunix) == -1)
 			bad = 1;
+		contain_builtin(p, cf);
 	} else {
-		check_program(p, f[5]);
+		/* under chroot= the program is inside DIR: contain.c's */
+		check_program(p, f[5], cf->cf_chroot != NULL);
 		cf->cf_program = xstrdup(f[5]);
 		cf->cf_argv = make_argv(f[5], f + 6, nf - 6);
 	}

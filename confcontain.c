@@ -1,8 +1,10 @@
 /*
  * confcontain.c: the containment options of the wait field (rlimit-*=,
- * nice=, umask=, no-new-privs), each a handler of confopt.c's option
- * table, stored in the entry's svconf for the child to apply before
- * exec (spawn.c).
+ * nice=, umask=, no-new-privs, chroot=, the namespaces), each a handler
+ * of confopt.c's option table, stored in the entry's svconf for the
+ * child to apply before exec (spawn.c, spawnns.c).  Only the text is
+ * checked here: what needs the machine (is DIR a directory, may superd
+ * make namespaces) is contain.c's, at load.
  */
 
 #include <sys/types.h>
@@ -10,6 +12,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,4 +151,97 @@ opt_nnp(const struct optctx *o, char *val)
 	(void)val;
 	o->oc_cf->cf_nnp = 1;
 	return OPT_OK;
+}
+
+/*
+ * chroot=DIR: the child's root, an absolute path; that it is a directory
+ * with the program in it is checked at load, against the machine
+ * (contain.c), not here.
+ */
+int
+opt_chroot(const struct optctx *o, char *val)
+{
+	if (val[0] != '/' || strlen(val) >= PATH_MAX)
+		return OPT_BADVAL;
+	free(o->oc_cf->cf_chroot);
+	o->oc_cf->cf_chroot = xstrdup(val);
+	return OPT_OK;
+}
+
+/*
+ * hostname=NAME: a UTS namespace with that name, which is what a host
+ * name may hold (RFC 1123: letters, digits, '-' and '.'), 1 to 64 bytes.
+ */
+int
+opt_hostname(const struct optctx *o, char *val)
+{
+	size_t	 i, len = strlen(val);
+
+	if (len == 0 || len > 64)
+		return OPT_BADVAL;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)val[i]) && val[i] != '-' &&
+		    val[i] != '.')
+			return OPT_BADVAL;
+	free(o->oc_cf->cf_hostname);
+	o->oc_cf->cf_hostname = xstrdup(val);
+	o->oc_cf->cf_hostlen = (int)len;
+	return OPT_OK;
+}
+
+/* The namespace flags: private-network, -pid, -ipc, -tmp, read-only. */
+int
+opt_private_network(const struct optctx *o, char *val)
+{
+	(void)val;
+	o->oc_cf->cf_ns |= NS_NETWORK;
+	return OPT_OK;
+}
+
+int
+opt_private_pid(const struct optctx *o, char *val)
+{
+	(void)val;
+	o->oc_cf->cf_ns |= NS_PID;
+	return OPT_OK;
+}
+
+int
+opt_private_ipc(const struct optctx *o, char *val)
+{
+	(void)val;
+	o->oc_cf->cf_ns |= NS_IPC;
+	return OPT_OK;
+}
+
+int
+opt_private_tmp(const struct optctx *o, char *val)
+{
+	(void)val;
+	o->oc_cf->cf_ns |= NS_TMP;
+	return OPT_OK;
+}
+
+int
+opt_read_only(const struct optctx *o, char *val)
+{
+	(void)val;
+	o->oc_cf->cf_ns |= NS_RDONLY;
+	return OPT_OK;
+}
+
+/*
+ * A built-in runs superd's own code (a datagram one in superd itself):
+ * chroot= and the namespaces are for programs only.
+ */
+void
+contain_builtin(struct parser *p, const struct svconf *cf)
+{
+	if (cf->cf_chroot != NULL)
+		perr(p, p->p_line, "chroot= is for programs, not built-in "
+		    "services");
+	if (cf->cf_ns != 0 || cf->cf_hostname != NULL)
+		perr(p, p->p_line, "namespace options (private-*, "
+		    "hostname=, read-only) are for programs, not built-in "
+		    "services");
 }

@@ -136,6 +136,14 @@ opt_fn		 opt_rlimit_nproc;
 opt_fn		 opt_nice;
 opt_fn		 opt_umask;
 opt_fn		 opt_nnp;
+opt_fn		 opt_chroot;
+opt_fn		 opt_hostname;
+opt_fn		 opt_private_network;
+opt_fn		 opt_private_pid;
+opt_fn		 opt_private_ipc;
+opt_fn		 opt_private_tmp;
+opt_fn		 opt_read_only;
+void		 contain_builtin(struct parser *, const struct svconf *);
 
 /* confopt.c */
 int		 parse_wait(struct parser *, struct svconf *, char *, int);

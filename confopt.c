@@ -316,6 +316,14 @@ static const struct optdef {
 	{ "nice",	opt_nice,	"a number from -20 to 19", 0 },
 	{ "umask",	opt_umask,	"an octal mask from 0 to 777", 0 },
 	{ "no-new-privs", opt_nnp,	NULL,	1 },
+	{ "chroot",	opt_chroot,	"an absolute path", 0 },
+	{ "private-network", opt_private_network, NULL, 1 },
+	{ "private-pid", opt_private_pid, NULL, 1 },
+	{ "private-ipc", opt_private_ipc, NULL, 1 },
+	{ "hostname",	opt_hostname,	"1 to 64 letters, digits, '-' or '.'",
+					0 },
+	{ "private-tmp", opt_private_tmp, NULL, 1 },
+	{ "read-only",	opt_read_only,	NULL,	1 },
 };
 #define NOPTDEFS	(sizeof(optdefs) / sizeof(optdefs[0]))
 

@@ -201,15 +201,22 @@ child_exit(int status)
 
 /*
  * A containment step failed with -r: say which in the slot's record for
- * the exit line, then exit 126 before exec.
+ * the exit line (text: what it was on, copied, cut to fit), then exit
+ * 126 before exec.
  */
 CHILD_FN static void __attribute__((noreturn))
-child_fail(struct spawn_slot *slot, int step, int i, long r)
+child_fail(struct spawn_slot *slot, int step, int i, long r, const char *text)
 {
 	const struct svconf	*cf = slot->sl_cf;
 	struct spawn_fail	*f = slot->sl_fail;
+	int			 n = 0;
 
 	f->f_cgen = slot->sl_gen;
+	/* a loop with an exit on the data: never made a libc call */
+	if (text != NULL)
+		for (; n < STEP_TEXTLEN - 1 && text[n] != '\0'; n++)
+			f->f_text[n] = text[n];
+	f->f_text[n] = '\0';
 	f->f_errno = (int)-r;
 	f->f_res = 0;
 	f->f_arg = 0;
@@ -236,12 +243,13 @@ child_main(void *arg)
 {
 	struct spawn_slot	*slot = arg;
 	const struct svconf	*cf = slot->sl_cf;
-	int			 fd = slot->sl_sock, null;
+	int			 fd = slot->sl_sock, null = -1;
 	struct ksigaction	 dfl;
 	unsigned long		 nomask = 0;
 	uint64_t		 one = 1;
+	const char		*what;
 	long			 r;
-	int			 i, sig;
+	int			 i, sig, step;
 
 	/*
 	 * A table shared with the parent (CLONE_FILES) becomes a private
@@ -274,14 +282,25 @@ child_main(void *arg)
 	if (nofile_reset && sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, &nofile,
 	    NULL) < 0)
 		child_exit(126);
+	/* opened before a chroot, which need not have a /dev */
+	if (cf->cf_stderr == STDERR_NULL && (null = (int)sys4(SYS_openat,
+	    AT_FDCWD, "/dev/null", O_WRONLY | O_CLOEXEC, 0)) < 0)
+		child_fail(slot, STEP_DEVNULL, 0, null, "/dev/null");
+	/* the namespaces the clone made, their mounts, chroot= */
+	if (cf->cf_clone != 0 || cf->cf_chroot != NULL) {
+		step = 0;
+		what = NULL;
+		if ((r = spawnns_enter(cf, &step, &what)) < 0)
+			child_fail(slot, step, 0, r, what);
+	}
 	/* the table's containment: nice, the rlimits, the umask */
 	if (cf->cf_has_nice && (r = sys3(SYS_setpriority, PRIO_PROCESS, 0,
 	    cf->cf_nice)) < 0)
-		child_fail(slot, STEP_NICE, 0, r);
+		child_fail(slot, STEP_NICE, 0, r, NULL);
 	for (i = 0; i < cf->cf_nrlim; i++)
 		if ((r = sys4(SYS_prlimit64, 0, cf->cf_rlim[i].cr_res,
 		    cf->cf_rlim[i].cr_lim, NULL)) < 0)
-			child_fail(slot, STEP_RLIMIT, i, r);
+			child_fail(slot, STEP_RLIMIT, i, r, NULL);
 	if (cf->cf_umask != -1)
 		(void)sys3(SYS_umask, cf->cf_umask, 0, 0);
 	if (sys3(SYS_dup3, fd, STDIN_FILENO, 0) < 0 ||
@@ -290,11 +309,9 @@ child_main(void *arg)
 	if (cf->cf_stderr == STDERR_SOCKET) {
 		if (sys3(SYS_dup3, fd, STDERR_FILENO, 0) < 0)
 			child_exit(126);
-	} else if (cf->cf_stderr == STDERR_NULL) {
-		null = (int)sys4(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY, 0);
-		if (null < 0 || sys3(SYS_dup3, null, STDERR_FILENO, 0) < 0)
-			child_exit(126);
-	}
+	} else if (cf->cf_stderr == STDERR_NULL &&
+	    sys3(SYS_dup3, null, STDERR_FILENO, 0) < 0)
+		child_exit(126);
 	if (cf->cf_setuser) {
 		if (sys3(SYS_setgroups, cf->cf_ngroups, cf->cf_groups, 0) < 0 ||
 		    sys3(SYS_setgid, cf->cf_gid, 0, 0) < 0 ||
@@ -318,7 +335,7 @@ child_main(void *arg)
 	/* after the uid change, the last step before execve */
 	if (cf->cf_nnp && (r = sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0,
 	    0, 0)) < 0)
-		child_fail(slot, STEP_NNP, 0, r);
+		child_fail(slot, STEP_NNP, 0, r, NULL);
 	r = sys3(SYS_execve, cf->cf_program, cf->cf_argv, slot->sl_env.se_envp);
 	if (r == -EAGAIN)
 		child_back(back_child);
@@ -559,7 +576,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		slot->sl_state = SLOT_CLONED;
 		slot_gen(slot);
 		pid = clone(child_main, slot->sl_stack + SYNC_STACK,
-		    CLONE_PIDFD | SIGCHLD, slot, pidfd);
+		    CLONE_PIDFD | SIGCHLD | cf->cf_clone, slot, pidfd);
 		if (pid == -1)
 			return -1;
 		slot->sl_fail->f_pid = pid;
@@ -583,7 +600,12 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	slot->sl_state = SLOT_CLONED;
 	slot->sl_killed = 0;
 	slot->sl_start = timer_now();
-	flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
+	/*
+	 * The namespaces come with the clone, one call: CLONE_NEW* goes with
+	 * CLONE_VM (not with CLONE_FS, which is not set).
+	 */
+	flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD |
+	    cf->cf_clone;
 	/*
 	 * A short descriptor table is cheaper to copy than to share: the
 	 * parent then closes its copy of the socket at once.  It is as long

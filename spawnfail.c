@@ -54,6 +54,22 @@ rlimit_name(int res)
 	return "rlimit";
 }
 
+/* The name of a step that failed on something, for "STEP ARG". */
+static const char *
+step_name(int step)
+{
+	switch (step) {
+	case STEP_USERNS:	return "user namespace";
+	case STEP_HOSTNAME:	return "hostname";
+	case STEP_LO:		return "private-network";
+	case STEP_MOUNT:	return "mount";
+	case STEP_RDONLY:	return "read-only";
+	case STEP_CHROOT:	return "chroot";
+	case STEP_DEVNULL:	return "stderr=null";
+	}
+	return "step";
+}
+
 /*
  * Child pid exited 126: the step it failed at, as "STEP ARG: strerror"
  * in buf, and 0; -1 when it left no record (a failure of superd's own
@@ -87,8 +103,12 @@ spawn_failure(pid_t pid, char *buf, size_t len)
 			(void)snprintf(buf, len, "%s %lld: %s",
 			    rlimit_name(f->f_res), f->f_arg,
 			    strerror(f->f_errno));
-		else
+		else if (f->f_step == STEP_NNP)
 			(void)snprintf(buf, len, "no-new-privs: %s",
+			    strerror(f->f_errno));
+		else
+			(void)snprintf(buf, len, "%s %.*s: %s",
+			    step_name(f->f_step), STEP_TEXTLEN - 1, f->f_text,
 			    strerror(f->f_errno));
 		__atomic_store_n(&f->f_step, 0, __ATOMIC_RELEASE);
 		return 0;

@@ -23,6 +23,14 @@ struct spawn_env {
 #define STEP_NICE	1
 #define STEP_RLIMIT	2
 #define STEP_NNP	3
+#define STEP_USERNS	4	/* the user namespace's maps */
+#define STEP_HOSTNAME	5
+#define STEP_LO		6	/* private-network's lo up */
+#define STEP_MOUNT	7	/* f_text: what on what */
+#define STEP_RDONLY	8
+#define STEP_CHROOT	9
+#define STEP_DEVNULL	10	/* stderr=null's /dev/null */
+#define STEP_TEXTLEN	128	/* of f_text, its NUL included */
 
 /*
  * A failed step, left by the child for the exit line: in memory shared
@@ -44,9 +52,13 @@ struct spawn_fail {
 	int		 f_res;		/* STEP_RLIMIT: the resource */
 	int		 f_errno;
 	long long	 f_arg;		/* the value it set */
+	char		 f_text[STEP_TEXTLEN];	/* or what it was on */
 };
 
 #define SPAWN_SLOTS	64		/* children between clone and execve */
+
+/* spawnns.c */
+long		 spawnns_enter(const struct svconf *, int *, const char **);
 
 /* spawnfail.c */
 struct spawn_fail *spawnfail_init(void);

@@ -33,8 +33,11 @@
  *     backlog.c    what waits in a stream wait listener (sock_diag)
  *     limits.c     allow/deny, per-source counts, rate tokens (no I/O)
  *   starting a process
+ *     contain.c    chroot= and the namespaces, checked against the
+ *                  machine at load and made ready for the child
  *     spawn.c      spawn slots, clone(2), the child's path to execve
  *                  (raw system calls only: sys.h; spawnint.h)
+ *     spawnns.c    the child's own namespaces, mounts and chroot
  *     spawnenv.c   a child's environment, built in the parent
  *     spawnfail.c  the containment step a child failed at
  *     spawnback.c  a connection a child gives back over RLIMIT_NPROC
@@ -194,6 +197,14 @@ struct cf_rlimit {
 	uint64_t	 cr_lim[2];
 };
 
+/* The namespace options of an entry (cf_ns); hostname= is cf_hostname. */
+#define NS_NETWORK	0x01	/* private-network */
+#define NS_PID		0x02	/* private-pid */
+#define NS_IPC		0x04	/* private-ipc */
+#define NS_TMP		0x08	/* private-tmp */
+#define NS_RDONLY	0x10	/* read-only */
+#define CF_MAPLEN	48	/* "U U 1\n" for uid_map, as text */
+
 /*
  * What one table entry says about one socket: everything a reload may
  * change without closing the socket.  Owned by exactly one service.
@@ -243,6 +254,17 @@ struct svconf {
 	int		 cf_has_nice;
 	int		 cf_umask;	/* umask=OOO, -1: superd's */
 	int		 cf_nnp;	/* no-new-privs */
+	char		*cf_chroot;	/* chroot=DIR */
+	char		*cf_hostname;	/* hostname=NAME */
+	int		 cf_hostlen;
+	int		 cf_ns;		/* NS_* */
+	/* made ready at load (contain.c) for the child */
+	int		 cf_clone;	/* CLONE_NEW* flags of each clone */
+	int		 cf_vartmp;	/* private-tmp: on /var/tmp too */
+	char		 cf_uidmap[CF_MAPLEN]; /* superd not root: own ids */
+	char		 cf_gidmap[CF_MAPLEN];
+	int		 cf_uidmaplen;
+	int		 cf_gidmaplen;
 };
 
 /*
@@ -417,6 +439,7 @@ int		 conf_line_joins(const char *);
 
 /* table.c */
 void		 table_check_paths(struct conf *, const char *);
+void		 table_check_contain(struct conf *, const char *);
 void		 table_report(const struct conf *);
 void		 table_log_warnings(const struct conf *);
 
@@ -461,6 +484,10 @@ int		 listen_check_path(const struct service *, char *, size_t);
 int		 listen_cover(struct service *, const struct svlist *);
 void		 listen_drop_unadopted(int *, int);
 int		 listen_adopt(struct service *, int *, int);
+
+/* contain.c */
+void		 contain_reset(void);
+int		 contain_prepare(struct svconf *, char *, size_t);
 
 /* spawn.c */
 struct rlimit;

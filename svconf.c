@@ -47,6 +47,8 @@ svconf_copy(const struct svconf *o)
 	cf->cf_user = xstrdup(o->cf_user);
 	cf->cf_home = xstrdup(o->cf_home);
 	cf->cf_shell = xstrdup(o->cf_shell);
+	cf->cf_chroot = o->cf_chroot ? xstrdup(o->cf_chroot) : NULL;
+	cf->cf_hostname = o->cf_hostname ? xstrdup(o->cf_hostname) : NULL;
 	if (o->cf_ngroups > 0) {
 		cf->cf_groups = xcalloc(o->cf_ngroups, sizeof(gid_t));
 		memcpy(cf->cf_groups, o->cf_groups,
@@ -89,6 +91,8 @@ svconf_free(struct svconf *cf)
 	free(cf->cf_user);
 	free(cf->cf_home);
 	free(cf->cf_shell);
+	free(cf->cf_chroot);
+	free(cf->cf_hostname);
 	free(cf->cf_groups);
 	free(cf->cf_acl);
 	for (i = 0; i < cf->cf_nenv; i++)

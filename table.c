@@ -2,7 +2,8 @@
  * table.c: a table the daemon loaded, past what conf.c's parse checks,
  * and where its errors and warnings go.  A unix path that holds anything
  * but a socket is an error of its line (listen.c tells), at start and
- * with -t; at start and with -t every error and warning is printed on
+ * with -t, and so is containment the machine cannot give (contain.c
+ * tells), on a reload too; at start and with -t every error and warning is printed on
  * stderr, escaped for the terminal; on a reload the warnings are logged,
  * quoted.
  *
@@ -11,6 +12,7 @@
  */
 
 #include <err.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,6 +37,21 @@ table_report(const struct conf *c)
 	}
 }
 
+/* One more error of the table, FILE:LINE: why, as the parser's are. */
+static void
+table_error(struct conf *c, const char *file, int line, const char *why)
+{
+	char	*msg, **nl;
+
+	if (asprintf(&msg, "%s:%d: %s", file, line, why) == -1)
+		err(1, "asprintf");
+	if ((nl = reallocarray(c->c_errors, c->c_nerrors + 1,
+	    sizeof(*nl))) == NULL)
+		err(1, "reallocarray");
+	c->c_errors = nl;
+	c->c_errors[c->c_nerrors++] = msg;
+}
+
 /*
  * A unix path that holds anything but a socket (a file, a symbolic link)
  * is an error of its line at start and with -t: superd never replaces it,
@@ -44,20 +61,33 @@ void
 table_check_paths(struct conf *c, const char *file)
 {
 	struct service	*sv;
-	char		 why[256], *msg, **nl;
+	char		 why[256];
 
-	TAILQ_FOREACH(sv, &c->c_services, sv_entry) {
-		if (listen_check_path(sv, why, sizeof(why)) == 0)
-			continue;
-		if (asprintf(&msg, "%s:%d: %s", file, sv->sv_cf->cf_line,
-		    why) == -1)
-			err(1, "asprintf");
-		if ((nl = reallocarray(c->c_errors, c->c_nerrors + 1,
-		    sizeof(*nl))) == NULL)
-			err(1, "reallocarray");
-		c->c_errors = nl;
-		c->c_errors[c->c_nerrors++] = msg;
-	}
+	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
+		if (listen_check_path(sv, why, sizeof(why)) == -1)
+			table_error(c, file, sv->sv_cf->cf_line, why);
+}
+
+/*
+ * chroot= and the namespaces, checked against the machine and made
+ * ready for each service's children (contain.c): at start, with -t and
+ * on a reload, whose table is refused whole if one fails.  An entry's
+ * services (one per address) share its line: its error is said once.
+ */
+void
+table_check_contain(struct conf *c, const char *file)
+{
+	struct service	*sv;
+	char		 why[PATH_MAX + 256];
+	int		 last = 0;
+
+	contain_reset();
+	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
+		if (contain_prepare(sv->sv_cf, why, sizeof(why)) == -1 &&
+		    sv->sv_cf->cf_line != last) {
+			table_error(c, file, sv->sv_cf->cf_line, why);
+			last = sv->sv_cf->cf_line;
+		}
 }
 
 /* On a reload: the new table's warnings, each logged, quoted. */

@@ -113,3 +113,283 @@ load helpers
 	assert_line "$CONF:9: bad value \"1000\" for option umask: expected an octal mask from 0 to 777"
 	assert_equal "${#lines[@]}" 9
 }
+
+# --- chroot= and the namespaces, one connection's own each
+
+# jail: $J, a small root for chroot= with a static busybox as /bin/sh,
+# and /tmp and /proc to mount on.
+jail() {
+	[ -x /bin/busybox ] || skip "needs busybox-static"
+	J=$(mktemp -d /tmp/superd-jail.XXXXXX)
+	echo "$J" >>"$T/cleanup"
+	mkdir -p "$J/bin" "$J/tmp" "$J/proc"
+	cp /bin/busybox "$J/bin/busybox"
+	ln -s busybox "$J/bin/sh"
+	chmod 755 "$J"
+}
+
+@test "private-network gives a child a network of its own with only lo, and lo up" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-network root /sbin/ip ip -o link
+	127.0.0.1:0 stream tcp nowait root /sbin/ip ip -o link
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
+	# the host's, as seen without the option, has more than lo
+	run talk "$(port 2)"
+	assert_success
+	[ "${#lines[@]}" -gt 1 ]
+}
+
+@test "private-pid makes the service PID 1 of its own namespace, whose /proc shows only its processes" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-pid root /bin/sh sh -c "echo $$; ls /proc | grep -c '^[0-9]*$'"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_success
+	assert_line --index 0 1
+	# sh, ls and grep, never the host's hundred
+	[ "${lines[1]}" -le 3 ]
+}
+
+@test "under private-pid a failed step still names itself in the exit line" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-pid,rlimit-nofile=2000000 root /bin/echo echo reached
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	refute_output --partial reached
+	wait_log 'event=exit .*status=126 .*error="rlimit-nofile 2000000: Operation not permitted"' 5
+}
+
+@test "under private-pid timeout='s SIGTERM does not reach PID 1, the SIGKILL 2 s later ends it" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-pid,timeout=1 root /bin/sleep sleep 60
+	EOF
+	start_superd
+	timeout 10 nc 127.0.0.1 "$(port 1)" </dev/null >/dev/null || true
+	wait_log 'event=exit .*signal=KILL duration=3\.' 8
+	log_has 'event=timeout .*signal=TERM'
+}
+
+@test "private-tmp gives each connection an empty /tmp and /var/tmp that the host and the next connection never see" {
+	name=superd-private-tmp-$$-$RANDOM
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,private-tmp root /bin/sh sh -c "ls /tmp /var/tmp | grep -c $name; echo x >/tmp/$name; echo y >/var/tmp/$name; cat /tmp/$name /var/tmp/$name"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tr '\n' ' ')" "0 x y "
+	run talk "$(port 1)"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tr '\n' ' ')" "0 x y "
+	[ ! -e "/tmp/$name" ]
+	[ ! -e "/var/tmp/$name" ]
+}
+
+@test "read-only makes every file system read-only (EROFS), /tmp excepted under private-tmp, /dev/null still writable" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,read-only,private-tmp,stderr=socket root /bin/sh sh -c "echo x >/var/lib/superd-ro-test || true; echo y >/tmp/a && cat /tmp/a; echo z >/dev/null && echo null"
+	127.0.0.1:0 stream tcp nowait,read-only,stderr=socket root /bin/sh sh -c "echo y >/tmp/superd-ro-test"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_success
+	assert_line --partial "Read-only file system"
+	assert_line y
+	assert_line null
+	run talk "$(port 2)"
+	assert_output --partial "Read-only file system"
+	[ ! -e /var/lib/superd-ro-test ]
+	[ ! -e /tmp/superd-ro-test ]
+}
+
+@test "hostname= names the child's own UTS namespace and leaves the host's name alone" {
+	host=$(uname -n)
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,hostname=jail-7.example root /bin/sh sh -c "hostname; uname -n"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tr '\n' ' ')" "jail-7.example jail-7.example "
+	assert_equal "$(uname -n)" "$host"
+}
+
+@test "private-ipc: a message queue made inside is not the host's" {
+	before=$(ipcs -q | grep -c '^0x' || true)
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-ipc root /bin/sh sh -c "ipcmk -Q >/dev/null && ipcs -q | grep -c '^0x'"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_success
+	assert_output 1
+	assert_equal "$(ipcs -q | grep -c '^0x' || true)" "$before"
+}
+
+@test "chroot= runs the program inside DIR, with private-pid, private-tmp and read-only there too" {
+	jail
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=$J,private-pid,private-tmp,read-only root /bin/sh sh -c "echo \$\$; ls /; echo a >/tmp/a && cat /tmp/a; echo b >/bin/b"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_equal "$(printf '%s\n' "$output" | tr '\n' ' ')" "1 bin proc tmp a "
+	wait_log 'event=exit .*status=1 ' 5
+	[ ! -e "$J/bin/b" ]
+	[ -z "$(ls "$J/tmp")" ]
+}
+
+@test "a chroot= without the program, or without what its options mount on, is a -t error of its line" {
+	jail
+	mkdir "$J/empty"
+	table <<-EOF
+	127.0.0.1:7211 stream tcp nowait,chroot=$J root /bin/cat cat
+	127.0.0.1:7212 stream tcp nowait,chroot=$J/none root /bin/sh sh
+	127.0.0.1:7213 stream tcp nowait,chroot=$J/bin,private-tmp root /busybox sh
+	127.0.0.1:7214 stream tcp nowait,chroot=$J/bin,private-pid root /busybox sh
+	127.0.0.1:7215 stream tcp nowait,chroot=$J root /bin/../../../../bin/cat cat
+	127.0.0.1:7216 stream tcp nowait,chroot=$J root /tmp
+	127.0.0.1:7217 stream tcp nowait,chroot=$J,private-tmp,private-pid root /bin/sh sh
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:1: program /bin/cat in chroot $J: No such file or directory"
+	assert_line "$CONF:2: chroot $J/none: No such file or directory"
+	assert_line "$CONF:3: private-tmp needs a directory $J/bin/tmp: No such file or directory"
+	assert_line "$CONF:4: private-pid needs a directory $J/bin/proc: No such file or directory"
+	assert_line "$CONF:5: program /bin/../../../../bin/cat in chroot $J: No such file or directory"
+	assert_line "$CONF:6: program /tmp in chroot $J is not a regular file"
+	assert_equal "${#lines[@]}" 6
+}
+
+@test "bad chroot= and namespace options are FILE:LINE errors, and built-ins take none of them" {
+	table <<-'EOF'
+	127.0.0.1:7221 stream tcp nowait,chroot=srv root /bin/cat cat
+	127.0.0.1:7222 stream tcp nowait,hostname=a_b root /bin/cat cat
+	127.0.0.1:7223 stream tcp nowait,hostname=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa root /bin/cat cat
+	127.0.0.1:7224 stream tcp nowait,private-network=1 root /bin/cat cat
+	127.0.0.1:7225 stream tcp nowait,private-pid root internal echo
+	127.0.0.1:7226 stream tcp nowait,chroot=/ root internal echo
+	127.0.0.1:7227 stream tcp nowait,privat-tmp root /bin/cat cat
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:1: bad value \"srv\" for option chroot: expected an absolute path"
+	assert_line "$CONF:2: bad value \"a_b\" for option hostname: expected 1 to 64 letters, digits, '-' or '.'"
+	assert_line --regexp "^$CONF:3: bad value \"a{65}\" for option hostname"
+	assert_line "$CONF:4: option \"private-network\" takes no value"
+	assert_line "$CONF:5: namespace options (private-*, hostname=, read-only) are for programs, not built-in services"
+	assert_line "$CONF:6: chroot= is for programs, not built-in services"
+	assert_line "$CONF:7: unknown option \"privat-tmp\": did you mean private-tmp?"
+	assert_equal "${#lines[@]}" 7
+}
+
+@test "a namespace step that fails names itself and its errno in the exit line" {
+	jail
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=$J,private-pid root /bin/sh sh -c "echo reached"
+	127.0.0.1:0 stream tcp nowait,chroot=$J/bin root /busybox echo reached
+	EOF
+	start_superd
+	# what was there at load is gone at the connection
+	rmdir "$J/proc"
+	run talk "$(port 1)"
+	refute_output --partial reached
+	wait_log 'event=exit svc=[^ ]+ line=1 .*status=126 .*error="mount proc /proc: No such file or directory"' 5
+	mv "$J/bin" "$J/bin.gone"
+	run talk "$(port 2)"
+	refute_output --partial reached
+	wait_log "event=exit svc=[^ ]+ line=2 .*status=126 .*error=\"chroot $J/bin: No such file or directory\"" 5
+}
+
+@test "a reload to a table whose chroot= lacks the program keeps the running table" {
+	jail
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=$J root /bin/sh sh -c "echo old"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_output old
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=$J root /bin/cat cat
+	EOF
+	kill -HUP "$SUPERD_PID"
+	wait_log "event=reload-failed error=\"$CONF:1: program /bin/cat in chroot $J: No such file or directory\""
+	run talk "$(port 1)"
+	assert_output old
+}
+
+@test "superd not root: private-network works in a user namespace, the service keeps superd's uid" {
+	is_root || skip "needs root to become nobody"
+	setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r -n true 2>/dev/null ||
+	    skip "no unprivileged user namespaces here"
+	D=$(mktemp -d /tmp/superd-nonroot.XXXXXX)
+	echo "$D" >>"$T/cleanup"
+	chown 65534:65534 "$D"
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-network,private-pid nobody /bin/sh sh -c "id -u; echo $$; ip -o link"
+	EOF
+	cp "$CONF" "$D/superd.conf"
+	chmod 644 "$D/superd.conf"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$SUPERD" -d -P "$D/ports" "$D/superd.conf" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	PORTS=$D/ports
+	wait_until 10 test -s "$PORTS"
+	run talk "$(port 1)"
+	assert_success
+	assert_line --index 0 65534
+	assert_line --index 1 1
+	assert_line --index 2 --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
+	assert_equal "${#lines[@]}" 3
+}
+
+@test "superd not root where no user namespace may be made: a namespace option is a -t error of its line" {
+	is_root || skip "needs root to make the user namespace"
+	table <<-'EOF'
+	127.0.0.1:7231 stream tcp nowait nobody /bin/cat cat
+	127.0.0.1:7232 stream tcp nowait,private-network nobody /bin/cat cat
+	EOF
+	# superd as uid 65534 of a user namespace that may have none inside
+	run python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x10000000) != 0:
+	sys.exit(77)
+open("/proc/self/setgroups", "w").write("deny")
+open("/proc/self/uid_map", "w").write("65534 0 1")
+open("/proc/self/gid_map", "w").write("65534 0 1")
+open("/proc/sys/user/max_user_namespaces", "w").write("0")
+os.execv(sys.argv[1], sys.argv[1:])' "$SUPERD" -t "$CONF"
+	[ "$status" -ne 77 ] || skip "no user namespaces here"
+	assert_failure 1
+	assert_line "$CONF:2: private-network needs root or unprivileged user namespaces: No space left on device"
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "under private-pid a child over RLIMIT_NPROC still gives its connection back: the kernel, not the child, says its pid" {
+	is_root || skip "RLIMIT_NPROC binds a user that is not root"
+	id games >/dev/null 2>&1 || skip "needs the games user"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,private-pid games /bin/sh sh -c "echo \$TCPREMOTEPORT"
+	EOF
+	n=$(ps -u games --no-headers | wc -l)
+	rm -f "$PORTS"
+	(ulimit -u $((n + 8)) &&
+	 exec "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&-) &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	for i in 1 2 3; do
+		run timeout 60 python3 "$TOP/tests/burst.py" "$(port 1)" 50
+		assert_output "ok=50 wrong=0 failed=0"
+	done
+	log_has '^event=exec-failed svc=0 line=1 backoff=[0-9.]+ error="Resource temporarily unavailable"'
+	! log_has 'reason=fork'
+}

@@ -1,0 +1,228 @@
+/*
+ * contain.c: chroot= and the namespace options of a loaded table, checked
+ * against the machine and made ready for the child (spawnns.c), at load
+ * and with -t, after the parse (which never probes the machine).
+ *
+ * What it checks: that DIR is a directory and the program an executable
+ * regular file inside it, found as the chroot will find it (openat2(2)
+ * with RESOLVE_IN_ROOT on DIR: a symbolic link in DIR cannot lead out);
+ * that private-tmp has a /tmp and private-pid a /proc to mount on, in
+ * DIR or on the host; and that the kernel makes the namespaces at all,
+ * by a clone(2) with the very flags a connection's child will get, once
+ * per set of flags and load.  What it makes ready: those flags (a mount
+ * namespace for private-pid, private-tmp and read-only; a user namespace
+ * when superd is not root, its uid and gid mapped to themselves, the
+ * maps' text here) and whether /var/tmp is there for private-tmp.
+ *
+ * A check that fails is an error of the entry's line, FILE:LINE: as the
+ * parser's are (table.c adds it): a table that cannot be contained is
+ * refused whole, at start, with -t and on a reload, never a child that
+ * fails at every connection.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/openat2.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+/* The sets of clone flags probed during this load, and what they gave. */
+#define PROBES_MAX	64
+static struct {
+	int	 pr_flags;
+	int	 pr_errno;	/* 0: the kernel made them */
+}		 probes[PROBES_MAX];
+static int	 nprobes;
+
+/* A new load: the kernel's answers are asked again (a sysctl changed). */
+void
+contain_reset(void)
+{
+	nprobes = 0;
+}
+
+/*
+ * Can a child of superd get these namespaces?  A child cloned with them,
+ * fork-like, exits at once; 0 or the clone's errno.
+ */
+static int
+probe(int flags)
+{
+	pid_t	 pid;
+	int	 i, st, e;
+
+	for (i = 0; i < nprobes; i++)
+		if (probes[i].pr_flags == flags)
+			return probes[i].pr_errno;
+	/* the raw call: no CLONE_VM, so the child has memory of its own */
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0,
+	    0, 0);
+	if (pid == 0)
+		_exit(0);
+	e = pid == -1 ? errno : 0;
+	while (pid > 0 && waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (nprobes < PROBES_MAX) {
+		probes[nprobes].pr_flags = flags;
+		probes[nprobes++].pr_errno = e;
+	}
+	return e;
+}
+
+/* path as the chroot at dfd sees it; an O_PATH descriptor or -1. */
+static int
+open_in(int dfd, const char *path, int dir)
+{
+	struct open_how	 how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0);
+	how.resolve = RESOLVE_IN_ROOT;
+	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+}
+
+/* The first containment option of cf that needs a namespace or root. */
+static const char *
+first_option(const struct svconf *cf)
+{
+	if (cf->cf_ns & NS_NETWORK)
+		return "private-network";
+	if (cf->cf_ns & NS_PID)
+		return "private-pid";
+	if (cf->cf_ns & NS_IPC)
+		return "private-ipc";
+	if (cf->cf_hostname != NULL)
+		return "hostname=";
+	if (cf->cf_ns & NS_TMP)
+		return "private-tmp";
+	if (cf->cf_ns & NS_RDONLY)
+		return "read-only";
+	return "chroot=";
+}
+
+/*
+ * The program under chroot=DIR: an executable regular file inside DIR.
+ * Then a /tmp for private-tmp (and whether a /var/tmp is there too) and
+ * a /proc for private-pid, in DIR or on the host.  -1 with why set.
+ */
+static int
+check_paths(struct svconf *cf, char *why, size_t len)
+{
+	const char	*root = cf->cf_chroot != NULL ? cf->cf_chroot : "/";
+	const char	*in = cf->cf_chroot != NULL ? cf->cf_chroot : "";
+	struct stat	 st;
+	int		 dfd, fd, ret = -1;
+
+	if ((dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		(void)snprintf(why, len, "chroot %s: %s", root,
+		    strerror(errno));
+		return -1;
+	}
+	if (cf->cf_chroot != NULL) {
+		if ((fd = open_in(dfd, cf->cf_program, 0)) == -1) {
+			(void)snprintf(why, len, "program %s in chroot %s: %s",
+			    cf->cf_program, root, strerror(errno));
+			goto out;
+		}
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+			(void)snprintf(why, len, "program %s in chroot %s is "
+			    "not a regular file", cf->cf_program, root);
+			(void)close(fd);
+			goto out;
+		}
+		if (faccessat(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == -1) {
+			(void)snprintf(why, len, "program %s in chroot %s is "
+			    "not executable", cf->cf_program, root);
+			(void)close(fd);
+			goto out;
+		}
+		(void)close(fd);
+	}
+	if (cf->cf_ns & NS_TMP) {
+		if ((fd = open_in(dfd, "tmp", 1)) == -1) {
+			(void)snprintf(why, len, "private-tmp needs a directory "
+			    "%s/tmp: %s", in, strerror(errno));
+			goto out;
+		}
+		(void)close(fd);
+		if ((fd = open_in(dfd, "var/tmp", 1)) != -1) {
+			cf->cf_vartmp = 1;
+			(void)close(fd);
+		}
+	}
+	if (cf->cf_ns & NS_PID) {
+		if ((fd = open_in(dfd, "proc", 1)) == -1) {
+			(void)snprintf(why, len, "private-pid needs a directory "
+			    "%s/proc: %s", in, strerror(errno));
+			goto out;
+		}
+		(void)close(fd);
+	}
+	ret = 0;
+out:
+	(void)close(dfd);
+	return ret;
+}
+
+/*
+ * Check cf's chroot= and namespaces against the machine and make them
+ * ready for its children (cf_clone, the maps, cf_vartmp).  0, or -1 with
+ * why set to the line's error.
+ */
+int
+contain_prepare(struct svconf *cf, char *why, size_t len)
+{
+	int	 flags = 0, e;
+
+	cf->cf_clone = 0;
+	cf->cf_vartmp = 0;
+	if (cf->cf_chroot == NULL && cf->cf_ns == 0 && cf->cf_hostname == NULL)
+		return 0;
+	if (cf->cf_builtin != BI_NONE || cf->cf_program == NULL)
+		return 0;	/* the parser refused it */
+	if (check_paths(cf, why, len) == -1)
+		return -1;
+	if (cf->cf_ns & NS_NETWORK)
+		flags |= CLONE_NEWNET;
+	if (cf->cf_ns & NS_PID)
+		flags |= CLONE_NEWPID;
+	if (cf->cf_ns & NS_IPC)
+		flags |= CLONE_NEWIPC;
+	if (cf->cf_hostname != NULL)
+		flags |= CLONE_NEWUTS;
+	if (cf->cf_ns & (NS_PID | NS_TMP | NS_RDONLY))
+		flags |= CLONE_NEWNS;
+	/* not root: in a user namespace of its own, its ids mapped to them */
+	if (geteuid() != 0) {
+		flags |= CLONE_NEWUSER;
+		cf->cf_uidmaplen = snprintf(cf->cf_uidmap,
+		    sizeof(cf->cf_uidmap), "%u %u 1\n", (unsigned)geteuid(),
+		    (unsigned)geteuid());
+		cf->cf_gidmaplen = snprintf(cf->cf_gidmap,
+		    sizeof(cf->cf_gidmap), "%u %u 1\n", (unsigned)getegid(),
+		    (unsigned)getegid());
+	}
+	if (flags != 0 && (e = probe(flags)) != 0) {
+		if (flags & CLONE_NEWUSER)
+			(void)snprintf(why, len, "%s needs root or unprivileged "
+			    "user namespaces: %s", first_option(cf),
+			    strerror(e));
+		else
+			(void)snprintf(why, len, "%s: the kernel makes no such "
+			    "namespace here: %s", first_option(cf),
+			    strerror(e));
+		return -1;
+	}
+	cf->cf_clone = flags;
+	return 0;
+}
