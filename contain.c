@@ -79,16 +79,25 @@ probe(int flags)
 	return e;
 }
 
-/* path as the chroot at dfd sees it; an O_PATH descriptor or -1. */
+/*
+ * path as the chroot at dfd sees it; an O_PATH descriptor or -1.  Where
+ * there is no openat2(2) (Linux before 5.6, valgrind), a plain openat
+ * below dfd: an absolute symbolic link inside would then be followed on
+ * the host, which misleads this check only, never the chroot itself.
+ */
 static int
 open_in(int dfd, const char *path, int dir)
 {
 	struct open_how	 how;
+	int		 fd;
 
 	memset(&how, 0, sizeof(how));
 	how.flags = O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0);
 	how.resolve = RESOLVE_IN_ROOT;
-	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	if (fd == -1 && errno == ENOSYS)
+		fd = openat(dfd, path + strspn(path, "/"), (int)how.flags);
+	return fd;
 }
 
 /* The first containment option of cf that needs a namespace or root. */

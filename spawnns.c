@@ -106,8 +106,12 @@ spawnns_enter(const struct svconf *cf, int *step, const char **arg)
 	if ((cf->cf_ns & NS_NETWORK) != 0 && (r = ns_lo_up()) < 0)
 		NS_FAIL(STEP_LO, "lo", r);
 	if ((cf->cf_clone & CLONE_NEWNS) != 0) {
-		/* what the child mounts or unmounts stays its own */
-		if ((r = sys6(SYS_mount, 0, (long)"/", 0,
+		/*
+		 * What the child mounts or unmounts stays its own.  The
+		 * kernel reads no source or type here ("none": valgrind
+		 * reads them anyway).
+		 */
+		if ((r = sys6(SYS_mount, (long)"none", (long)"/", (long)"none",
 		    MS_REC | MS_PRIVATE, 0, 0)) < 0)
 			NS_FAIL(STEP_MOUNT, "private /", r);
 	}
