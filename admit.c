@@ -4,9 +4,10 @@
  * Accepting in batches (ACCEPT_BATCH a wakeup, for fairness); admission
  * of each peer: allow=/deny=, then per-source=, then rate= (limits.c),
  * so that a denied peer spends no token, with every refusal logged
- * (refuse.c); the next tries of the connections a spawn failed for,
- * held (held.c) after a back-off; and the wait while every spawn slot is
- * taken.  A connection admitted here is handed to child_start()
+ * (refuse.c) and refuse-message='s text written to the refused client
+ * before the close; the next tries of the connections a spawn failed
+ * for, held (held.c) after a back-off; and the wait while every spawn
+ * slot is taken.  A connection admitted here is handed to child_start()
  * (child.c) with its per-source entry, and is the child's from then on.
  * The datagrams of a datagram built-in are read and admitted here the
  * same way, one admission path for every kind of service, and answered
@@ -154,6 +155,28 @@ slots_forget(struct service *sv)
 	sv->sv_pause &= ~PAUSE_SLOTS;
 }
 
+/*
+ * refuse-message=: the text, to a connection admission refused, just
+ * before it is closed.  What the client already sent is discarded first
+ * (MSG_TRUNC: not even copied), since a close(2) with unread input
+ * answers with a reset, and a reset may cost the client the text.  One
+ * send, MSG_DONTWAIT: the text is at most 512 bytes, which a fresh
+ * socket's send buffer always takes, and is never waited for or tried
+ * again; MSG_NOSIGNAL, though superd ignores SIGPIPE anyway.
+ */
+static void
+refuse_say(const struct service *sv, int fd)
+{
+	const struct svconf	*cf = sv->sv_cf;
+
+	if (cf->cf_refmsg == NULL)
+		return;
+	/* cppcheck-suppress nullPointer ; MSG_TRUNC: TCP writes no buffer */
+	(void)recv(fd, NULL, 65536, MSG_DONTWAIT | MSG_TRUNC);
+	(void)send(fd, cf->cf_refmsg, cf->cf_refmsglen,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 /* stream nowait: accept in a batch until EAGAIN or a pause. */
 void
 accept_batch(struct service *sv, double now)
@@ -202,6 +225,7 @@ accept_batch(struct service *sv, double now)
 		}
 		addr_unmap(&ss);
 		if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {
+			refuse_say(sv, fd);
 			(void)close(fd);
 			continue;
 		}

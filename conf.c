@@ -501,6 +501,9 @@ parse_entry(struct parser *p, struct entry *e)
 	if (parse_wait(p, cf, f[3], isunix) == -1)
 		bad = 1;
 
+	if (conn_check(p, cf, pd, pe.pe_socktype) == -1)
+		bad = 1;
+
 	/* Field 5: user[:group] */
 	if (parse_user(p, cf, f[4]) == -1)
 		bad = 1;

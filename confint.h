@@ -4,7 +4,7 @@
  * Included after superd.h; the rest of superd sees a table only as the
  * struct conf that conf_load() returns.
  *
- * Included by conf.c, confread.c, hosts.c, confopt.c, confuser.c,
+ * Included by conf.c, confread.c, hosts.c, confopt.c, confconn.c, confuser.c,
  * conflict.c, svconf.c, conferr.c and fuzz/text_fuzz.c.  Who calls
  * whom, downward only: conf.c (conf_load, the entry parser) calls
  * confread.c, hosts.c, confopt.c, confuser.c, conflict.c, svconf.c and
@@ -144,6 +144,15 @@ opt_fn		 opt_private_ipc;
 opt_fn		 opt_private_tmp;
 opt_fn		 opt_read_only;
 void		 contain_builtin(struct parser *, const struct svconf *);
+
+/* confconn.c */
+#define REFUSE_MSG_MAX	512	/* bytes of a refuse-message=, at most */
+opt_fn		 opt_keepalive;
+opt_fn		 opt_user_timeout;
+opt_fn		 opt_nodelay;
+opt_fn		 opt_refuse_message;
+int		 conn_check(struct parser *, const struct svconf *,
+		    const struct protodef *, int);
 
 /* confopt.c */
 int		 parse_wait(struct parser *, struct svconf *, char *, int);

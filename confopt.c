@@ -1,6 +1,7 @@
 /*
  * confopt.c: the wait field of a table entry, with inetd's ".max" and
- * superd's options after it (the containment ones are confcontain.c's),
+ * superd's options after it (the containment ones are confcontain.c's,
+ * the connection ones confconn.c's),
  * and allow= and deny= addresses; the values' parsers are confval.c's.
  * Errors go to the parser's list as FILE:LINE: message; nothing is
  * logged.
@@ -281,6 +282,9 @@ opt_owner(const struct optctx *o, char *val)
  * Every option of the wait field.  The order is the one a typo's nearest
  * name is chosen in when two are as near (nearest_option()).
  */
+#define OD_VALUE	0	/* option=value */
+#define OD_FLAG		1	/* option alone: takes no value */
+#define OD_MAYBE	2	/* option, or option=value */
 #define RSIZE_EXPECT	"a size in bytes, with k, m or g, or unlimited"
 #define RCOUNT_EXPECT	"a number from 0 to 1073741824"
 
@@ -288,7 +292,7 @@ static const struct optdef {
 	const char	*od_name;
 	opt_fn		*od_parse;
 	const char	*od_expect;	/* what OPT_BADVAL says was expected */
-	int		 od_flag;	/* takes no value */
+	int		 od_flag;	/* OD_VALUE, OD_FLAG or OD_MAYBE */
 } optdefs[] = {
 	{ "instances",	opt_instances,	"a number from 1 to 1000000", 0 },
 	{ "per-source",	opt_per_source,	"a number from 1 to 1000000", 0 },
@@ -324,6 +328,15 @@ static const struct optdef {
 					0 },
 	{ "private-tmp", opt_private_tmp, NULL, 1 },
 	{ "read-only",	opt_read_only,	NULL,	1 },
+	{ "keepalive",	opt_keepalive,	"IDLE[/INTERVAL[/COUNT]]: seconds (1 to "
+					"32767), seconds (1 to 32767), probes "
+					"(1 to 127)", OD_MAYBE },
+	{ "user-timeout", opt_user_timeout, "a number of seconds from 1 to "
+					"86400", 0 },
+	{ "nodelay",	opt_nodelay,	NULL,	OD_FLAG },
+	{ "refuse-message", opt_refuse_message, "text of 1 to 512 bytes, with "
+					"\\r, \\n, \\t and \\\\ the only "
+					"escapes", 0 },
 };
 #define NOPTDEFS	(sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -372,6 +385,37 @@ unknown_option(struct parser *p, const char *opt)
 		perr(p, p->p_line, "unknown option \"%s\"", opt);
 }
 
+/*
+ * refuse-message='s text is the rest of the wait field, commas and all
+ * (val, cut by strsep at the first): the field is made whole again from
+ * val on, and *opts says nothing follows.  A known option's name after
+ * one of its commas is an error, not text: the option was not last.
+ */
+static int
+rest_of_field(struct parser *p, char *val, char **opts)
+{
+	char	*c, *end, save;
+
+	if (*opts == NULL)
+		return 0;
+	(*opts)[-1] = ',';
+	*opts = NULL;
+	for (c = strchr(val, ','); c != NULL; c = strchr(c + 1, ',')) {
+		end = c + 1 + strcspn(c + 1, ",=");
+		save = *end;
+		*end = '\0';
+		if (option_find(c + 1) != NULL) {
+			perr(p, p->p_line, "refuse-message= must be the last "
+			    "option: its text runs to the end of the field, "
+			    "and \"%s\" would be part of it", c + 1);
+			*end = save;
+			return -1;
+		}
+		*end = save;
+	}
+	return 0;
+}
+
 /* The options after wait|nowait: instances=4,timeout=10,... */
 static int
 parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
@@ -394,15 +438,20 @@ parse_options(struct parser *p, struct svconf *cf, char *opts, int isunix)
 			bad = 1;
 			continue;
 		}
-		if (od->od_flag && val != NULL) {
+		if (od->od_flag == OD_FLAG && val != NULL) {
 			perr(p, p->p_line, "option \"%s\" takes no value",
 			    opt);
 			bad = 1;
 			continue;
 		}
-		if (val == NULL && !od->od_flag) {
+		if (val == NULL && od->od_flag == OD_VALUE) {
 			perr(p, p->p_line, "option \"%s\" needs a value "
 			    "(%s=value)", opt, opt);
+			bad = 1;
+			continue;
+		}
+		if (od->od_parse == opt_refuse_message && val != NULL &&
+		    rest_of_field(p, val, &opts) == -1) {
 			bad = 1;
 			continue;
 		}

@@ -378,6 +378,7 @@ listen_open(struct service *sv, char *err, size_t errlen)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
 	listen_apply_bufs(sv);
+	tcpopt_apply(sv);
 	if (bind(fd, (struct sockaddr *)&sv->sv_addr, sv->sv_addrlen) == -1)
 		goto fail;
 	if (sv->sv_socktype == SOCK_STREAM &&
@@ -476,6 +477,7 @@ listen_adopt(struct service *sv, int *fds, int nfds)
 		nopen++;
 		nchanges++;
 		listen_readback(sv);
+		tcpopt_apply(sv);
 		return 0;
 	}
 	return -1;

@@ -98,6 +98,7 @@ take_conf(struct service *old, struct service *nw, int keepenv)
 		fatal("spawn_prepare");
 	if (changed && old->sv_fd != -1) {
 		listen_apply_bufs(old);
+		tcpopt_apply(old);
 		listen_apply_perms(old);
 		poll_instances_changed(old);
 	}

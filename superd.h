@@ -46,12 +46,14 @@
  *     services.c   the running table, the retired services, their ports
  *     refuse.c     refusals and back-offs, summed up in the log
  *     listen.c     listening sockets: open, bind, permissions, close
+ *     tcpopt.c     a TCP listener's options, which its connections inherit
  *     poll.c       the epoll descriptor, a listener's pauses
  *   the table parser (its private types: confint.h)
  *     conf.c       a table's entries made into services
  *     confread.c   a table's text: opening, lines, continuations
  *     confopt.c    the wait field and its options
  *     confcontain.c  its containment options (rlimit-*=, nice=, ...)
+ *     confconn.c   its connection options (keepalive, refuse-message=)
  *     confuser.c   the user field and owner=
  *     hosts.c      an entry's hosts, one service each
  *     conflict.c   no two services on one address
@@ -265,6 +267,14 @@ struct svconf {
 	char		 cf_gidmap[CF_MAPLEN];
 	int		 cf_uidmaplen;
 	int		 cf_gidmaplen;
+	int		 cf_keepalive;	/* keepalive: SO_KEEPALIVE */
+	int		 cf_keepidle;	/* its TCP_KEEPIDLE, s; 0: the kernel's */
+	int		 cf_keepintvl;	/* TCP_KEEPINTVL, s; 0: the kernel's */
+	int		 cf_keepcnt;	/* TCP_KEEPCNT; 0: the kernel's */
+	int		 cf_usertimeout; /* user-timeout=, in ms; 0: none */
+	int		 cf_nodelay;	/* nodelay: TCP_NODELAY */
+	char		*cf_refmsg;	/* refuse-message=, not a string */
+	size_t		 cf_refmsglen;
 };
 
 /*
@@ -313,6 +323,7 @@ struct service {
 	dev_t		 sv_sockdev;	/* unix: the file superd bound */
 	ino_t		 sv_sockino;
 	int		 sv_pause;	/* PAUSE_* bits */
+	int		 sv_tcpset;	/* TCP options set (tcpopt.c) */
 	int		 sv_inpoll;	/* registered with epoll */
 	int		 sv_polled;	/* EPOLLIN currently asked for */
 	int		 sv_retired;	/* removed by a reload, children left */
@@ -488,6 +499,8 @@ int		 listen_adopt(struct service *, int *, int);
 /* contain.c */
 void		 contain_reset(void);
 int		 contain_prepare(struct svconf *, char *, size_t);
+/* tcpopt.c */
+void		 tcpopt_apply(struct service *);
 
 /* spawn.c */
 struct rlimit;

@@ -60,6 +60,10 @@ svconf_copy(const struct svconf *o)
 		memcpy(cf->cf_acl, o->cf_acl, o->cf_nacl * sizeof(struct acl));
 	} else
 		cf->cf_acl = NULL;
+	if (o->cf_refmsg != NULL) {
+		cf->cf_refmsg = xcalloc(1, o->cf_refmsglen);
+		memcpy(cf->cf_refmsg, o->cf_refmsg, o->cf_refmsglen);
+	}
 	cf->cf_env = o->cf_nenv ? xcalloc(o->cf_nenv, sizeof(char *)) : NULL;
 	for (i = 0; i < o->cf_nenv; i++)
 		cf->cf_env[i] = xstrdup(o->cf_env[i]);
@@ -95,6 +99,7 @@ svconf_free(struct svconf *cf)
 	free(cf->cf_hostname);
 	free(cf->cf_groups);
 	free(cf->cf_acl);
+	free(cf->cf_refmsg);
 	for (i = 0; i < cf->cf_nenv; i++)
 		free(cf->cf_env[i]);
 	free(cf->cf_env);
