@@ -4,16 +4,17 @@
  * Included after superd.h; the rest of superd sees a table only as the
  * struct conf that conf_load() returns.
  *
- * Included by conf.c, confread.c, hosts.c, confopt.c, confconn.c, confuser.c,
- * conflict.c, svconf.c, conferr.c and fuzz/text_fuzz.c.  Who calls
- * whom, downward only: conf.c (conf_load, the entry parser) calls
- * confread.c, hosts.c, confopt.c, confuser.c, conflict.c, svconf.c and
- * conferr.c; of those, confopt.c calls confuser.c (owner=), conflict.c
- * calls svconf.c (service_free), all call conferr.c, and none calls
- * anything else of the parser (confread.c hands each entry back through
- * the conf_entry_fn it was given); conferr.c calls none of them.  Outside
- * the parser they call only the leaves log.c (fatal), addr.c and
- * builtin.c.
+ * Included by conf.c, confread.c, hosts.c, confopt.c, confconn.c,
+ * confuser.c, conflict.c, svconf.c, conferr.c and fuzz/text_fuzz.c.  Who
+ * calls whom, downward only: conf.c (conf_load, the entry parser) calls
+ * confread.c, hosts.c, confopt.c, confconn.c (conn_check), confuser.c,
+ * conflict.c, svconf.c and conferr.c; of those, confopt.c calls
+ * confconn.c and confcontain.c (their options' handlers) and confuser.c
+ * (owner=), conflict.c calls svconf.c (service_free), all call conferr.c,
+ * and none calls anything else of the parser (confread.c hands each entry
+ * back through the conf_entry_fn it was given); conferr.c calls none of
+ * them.  Outside the parser they call only the leaves log.c (fatal),
+ * addr.c and builtin.c.
  */
 
 #ifndef CONFINT_H
