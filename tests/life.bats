@@ -42,8 +42,9 @@ exit_field() {
 	start_superd
 	timeout 10 nc 127.0.0.1 "$(port 1)" </dev/null >/dev/null &
 	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM duration=1\.[0-9]+ cpu=[0-9.]+ maxrss=[0-9]+$' 5
-	# it spun for its whole second (less on a busy machine, never none)
-	awk -v c="$(exit_field cpu)" 'BEGIN { exit !(c >= 0.2) }'
+	# it spun until the TERM: some CPU, however busy the machine (with
+	# WNOWAIT, as here, the rusage is filled all the same)
+	awk -v c="$(exit_field cpu)" 'BEGIN { exit !(c > 0) }'
 	[ "$(exit_field maxrss)" -gt 0 ]
 }
 
