@@ -225,7 +225,12 @@ child_fail(struct spawn_slot *slot, int step, int i, long r, const char *text)
 	else if (step == STEP_RLIMIT) {
 		f->f_res = cf->cf_rlim[i].cr_res;
 		f->f_arg = (long long)cf->cf_rlim[i].cr_lim[0];
-	}
+	} else if (step == STEP_SETGROUPS)
+		f->f_arg = cf->cf_ngroups;
+	else if (step == STEP_SETGID)
+		f->f_arg = cf->cf_gid;
+	else if (step == STEP_SETUID)
+		f->f_arg = cf->cf_uid;
 	/* last: the parent stored the pid; getpid() may say 1 here */
 	__atomic_store_n(&f->f_step, step, __ATOMIC_RELEASE);
 	child_exit(126);
@@ -313,10 +318,13 @@ child_main(void *arg)
 	    sys3(SYS_dup3, null, STDERR_FILENO, 0) < 0)
 		child_exit(126);
 	if (cf->cf_setuser) {
-		if (sys3(SYS_setgroups, cf->cf_ngroups, cf->cf_groups, 0) < 0 ||
-		    sys3(SYS_setgid, cf->cf_gid, 0, 0) < 0 ||
-		    sys3(SYS_setuid, cf->cf_uid, 0, 0) < 0)
-			child_exit(126);
+		if ((r = sys3(SYS_setgroups, cf->cf_ngroups, cf->cf_groups,
+		    0)) < 0)
+			child_fail(slot, STEP_SETGROUPS, 0, r, NULL);
+		if ((r = sys3(SYS_setgid, cf->cf_gid, 0, 0)) < 0)
+			child_fail(slot, STEP_SETGID, 0, r, NULL);
+		if ((r = sys3(SYS_setuid, cf->cf_uid, 0, 0)) < 0)
+			child_fail(slot, STEP_SETUID, 0, r, NULL);
 	}
 	if (sys4(SYS_rt_sigprocmask, SIG_SETMASK, &nomask, NULL,
 	    sizeof(nomask)) < 0)

@@ -103,6 +103,13 @@ spawn_failure(pid_t pid, char *buf, size_t len)
 			(void)snprintf(buf, len, "%s %lld: %s",
 			    rlimit_name(f->f_res), f->f_arg,
 			    strerror(f->f_errno));
+		else if (f->f_step == STEP_SETGROUPS)
+			(void)snprintf(buf, len, "setgroups %lld groups: %s",
+			    f->f_arg, strerror(f->f_errno));
+		else if (f->f_step == STEP_SETGID || f->f_step == STEP_SETUID)
+			(void)snprintf(buf, len, "%s %lld: %s",
+			    f->f_step == STEP_SETGID ? "setgid" : "setuid",
+			    f->f_arg, strerror(f->f_errno));
 		else if (f->f_step == STEP_NNP)
 			(void)snprintf(buf, len, "no-new-privs: %s",
 			    strerror(f->f_errno));

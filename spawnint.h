@@ -30,6 +30,9 @@ struct spawn_env {
 #define STEP_RDONLY	8
 #define STEP_CHROOT	9
 #define STEP_DEVNULL	10	/* stderr=null's /dev/null */
+#define STEP_SETGROUPS	11	/* user='s: f_arg the count */
+#define STEP_SETGID	12	/* f_arg the gid */
+#define STEP_SETUID	13	/* f_arg the uid */
 #define STEP_TEXTLEN	128	/* of f_text, its NUL included */
 
 /*

@@ -88,6 +88,22 @@ load helpers
 	wait_log 'event=exit .*status=126 .*error="rlimit-nofile 2000000: Operation not permitted"' 5
 }
 
+@test "a failed user= switch exits 126 and the exit line names setgroups, setgid or setuid" {
+	is_root || skip "needs root"
+	unshare -U -r true 2>/dev/null || skip "no user namespaces here"
+	# root of a user namespace that maps only uid 0 and denies setgroups
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait nobody /bin/echo echo reached
+	EOF
+	rm -f "$PORTS"
+	unshare -U -r "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	run talk "$(port 1)"
+	refute_output --partial reached
+	wait_log 'event=exit .*status=126 .*error="setgroups 1 groups: Operation not permitted"' 5
+}
+
 @test "bad containment values are FILE:LINE errors" {
 	table <<-'EOF'
 	127.0.0.1:7201 stream tcp nowait,rlimit-cpu=0 root /bin/cat cat
