@@ -221,7 +221,7 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		return NULL;
 	}
 	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
-	    listen_count() + nchildren, &pidfd);
+	    listen_count() + nchildren, &pidfd, &ch->ch_cg);
 	if (pid == -1) {
 		/*
 		 * A clone with namespaces says so: its EPERM, EINVAL or
@@ -440,7 +440,7 @@ child_reap(struct child *ch, double now)
 {
 	siginfo_t		 si;
 	struct rusage		 ru;
-	char			 err[128];
+	char			 err[CG_PATHMAX + 128], size[32];
 	int			 keep = ch->ch_termed, left, missed, failed;
 	int			 exited126;
 
@@ -473,6 +473,14 @@ child_reap(struct child *ch, double now)
 	exited126 = si.si_code == CLD_EXITED && si.si_status == 126;
 	failed = (exited126 || si.si_code == CLD_KILLED) &&
 	    spawn_failure(ch->ch_pid, err, sizeof(err)) == 0 && exited126;
+	/* the kernel killed something in its cgroup, over memory= */
+	if (!failed && cgroup_oom(&ch->ch_cg)) {
+		cgroup_size(ch->ch_cg.cg_memory, size, sizeof(size));
+		(void)snprintf(err, sizeof(err), "memory %s: out of memory",
+		    size);
+		failed = 1;
+	}
+	cgroup_remove(&ch->ch_cg);
 	if (!ch->ch_quiet || !missed)	/* else summed up (event=looping) */
 		exit_line(ch, &si, &ru, failed ? err : NULL, now);
 	/* What the leader started may outlive it: the SIGKILL stays due. */

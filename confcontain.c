@@ -1,10 +1,12 @@
 /*
  * confcontain.c: the containment options of the wait field (rlimit-*=,
- * nice=, umask=, no-new-privs, chroot=, the namespaces), each a handler
- * of confopt.c's option table, stored in the entry's svconf for the
- * child to apply before exec (spawn.c, spawnns.c).  Only the text is
- * checked here: what needs the machine (is DIR a directory, may superd
- * make namespaces) is contain.c's, at load.
+ * nice=, umask=, no-new-privs, chroot=, the namespaces, memory=,
+ * tasks=), each a handler of confopt.c's option table, stored in the
+ * entry's svconf for the child to apply before exec (spawn.c,
+ * spawnns.c; cgroup.c makes memory= and tasks=' cgroups).  Only the
+ * text is checked here: what needs the machine (is DIR a directory, may
+ * superd make namespaces, is the memory controller there) is contain.c's
+ * and cgroup.c's, at load.
  */
 
 #include <sys/types.h>
@@ -244,4 +246,32 @@ contain_builtin(struct parser *p, const struct svconf *cf)
 		perr(p, p->p_line, "namespace options (private-*, "
 		    "hostname=, read-only) are for programs, not built-in "
 		    "services");
+}
+
+/*
+ * memory=SIZE: the child's cgroup's memory limit (cgroup.c), with k, m
+ * or g, at least 1m: less than a program needs to start.
+ */
+int
+opt_memory(const struct optctx *o, char *val)
+{
+	uint64_t	 v;
+
+	if (parse_rsize(val, &v) == -1 || v == RLIM_INFINITY ||
+	    v < 1024 * 1024)
+		return OPT_BADVAL;
+	o->oc_cf->cf_memory = v;
+	return OPT_OK;
+}
+
+/* tasks=N: the child's cgroup's processes and threads, at most. */
+int
+opt_tasks(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, 1, 4194304, &n) == -1)
+		return OPT_BADVAL;
+	o->oc_cf->cf_tasks = (int)n;
+	return OPT_OK;
 }

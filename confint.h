@@ -145,6 +145,8 @@ opt_fn		 opt_private_ipc;
 opt_fn		 opt_private_tmp;
 opt_fn		 opt_read_only;
 void		 contain_builtin(struct parser *, const struct svconf *);
+opt_fn		 opt_memory;
+opt_fn		 opt_tasks;
 
 /* confconn.c */
 #define REFUSE_MSG_MAX	512	/* bytes of a refuse-message=, at most */

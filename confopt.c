@@ -337,6 +337,8 @@ static const struct optdef {
 	{ "refuse-message", opt_refuse_message, "text of 1 to 512 bytes, with "
 					"\\r, \\n, \\t and \\\\ the only "
 					"escapes", 0 },
+	{ "memory",	opt_memory,	"a size from 1m, with k, m or g", 0 },
+	{ "tasks",	opt_tasks,	"a number from 1 to 4194304", 0 },
 };
 #define NOPTDEFS	(sizeof(optdefs) / sizeof(optdefs[0]))
 

@@ -102,6 +102,7 @@ struct spawn_slot {
 	struct spawn_env sl_env;	/* its envp */
 	struct spawn_fail *sl_fail;	/* in fails[] */
 	unsigned int	 sl_gen;	/* its record's f_gen at the clone */
+	struct cgjoin	 sl_cg;		/* the cgroup it joins (cgroup.c) */
 };
 
 #define SPAWN_DEADLINE	1.0		/* seconds from clone to execve */
@@ -254,7 +255,7 @@ child_main(void *arg)
 	uint64_t		 one = 1;
 	const char		*what;
 	long			 r;
-	int			 i, sig, step;
+	int			 i, sig, step, cfd;
 
 	/*
 	 * A table shared with the parent (CLONE_FILES) becomes a private
@@ -287,6 +288,22 @@ child_main(void *arg)
 	if (nofile_reset && sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, &nofile,
 	    NULL) < 0)
 		child_exit(126);
+	/*
+	 * memory= and tasks=: into the cgroup the parent made, by writing
+	 * 0 (the writer) to its cgroup.procs, before anything it limits
+	 */
+	for (i = 0; i < slot->sl_cg.cj_n; i++) {
+		cfd = (int)sys4(SYS_openat, AT_FDCWD, slot->sl_cg.cj_procs[i],
+		    O_WRONLY | O_CLOEXEC, 0);
+		if (cfd < 0)
+			child_fail(slot, STEP_CGROUP, i, cfd,
+			    slot->sl_cg.cj_procs[i]);
+		r = sys3(SYS_write, cfd, "0", 1);
+		(void)sys3(SYS_close, cfd, 0, 0);
+		if (r < 0)
+			child_fail(slot, STEP_CGROUP, i, r,
+			    slot->sl_cg.cj_procs[i]);
+	}
 	/* opened before a chroot, which need not have a /dev */
 	if (cf->cf_stderr == STDERR_NULL && (null = (int)sys4(SYS_openat,
 	    AT_FDCWD, "/dev/null", O_WRONLY | O_CLOEXEC, 0)) < 0)
@@ -547,18 +564,19 @@ slot_gen(struct spawn_slot *slot)
  * service's own socket), which this takes over when it succeeds: it is
  * closed in the parent once the child has its own copy.  nhigh is how
  * many long-lived descriptors superd holds above SPAWN_FDTOP (listeners,
- * pidfds): what copying its table would cost.  Returns the child's pid
- * and stores its pidfd, or -1 with errno set (EAGAIN, ENOMEM, EMFILE:
- * the caller backs off) and fd still the caller's.  Never waits for the
- * child.
+ * pidfds): what copying its table would cost.  cg is where the child's
+ * cgroup is kept (memory=, tasks=: cgroup.c makes it, the child joins
+ * it), for its reap.  Returns the child's pid and stores its pidfd, or
+ * -1 with errno set (EAGAIN, ENOMEM, EMFILE: the caller backs off), fd
+ * still the caller's and no cgroup made.  Never waits for the child.
  */
 pid_t
 spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
-    int connnum, int nhigh, int *pidfd)
+    int connnum, int nhigh, int *pidfd, struct cgref *cg)
 {
 	struct svconf		*cf = sv->sv_cf;
 	struct spawn_slot	*slot = NULL;
-	int			 flags, saved = errno, share;
+	int			 flags, saved = errno, share, e;
 	pid_t			 pid;
 
 	*pidfd = -1;
@@ -579,14 +597,20 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 			errno = ENOMEM;
 			return -1;
 		}
+		if (cgroup_make(cf, cg, &slot->sl_cg) == -1)
+			return -1;
 		slot->sl_cf = cf;
 		slot->sl_sock = fd;
 		slot->sl_state = SLOT_CLONED;
 		slot_gen(slot);
 		pid = clone(child_main, slot->sl_stack + SYNC_STACK,
 		    CLONE_PIDFD | SIGCHLD | cf->cf_clone, slot, pidfd);
-		if (pid == -1)
+		if (pid == -1) {
+			e = errno;
+			cgroup_remove(cg);
+			errno = e;
 			return -1;
+		}
 		slot->sl_fail->f_pid = pid;
 		(void)close(fd);
 		goto out;
@@ -602,6 +626,8 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		errno = ENOMEM;
 		return -1;
 	}
+	if (cgroup_make(cf, cg, &slot->sl_cg) == -1)
+		return -1;
 	slot->sl_cf = cf;
 	slot->sl_sv = sv;
 	slot->sl_sock = fd;
@@ -629,8 +655,11 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	pid = clone(child_main, slot->sl_stack + SLOT_STACK, flags, slot, pidfd,
 	    NULL, &slot->sl_tid);
 	if (pid == -1) {
+		e = errno;
 		slot->sl_tid = 0;
 		slot->sl_cf = NULL;
+		cgroup_remove(cg);
+		errno = e;
 		return -1;
 	}
 	slot->sl_pid = pid;

@@ -66,6 +66,7 @@ step_name(int step)
 	case STEP_RDONLY:	return "read-only";
 	case STEP_CHROOT:	return "chroot";
 	case STEP_DEVNULL:	return "stderr=null";
+	case STEP_CGROUP:	return "cgroup";
 	}
 	return "step";
 }

@@ -33,6 +33,7 @@ struct spawn_env {
 #define STEP_SETGROUPS	11	/* user='s: f_arg the count */
 #define STEP_SETGID	12	/* f_arg the gid */
 #define STEP_SETUID	13	/* f_arg the uid */
+#define STEP_CGROUP	14	/* f_text: the cgroup.procs path */
 #define STEP_TEXTLEN	128	/* of f_text, its NUL included */
 
 /*

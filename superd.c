@@ -137,8 +137,10 @@ reload(void)
 	    (unsigned long long)(timer_now() * 1e6));
 	notify_send(msg);
 	c = conf_load(conf_path, NULL);
-	if (c->c_nerrors == 0)
+	if (c->c_nerrors == 0) {
 		table_check_contain(c, conf_path);
+		table_check_cgroups(c, conf_path);
+	}
 	if (c->c_nerrors > 0) {
 		for (i = 0; i < c->c_nerrors; i++) {
 			log_quote(q, sizeof(q), c->c_errors[i]);
@@ -459,6 +461,7 @@ load_table(void)
 	c = conf_load(conf_path, strcmp(conf_path, "-") == 0 ? stdin : NULL);
 	table_check_paths(c, conf_path);
 	table_check_contain(c, conf_path);
+	table_check_cgroups(c, conf_path);
 	conf_name = conf_path;
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);
@@ -606,5 +609,6 @@ main(int argc, char *argv[])
 	shutdown_all(sig);
 	if (opt_endwait >= 0)
 		end_wait(sigfd);
+	cgroup_end();
 	return 0;
 }

@@ -41,6 +41,8 @@
  *     spawnenv.c   a child's environment, built in the parent
  *     spawnfail.c  the containment step a child failed at
  *     spawnback.c  a connection a child gives back over RLIMIT_NPROC
+ *     cgroup.c     memory= and tasks=: a cgroup per child, made before
+ *                  its clone, read and removed at its reap
  *     internal.c   the built-in services' answers
  *   the running set and its sockets
  *     services.c   the running table, the retired services, their ports
@@ -208,6 +210,24 @@ struct cf_rlimit {
 #define CF_MAPLEN	48	/* "U U 1\n" for uid_map, as text */
 
 /*
+ * A child's cgroup of memory= and tasks= (cgroup.c): superd.PID/N in
+ * each hierarchy it needs (bits of cg_hmask), N being cg_id.
+ */
+#define CG_NHIER	2	/* memory's and pids', or one for both */
+#define CG_PATHMAX	256	/* superd.PID's path, and room for N */
+struct cgref {
+	unsigned long	 cg_id;		/* 0: none */
+	int		 cg_hmask;
+	uint64_t	 cg_memory;	/* memory=, for the exit line */
+};
+
+/* How the child joins it: "0" into each path (spawn.c's slot). */
+struct cgjoin {
+	int		 cj_n;
+	char		 cj_procs[CG_NHIER][CG_PATHMAX + 32];
+};
+
+/*
  * What one table entry says about one socket: everything a reload may
  * change without closing the socket.  Owned by exactly one service.
  */
@@ -275,6 +295,8 @@ struct svconf {
 	int		 cf_nodelay;	/* nodelay: TCP_NODELAY */
 	char		*cf_refmsg;	/* refuse-message=, not a string */
 	size_t		 cf_refmsglen;
+	uint64_t	 cf_memory;	/* memory=SIZE, bytes; 0: none */
+	int		 cf_tasks;	/* tasks=N; 0: none */
 };
 
 /*
@@ -393,6 +415,7 @@ struct child {
 	int		 ch_quiet;	/* started looping: lines summed up */
 	int		 ch_killed;	/* superd killed it: never a miss */
 	int		 ch_ending;	/* ended by -k: reason=shutdown */
+	struct cgref	 ch_cg;		/* memory=, tasks=: its cgroup */
 };
 LIST_HEAD(childlist, child);
 
@@ -451,6 +474,7 @@ int		 conf_line_joins(const char *);
 /* table.c */
 void		 table_check_paths(struct conf *, const char *);
 void		 table_check_contain(struct conf *, const char *);
+void		 table_check_cgroups(struct conf *, const char *);
 void		 table_report(const struct conf *);
 void		 table_log_warnings(const struct conf *);
 
@@ -508,7 +532,7 @@ int		 spawn_init(void);
 void		 spawn_signals(void);
 void		 spawn_nofile(const struct rlimit *);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
-		    int, int, int *);
+		    int, int, int *, struct cgref *);
 void		 spawn_flush(void);
 int		 spawn_watch(void);
 void		 spawn_event(void);
@@ -518,6 +542,16 @@ void		 spawn_reclaim(double);
 
 /* spawnfail.c */
 int		 spawn_failure(pid_t, char *, size_t);
+
+/* cgroup.c */
+void		 cgroup_find(void);
+int		 cgroup_check(const struct svconf *, char *, size_t);
+int		 cgroup_make(const struct svconf *, struct cgref *,
+		    struct cgjoin *);
+int		 cgroup_oom(const struct cgref *);
+void		 cgroup_remove(struct cgref *);
+void		 cgroup_end(void);
+void		 cgroup_size(uint64_t, char *, size_t);
 
 /* spawnenv.c */
 int		 spawn_prepare(struct service *, int);

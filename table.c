@@ -3,9 +3,9 @@
  * and where its errors and warnings go.  A unix path that holds anything
  * but a socket is an error of its line (listen.c tells), at start and
  * with -t, and so is containment the machine cannot give (contain.c
- * tells), on a reload too; at start and with -t every error and warning is printed on
- * stderr, escaped for the terminal; on a reload the warnings are logged,
- * quoted.
+ * and cgroup.c tell), on a reload too; at start and with -t every error
+ * and warning is printed on stderr, escaped for the terminal; on a
+ * reload the warnings are logged, quoted.
  *
  * conf.c opens no socket and logs nothing: this is the file above it and
  * listen.c that does both for the daemon (supertab does not link it).
@@ -85,6 +85,28 @@ table_check_contain(struct conf *c, const char *file)
 	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
 		if (contain_prepare(sv->sv_cf, why, sizeof(why)) == -1 &&
 		    sv->sv_cf->cf_line != last) {
+			table_error(c, file, sv->sv_cf->cf_line, why);
+			last = sv->sv_cf->cf_line;
+		}
+}
+
+/*
+ * memory= and tasks= that cannot work here (no such cgroup controller,
+ * no right to make cgroups) are errors of their lines, at start, with
+ * -t and on a reload: never a failure of each connection.  One error a
+ * line, whatever its number of addresses.
+ */
+void
+table_check_cgroups(struct conf *c, const char *file)
+{
+	struct service	*sv;
+	char		 why[1024];
+	int		 last = 0;
+
+	cgroup_find();
+	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
+		if (sv->sv_cf->cf_line != last &&
+		    cgroup_check(sv->sv_cf, why, sizeof(why)) == -1) {
 			table_error(c, file, sv->sv_cf->cf_line, why);
 			last = sv->sv_cf->cf_line;
 		}
