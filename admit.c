@@ -157,22 +157,22 @@ slots_forget(struct service *sv)
 
 /*
  * refuse-message=: the text, to a connection admission refused, just
- * before it is closed.  What the client already sent is discarded first
- * (MSG_TRUNC: not even copied), since a close(2) with unread input
- * answers with a reset, and a reset may cost the client the text.  One
- * send, MSG_DONTWAIT: the text is at most 512 bytes, which a fresh
- * socket's send buffer always takes, and is never waited for or tried
- * again; MSG_NOSIGNAL, though superd ignores SIGPIPE anyway.
+ * before it is closed.  What the client already sent (up to a buffer's
+ * worth) is read away first, since a close(2) with unread input answers
+ * with a reset, and a reset may cost the client the text.  One send,
+ * MSG_DONTWAIT: the text is at most 512 bytes, which a fresh socket's
+ * send buffer always takes, and is never waited for or tried again;
+ * MSG_NOSIGNAL, though superd ignores SIGPIPE anyway.
  */
 static void
 refuse_say(const struct service *sv, int fd)
 {
+	static char		 junk[16384];
 	const struct svconf	*cf = sv->sv_cf;
 
 	if (cf->cf_refmsg == NULL)
 		return;
-	/* cppcheck-suppress nullPointer ; MSG_TRUNC: TCP writes no buffer */
-	(void)recv(fd, NULL, 65536, MSG_DONTWAIT | MSG_TRUNC);
+	(void)recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
 	(void)send(fd, cf->cf_refmsg, cf->cf_refmsglen,
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
 }
