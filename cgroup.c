@@ -504,8 +504,13 @@ cgroup_make(const struct svconf *cf, struct cgref *cg, struct cgjoin *cj)
 		if ((m & (1 << i)) == 0)
 			continue;
 		h = &hiers[i];
+		/* superd.PID first: its name is superd's pid now */
+		if (top_make(h) == -1) {
+			(void)strlcpy(dir, h->h_top, sizeof(dir));
+			goto fail;
+		}
 		child_path(i, cg->cg_id, "", dir, sizeof(dir));
-		if (top_make(h) == -1 || mkdir(dir, 0755) == -1)
+		if (mkdir(dir, 0755) == -1)
 			goto fail;
 		cg->cg_hmask |= 1 << i;
 		if (cf->cf_memory != 0 && (h->h_ctls & (1 << CTL_MEMORY))) {

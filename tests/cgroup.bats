@@ -269,3 +269,19 @@ show_limits() {
 	wait_until 5 no_children_cgroups memory
 	wait_until 5 no_children_cgroups pids
 }
+
+@test "a superd that detaches names superd.PID after its own pid, and its first child gets its limits" {
+	needs_cgroups
+	show_limits
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,memory=16m,tasks=7 root $T/show show
+	EOF
+	"$SUPERD" -e -P "$PORTS" -p "$T/pid" "$CONF" 2>"$LOG" 3>&-
+	wait_until 10 test -s "$T/pid"
+	SUPERD_PID=$(cat "$T/pid")
+	wait_until 10 test -s "$PORTS"
+	run talk "$(port 1)"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tr '\n' ' ')" "memory 16777216 pids 7 "
+	[ -d "$(cg_of "$SUPERD_PID" pids)/superd.$SUPERD_PID" ]
+}
