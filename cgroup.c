@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -339,6 +340,28 @@ top_name(struct hier *h)
 }
 
 /*
+ * superd.PID was there already, left by a superd of the same pid that
+ * died: its children's numbers are not given again.
+ */
+static void
+stale_skip(const char *top)
+{
+	struct dirent	*de;
+	DIR		*d;
+	unsigned long	 n;
+	char		*e;
+
+	if ((d = opendir(top)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		n = strtoul(de->d_name, &e, 10);
+		if (*e == '\0' && e != de->d_name && n > lastid)
+			lastid = n;
+	}
+	(void)closedir(d);
+}
+
+/*
  * Make superd.PID in hierarchy h, once: on v2 with the controllers its
  * children need passed on (and superd's own cgroup passing them on, when
  * it is the root and does not yet).  -1 with errno.
@@ -361,8 +384,11 @@ top_make(struct hier *h)
 		}
 	if (h->h_v2)
 		(void)write_file(h->h_own, "cgroup.subtree_control", ctls);
-	if (mkdir(h->h_top, 0755) == -1 && errno != EEXIST)
-		return -1;
+	if (mkdir(h->h_top, 0755) == -1) {
+		if (errno != EEXIST)
+			return -1;
+		stale_skip(h->h_top);
+	}
 	if (h->h_v2 && write_file(h->h_top, "cgroup.subtree_control",
 	    ctls) == -1)
 		return -1;
