@@ -191,12 +191,21 @@ opt_hostname(const struct optctx *o, char *val)
 	return OPT_OK;
 }
 
-/* The namespace flags: private-network, -pid, -ipc, -tmp, read-only. */
+/*
+ * The namespace flags: private-network, -pid, -ipc, -tmp, read-only.
+ * private-network=shared: one network namespace for all of the
+ * service's connections, made at load (contain.c), not one each.
+ */
 int
 opt_private_network(const struct optctx *o, char *val)
 {
-	(void)val;
+	if (val != NULL && strcmp(val, "shared") != 0)
+		return OPT_BADVAL;
 	o->oc_cf->cf_ns |= NS_NETWORK;
+	if (val != NULL)
+		o->oc_cf->cf_ns |= NS_NETSHARED;
+	else
+		o->oc_cf->cf_ns &= ~NS_NETSHARED;
 	return OPT_OK;
 }
 

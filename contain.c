@@ -21,9 +21,12 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <net/if.h>
 #include <linux/openat2.h>
 
 #include <errno.h>
@@ -98,6 +101,64 @@ open_in(int dfd, const char *path, int dir)
 	if (fd == -1 && errno == ENOSYS)
 		fd = openat(dfd, path + strspn(path, "/"), (int)how.flags);
 	return fd;
+}
+
+/*
+ * private-network=shared: a network namespace with lo up, for all of a
+ * service's connections.  A forked child unshares it, ups lo and waits;
+ * superd keeps the namespace by a descriptor of the child's
+ * /proc/PID/ns/net (its own network never changes), then lets the child
+ * go.  The descriptor, or -1 with errno set.
+ */
+static int
+netns_make(void)
+{
+	struct ifreq	 ifr;
+	char		 path[64], c = 0;
+	int		 sp[2], fd = -1, e = 0, s, st;
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		e = errno;
+		(void)close(sp[0]);
+		(void)close(sp[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0) {
+		(void)close(sp[0]);
+		memset(&ifr, 0, sizeof(ifr));
+		(void)strlcpy(ifr.ifr_name, "lo", sizeof(ifr.ifr_name));
+		ifr.ifr_flags = IFF_UP;
+		if (unshare(CLONE_NEWNET) == -1 ||
+		    (s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+		    ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
+			c = (char)errno;
+		(void)write(sp[1], &c, 1);
+		/* until the parent has its descriptor: end of file */
+		(void)read(sp[1], &c, 1);
+		_exit(0);
+	}
+	(void)close(sp[1]);
+	if (read(sp[0], &c, 1) != 1)
+		e = EIO;
+	else if (c != 0)
+		e = (unsigned char)c;
+	else {
+		(void)snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			e = errno;
+	}
+	(void)close(sp[0]);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (fd == -1) {
+		errno = e;
+		return -1;
+	}
+	return fd_high(fd);
 }
 
 /* The first containment option of cf that needs a namespace or root. */
@@ -201,7 +262,21 @@ contain_prepare(struct svconf *cf, char *why, size_t len)
 		return 0;	/* the parser refused it */
 	if (check_paths(cf, why, len) == -1)
 		return -1;
-	if (cf->cf_ns & NS_NETWORK)
+	if ((cf->cf_ns & NS_NETSHARED) && cf->cf_netns == 0) {
+		if (geteuid() != 0) {
+			(void)snprintf(why, len, "private-network=shared needs "
+			    "root (private-network, one per connection, does "
+			    "not)");
+			return -1;
+		}
+		if ((e = netns_make()) == -1) {
+			(void)snprintf(why, len, "private-network=shared: %s",
+			    strerror(errno));
+			return -1;
+		}
+		cf->cf_netns = e;
+	}
+	if ((cf->cf_ns & (NS_NETWORK | NS_NETSHARED)) == NS_NETWORK)
 		flags |= CLONE_NEWNET;
 	if (cf->cf_ns & NS_PID)
 		flags |= CLONE_NEWPID;

@@ -258,6 +258,13 @@ child_main(void *arg)
 	int			 i, sig, step, cfd;
 
 	/*
+	 * private-network=shared: into the service's network namespace,
+	 * by its descriptor (a high one, not in the table cut below)
+	 */
+	if (cf->cf_netns > 0 && (r = sys3(SYS_setns, cf->cf_netns,
+	    CLONE_NEWNET, 0)) < 0)
+		child_fail(slot, STEP_NETNS, 0, r, "setns");
+	/*
 	 * A table shared with the parent (CLONE_FILES) becomes a private
 	 * one first, holding only the descriptors up to the socket's; a
 	 * copied one is cut there.

@@ -67,6 +67,7 @@ step_name(int step)
 	case STEP_CHROOT:	return "chroot";
 	case STEP_DEVNULL:	return "stderr=null";
 	case STEP_CGROUP:	return "cgroup";
+	case STEP_NETNS:	return "private-network=shared";
 	}
 	return "step";
 }

@@ -34,6 +34,7 @@ struct spawn_env {
 #define STEP_SETGID	12	/* f_arg the gid */
 #define STEP_SETUID	13	/* f_arg the uid */
 #define STEP_CGROUP	14	/* f_text: the cgroup.procs path */
+#define STEP_NETNS	15	/* private-network=shared's setns */
 #define STEP_TEXTLEN	128	/* of f_text, its NUL included */
 
 /*

@@ -103,7 +103,7 @@ spawnns_enter(const struct svconf *cf, int *step, const char **arg)
 	if (cf->cf_hostname != NULL && (r = sys3(SYS_sethostname,
 	    cf->cf_hostname, cf->cf_hostlen, 0)) < 0)
 		NS_FAIL(STEP_HOSTNAME, cf->cf_hostname, r);
-	if ((cf->cf_ns & NS_NETWORK) != 0 && (r = ns_lo_up()) < 0)
+	if ((cf->cf_clone & CLONE_NEWNET) != 0 && (r = ns_lo_up()) < 0)
 		NS_FAIL(STEP_LO, "lo", r);
 	if ((cf->cf_clone & CLONE_NEWNS) != 0) {
 		/*

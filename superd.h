@@ -207,6 +207,7 @@ struct cf_rlimit {
 #define NS_IPC		0x04	/* private-ipc */
 #define NS_TMP		0x08	/* private-tmp */
 #define NS_RDONLY	0x10	/* read-only */
+#define NS_NETSHARED	0x20	/* private-network=shared (with NS_NETWORK) */
 #define CF_MAPLEN	48	/* "U U 1\n" for uid_map, as text */
 
 /*
@@ -283,6 +284,7 @@ struct svconf {
 	/* made ready at load (contain.c) for the child */
 	int		 cf_clone;	/* CLONE_NEW* flags of each clone */
 	int		 cf_vartmp;	/* private-tmp: on /var/tmp too */
+	int		 cf_netns;	/* private-network=shared: its netns; 0: none */
 	char		 cf_uidmap[CF_MAPLEN]; /* superd not root: own ids */
 	char		 cf_gidmap[CF_MAPLEN];
 	int		 cf_uidmaplen;

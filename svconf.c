@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "superd.h"
 #include "confint.h"
@@ -44,6 +45,7 @@ svconf_copy(const struct svconf *o)
 	cf->cf_envbuf = NULL;
 	cf->cf_pins = 0;
 	cf->cf_dead = 0;
+	cf->cf_netns = 0;
 	cf->cf_user = xstrdup(o->cf_user);
 	cf->cf_home = xstrdup(o->cf_home);
 	cf->cf_shell = xstrdup(o->cf_shell);
@@ -95,6 +97,8 @@ svconf_free(struct svconf *cf)
 	free(cf->cf_user);
 	free(cf->cf_home);
 	free(cf->cf_shell);
+	if (cf->cf_netns > 0)
+		(void)close(cf->cf_netns);
 	free(cf->cf_chroot);
 	free(cf->cf_hostname);
 	free(cf->cf_groups);

@@ -160,6 +160,35 @@ jail() {
 	[ "${#lines[@]}" -gt 1 ]
 }
 
+@test "private-network=shared gives all of a service's connections one network of their own, not the host's, with only lo up" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-network=shared root /bin/sh sh -c "readlink /proc/self/ns/net; ip -o link"
+	127.0.0.1:0 stream tcp nowait,private-network root /bin/readlink readlink /proc/self/ns/net
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
+	shared=${lines[0]}
+	[ "$shared" != "$(readlink /proc/self/ns/net)" ]
+	run talk "$(port 1)"
+	assert_line --index 0 "$shared"
+	# one per connection without =shared
+	a=$(talk "$(port 2)")
+	b=$(talk "$(port 2)")
+	[ -n "$a" ] && [ "$a" != "$b" ] && [ "$a" != "$shared" ]
+}
+
+@test "private-network takes no value but shared" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-network=yes root /bin/true true
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure
+	assert_output --partial ':1: bad value "yes" for option private-network: expected nothing, or shared'
+}
+
 @test "private-pid makes the service PID 1 of its own namespace, whose /proc shows only its processes" {
 	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait,private-pid root /bin/sh sh -c "echo $$; ls /proc | grep -c '^[0-9]*$'"
