@@ -329,7 +329,7 @@ jail() {
 	assert_line "$CONF:1: bad value \"srv\" for option chroot: expected an absolute path"
 	assert_line "$CONF:2: bad value \"a_b\" for option hostname: expected 1 to 64 letters, digits, '-' or '.'"
 	assert_line --regexp "^$CONF:3: bad value \"a{65}\" for option hostname"
-	assert_line "$CONF:4: option \"private-network\" takes no value"
+	assert_line "$CONF:4: bad value \"1\" for option private-network: expected nothing, or shared"
 	assert_line "$CONF:5: namespace options (private-*, hostname=, read-only) are for programs, not built-in services"
 	assert_line "$CONF:6: chroot= is for programs, not built-in services"
 	assert_line "$CONF:7: unknown option \"privat-tmp\": did you mean private-tmp?"
