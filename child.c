@@ -11,6 +11,11 @@
  * pid, and the group's, cannot be another's when the SIGKILL comes.
  * superd ending under -k gives the same treatment to every child still
  * running once its wait is over, and exits when none is left to see to.
+ * idle= gives it to a child whose connection has carried nothing for
+ * that long, by the kernel's counters on superd's own copy of the
+ * connection (ch_conn, high, kept from the start for linger= and idle=),
+ * one timer a child that runs only every S seconds.  At the reap that
+ * copy gives the exit line in= and out= and goes to linger.c.
  * struct child comes from a free list: a connection allocates nothing.
  */
 
@@ -49,7 +54,7 @@ struct groupkill {
 	pid_t		 gk_pgid;
 	int		 gk_pidfd;
 	int		 gk_line;
-	int		 gk_shutdown;	/* -k, not timeout=: reason=shutdown */
+	const char	*gk_reason;	/* reason= of its line, or NULL */
 	char		*gk_name;
 };
 
@@ -60,6 +65,7 @@ static struct timer	 unwatched_timer;	/* their next look */
 static void		 unwatched_poll(struct timer *, double);
 static struct child	*child_freelist;
 static int		 ngroupkills;	/* SIGKILLs still due to groups */
+static int		 nkept;		/* children with ch_conn open */
 
 /* Every running child, the newest first (for the status dump). */
 const struct childlist *
@@ -88,6 +94,7 @@ child_new(void)
 	memset(ch, 0, sizeof(*ch));
 	ch->ch_ev.ev_kind = EV_CHILD;
 	ch->ch_pidfd = -1;
+	ch->ch_conn = -1;
 	return ch;
 }
 
@@ -131,12 +138,12 @@ static void
 timeout_due(struct timer *t, double now)
 {
 	struct child	*ch = t->tm_arg;
-	const char	*why = ch->ch_ending ? " reason=shutdown" : "";
+	const char	*why = ch->ch_reason != NULL ? ch->ch_reason : "";
 
 	if (!ch->ch_termed) {
-		log_info("event=timeout svc=%s line=%d pid=%d signal=TERM%s",
+		log_info("event=timeout svc=%s line=%d pid=%d signal=TERM%s%s",
 		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
-		    (int)ch->ch_pid, why);
+		    (int)ch->ch_pid, *why != '\0' ? " reason=" : "", why);
 		(void)kill(-ch->ch_pid, SIGTERM);
 		ch->ch_termed = 1;
 		ch->ch_killed = 1;
@@ -144,10 +151,37 @@ timeout_due(struct timer *t, double now)
 		return;
 	}
 	ch->ch_termed = 0;
-	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL%s",
+	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL%s%s",
 	    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
-	    (int)ch->ch_pid, why);
+	    (int)ch->ch_pid, *why != '\0' ? " reason=" : "", why);
 	(void)kill(-ch->ch_pid, SIGKILL);
+}
+
+/*
+ * idle=: the connection's own counters (TCP_INFO on superd's copy) say
+ * how long it has carried no byte either way.  That long, or longer: the
+ * timeout= treatment, reason=idle; else a look again when it would be.
+ * A child whose SIGTERM is already on its way is left to it.
+ */
+static void
+idle_due(struct timer *t, double now)
+{
+	struct child	*ch = t->tm_arg;
+	struct tcpcount	 tc;
+	int		 secs = ch->ch_sv->sv_cf->cf_idle;
+	double		 quiet;
+
+	if (secs == 0 || ch->ch_termed || ch->ch_conn == -1 ||
+	    tcpinfo_get(ch->ch_conn, &tc) == -1)
+		return;
+	quiet = tc.tc_quiet_ms / 1000.0;
+	if (quiet < secs) {
+		timer_set(t, now + secs - quiet);
+		return;
+	}
+	ch->ch_reason = "idle";
+	timer_init(&ch->ch_timer, timeout_due, ch);
+	timeout_due(&ch->ch_timer, now);
 }
 
 static void
@@ -155,6 +189,10 @@ timeout_arm(struct child *ch, double now)
 {
 	int	 secs = ch->ch_sv->sv_cf->cf_timeout;
 
+	if (ch->ch_conn != -1 && ch->ch_sv->sv_cf->cf_idle != 0) {
+		timer_init(&ch->ch_idle, idle_due, ch);
+		timer_set(&ch->ch_idle, now + ch->ch_sv->sv_cf->cf_idle);
+	}
 	if (secs == 0)
 		return;
 	timer_init(&ch->ch_timer, timeout_due, ch);
@@ -175,7 +213,7 @@ child_end_all(double now)
 	LIST_FOREACH(ch, &children, ch_entry) {
 		if (ch->ch_termed)
 			continue;
-		ch->ch_ending = 1;
+		ch->ch_reason = "shutdown";
 		timer_init(&ch->ch_timer, timeout_due, ch);
 		timeout_due(&ch->ch_timer, now);
 	}
@@ -183,7 +221,8 @@ child_end_all(double now)
 
 /*
  * What superd must still see to before it may exit under -k: its
- * children, and the SIGKILLs due to the groups of those already reaped.
+ * children, and the SIGKILLs due to the groups of those already reaped
+ * (and the sockets still lingering: linger.c's).
  */
 int
 child_pending(void)
@@ -205,7 +244,7 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	struct child		*ch;
 	const char		*what;
 	char			 pbuf[128];
-	int			 pidfd, fd_own = fd == -1, saved;
+	int			 pidfd, fd_own = fd == -1, saved, *keep = NULL;
 	pid_t			 pid;
 
 	if (fd == -1 && (fd = fcntl(sv->sv_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
@@ -220,8 +259,17 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		backoff(sv, now, 0.25, "malloc");
 		return NULL;
 	}
+	/*
+	 * linger= and idle= want superd's own copy of a connection, which
+	 * it keeps until the reap, high (spawn.c): one more descriptor a
+	 * child, which a copied descriptor table would have to copy too.
+	 */
+	if (!fd_own && sv->sv_socktype == SOCK_STREAM &&
+	    (sv->sv_cf->cf_linger > 0 || sv->sv_cf->cf_idle != 0))
+		keep = &ch->ch_conn;
 	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
-	    listen_count() + nchildren, &pidfd, &ch->ch_cg);
+	    listen_count() + nchildren + nkept + linger_count(), &pidfd,
+	    &ch->ch_cg, keep);
 	if (pid == -1) {
 		/*
 		 * A clone with namespaces says so: its EPERM, EINVAL or
@@ -239,6 +287,8 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		backoff(sv, now, 0.25, what);
 		return NULL;
 	}
+	if (ch->ch_conn != -1)
+		nkept++;
 	ch->ch_tries = sv->sv_retrytries;
 	ch->ch_pid = pid;
 	ch->ch_pidfd = pidfd;
@@ -297,6 +347,7 @@ child_done(struct child *ch, int left, int missed, double now)
 
 	LIST_REMOVE(ch, ch_entry);
 	timer_clear(&ch->ch_timer);
+	timer_clear(&ch->ch_idle);
 	limits_source_put(ch->ch_src);
 	nchildren--;
 	sv->sv_children--;
@@ -332,9 +383,10 @@ groupkill_due(struct timer *t, double now)
 	siginfo_t		 si;
 
 	(void)now;
-	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL%s",
+	log_info("event=timeout svc=%s line=%d pid=%d signal=KILL%s%s",
 	    log_str(gk->gk_name), gk->gk_line, (int)gk->gk_pgid,
-	    gk->gk_shutdown ? " reason=shutdown" : "");
+	    gk->gk_reason != NULL ? " reason=" : "",
+	    gk->gk_reason != NULL ? gk->gk_reason : "");
 	(void)kill(-gk->gk_pgid, SIGKILL);
 	ngroupkills--;
 	/* the zombie leader may go now, and its pid with it */
@@ -373,7 +425,7 @@ groupkill_add(struct child *ch)
 	gk->gk_pgid = ch->ch_pid;
 	gk->gk_pidfd = ch->ch_pidfd;
 	gk->gk_line = ch->ch_sv->sv_cf->cf_line;
-	gk->gk_shutdown = ch->ch_ending;
+	gk->gk_reason = ch->ch_reason;
 	ngroupkills++;
 	memset(&gk->gk_timer, 0, sizeof(gk->gk_timer));
 	timer_init(&gk->gk_timer, groupkill_due, gk);
@@ -385,9 +437,9 @@ groupkill_add(struct child *ch)
 /*
  * Over RLIMIT_NPROC the child's execve failed with EAGAIN, and it gave its
  * connection back (spawn.c): kept and tried again as after a failed
- * clone, its per-source count with it.
+ * clone, its per-source count with it.  Returns 1 when it did.
  */
-static void
+static int
 back_take(struct child *ch, int exited126, double now)
 {
 	struct service	*sv = ch->ch_sv;
@@ -395,37 +447,47 @@ back_take(struct child *ch, int exited126, double now)
 	int		 fd;
 
 	if (!exited126 || (fd = spawn_returned(ch->ch_pid)) == -1)
-		return;
+		return 0;
 	ch->ch_src = NULL;
 	errno = EAGAIN;
 	(void)held_keep(sv, fd, (struct sockaddr *)&ch->ch_peer, src, now,
 	    "exec", ch->ch_tries);
+	return 1;
 }
 
 /*
- * The event=exit line: how the child ended, how long it ran, the CPU
- * (user plus system) and the largest resident set of it and of the
- * processes it waited for, from the rusage waitid(2) returned with the
- * status, and the containment step it failed at, if one did.
+ * The event=exit line: how the child ended, how long it ran, for a TCP
+ * connection superd kept a copy of the bytes it carried each way
+ * (TCP_INFO, before superd's shutdown), the CPU (user plus system) and
+ * the largest resident set of it and of the processes it waited for,
+ * from the rusage waitid(2) returned with the status, and the
+ * containment step it failed at, if one did.
  */
 static void
 exit_line(const struct child *ch, const siginfo_t *si,
     const struct rusage *ru, const char *err, double now)
 {
-	char	 how[48];
-	double	 cpu;
+	struct tcpcount	 tc;
+	char		 how[48], bytes[64];
+	double		 cpu;
 
 	if (si->si_code == CLD_EXITED)
 		(void)snprintf(how, sizeof(how), "status=%d", si->si_status);
 	else
 		(void)snprintf(how, sizeof(how), "signal=%s",
 		    log_signame(si->si_status));
+	bytes[0] = '\0';
+	if (ch->ch_conn != -1 && ch->ch_sv->sv_proto == PROTO_TCP &&
+	    tcpinfo_get(ch->ch_conn, &tc) == 0)
+		(void)snprintf(bytes, sizeof(bytes), " in=%llu out=%llu",
+		    (unsigned long long)tc.tc_in,
+		    (unsigned long long)tc.tc_out);
 	cpu = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
 	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
-	log_info("event=exit svc=%s line=%d pid=%d %s duration=%.3f "
+	log_info("event=exit svc=%s line=%d pid=%d %s duration=%.3f%s "
 	    "cpu=%.3f maxrss=%ld%s%s", log_str(ch->ch_sv->sv_name),
 	    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, how,
-	    now - ch->ch_start, cpu, ru->ru_maxrss, err != NULL ? " error=" :
+	    now - ch->ch_start, bytes, cpu, ru->ru_maxrss, err != NULL ? " error=" :
 	    "", err != NULL ? log_str(err) : "");
 }
 
@@ -486,7 +548,21 @@ child_reap(struct child *ch, double now)
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);
-	back_take(ch, exited126, now);
+	/*
+	 * superd's copy of the connection: lingered (linger.c), or closed
+	 * at once when the child gave its connection back for another try.
+	 */
+	if (ch->ch_conn != -1) {
+		nkept--;
+		if (back_take(ch, exited126, now))
+			(void)close(ch->ch_conn);
+		else
+			linger_start(ch->ch_sv, ch->ch_conn, ch->ch_pid,
+			    ch->ch_killed, (struct sockaddr *)&ch->ch_peer,
+			    now);
+		ch->ch_conn = -1;
+	} else
+		(void)back_take(ch, exited126, now);
 	child_done(ch, left, missed, now);
 }
 

@@ -379,6 +379,7 @@ svconf_new(int line, uint64_t hash)
 	cf->cf_instances = DEFAULT_INSTANCES;
 	cf->cf_mode = -1;
 	cf->cf_umask = -1;
+	cf->cf_linger = -1;
 	cf->cf_builtin = BI_NONE;
 	cf->cf_hash = hash;	/* a reload compares it */
 	return cf;

@@ -2,8 +2,10 @@
  * confconn.c: the wait field's options about a connection's ends:
  * keepalive[=IDLE[/INTERVAL[/COUNT]]], user-timeout=S and nodelay, which
  * superd sets on a TCP listener for every connection accepted from it to
- * inherit (tcpopt.c), and refuse-message=TEXT, written to a client that
- * admission refuses (admit.c).  Each a handler of confopt.c's option
+ * inherit (tcpopt.c), refuse-message=TEXT, written to a client that
+ * admission refuses (admit.c), linger=S, how superd closes its copy of a
+ * connection after the child (linger.c), and idle=S, how long a
+ * connection may carry nothing (child.c).  Each a handler of confopt.c's option
  * table; conn_check() then says, as FILE:LINE: message, when an entry's
  * protocol or kind cannot have them.
  */
@@ -122,26 +124,72 @@ opt_refuse_message(const struct optctx *o, char *val)
 }
 
 /*
- * The options an entry's kind cannot have: the TCP ones on anything but
- * tcp, refuse-message= on anything but a stream nowait service (superd
- * accepts no other's connections).  pd is the entry's protocol, NULL
- * when it was unknown (already an error).  Returns -1 when reported.
+ * linger=S: superd keeps its copy of each connection until the child
+ * exits, then shuts down its sending side and discards what the client
+ * still sends, for S s at most (linger.c); 0 closes it at once.
  */
 int
-conn_check(struct parser *p, const struct svconf *cf,
+opt_linger(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, 0, 60, &n) == -1)
+		return OPT_BADVAL;
+	o->oc_cf->cf_linger = (int)n;
+	return OPT_OK;
+}
+
+/* idle=S: no byte either way for S s ends the child (child.c). */
+int
+opt_idle(const struct optctx *o, char *val)
+{
+	long long	 n;
+
+	if (parse_num(val, 1, 2678400, &n) == -1)
+		return OPT_BADVAL;
+	o->oc_cf->cf_idle = (int)n;
+	return OPT_OK;
+}
+
+/*
+ * The options an entry's kind cannot have: the TCP ones (idle= too) on
+ * anything but tcp, refuse-message=, linger= and idle= on anything but a
+ * stream nowait service (superd accepts no other's connections).  pd is
+ * the entry's protocol, NULL when it was unknown (already an error).
+ * linger= not given becomes its default here: LINGER_DEFAULT for stream
+ * nowait, 0 for the rest.  Returns -1 when reported.
+ */
+int
+conn_check(struct parser *p, struct svconf *cf,
     const struct protodef *pd, int socktype)
 {
 	const char	*tcp = NULL;
 	int		 bad = 0;
 
+	if (cf->cf_linger == -1)
+		cf->cf_linger = socktype == SOCK_STREAM && !cf->cf_wait ?
+		    LINGER_DEFAULT : 0;
+	else if (cf->cf_linger > 0 && (socktype != SOCK_STREAM ||
+	    cf->cf_wait)) {
+		perr(p, p->p_line, "linger= is for stream nowait services "
+		    "only: superd holds no other's connections");
+		bad = 1;
+	}
+	if (cf->cf_idle != 0 && (socktype != SOCK_STREAM || cf->cf_wait)) {
+		perr(p, p->p_line, "idle= is for stream nowait services "
+		    "only: superd holds no other's connections");
+		bad = 1;
+	}
 	if (pd == NULL)
-		return 0;
+		return bad ? -1 : 0;
 	if (cf->cf_keepalive)
 		tcp = "keepalive";
 	else if (cf->cf_usertimeout != 0)
 		tcp = "user-timeout=";
 	else if (cf->cf_nodelay)
 		tcp = "nodelay";
+	else if (cf->cf_idle != 0)
+		tcp = "idle=";
 	if (tcp != NULL && pd->pd_proto != PROTO_TCP) {
 		perr(p, p->p_line, "%s is for tcp services only, not %s", tcp,
 		    pd->pd_name);

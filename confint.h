@@ -154,7 +154,10 @@ opt_fn		 opt_keepalive;
 opt_fn		 opt_user_timeout;
 opt_fn		 opt_nodelay;
 opt_fn		 opt_refuse_message;
-int		 conn_check(struct parser *, const struct svconf *,
+opt_fn		 opt_linger;
+opt_fn		 opt_idle;
+#define LINGER_DEFAULT	2	/* linger= of a stream nowait service */
+int		 conn_check(struct parser *, struct svconf *,
 		    const struct protodef *, int);
 
 /* confopt.c */

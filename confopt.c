@@ -338,6 +338,9 @@ static const struct optdef {
 	{ "refuse-message", opt_refuse_message, "text of 1 to 512 bytes, with "
 					"\\r, \\n, \\t and \\\\ the only "
 					"escapes", 0 },
+	{ "linger",	opt_linger,	"a number of seconds from 0 to 60", 0 },
+	{ "idle",	opt_idle,	"a number of seconds from 1 to 2678400 "
+					"(31 days)", 0 },
 	{ "memory",	opt_memory,	"a size from 1m, with k, m or g", 0 },
 	{ "tasks",	opt_tasks,	"a number from 1 to 4194304", 0 },
 };

@@ -21,7 +21,7 @@
 #include "superd.h"
 
 static const char *refusal_names[REFUSE_MAX] = {
-	"deny", "per-source", "rate", "fork", "epoll",
+	"deny", "per-source", "rate", "fork", "epoll", "linger",
 };
 
 static void	 refuse_flush(struct service *, double, int);

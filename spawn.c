@@ -31,7 +31,8 @@
  * (CLONE_FILES) instead, and the child first takes a private table of
  * only the descriptors up to its socket's, which is a low one: superd
  * keeps its long-lived descriptors at SPAWN_FDTOP and above (fd.c), so
- * the low ones are connections.  The parent then keeps its copy of the
+ * the low ones are connections (a copy the parent keeps for linger= or
+ * idle= is moved up there too).  The parent then keeps its copy of the
  * socket until the child says, in its slot, that it has its table; when
  * the parent would sleep first, the child wakes it with an eventfd.  The
  * eventfd and the children's end of the way back are made first, below
@@ -571,15 +572,22 @@ slot_gen(struct spawn_slot *slot)
  * service's own socket), which this takes over when it succeeds: it is
  * closed in the parent once the child has its own copy.  nhigh is how
  * many long-lived descriptors superd holds above SPAWN_FDTOP (listeners,
- * pidfds): what copying its table would cost.  cg is where the child's
+ * pidfds, kept and lingering connections): what copying its table would
+ * cost.  cg is where the child's
  * cgroup is kept (memory=, tasks=: cgroup.c makes it, the child joins
- * it), for its reap.  Returns the child's pid and stores its pidfd, or
+ * it), for its reap.  keep, when not NULL, is where the parent's own
+ * copy of the connection goes, kept after the child's start (linger=,
+ * idle=): a duplicate at SPAWN_FDTOP or above, made after the clone, so
+ * that no later child's private table (every descriptor below its
+ * socket) holds it and this child's copied one does not, then the low
+ * one closed when it would be without keep; -1 when it could not be
+ * made.  Returns the child's pid and stores its pidfd, or
  * -1 with errno set (EAGAIN, ENOMEM, EMFILE: the caller backs off), fd
  * still the caller's and no cgroup made.  Never waits for the child.
  */
 pid_t
 spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
-    int connnum, int nhigh, int *pidfd, struct cgref *cg)
+    int connnum, int nhigh, int *pidfd, struct cgref *cg, int *keep)
 {
 	struct svconf		*cf = sv->sv_cf;
 	struct spawn_slot	*slot = NULL;
@@ -619,6 +627,8 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 			return -1;
 		}
 		slot->sl_fail->f_pid = pid;
+		if (keep != NULL)
+			*keep = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FDTOP);
 		(void)close(fd);
 		goto out;
 	}
@@ -672,6 +682,8 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	slot->sl_pid = pid;
 	slot->sl_fail->f_pid = pid;
 	svconf_pin(cf);
+	if (keep != NULL)
+		*keep = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FDTOP);
 	if (share) {
 		/* ours goes when the child has its own table */
 		slot->sl_fd = fd;

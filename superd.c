@@ -301,7 +301,7 @@ loop(int sigfd, int ending)
 
 	log_hold();
 	for (;;) {
-		if (ending && child_pending() == 0)
+		if (ending && child_pending() + linger_count() == 0)
 			return 0;
 		spawn_flush();
 		log_flush();
@@ -327,6 +327,9 @@ loop(int sigfd, int ending)
 				break;
 			case EV_SPAWN:
 				spawn_event();
+				break;
+			case EV_LINGER:
+				linger_event(src, now);
 				break;
 			}
 		}

@@ -28,6 +28,8 @@
  *     admit.c      accept, admission, the built-ins' datagrams
  *     child.c      a child's life in the parent: start, timeout, reap,
  *                  exit line, group kill
+ *     linger.c     a connection after its child: shut down, drained,
+ *                  closed
  *     held.c       connections a failed spawn keeps for another try
  *     guard.c      the loop guard: children that leave their input
  *     backlog.c    what waits in a stream wait listener (sock_diag)
@@ -69,6 +71,7 @@
  *     log.c        where lines go (stderr, syslog), never blocking
  *     logtext.c    text made fit for a log line
  *     addr.c       addresses as text, a service's identity
+ *     tcpinfo.c    TCP_INFO: a connection's bytes and quiet time
  *     fd.c         long-lived descriptors at SPAWN_FDTOP and above
  *
  * supertab, the table editor, shares the parser (and log.c's text): its
@@ -109,6 +112,7 @@ enum ev_kind {
 	EV_LISTENER,
 	EV_CHILD,
 	EV_SPAWN,
+	EV_LINGER,
 };
 
 struct evsrc {
@@ -134,6 +138,7 @@ enum refusal {
 	REFUSE_RATE,
 	REFUSE_SPAWN,
 	REFUSE_EPOLL,		/* the kernel could not watch the child */
+	REFUSE_LINGER,		/* too many lingering: closed at once */
 	REFUSE_MAX,
 };
 
@@ -299,6 +304,8 @@ struct svconf {
 	size_t		 cf_refmsglen;
 	uint64_t	 cf_memory;	/* memory=SIZE, bytes; 0: none */
 	int		 cf_tasks;	/* tasks=N; 0: none */
+	int		 cf_linger;	/* linger=S; -1 while parsing: default */
+	int		 cf_idle;	/* idle=S; 0: none */
 };
 
 /*
@@ -410,16 +417,26 @@ struct child {
 	struct sockaddr_storage ch_peer;
 	double		 ch_start;
 	struct timer	 ch_timer;	/* timeout=: its SIGTERM, its SIGKILL */
+	struct timer	 ch_idle;	/* idle=: the next look at the socket */
+	int		 ch_conn;	/* superd's copy of the connection */
+	const char	*ch_reason;	/* timeout line's reason=, or NULL */
 	int		 ch_termed;	/* SIGTERM sent, SIGKILL due */
 	int		 ch_wait;	/* holds the service's socket */
 	int		 ch_tries;	/* spawns its connection took before */
 	int		 ch_unwatched;	/* on the polled list */
 	int		 ch_quiet;	/* started looping: lines summed up */
 	int		 ch_killed;	/* superd killed it: never a miss */
-	int		 ch_ending;	/* ended by -k: reason=shutdown */
 	struct cgref	 ch_cg;		/* memory=, tasks=: its cgroup */
 };
 LIST_HEAD(childlist, child);
+
+/* tcpinfo.c */
+struct tcpcount {
+	uint64_t	 tc_in;		/* bytes received from the peer */
+	uint64_t	 tc_out;	/* bytes the peer acknowledged */
+	uint32_t	 tc_quiet_ms;	/* since data last went either way */
+};
+int		 tcpinfo_get(int, struct tcpcount *);
 
 /* fd.c */
 #define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
@@ -534,7 +551,7 @@ int		 spawn_init(void);
 void		 spawn_signals(void);
 void		 spawn_nofile(const struct rlimit *);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
-		    int, int, int *, struct cgref *);
+		    int, int, int *, struct cgref *, int *);
 void		 spawn_flush(void);
 int		 spawn_watch(void);
 void		 spawn_event(void);
@@ -641,6 +658,12 @@ struct child	*child_start(struct service *, int, const struct sockaddr *,
 void		 child_reap(struct child *, double);
 void		 child_end_all(double);
 int		 child_pending(void);
+
+/* linger.c */
+void		 linger_start(struct service *, int, pid_t, int,
+		    const struct sockaddr *, double);
+void		 linger_event(struct evsrc *, double);
+int		 linger_count(void);
 
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,

@@ -90,10 +90,10 @@ show_limits() {
 	start_superd
 	run talk "$(port 1)"
 	refute_output --partial survived
-	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=KILL duration=[0-9.]+ cpu=[0-9.]+ maxrss=[0-9]+ error="memory 16m: out of memory"$'
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=KILL duration=[0-9.]+ in=[0-9]+ out=[0-9]+ cpu=[0-9.]+ maxrss=[0-9]+ error="memory 16m: out of memory"$'
 	run talk "$(port 2)"
 	assert_output survived
-	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ status=0 duration=[0-9.]+ cpu=[0-9.]+ maxrss=[0-9]+$'
+	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ status=0 duration=[0-9.]+ in=[0-9]+ out=[0-9]+ cpu=[0-9.]+ maxrss=[0-9]+$'
 }
 
 @test "a child's cgroup has the limits its line sets; after a reload new children get the new ones, running ones keep theirs" {

@@ -301,7 +301,7 @@ load helpers
 	start_superd
 	talk "$(port 1)" || true
 	wait_log '^event=start svc=0 line=1 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
-	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=3 duration=[0-9]+\.[0-9]{3} cpu=[0-9]+\.[0-9]{3} maxrss=[0-9]+$'
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=3 duration=[0-9]+\.[0-9]{3} in=[0-9]+ out=[0-9]+ cpu=[0-9]+\.[0-9]{3} maxrss=[0-9]+$'
 	talk "$(port 2)" || true
 	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ signal=KILL duration='
 }

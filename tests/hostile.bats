@@ -1595,9 +1595,9 @@ lowest_free_fd() {
 	wait_until 5 log_lines '^event=exit ' 3
 	# three services on port 0 told apart by line=
 	wait_log '^event=start svc=0 line=1 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
-	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=[0-9.]+ cpu=[0-9.]+ maxrss=[0-9]+$'
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=[0-9.]+ in=[0-9]+ out=[0-9]+ cpu=[0-9.]+ maxrss=[0-9]+$'
 	wait_log '^event=start svc=0 line=2 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
-	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ signal=XCPU duration=[0-9.]+ cpu=[0-9.]+ maxrss=[0-9]+$'
+	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ signal=XCPU duration=[0-9.]+ in=[0-9]+ out=[0-9]+ cpu=[0-9.]+ maxrss=[0-9]+$'
 	wait_log '^event=refused svc=0 line=3 reason=deny peer=127\.0\.0\.1:[0-9]+$'
 	wait_log '^event=start svc=0 line=5 pid=[0-9]+ peer=\[::1\]:[0-9]+$'
 	# the same protocol spelling in listen lines as in the ports file

@@ -23,7 +23,7 @@ exit_field() {
 	EOF
 	start_superd
 	assert_equal "$(talk "$(port 1)")" ok
-	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=[0-9.]+ cpu=[0-9]+\.[0-9]{3} maxrss=[0-9]+$'
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=[0-9.]+ in=[0-9]+ out=[0-9]+ cpu=[0-9]+\.[0-9]{3} maxrss=[0-9]+$'
 	cpu=$(exit_field cpu)
 	rss=$(exit_field maxrss)
 	# the shell itself used next to nothing: python3, which it waited
@@ -31,7 +31,7 @@ exit_field() {
 	awk -v c="$cpu" 'BEGIN { exit !(c >= 0.3 && c < 5) }'
 	[ "$rss" -ge 65536 ]
 	assert_equal "$(talk "$(port 2)")" ok
-	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ status=0 duration=[0-9.]+ cpu=[0-9.]+ maxrss=[0-9]+$'
+	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ status=0 duration=[0-9.]+ in=[0-9]+ out=[0-9]+ cpu=[0-9.]+ maxrss=[0-9]+$'
 	[ "$(exit_field maxrss)" -lt 65536 ]
 }
 
@@ -41,7 +41,7 @@ exit_field() {
 	EOF
 	start_superd
 	timeout 10 nc 127.0.0.1 "$(port 1)" </dev/null >/dev/null &
-	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM duration=1\.[0-9]+ cpu=[0-9.]+ maxrss=[0-9]+$' 5
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM duration=1\.[0-9]+ in=[0-9]+ out=[0-9]+ cpu=[0-9.]+ maxrss=[0-9]+$' 5
 	# it spun until the TERM: some CPU, however busy the machine (with
 	# WNOWAIT, as here, the rusage is filled all the same)
 	awk -v c="$(exit_field cpu)" 'BEGIN { exit !(c > 0) }'

@@ -1,0 +1,242 @@
+/*
+ * linger.c: a connection after its child has exited, when superd kept a
+ * copy of it (linger=S, on by default for stream nowait services).
+ *
+ * A program that exits without reading all its input (head -c 20, a
+ * script that ignores a request body) makes the kernel answer the
+ * unread bytes with a reset when the last descriptor of its socket
+ * closes, and a reset may reach the client before the reply it was
+ * sent, which the client then never reads.  superd holds the last
+ * descriptor instead: it shuts down its sending side (the client reads
+ * the whole reply, then the end), discards what the client still sends
+ * until the client closes or S seconds have passed, and closes.
+ *
+ * Never while something the service started may still use the socket:
+ * while the child's process group has a member left (a process its
+ * shell left running in the background), superd keeps its copy as it
+ * is and looks again, GROUP_FIRST seconds later, then twice as long
+ * each time up to GROUP_MAX; once the group is gone it lingers.  (So
+ * such a client sees the end when the last of the group exits.  A
+ * daemon that left the group with setsid(2) is not seen: such a service
+ * wants linger=0.)  Never blocking: reads with MSG_DONTWAIT,
+ * LINGER_READS of them per wake-up.  A client can make superd hold a
+ * socket this way for S seconds, so at most linger_max() are held at
+ * once, a quarter of the descriptor limit; beyond it one is closed at
+ * once and counted as a refusal (reason=linger).  A lingering socket
+ * belongs to no service: removing one or reloading waits for none;
+ * superd ending under -k waits S seconds at most for those draining,
+ * and for none that waits for a group.  The records come from a free
+ * list: a connection allocates nothing.
+ */
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+#define LINGER_READS	16		/* recv(2) calls per wake-up */
+#define LINGER_MIN_MAX	16		/* linger_max() is never below */
+#define GROUP_FIRST	0.05		/* the first look at a group left */
+#define GROUP_MAX	1.0		/* and the longest between two */
+
+struct lingering {
+	struct evsrc	 lg_ev;		/* first: epoll's data.ptr */
+	struct timer	 lg_timer;	/* S seconds over, or the next look */
+	int		 lg_fd;
+	int		 lg_secs;	/* linger=S */
+	pid_t		 lg_pgid;	/* the group it waits for */
+	int		 lg_draining;	/* in the poll set, S seconds running */
+	double		 lg_step;	/* until the next look at it */
+	struct lingering *lg_next;	/* on the free list */
+};
+
+static struct lingering	*freelist;
+static int		 nlingering;	/* held: waiting or draining */
+static int		 ndraining;
+static int		 maxlingering;
+
+/* How many sockets are draining: superd ending waits for them (-k). */
+int
+linger_count(void)
+{
+	return ndraining;
+}
+
+/* A quarter of the descriptor limit, once superd has raised its own. */
+static int
+linger_max(void)
+{
+	struct rlimit	 rl;
+
+	if (maxlingering == 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+		    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 4 * 1048576)
+			rl.rlim_cur = 4 * 1048576;
+		maxlingering = (int)(rl.rlim_cur / 4);
+		if (maxlingering < LINGER_MIN_MAX)
+			maxlingering = LINGER_MIN_MAX;
+	}
+	return maxlingering;
+}
+
+/*
+ * Discard what the client sent, LINGER_READS reads at most.  Returns 1
+ * when the socket is done with (the client's end, or an error), 0 while
+ * more may come.
+ */
+static int
+drain(int fd)
+{
+	static char	 buf[16384];
+	ssize_t		 n;
+	int		 i;
+
+	for (i = 0; i < LINGER_READS; i++) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0)
+			return 1;
+		if (n == -1)
+			return errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR;
+	}
+	return 0;
+}
+
+/* The socket goes: out of the poll set first, another may hold it. */
+static void
+linger_end(struct lingering *lg)
+{
+	timer_clear(&lg->lg_timer);
+	if (lg->lg_draining) {
+		poll_del(lg->lg_fd);
+		ndraining--;
+	}
+	(void)close(lg->lg_fd);
+	lg->lg_fd = -1;
+	nlingering--;
+	lg->lg_next = freelist;
+	freelist = lg;
+}
+
+static void
+linger_due(struct timer *t, double now)
+{
+	(void)now;
+	linger_end(t->tm_arg);
+}
+
+/*
+ * Is something of the reaped child's group pgid still alive?  Its leader
+ * is reaped: kill(2) finds the group only while another member is alive
+ * (or a kept zombie, a SIGKILL due to it), and no new process can take
+ * the number meanwhile.
+ */
+static int
+group_alive(pid_t pgid)
+{
+	return kill(-pgid, 0) == 0 || errno != ESRCH;
+}
+
+/*
+ * The group is gone: shut down superd's sending side and discard what
+ * comes for S seconds.  Returns -1 when the socket is done with at once.
+ */
+static int
+drain_start(struct lingering *lg, double now)
+{
+	if (shutdown(lg->lg_fd, SHUT_WR) == -1 || drain(lg->lg_fd) ||
+	    poll_add(lg->lg_fd, EPOLLIN | EPOLLRDHUP, lg) == -1)
+		return -1;
+	lg->lg_draining = 1;
+	ndraining++;
+	timer_init(&lg->lg_timer, linger_due, lg);
+	timer_set(&lg->lg_timer, now + lg->lg_secs);
+	return 0;
+}
+
+/* A look at the group that was left: gone now, or a longer wait. */
+static void
+group_due(struct timer *t, double now)
+{
+	struct lingering	*lg = t->tm_arg;
+
+	if (group_alive(lg->lg_pgid)) {
+		if ((lg->lg_step *= 2) > GROUP_MAX)
+			lg->lg_step = GROUP_MAX;
+		timer_set(t, now + lg->lg_step);
+		return;
+	}
+	if (drain_start(lg, now) == -1)
+		linger_end(lg);
+}
+
+/* The socket is readable: more to discard, or the client's end. */
+void
+linger_event(struct evsrc *src, double now)
+{
+	struct lingering	*lg = (struct lingering *)src;
+
+	(void)now;
+	if (drain(lg->lg_fd))
+		linger_end(lg);
+}
+
+/*
+ * The child that served fd has been reaped, its group pgid (its pid):
+ * close fd, lingering first when sv's linger= asks for it, after the
+ * child's group when something of it is left.  A timed-out child's group
+ * (killed, kept = 1) is not waited for.  peer names the client in a
+ * refusal's line.
+ */
+void
+linger_start(struct service *sv, int fd, pid_t pgid, int killed,
+    const struct sockaddr *peer, double now)
+{
+	struct lingering	*lg;
+	int			 secs = sv->sv_cf->cf_linger, left;
+
+	if (secs <= 0 || ((left = group_alive(pgid)) && killed))
+		goto close;
+	if (nlingering >= linger_max()) {
+		refuse(sv, REFUSE_LINGER, peer, now);
+		goto close;
+	}
+	if (!left && (shutdown(fd, SHUT_WR) == -1 || drain(fd)))
+		goto close;
+	if ((lg = freelist) != NULL)
+		freelist = lg->lg_next;
+	else if ((lg = malloc(sizeof(*lg))) == NULL)
+		goto close;
+	memset(lg, 0, sizeof(*lg));
+	lg->lg_ev.ev_kind = EV_LINGER;
+	lg->lg_fd = fd;
+	lg->lg_secs = secs;
+	nlingering++;
+	if (left) {
+		/* what the child left may still write: look again later */
+		lg->lg_pgid = pgid;
+		lg->lg_step = GROUP_FIRST;
+		timer_init(&lg->lg_timer, group_due, lg);
+		timer_set(&lg->lg_timer, now + lg->lg_step);
+		return;
+	}
+	if (poll_add(fd, EPOLLIN | EPOLLRDHUP, lg) == -1) {
+		linger_end(lg);
+		return;
+	}
+	lg->lg_draining = 1;
+	ndraining++;
+	timer_init(&lg->lg_timer, linger_due, lg);
+	timer_set(&lg->lg_timer, now + secs);
+	return;
+close:
+	(void)close(fd);
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# A connection after its child (SPEC 9): superd's copy of it lingers so
+# that no reset eats a reply, idle= ends a child whose connection carries
+# nothing, and the exit line counts the bytes each way.
+
+load helpers
+
+# lost N PORT: how many of N clients sending 2,000,000 bytes to a service
+# that answers 20 and exits without reading the rest miss those 20.
+lost() {
+	local i n miss=0
+	for ((i = 0; i < $1; i++)); do
+		n=$(head -c 2000000 /dev/zero | timeout 10 nc -N 127.0.0.1 "$2" |
+		    wc -c)
+		[ "$n" -eq 20 ] || miss=$((miss + 1))
+	done
+	echo "$miss"
+}
+
+@test "a reply written before the program exits unread input reaches every client, and linger=0 loses some" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait root /usr/bin/head head -c 20
+	127.0.0.1:0 stream tcp nowait,linger=0 root /usr/bin/head head -c 20
+	EOF
+	start_superd
+	assert_equal "$(lost 20 "$(port 1)")" 0
+	# without superd's copy the program's exit is the socket's last
+	# close, with input unread: a reset, before or with the reply
+	miss=$(lost 20 "$(port 2)")
+	echo "linger=0 lost $miss of 20" >&3
+	[ "$miss" -ge 1 ]
+}
+
+@test "what a service leaves running in the background keeps writing to its client after the shell exits" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "(sleep 0.5; echo late) & echo early"
+	EOF
+	start_superd
+	# five in a row: without superd's copy, the background shell's exit
+	# with the client's "hello" unread resets the connection, often
+	# before the client has read "late"
+	for i in 1 2 3 4 5; do
+		run talk "$(port 1)" hello
+		assert_output "early
+late"
+	done
+}
+
+@test "the exit line counts the bytes a client sent and received" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait root /usr/bin/head head -c 7
+	EOF
+	start_superd
+	n=$(head -c 12345 /dev/zero | timeout 10 nc -N 127.0.0.1 "$(port 1)" |
+	    wc -c)
+	assert_equal "$n" 12345
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=[0-9.]+ in=12345 out=12345 cpu=[0-9.]+ maxrss=[0-9]+$'
+	assert_equal "$(talk "$(port 2)" "0123456789")" 0123456
+	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ status=0 duration=[0-9.]+ in=10 out=7 cpu='
+}
+
+@test "idle=1 ends a silent client's cat after a second and keeps one that sends a byte every 0.3 s" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,idle=1 root /bin/cat cat
+	EOF
+	start_superd
+	sleep 5 | timeout 10 nc 127.0.0.1 "$(port 1)" >/dev/null &
+	wait_log '^event=timeout svc=0 line=1 pid=[0-9]+ signal=TERM reason=idle$' 5
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM duration=1\.[0-9]+ '
+	: >"$LOG.seen"
+	cat >"$T/slow.py" <<-'PY'
+	import socket, sys, time
+	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+	got = b""
+	for _ in range(10):
+	    s.sendall(b"x")
+	    time.sleep(0.3)
+	s.shutdown(socket.SHUT_WR)
+	while True:
+	    b = s.recv(100)
+	    if not b:
+	        break
+	    got += b
+	print(len(got))
+	PY
+	assert_equal "$(timeout 10 python3 "$T/slow.py" "$(port 1)")" 10
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=(2\.9|[3-9]\.)'
+	assert_equal "$(log_count 'event=timeout .*signal=TERM')" 1
+}
+
+@test "idle= and linger= are checked as FILE:LINE errors" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,idle=0 root /bin/cat cat
+	127.0.0.1:0 dgram udp wait,idle=5 root /bin/cat cat
+	unix:/tmp/x.sock stream unix nowait,idle=5 root /bin/cat cat
+	127.0.0.1:0 stream tcp wait,linger=2 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,linger=61 root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,linger=0,idle=30 root /bin/cat cat
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line --partial "superd.conf:1: "
+	assert_line --partial "superd.conf:2: idle= is for stream nowait services only"
+	assert_line --partial "superd.conf:3: idle= is for tcp services only"
+	assert_line --partial "superd.conf:4: linger= is for stream nowait services only"
+	assert_line --partial "superd.conf:5: "
+	refute_line --partial "superd.conf:6:"
+}
+
+@test "lingering clients that never close stop at a quarter of the descriptor limit, summed up, and superd keeps serving" {
+	printf '#!/bin/sh\nulimit -n 256 || exit 1\nexec %s "$@"\n' "$SUPERD" \
+	    >"$T/superd256"
+	chmod +x "$T/superd256"
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,linger=20 root /bin/true true
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo still
+	EOF
+	SUPERD=$T/superd256 start_superd
+	# 100 clients hold their ends 4 s; superd may hold 256 / 4 = 64
+	run timeout 20 python3 "$TOP/tests/flood.py" "$(port 1)" 100 --hold 4
+	assert_success
+	wait_log '^event=refused svc=0 line=1 reason=linger peer=127\.0\.0\.1:[0-9]+$'
+	wait_log '^event=refused svc=0 line=1 reason=linger count=[0-9]+ peer='
+	assert_equal "$(talk "$(port 2)")" still
+	superd_alive
+}
