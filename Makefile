@@ -224,8 +224,10 @@ bench/hello: bench/hello.c
 # NSJAIL=/path/to/nsjail: the contained scenario's peer (by default
 # ../shared/anchors/nsjail).  CONTAINED_OPTIONS=1: the per-option cost
 # table too; CONTAINED_ONLY=1: only the contained runs; ROUNDS=N.
+# IDLE_OPTIONS=idle=3600: the idle-children run again with those options.
 bench: all $(BENCH)
-	SUPERD_BASE=$(SUPERD_BASE) NSJAIL=$(NSJAIL) bash bench/run \
+	SUPERD_BASE=$(SUPERD_BASE) NSJAIL=$(NSJAIL) \
+	    IDLE_OPTIONS=$(IDLE_OPTIONS) bash bench/run \
 	    $(if $(QUICK),--quick) $(if $(CONTAINED_OPTIONS),--options) \
 	    $(if $(CONTAINED_ONLY),--contained) $(if $(ROUNDS),--rounds=$(ROUNDS))
 
