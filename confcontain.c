@@ -156,15 +156,23 @@ opt_nnp(const struct optctx *o, char *val)
 }
 
 /*
- * chroot=DIR: the child's root, an absolute path; that it is a directory
- * with the program in it is checked at load, against the machine
- * (contain.c), not here.
+ * chroot=DIR: the child's root, an absolute path shorter than PATH_MAX;
+ * that it is a directory with the program in it, and that only root may
+ * change it, is checked at load, against the machine (contain.c), not
+ * here.
  */
 int
 opt_chroot(const struct optctx *o, char *val)
 {
-	if (val[0] != '/' || strlen(val) >= PATH_MAX)
+	size_t	 len = strlen(val);
+
+	if (val[0] != '/')
 		return OPT_BADVAL;
+	if (len >= PATH_MAX) {
+		perr(o->oc_p, o->oc_p->p_line, "chroot= is too long: %zu "
+		    "bytes, at most %d", len, PATH_MAX - 1);
+		return OPT_FAILED;
+	}
 	free(o->oc_cf->cf_chroot);
 	o->oc_cf->cf_chroot = xstrdup(val);
 	return OPT_OK;

@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -161,6 +162,77 @@ netns_make(void)
 	return fd_high(fd);
 }
 
+/*
+ * chroot=DIR as sshd's ChrootDirectory: DIR and each directory above it
+ * owned by root (or by superd's own user, when superd is not root) and
+ * writable by no group or other.  The child chroots by the path at each
+ * connection, in its own mount namespace (a descriptor of superd's would
+ * be a root on the host's mounts, not the child's): so no one but root
+ * may be able to rename a component and put a symbolic link in its
+ * place.  Walked from / one component at a time with O_PATH|O_NOFOLLOW
+ * descriptors, each fstat'ed; a symbolic link on the way is an error.
+ * 0, or -1 with why set (a component that is not there: as check_paths
+ * says it).
+ */
+static int
+check_owner(const char *dir, char *why, size_t len)
+{
+	char		 path[PATH_MAX], name[PATH_MAX];
+	const char	*p = dir;
+	struct stat	 st;
+	size_t		 n, at = 1;
+	uid_t		 me = geteuid();
+	int		 fd, nfd;
+
+	path[0] = '/';
+	path[1] = '\0';
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		goto fail;
+	for (;;) {
+		if (fstat(fd, &st) == -1)
+			goto fail;
+		if (S_ISLNK(st.st_mode)) {
+			(void)snprintf(why, len, "chroot=%s: %s is a symbolic "
+			    "link", dir, path);
+			goto out;
+		}
+		if (st.st_uid != 0 && st.st_uid != me) {
+			(void)snprintf(why, len, "chroot=%s: %s is owned by "
+			    "uid %u", dir, path, (unsigned)st.st_uid);
+			goto out;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+			(void)snprintf(why, len, "chroot=%s: %s is writable by "
+			    "group or others", dir, path);
+			goto out;
+		}
+		p += strspn(p, "/");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, "/");
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		if (at > 1)
+			path[at++] = '/';
+		memcpy(path + at, name, n + 1);
+		at += n;
+		nfd = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		(void)close(fd);
+		if ((fd = nfd) == -1)
+			goto fail;
+	}
+	(void)close(fd);
+	return 0;
+fail:
+	/* as check_paths says it: DIR is not there, or not for superd */
+	(void)snprintf(why, len, "chroot %s: %s", dir, strerror(errno));
+out:
+	if (fd != -1)
+		(void)close(fd);
+	return -1;
+}
+
 /* The first containment option of cf that needs a namespace or root. */
 static const char *
 first_option(const struct svconf *cf)
@@ -260,6 +332,9 @@ contain_prepare(struct svconf *cf, char *why, size_t len)
 		return 0;
 	if (cf->cf_builtin != BI_NONE || cf->cf_program == NULL)
 		return 0;	/* the parser refused it */
+	if (cf->cf_chroot != NULL && check_owner(cf->cf_chroot, why,
+	    len) == -1)
+		return -1;
 	if (check_paths(cf, why, len) == -1)
 		return -1;
 	if ((cf->cf_ns & NS_NETSHARED) && cf->cf_netns == 0) {

@@ -133,10 +133,15 @@ load helpers
 # --- chroot= and the namespaces, one connection's own each
 
 # jail: $J, a small root for chroot= with a static busybox as /bin/sh,
-# and /tmp and /proc to mount on.
+# and /tmp and /proc to mount on; under /var/lib (or, not root, $HOME),
+# whose parents only root may change, as chroot= requires (not /tmp).
 jail() {
 	[ -x /bin/busybox ] || skip "needs busybox-static"
-	J=$(mktemp -d /tmp/superd-jail.XXXXXX)
+	if is_root; then
+		J=$(mktemp -d /var/lib/superd-jail.XXXXXX)
+	else
+		J=$(mktemp -d "$HOME/.superd-jail.XXXXXX")
+	fi
 	echo "$J" >>"$T/cleanup"
 	mkdir -p "$J/bin" "$J/tmp" "$J/proc"
 	cp /bin/busybox "$J/bin/busybox"

@@ -1754,3 +1754,93 @@ full_total() {
 	assert_line "$CONF:4: unknown option \"bogus\""
 	assert_equal "${#lines[@]}" 5
 }
+
+# The holes that the attack on containment found (issue 13), as above:
+# each test failed on the superd that had the hole.
+
+# --- 14. chroot=DIR cannot be swapped by whoever owns it or a parent
+
+# jail_under OWNER: $J, a jail with a static busybox, in a directory
+# $JP (root's, 755) whose parent $JP/home is OWNER's, as a user's home.
+jail_under() {
+	[ -x /bin/busybox ] || skip "needs busybox-static"
+	JP=$(mktemp -d /var/lib/superd-jail.XXXXXX)
+	echo "$JP" >>"$T/cleanup"
+	chmod 755 "$JP"
+	mkdir -p "$JP/home/jail/bin"
+	cp /bin/busybox "$JP/home/jail/bin/"
+	chown "$1" "$JP/home"
+	J=$JP/home/jail
+}
+
+@test "a chroot= whose parent another user owns is a -t error naming it, and a start error: that user cannot swap it for /" {
+	is_root || skip "needs root"
+	jail_under 65534
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=$J nobody /bin/busybox busybox ls /
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:1: chroot=$J: $JP/home is owned by uid 65534"
+	run "$SUPERD" -d "$CONF" 3>&-
+	assert_failure 1
+	assert_output --partial "$CONF:1: chroot=$J: $JP/home is owned by uid 65534"
+	# what that user could do between load and a connection
+	as_user sh -c "cd $JP/home && mv jail jail.old && ln -s / jail"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:1: chroot=$J: $JP/home is owned by uid 65534"
+}
+
+@test "a chroot= with a group- or world-writable directory, or a symbolic link, on its way is an error of its line" {
+	is_root || skip "needs root"
+	jail_under 0
+	mkdir -p "$JP/w/jail/bin" "$JP/g/jail/bin" "$JP/real/jail/bin"
+	cp /bin/busybox "$JP/w/jail/bin/"
+	cp /bin/busybox "$JP/g/jail/bin/"
+	cp /bin/busybox "$JP/real/jail/bin/"
+	chmod 1777 "$JP/w"
+	chmod 775 "$JP/g/jail"
+	ln -s real "$JP/link"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=$J nobody /bin/busybox busybox true
+	127.0.0.1:0 stream tcp nowait,chroot=$JP/w/jail nobody /bin/busybox busybox true
+	127.0.0.1:0 stream tcp nowait,chroot=$JP/g/jail nobody /bin/busybox busybox true
+	127.0.0.1:0 stream tcp nowait,chroot=$JP/link/jail nobody /bin/busybox busybox true
+	127.0.0.1:0 stream tcp nowait,chroot=/tmp nobody /bin/busybox busybox true
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:2: chroot=$JP/w/jail: $JP/w is writable by group or others"
+	assert_line "$CONF:3: chroot=$JP/g/jail: $JP/g/jail is writable by group or others"
+	assert_line "$CONF:4: chroot=$JP/link/jail: $JP/link is a symbolic link"
+	assert_line "$CONF:5: chroot=/tmp: /tmp is writable by group or others"
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "a reload to a chroot= another user can swap keeps the running table" {
+	is_root || skip "needs root"
+	jail_under 0
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=$J nobody /bin/busybox busybox ls /
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_output "bin"
+	chown 65534 "$JP/home"
+	kill -HUP "$SUPERD_PID"
+	wait_log "event=reload-failed error=\"$CONF:1: chroot=$J: $JP/home is owned by uid 65534\""
+	run talk "$(port 1)"
+	assert_output "bin"
+}
+
+# --- 15. a chroot= path too long is said to be too long
+
+@test "a chroot= longer than PATH_MAX is refused as too long, with the limit" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=/$(printf 'a%.0s' $(seq 6000)) root /bin/cat cat
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:1: chroot= is too long: 6001 bytes, at most 4095"
+}
