@@ -233,11 +233,23 @@ opt_private_ipc(const struct optctx *o, char *val)
 	return OPT_OK;
 }
 
+/*
+ * private-tmp[=SIZE]: the tmpfs's size, at least 64k, TMP_SIZE without
+ * one, and one inode per 4 KiB of it; the mount's data string is made
+ * here, for the child to pass as it is (spawnns.c).
+ */
 int
 opt_private_tmp(const struct optctx *o, char *val)
 {
-	(void)val;
+	uint64_t	 v = TMP_SIZE;
+
+	if (val != NULL && (parse_rsize(val, &v) == -1 ||
+	    v == RLIM_INFINITY || v < 64 * 1024))
+		return OPT_BADVAL;
 	o->oc_cf->cf_ns |= NS_TMP;
+	(void)snprintf(o->oc_cf->cf_tmpdata, sizeof(o->oc_cf->cf_tmpdata),
+	    "mode=1777,size=%llu,nr_inodes=%llu", (unsigned long long)v,
+	    (unsigned long long)(v / 4096));
 	return OPT_OK;
 }
 

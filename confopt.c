@@ -327,7 +327,8 @@ static const struct optdef {
 	{ "private-ipc", opt_private_ipc, NULL, 1 },
 	{ "hostname",	opt_hostname,	"1 to 64 letters, digits, '-' or '.'",
 					0 },
-	{ "private-tmp", opt_private_tmp, NULL, 1 },
+	{ "private-tmp", opt_private_tmp, "a size from 64k, with k, m or g",
+					OD_MAYBE },
 	{ "read-only",	opt_read_only,	NULL,	1 },
 	{ "keepalive",	opt_keepalive,	"IDLE[/INTERVAL[/COUNT]]: seconds (1 to "
 					"32767), seconds (1 to 32767), probes "

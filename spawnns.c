@@ -6,7 +6,8 @@
  *
  * This is the CLONE_VM child path (spawn.c): raw system calls only
  * (sys.h), on what the svconf holds, which contain.c made ready at load
- * (the flags, the uid_map text, whether /var/tmp is there); no store but
+ * (the flags, the uid_map text, whether /var/tmp is there) and the
+ * parser before it (private-tmp's mount data); no store but
  * this stack.  A step that fails returns its negative errno with the
  * step and its argument for the exit line (spawn.c's child_fail).
  *
@@ -131,12 +132,12 @@ spawnns_enter(const struct svconf *cf, int *step, const char **arg)
 	}
 	if ((cf->cf_ns & NS_TMP) != 0) {
 		if ((r = sys6(SYS_mount, (long)"tmpfs", (long)"/tmp",
-		    (long)"tmpfs", MS_NOSUID | MS_NODEV, (long)"mode=1777",
+		    (long)"tmpfs", MS_NOSUID | MS_NODEV, (long)cf->cf_tmpdata,
 		    0)) < 0)
 			NS_FAIL(STEP_MOUNT, "tmpfs /tmp", r);
 		if (cf->cf_vartmp && (r = sys6(SYS_mount, (long)"tmpfs",
 		    (long)"/var/tmp", (long)"tmpfs", MS_NOSUID | MS_NODEV,
-		    (long)"mode=1777", 0)) < 0)
+		    (long)cf->cf_tmpdata, 0)) < 0)
 			NS_FAIL(STEP_MOUNT, "tmpfs /var/tmp", r);
 	}
 	if ((cf->cf_ns & NS_PID) != 0) {

@@ -214,6 +214,8 @@ struct cf_rlimit {
 #define NS_RDONLY	0x10	/* read-only */
 #define NS_NETSHARED	0x20	/* private-network=shared (with NS_NETWORK) */
 #define CF_MAPLEN	48	/* "U U 1\n" for uid_map, as text */
+#define TMP_SIZE	(16 * 1024 * 1024)	/* private-tmp's, by default */
+#define CF_TMPDATA	80	/* "mode=1777,size=N,nr_inodes=N" */
 
 /*
  * A child's cgroup of memory= and tasks= (cgroup.c): superd.PID/N in
@@ -286,6 +288,7 @@ struct svconf {
 	char		*cf_hostname;	/* hostname=NAME */
 	int		 cf_hostlen;
 	int		 cf_ns;		/* NS_* */
+	char		 cf_tmpdata[CF_TMPDATA]; /* private-tmp's mount data */
 	/* made ready at load (contain.c) for the child */
 	int		 cf_clone;	/* CLONE_NEW* flags of each clone */
 	int		 cf_vartmp;	/* private-tmp: on /var/tmp too */

@@ -1834,7 +1834,44 @@ jail_under() {
 	assert_output "bin"
 }
 
-# --- 15. a chroot= path too long is said to be too long
+# --- 15. private-tmp's tmpfs is bounded, not half of the machine's memory
+
+@test "private-tmp's tmpfs is 16 MiB by default, private-tmp=SIZE sets it, and a write past it fails with ENOSPC" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-tmp nobody /bin/df df -k /tmp
+	127.0.0.1:0 stream tcp nowait,private-tmp=256k,stderr=socket nobody /bin/sh sh -c "df -k /tmp | awk 'NR==2{print $2}'; df -i /tmp | awk 'NR==2{print $2}'; head -c 300000 /dev/zero >/tmp/f; echo rc=$?"
+	127.0.0.1:0 stream tcp nowait,private-tmp=1m nobody /bin/sh sh -c "i=0; while [ $i -lt 300 ] && true >/tmp/f$i; do i=$((i+1)); done; echo files=$i"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | awk 'NR==2{print $2}')" 16384
+	run talk "$(port 2)"
+	assert_line --index 0 256
+	assert_line --index 1 64
+	assert_output --partial "No space left on device"
+	assert_line "rc=1"
+	# inodes are bounded too: 1m has 256, the root directory one of them
+	run talk "$(port 3)"
+	assert_output --regexp "files=2[0-9][0-9]"
+	refute_output "files=300"
+}
+
+@test "private-tmp= takes a size from 64k, nothing else" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-tmp=1k root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,private-tmp=unlimited root /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,private-tmp=12q root /bin/cat cat
+	EOF
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:1: bad value \"1k\" for option private-tmp: expected a size from 64k, with k, m or g"
+	assert_line "$CONF:2: bad value \"unlimited\" for option private-tmp: expected a size from 64k, with k, m or g"
+	assert_line "$CONF:3: bad value \"12q\" for option private-tmp: expected a size from 64k, with k, m or g"
+	assert_equal "${#lines[@]}" 3
+}
+
+# --- 16. a chroot= path too long is said to be too long
 
 @test "a chroot= longer than PATH_MAX is refused as too long, with the limit" {
 	table <<-EOF
