@@ -16,6 +16,8 @@
  * in it for memory, then removes it.  What a child left running there is
  * killed (cgroup.kill on v2; on v1 only processes proven still in it)
  * and the removal is tried again on a timer, a bounded number of times.
+ * At start, what superds that are gone left beside superd.PID is
+ * removed where nothing runs in it any more (cgsweep.c).
  *
  * cgroup v2's rule that a cgroup with processes passes no controller to
  * its sub-cgroups means superd.PID gets memory and pids there only where
@@ -353,6 +355,7 @@ stale_skip(const char *top)
 
 	if ((d = opendir(top)) == NULL)
 		return;
+	/* cppcheck-suppress readdirCalled ; one thread, readdir_r deprecated */
 	while ((de = readdir(d)) != NULL) {
 		n = strtoul(de->d_name, &e, 10);
 		if (*e == '\0' && e != de->d_name && n > lastid)
@@ -711,6 +714,21 @@ cgroup_remove(struct cgref *cg)
 	timer_set(&bz->bz_timer, timer_now() + BUSY_FIRST);
 out:
 	memset(cg, 0, sizeof(*cg));
+}
+
+/*
+ * At start (not with -t): in each hierarchy, what superds that are gone
+ * left beside the superd.PID this one will make (cgsweep.c).
+ */
+void
+cgroup_sweep(void)
+{
+	int	 i;
+
+	if (!found)
+		cgroup_find();
+	for (i = 0; i < nhiers; i++)
+		cgsweep_run(hiers[i].h_own);
 }
 
 /*

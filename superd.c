@@ -602,6 +602,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	start_daemon();
+	cgroup_sweep();
 	start_services(c);
 	if (!opt_fg && daemon(0, 0) == -1)
 		err(1, "daemon");

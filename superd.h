@@ -45,6 +45,7 @@
  *     spawnback.c  a connection a child gives back over RLIMIT_NPROC
  *     cgroup.c     memory= and tasks=: a cgroup per child, made before
  *                  its clone, read and removed at its reap
+ *     cgsweep.c    at start, the cgroups a superd that is gone left
  *     internal.c   the built-in services' answers
  *   the running set and its sockets
  *     services.c   the running table, the retired services, their ports
@@ -574,6 +575,10 @@ int		 cgroup_oom(const struct cgref *);
 void		 cgroup_remove(struct cgref *);
 void		 cgroup_end(void);
 void		 cgroup_size(uint64_t, char *, size_t);
+void		 cgroup_sweep(void);
+
+/* cgsweep.c */
+void		 cgsweep_run(const char *);
 
 /* spawnenv.c */
 int		 spawn_prepare(struct service *, int);

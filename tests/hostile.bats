@@ -1871,7 +1871,50 @@ jail_under() {
 	assert_equal "${#lines[@]}" 3
 }
 
-# --- 16. a chroot= path too long is said to be too long
+# --- 16. cgroups a superd that is gone left behind are removed at the next start
+
+# cg_dirs PID: the superd.PID directories of superd PID, in every hierarchy.
+cg_dirs() {
+	find /sys/fs/cgroup -maxdepth 8 -type d -name "superd.$1" 2>/dev/null
+}
+
+@test "the cgroups of a superd killed with SIGKILL are left while its child runs, and removed at a later start once it has ended" {
+	is_root || skip "needs root"
+	grep -Eq '^pids[[:space:]].*1$' /proc/cgroups || skip "no pids controller"
+	# the child runs while $T/run is there (bats removes $T at the end)
+	touch "$T/run"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,tasks=8 root /bin/sh sh -c "echo up; while [ -e $T/run ]; do sleep 0.1; done"
+	EOF
+	start_superd
+	timeout 30 nc 127.0.0.1 "$(port 1)" </dev/null >"$T/out" &
+	wait_until 5 grep -q up "$T/out"
+	old=$SUPERD_PID
+	child=$(sed -n 's/^event=start .* pid=\([0-9]*\).*/\1/p' "$LOG")
+	[ -n "$child" ]
+	[ -n "$(cg_dirs "$old")" ]
+	kill -KILL "$old"
+	wait "$old" || true
+	SUPERD_PID=
+	# the child still runs in its cgroup: left alone, and said
+	start_superd
+	wait_log "event=cgroup-swept path=[^ ]*/superd.$old removed=0 left=1 busy=1"
+	kill -0 "$child"
+	[ -n "$(cg_dirs "$old")" ]
+	stop_superd
+	rm "$T/run"
+	wait_until 5 eval '! kill -0 '"$child"' 2>/dev/null'
+	start_superd
+	wait_log "event=cgroup-swept path=[^ ]*/superd.$old removed=1 left=0\$"
+	[ -z "$(cg_dirs "$old")" ]
+	# once, at start: a reload sweeps and says nothing again
+	n=$(log_count "event=cgroup-swept")
+	kill -HUP "$SUPERD_PID"
+	wait_log "event=reload"
+	[ "$(log_count "event=cgroup-swept")" -eq "$n" ]
+}
+
+# --- 17. a chroot= path too long is said to be too long
 
 @test "a chroot= longer than PATH_MAX is refused as too long, with the limit" {
 	table <<-EOF
