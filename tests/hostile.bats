@@ -1886,6 +1886,21 @@ cg_dirs() {
 	table <<-EOF
 	127.0.0.1:0 stream tcp nowait,tasks=8 root /bin/sh sh -c "echo up; while [ -e $T/run ]; do sleep 0.1; done"
 	EOF
+	# each superd here starts in a cgroup of the test's own, where no
+	# other superd on the machine (another test run's) sweeps first
+	cg=$(awk '{ for (i = 7; i < NF && $i != "-"; i++) ; }
+	    $(i + 1) == "cgroup" && $NF ~ /(^|,)pids(,|$)/ { print $5; exit }' \
+	    /proc/self/mountinfo)
+	[ -n "$cg" ] || skip "no cgroup v1 pids hierarchy"
+	cg=$cg/superd-test.$$
+	mkdir "$cg"
+	start_superd() {
+		rm -f "$PORTS"
+		sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" \
+		    "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+		SUPERD_PID=$!
+		wait_until 10 test -s "$PORTS"
+	}
 	start_superd
 	timeout 30 nc 127.0.0.1 "$(port 1)" </dev/null >"$T/out" &
 	wait_until 5 grep -q up "$T/out"
@@ -1912,6 +1927,8 @@ cg_dirs() {
 	kill -HUP "$SUPERD_PID"
 	wait_log "event=reload"
 	[ "$(log_count "event=cgroup-swept")" -eq "$n" ]
+	stop_superd
+	rmdir "$cg"
 }
 
 # --- 17. a chroot= path too long is said to be too long
