@@ -147,12 +147,16 @@ group_alive(pid_t pgid)
 
 /*
  * The group is gone: shut down superd's sending side and discard what
- * comes for S seconds.  Returns -1 when the socket is done with at once.
+ * comes for S seconds.  Returns -1 when the socket is done with at once:
+ * a client whose end has come already, everything before it read (by
+ * drain, or by the caller: drained), is closed without a shutdown, as
+ * no reset can follow (it sends nothing after its FIN).
  */
 static int
-drain_start(struct lingering *lg, double now)
+drain_start(struct lingering *lg, int drained, double now)
 {
-	if (shutdown(lg->lg_fd, SHUT_WR) == -1 || drain(lg->lg_fd) ||
+	if ((!drained && drain(lg->lg_fd)) ||
+	    shutdown(lg->lg_fd, SHUT_WR) == -1 ||
 	    poll_add(lg->lg_fd, EPOLLIN | EPOLLRDHUP, lg) == -1)
 		return -1;
 	lg->lg_draining = 1;
@@ -174,7 +178,7 @@ group_due(struct timer *t, double now)
 		timer_set(t, now + lg->lg_step);
 		return;
 	}
-	if (drain_start(lg, now) == -1)
+	if (drain_start(lg, 0, now) == -1)
 		linger_end(lg);
 }
 
@@ -205,12 +209,13 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 
 	if (secs <= 0 || ((left = group_alive(pgid)) && killed))
 		goto close;
+	/* most clients have closed by now: nothing to hold, no record */
+	if (!left && drain(fd))
+		goto close;
 	if (nlingering >= linger_max()) {
 		refuse(sv, REFUSE_LINGER, peer, now);
 		goto close;
 	}
-	if (!left && (shutdown(fd, SHUT_WR) == -1 || drain(fd)))
-		goto close;
 	if ((lg = freelist) != NULL)
 		freelist = lg->lg_next;
 	else if ((lg = malloc(sizeof(*lg))) == NULL)
@@ -228,14 +233,8 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 		timer_set(&lg->lg_timer, now + lg->lg_step);
 		return;
 	}
-	if (poll_add(fd, EPOLLIN | EPOLLRDHUP, lg) == -1) {
+	if (drain_start(lg, 1, now) == -1)
 		linger_end(lg);
-		return;
-	}
-	lg->lg_draining = 1;
-	ndraining++;
-	timer_init(&lg->lg_timer, linger_due, lg);
-	timer_set(&lg->lg_timer, now + secs);
 	return;
 close:
 	(void)close(fd);

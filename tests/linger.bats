@@ -125,3 +125,29 @@ late"
 	assert_equal "$(talk "$(port 2)")" still
 	superd_alive
 }
+
+@test "superd ending under -k waits for a lingering connection no longer than its linger= seconds" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,linger=1 root /bin/echo echo hi
+	EOF
+	start_superd -k 30
+	# a client that reads its reply and the end, then holds on 8 s
+	timeout 10 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+got = b""
+while True:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+print(got.decode(), end="", flush=True)
+time.sleep(8)
+' "$(port 1)" >"$T/reply" &
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 '
+	wait_until 5 test -s "$T/reply"
+	assert_equal "$(cat "$T/reply")" hi
+	kill -TERM "$SUPERD_PID"
+	# the linger second, not the client's 8 s nor -k's 30
+	wait_until 4 eval '! superd_alive'
+}
