@@ -427,19 +427,5 @@ os.execv(sys.argv[1], sys.argv[1:])' "$SUPERD" -t "$CONF"
 @test "under private-pid a child over RLIMIT_NPROC still gives its connection back: the kernel, not the child, says its pid" {
 	is_root || skip "RLIMIT_NPROC binds a user that is not root"
 	id games >/dev/null 2>&1 || skip "needs the games user"
-	table <<-EOF
-	127.0.0.1:0 stream tcp nowait,private-pid games /bin/sh sh -c "echo \$TCPREMOTEPORT"
-	EOF
-	n=$(ps -u games --no-headers | wc -l)
-	rm -f "$PORTS"
-	(ulimit -u $((n + 8)) &&
-	 exec "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&-) &
-	SUPERD_PID=$!
-	wait_until 10 test -s "$PORTS"
-	for i in 1 2 3; do
-		run timeout 60 python3 "$TOP/tests/burst.py" "$(port 1)" 50
-		assert_output "ok=50 wrong=0 failed=0"
-	done
-	log_has '^event=exec-failed svc=0 line=1 backoff=[0-9.]+ error="Resource temporarily unavailable"'
-	! log_has 'reason=fork'
+	nproc_bursts nowait,private-pid
 }

@@ -148,3 +148,26 @@ children_of() {
 is_root() {
 	[ "$(id -u)" = 0 ]
 }
+
+# nproc_bursts WAIT: a service of the games user with wait field WAIT,
+# under an RLIMIT_NPROC just above what games runs; 150 clients in
+# bursts of 50 must all be served: a child whose execve fails for want
+# of processes gives its connection back (spawnback.c), and superd
+# says so, never giving a connection up.
+nproc_bursts() {
+	table <<-EOF
+	127.0.0.1:0 stream tcp $1 games /bin/sh sh -c "echo \$TCPREMOTEPORT"
+	EOF
+	n=$(ps -u games --no-headers | wc -l)
+	rm -f "$PORTS"
+	(ulimit -u $((n + 8)) &&
+	 exec "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&-) &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	for i in 1 2 3; do
+		run timeout 60 python3 "$TOP/tests/burst.py" "$(port 1)" 50
+		assert_output "ok=50 wrong=0 failed=0"
+	done
+	log_has '^event=exec-failed svc=0 line=1 backoff=[0-9.]+ error="Resource temporarily unavailable"'
+	! log_has 'reason=fork'
+}

@@ -743,22 +743,7 @@ log_accounts_for() {
 @test "over RLIMIT_NPROC for the service's user, 150 clients in bursts of 50 are all served: a child whose execve fails gives its connection back" {
 	is_root || skip "RLIMIT_NPROC binds a user that is not root"
 	id games >/dev/null 2>&1 || skip "needs the games user"
-	table <<-EOF
-	127.0.0.1:0 stream tcp nowait games /bin/sh sh -c "echo \$TCPREMOTEPORT"
-	EOF
-	n=$(ps -u games --no-headers | wc -l)
-	rm -f "$PORTS"
-	(ulimit -u $((n + 8)) &&
-	 exec "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&-) &
-	SUPERD_PID=$!
-	wait_until 10 test -s "$PORTS"
-	for i in 1 2 3; do
-		run timeout 60 python3 "$TOP/tests/burst.py" "$(port 1)" 50
-		assert_output "ok=50 wrong=0 failed=0"
-	done
-	# execve failed for want of processes, and no connection was lost
-	log_has '^event=exec-failed svc=0 line=1 backoff=[0-9.]+ error="Resource temporarily unavailable"'
-	! log_has 'reason=fork'
+	nproc_bursts nowait
 }
 
 # --- 9. UDP built-ins do not amplify
