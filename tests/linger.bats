@@ -60,6 +60,45 @@ late"
 	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ status=0 duration=[0-9.]+ in=10 out=7 cpu='
 }
 
+@test "in= and out= are the payload bytes when the service shuts its side down, before or after the client" {
+	cat >"$T/shut.py" <<-'EOF'
+	import socket, sys, time
+	s = socket.socket(fileno=0)
+	def drain():
+	    while s.recv(4096):
+	        pass
+	if sys.argv[1] == "first":
+	    s.sendall(b"y" * 1000)
+	    s.shutdown(socket.SHUT_WR)
+	    drain()
+	else:
+	    drain()
+	    if sys.argv[1] == "after":
+	        s.sendall(b"y" * 1000)
+	    s.shutdown(socket.SHUT_WR)
+	time.sleep(0.3)
+	EOF
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /usr/bin/python3 python3 $T/shut.py after
+	127.0.0.1:0 stream tcp nowait root /usr/bin/python3 python3 $T/shut.py first
+	127.0.0.1:0 stream tcp nowait root /usr/bin/python3 python3 $T/shut.py nothing
+	EOF
+	start_superd
+	# the client half-closes first: the service reads to the end, then
+	# answers and shuts down
+	n=$(printf '%777s' x | timeout 10 nc -N 127.0.0.1 "$(port 1)" | wc -c)
+	assert_equal "$n" 1000
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=[0-9.]+ in=777 out=1000 cpu='
+	# the service answers and shuts down before it reads
+	n=$(printf '%777s' x | timeout 10 nc -N 127.0.0.1 "$(port 2)" | wc -c)
+	assert_equal "$n" 1000
+	wait_log '^event=exit svc=0 line=2 pid=[0-9]+ status=0 duration=[0-9.]+ in=777 out=1000 cpu='
+	# a service that sends nothing has sent nothing, its FIN aside
+	n=$(printf '%777s' x | timeout 10 nc -N 127.0.0.1 "$(port 3)" | wc -c)
+	assert_equal "$n" 0
+	wait_log '^event=exit svc=0 line=3 pid=[0-9]+ status=0 duration=[0-9.]+ in=777 out=0 cpu='
+}
+
 @test "idle=1 ends a silent client's cat after a second and keeps one that sends a byte every 0.3 s" {
 	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait,idle=1 root /bin/cat cat
