@@ -24,12 +24,15 @@
  * once, a quarter of the descriptor limit; beyond it one is closed at
  * once and counted as a refusal (reason=linger).  A lingering socket
  * belongs to no service: removing one or reloading waits for none;
- * superd ending under -k waits S seconds at most for those draining,
- * and for none that waits for a group.  The records come from a free
+ * superd ending under -k waits for those draining, S seconds at most,
+ * and within -k's own bound: when that runs out (or a second signal
+ * comes) every socket still held is closed (linger_stop), and for none
+ * that waits for a group.  The records come from a free
  * list: a connection allocates nothing.
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -56,9 +59,12 @@ struct lingering {
 	int		 lg_draining;	/* in the poll set, S seconds running */
 	double		 lg_step;	/* until the next look at it */
 	struct lingering *lg_next;	/* on the free list */
+	LIST_ENTRY(lingering) lg_entry;	/* on the held list */
 };
 
+static LIST_HEAD(, lingering) held = LIST_HEAD_INITIALIZER(held);
 static struct lingering	*freelist;
+static int		 stopped;	/* linger_stop(): no more lingering */
 static int		 nlingering;	/* held: waiting or draining */
 static int		 ndraining;
 static int		 maxlingering;
@@ -122,6 +128,7 @@ linger_end(struct lingering *lg)
 	(void)close(lg->lg_fd);
 	lg->lg_fd = -1;
 	nlingering--;
+	LIST_REMOVE(lg, lg_entry);
 	lg->lg_next = freelist;
 	freelist = lg;
 }
@@ -207,7 +214,7 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 	struct lingering	*lg;
 	int			 secs = sv->sv_cf->cf_linger, left;
 
-	if (secs <= 0 || ((left = group_alive(pgid)) && killed))
+	if (stopped || secs <= 0 || ((left = group_alive(pgid)) && killed))
 		goto close;
 	/* most clients have closed by now: nothing to hold, no record */
 	if (!left && drain(fd))
@@ -225,6 +232,7 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 	lg->lg_fd = fd;
 	lg->lg_secs = secs;
 	nlingering++;
+	LIST_INSERT_HEAD(&held, lg, lg_entry);
 	if (left) {
 		/* what the child left may still write: look again later */
 		lg->lg_pgid = pgid;
@@ -238,4 +246,19 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 	return;
 close:
 	(void)close(fd);
+}
+
+/*
+ * superd is ending (-k) and its wait is over, S seconds or a second
+ * signal: every socket held is closed now, draining or waiting for a
+ * group (a reset, when the client sent more; its reply had -k's S
+ * seconds to be read), and those of children reaped from now on are
+ * closed at once.
+ */
+void
+linger_stop(void)
+{
+	stopped = 1;
+	while (!LIST_EMPTY(&held))
+		linger_end(LIST_FIRST(&held));
 }

@@ -210,7 +210,8 @@ shutdown_all(int sig)
 
 /*
  * -k: the wait for the children is over (or a second SIGTERM or SIGINT
- * cut it short): their groups get SIGTERM, then SIGKILL (child.c).
+ * cut it short): their groups get SIGTERM, then SIGKILL (child.c), and
+ * the connections still lingering are closed (linger.c).
  */
 static struct timer	 end_timer;
 
@@ -219,6 +220,7 @@ end_due(struct timer *t, double now)
 {
 	timer_clear(t);
 	child_end_all(now);
+	linger_stop();
 }
 
 /*

@@ -672,6 +672,7 @@ void		 linger_start(struct service *, int, pid_t, int,
 		    const struct sockaddr *, double);
 void		 linger_event(struct evsrc *, double);
 int		 linger_count(void);
+void		 linger_stop(void);
 
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,

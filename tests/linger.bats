@@ -190,3 +190,44 @@ time.sleep(8)
 	# the linger second, not the client's 8 s nor -k's 30
 	wait_until 4 eval '! superd_alive'
 }
+
+# holder PORT: a client that reads its reply and the end, then holds on
+# 20 s without closing; its reply goes to $T/reply.
+holder() {
+	timeout 25 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+got = b""
+while True:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+print(got.decode(), end="", flush=True)
+time.sleep(20)
+' "$1" >"$T/reply" &
+}
+
+@test "-k S bounds the whole wait: lingering connections are closed when S runs out, or at a second SIGTERM" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,linger=15 root /bin/echo echo hi
+	EOF
+	start_superd -k 1
+	holder "$(port 1)"
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 '
+	wait_until 5 test -s "$T/reply"
+	kill -TERM "$SUPERD_PID"
+	# -k's second, not linger's 15
+	wait_until 4 eval '! superd_alive'
+	stop_superd
+	rm -f "$T/reply"
+	start_superd -k 30
+	holder "$(port 1)"
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 '
+	wait_until 5 test -s "$T/reply"
+	kill -TERM "$SUPERD_PID"
+	wait_log '^event=shutdown signal=TERM'
+	superd_alive
+	kill -TERM "$SUPERD_PID"
+	wait_until 3 eval '! superd_alive'
+}
