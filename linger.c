@@ -21,8 +21,11 @@
  * wants linger=0.)  Never blocking: reads with MSG_DONTWAIT,
  * LINGER_READS of them per wake-up.  A client can make superd hold a
  * socket this way for S seconds, so at most linger_max() are held at
- * once, a quarter of the descriptor limit; beyond it one is closed at
- * once and counted as a refusal (reason=linger).  A lingering socket
+ * once, a quarter of the descriptor limit, and a service may hold no
+ * more than are still free for all others (half of what they leave):
+ * one service's clients cannot take the others' share.  Beyond it one
+ * is closed at once, logged and counted as event=linger-full (refuse.c
+ * sums them up; the client was served, this is no refusal).  A lingering socket
  * belongs to no service: removing one or reloading waits for none;
  * superd ending under -k waits for those draining, S seconds at most,
  * and within -k's own bound: when that runs out (or a second signal
@@ -55,6 +58,7 @@ struct lingering {
 	struct timer	 lg_timer;	/* S seconds over, or the next look */
 	int		 lg_fd;
 	int		 lg_secs;	/* linger=S */
+	struct service	*lg_sv;		/* whose share it counts in, or NULL */
 	pid_t		 lg_pgid;	/* the group it waits for */
 	int		 lg_draining;	/* in the poll set, S seconds running */
 	double		 lg_step;	/* until the next look at it */
@@ -128,6 +132,8 @@ linger_end(struct lingering *lg)
 	(void)close(lg->lg_fd);
 	lg->lg_fd = -1;
 	nlingering--;
+	if (lg->lg_sv != NULL)
+		lg->lg_sv->sv_lingering--;
 	LIST_REMOVE(lg, lg_entry);
 	lg->lg_next = freelist;
 	freelist = lg;
@@ -219,7 +225,13 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 	/* most clients have closed by now: nothing to hold, no record */
 	if (!left && drain(fd))
 		goto close;
-	if (nlingering >= linger_max()) {
+	/*
+	 * A service's share: it may hold no more than are still free for
+	 * all the others, so half of what they leave at most, and one
+	 * service's clients cannot take every other's.
+	 */
+	if (nlingering >= linger_max() ||
+	    sv->sv_lingering >= linger_max() - nlingering) {
 		refuse(sv, REFUSE_LINGER, peer, now);
 		goto close;
 	}
@@ -233,6 +245,10 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 	lg->lg_secs = secs;
 	nlingering++;
 	LIST_INSERT_HEAD(&held, lg, lg_entry);
+	if (!sv->sv_retired) {
+		lg->lg_sv = sv;
+		sv->sv_lingering++;
+	}
 	if (left) {
 		/* what the child left may still write: look again later */
 		lg->lg_pgid = pgid;
@@ -261,4 +277,20 @@ linger_stop(void)
 	stopped = 1;
 	while (!LIST_EMPTY(&held))
 		linger_end(LIST_FIRST(&held));
+}
+
+/*
+ * sv is being removed: the sockets it holds belong to no service from
+ * now on, still counted in the whole (a retired service is freed once
+ * its last child is reaped, lingering sockets or not).
+ */
+void
+linger_forget(struct service *sv)
+{
+	struct lingering	*lg;
+
+	LIST_FOREACH(lg, &held, lg_entry)
+		if (lg->lg_sv == sv)
+			lg->lg_sv = NULL;
+	sv->sv_lingering = 0;
 }

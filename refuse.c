@@ -9,7 +9,9 @@
  * flood of refusals stays a trickle of lines and no service's hide
  * another's.
  * Every refusal is counted in sv_refused[] for the status dump whether
- * or not it is logged.  A back-off also pauses the service
+ * or not it is logged.  REFUSE_LINGER is summed up the same way but is
+ * no refusal (the client was served, its socket could not be held after
+ * the child): event=linger-full.  A back-off also pauses the service
  * (PAUSE_BACKOFF) for a moment (poll.c ends it).
  */
 
@@ -60,9 +62,15 @@ refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
 	}
 	peer_format(peer, rl->rl_peer[r], sizeof(rl->rl_peer[r]));
 	if (rl->rl_n[r] == 0 && now >= rl->rl_at[r] + 1.0) {
-		log_info("event=refused svc=%s line=%d reason=%s peer=%s",
-		    log_str(sv->sv_name), sv->sv_cf->cf_line, refusal_names[r],
-		    rl->rl_peer[r]);
+		if (r == REFUSE_LINGER)
+			log_info("event=linger-full svc=%s line=%d peer=%s",
+			    log_str(sv->sv_name), sv->sv_cf->cf_line,
+			    rl->rl_peer[r]);
+		else
+			log_info("event=refused svc=%s line=%d reason=%s "
+			    "peer=%s", log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, refusal_names[r],
+			    rl->rl_peer[r]);
 		rl->rl_at[r] = now;
 		return;
 	}
@@ -85,9 +93,15 @@ refuse_flush(struct service *sv, double now, int force)
 			timer_set_by(&rl->rl_timer, rl->rl_at[r] + 1.0);
 			continue;
 		}
-		log_info("event=refused svc=%s line=%d reason=%s count=%lu "
-		    "peer=%s", log_str(sv->sv_name), sv->sv_cf->cf_line,
-		    refusal_names[r], rl->rl_n[r], rl->rl_peer[r]);
+		if (r == REFUSE_LINGER)
+			log_info("event=linger-full svc=%s line=%d count=%lu "
+			    "peer=%s", log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, rl->rl_n[r], rl->rl_peer[r]);
+		else
+			log_info("event=refused svc=%s line=%d reason=%s "
+			    "count=%lu peer=%s", log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, refusal_names[r], rl->rl_n[r],
+			    rl->rl_peer[r]);
 		rl->rl_n[r] = 0;
 		rl->rl_at[r] = now;
 	}

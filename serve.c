@@ -106,6 +106,7 @@ serve_remove(struct service *sv)
 	timer_clear(&sv->sv_dgram_timer);
 	timer_clear(&sv->sv_ratelog_timer);
 	slots_forget(sv);
+	linger_forget(sv);
 	sv->sv_inpoll = 0;
 	services_retire(sv);
 }

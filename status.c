@@ -40,7 +40,7 @@ status_service(const struct service *sv)
 	log_info("event=status svc=%s line=%d addr=%s proto=%s state=%s "
 	    "children=%d started=%lu refused_deny=%lu refused_per_source=%lu "
 	    "refused_rate=%lu refused_fork=%lu refused_epoll=%lu "
-	    "refused_linger=%lu",
+	    "linger_full=%lu",
 	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
 	    proto_label(sv), state_of(sv), sv->sv_children, sv->sv_started,
 	    sv->sv_refused[REFUSE_DENY], sv->sv_refused[REFUSE_PER_SOURCE],

@@ -139,7 +139,8 @@ enum refusal {
 	REFUSE_RATE,
 	REFUSE_SPAWN,
 	REFUSE_EPOLL,		/* the kernel could not watch the child */
-	REFUSE_LINGER,		/* too many lingering: closed at once */
+	REFUSE_LINGER,		/* served, but too many lingering: closed at
+				   once (event=linger-full, not a refusal) */
 	REFUSE_MAX,
 };
 
@@ -366,6 +367,7 @@ struct service {
 	char		 sv_localip[INET6_ADDRSTRLEN];
 	char		 sv_localport[8];
 	int		 sv_children;
+	int		 sv_lingering;	/* its sockets held by linger.c */
 	unsigned long	 sv_started;
 	unsigned long	 sv_refused[REFUSE_MAX];
 	double		 sv_tokens;
@@ -673,6 +675,7 @@ void		 linger_start(struct service *, int, pid_t, int,
 void		 linger_event(struct evsrc *, double);
 int		 linger_count(void);
 void		 linger_stop(void);
+void		 linger_forget(struct service *);
 
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,

@@ -156,13 +156,36 @@ late"
 	127.0.0.1:0 stream tcp nowait root /bin/echo echo still
 	EOF
 	SUPERD=$T/superd256 start_superd
-	# 100 clients hold their ends 4 s; superd may hold 256 / 4 = 64
+	# 100 clients hold their ends 4 s; superd may hold 256 / 4 = 64, a
+	# service alone half of them
 	run timeout 20 python3 "$TOP/tests/flood.py" "$(port 1)" 100 --hold 4
 	assert_success
-	wait_log '^event=refused svc=0 line=1 reason=linger peer=127\.0\.0\.1:[0-9]+$'
-	wait_log '^event=refused svc=0 line=1 reason=linger count=[0-9]+ peer='
+	wait_log '^event=linger-full svc=0 line=1 peer=127\.0\.0\.1:[0-9]+$'
+	wait_log '^event=linger-full svc=0 line=1 count=[0-9]+ peer='
+	refute log_has 'event=refused'
 	assert_equal "$(talk "$(port 2)")" still
 	superd_alive
+}
+
+@test "one service's lingering clients leave the other services their share" {
+	printf '#!/bin/sh\nulimit -n 256 || exit 1\nexec %s "$@"\n' "$SUPERD" \
+	    >"$T/superd256"
+	chmod +x "$T/superd256"
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,linger=60 root /bin/true true
+	127.0.0.1:0 stream tcp nowait,linger=60 root /bin/true true
+	EOF
+	SUPERD=$T/superd256 start_superd
+	timeout 20 python3 "$TOP/tests/flood.py" "$(port 1)" 100 --hold 8 \
+	    >"$T/flood1" &
+	flood=$!
+	wait_log '^event=(linger-full|refused) svc=0 line=1 '
+	# line 1 holds its half, 32 of 64: line 2's 16 are all held
+	run timeout 20 python3 "$TOP/tests/flood.py" "$(port 2)" 16 --hold 1
+	assert_success
+	refute log_has 'event=(linger-full|refused) svc=0 line=2 '
+	wait "$flood"
+	refute log_has 'event=refused'
 }
 
 @test "superd ending under -k waits for a lingering connection no longer than its linger= seconds" {
