@@ -19,7 +19,8 @@
  * such a client sees the end when the last of the group exits.  A
  * daemon that left the group with setsid(2) is not seen: such a service
  * wants linger=0.)  Never blocking: reads with MSG_DONTWAIT,
- * LINGER_READS of them per wake-up.  A client can make superd hold a
+ * LINGER_READS of them per wake-up, LINGER_BUDGET bytes in all: a client
+ * that sends more is read no more and waits for the timer.  A client can make superd hold a
  * socket this way for S seconds, so at most linger_max() are held at
  * once, a quarter of the descriptor limit, and a service may hold no
  * more than are still free for all others (half of what they leave):
@@ -49,6 +50,8 @@
 #include "superd.h"
 
 #define LINGER_READS	16		/* recv(2) calls per wake-up */
+#define LINGER_BUDGET	(1 << 20)	/* bytes discarded, then no more read */
+#define LINGER_RCVBUF	4096		/* SO_RCVBUF once the budget is spent */
 #define LINGER_MIN_MAX	16		/* linger_max() is never below */
 #define GROUP_FIRST	0.05		/* the first look at a group left */
 #define GROUP_MAX	1.0		/* and the longest between two */
@@ -60,7 +63,9 @@ struct lingering {
 	int		 lg_secs;	/* linger=S */
 	struct service	*lg_sv;		/* whose share it counts in, or NULL */
 	pid_t		 lg_pgid;	/* the group it waits for */
-	int		 lg_draining;	/* in the poll set, S seconds running */
+	int		 lg_draining;	/* S seconds running */
+	int		 lg_inpoll;	/* in the poll set: read, discarded */
+	size_t		 lg_budget;	/* bytes it may still discard */
 	double		 lg_step;	/* until the next look at it */
 	struct lingering *lg_next;	/* on the free list */
 	LIST_ENTRY(lingering) lg_entry;	/* on the held list */
@@ -98,26 +103,47 @@ linger_max(void)
 }
 
 /*
- * Discard what the client sent, LINGER_READS reads at most.  Returns 1
- * when the socket is done with (the client's end, or an error), 0 while
- * more may come.
+ * Discard what the client sent, LINGER_READS reads at most, and no more
+ * than *budget bytes (less what it read).  Returns 1 when the socket is
+ * done with (the client's end, or an error), 0 while more may come.
  */
 static int
-drain(int fd)
+drain(int fd, size_t *budget)
 {
 	static char	 buf[16384];
 	ssize_t		 n;
 	int		 i;
 
-	for (i = 0; i < LINGER_READS; i++) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	for (i = 0; i < LINGER_READS && *budget > 0; i++) {
+		n = recv(fd, buf, *budget < sizeof(buf) ? *budget :
+		    sizeof(buf), MSG_DONTWAIT);
 		if (n == 0)
 			return 1;
 		if (n == -1)
 			return errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR;
+		*budget -= (size_t)n;
 	}
 	return 0;
+}
+
+/*
+ * A client that has sent LINGER_BUDGET bytes since its child's exit is
+ * read no more: superd stops watching it and waits for the timer, with
+ * a small receive buffer, so that the client's window closes and it
+ * costs superd nothing more (its end, if it comes, is not seen: the
+ * close at S seconds is a reset then, its reply long delivered).
+ */
+static void
+budget_spent(struct lingering *lg)
+{
+	int	 sz = LINGER_RCVBUF;
+
+	if (lg->lg_inpoll) {
+		poll_del(lg->lg_fd);
+		lg->lg_inpoll = 0;
+	}
+	(void)setsockopt(lg->lg_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
 
 /* The socket goes: out of the poll set first, another may hold it. */
@@ -125,10 +151,10 @@ static void
 linger_end(struct lingering *lg)
 {
 	timer_clear(&lg->lg_timer);
-	if (lg->lg_draining) {
+	if (lg->lg_inpoll)
 		poll_del(lg->lg_fd);
+	if (lg->lg_draining)
 		ndraining--;
-	}
 	(void)close(lg->lg_fd);
 	lg->lg_fd = -1;
 	nlingering--;
@@ -168,10 +194,11 @@ group_alive(pid_t pgid)
 static int
 drain_start(struct lingering *lg, int drained, double now)
 {
-	if ((!drained && drain(lg->lg_fd)) ||
+	if ((!drained && drain(lg->lg_fd, &lg->lg_budget)) ||
 	    shutdown(lg->lg_fd, SHUT_WR) == -1 ||
 	    poll_add(lg->lg_fd, EPOLLIN | EPOLLRDHUP, lg) == -1)
 		return -1;
+	lg->lg_inpoll = 1;
 	lg->lg_draining = 1;
 	ndraining++;
 	timer_init(&lg->lg_timer, linger_due, lg);
@@ -202,8 +229,10 @@ linger_event(struct evsrc *src, double now)
 	struct lingering	*lg = (struct lingering *)src;
 
 	(void)now;
-	if (drain(lg->lg_fd))
+	if (drain(lg->lg_fd, &lg->lg_budget))
 		linger_end(lg);
+	else if (lg->lg_budget == 0)
+		budget_spent(lg);
 }
 
 /*
@@ -219,11 +248,12 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 {
 	struct lingering	*lg;
 	int			 secs = sv->sv_cf->cf_linger, left;
+	size_t			 budget = LINGER_BUDGET;
 
 	if (stopped || secs <= 0 || ((left = group_alive(pgid)) && killed))
 		goto close;
 	/* most clients have closed by now: nothing to hold, no record */
-	if (!left && drain(fd))
+	if (!left && drain(fd, &budget))
 		goto close;
 	/*
 	 * A service's share: it may hold no more than are still free for
@@ -243,6 +273,7 @@ linger_start(struct service *sv, int fd, pid_t pgid, int killed,
 	lg->lg_ev.ev_kind = EV_LINGER;
 	lg->lg_fd = fd;
 	lg->lg_secs = secs;
+	lg->lg_budget = budget;
 	nlingering++;
 	LIST_INSERT_HEAD(&held, lg, lg_entry);
 	if (!sv->sv_retired) {

@@ -254,3 +254,44 @@ time.sleep(20)
 	kill -TERM "$SUPERD_PID"
 	wait_until 3 eval '! superd_alive'
 }
+
+# cpu PID: the user and system clock ticks a process has used.
+cpu() {
+	awk '{ print $14 + $15 }' /proc/"$1"/stat
+}
+
+@test "a client that keeps sending while its connection lingers costs superd next to nothing, and its reply was delivered" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,linger=4 root /bin/echo echo hi
+	EOF
+	start_superd
+	before=$(cpu "$SUPERD_PID")
+	# reads its reply and the end, then sends as fast as it can for 3 s
+	run timeout 10 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+got = b""
+while True:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+print(got.decode(), end="", flush=True)
+s.settimeout(0.2)
+buf, sent, end = b"x" * 65536, 0, time.time() + 3
+while time.time() < end:
+    try:
+        sent += s.send(buf)
+    except socket.timeout:
+        pass
+print(" sent=%d" % sent, file=sys.stderr)
+' "$(port 1)"
+	assert_success
+	assert_output --partial hi
+	echo "$output" >&3
+	used=$(($(cpu "$SUPERD_PID") - before))
+	echo "superd used $used ticks" >&3
+	# a tenth of a second (ticks are 1/100 s): discarding at full speed
+	# costs several times that
+	[ "$used" -le 10 ]
+}
