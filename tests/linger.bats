@@ -188,13 +188,10 @@ late"
 	refute log_has 'event=refused'
 }
 
-@test "superd ending under -k waits for a lingering connection no longer than its linger= seconds" {
-	table <<-'EOF'
-	127.0.0.1:0 stream tcp nowait,linger=1 root /bin/echo echo hi
-	EOF
-	start_superd -k 30
-	# a client that reads its reply and the end, then holds on 8 s
-	timeout 10 python3 -c '
+# holder PORT SECS: a client that reads its reply and the end, then holds
+# on SECS seconds without closing; its reply goes to $T/reply.
+holder() {
+	timeout $(($2 + 5)) python3 -c '
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
 got = b""
@@ -204,8 +201,16 @@ while True:
         break
     got += b
 print(got.decode(), end="", flush=True)
-time.sleep(8)
-' "$(port 1)" >"$T/reply" &
+time.sleep(int(sys.argv[2]))
+' "$1" "$2" >"$T/reply" &
+}
+
+@test "superd ending under -k waits for a lingering connection no longer than its linger= seconds" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,linger=1 root /bin/echo echo hi
+	EOF
+	start_superd -k 30
+	holder "$(port 1)" 8
 	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 '
 	wait_until 5 test -s "$T/reply"
 	assert_equal "$(cat "$T/reply")" hi
@@ -214,29 +219,12 @@ time.sleep(8)
 	wait_until 4 eval '! superd_alive'
 }
 
-# holder PORT: a client that reads its reply and the end, then holds on
-# 20 s without closing; its reply goes to $T/reply.
-holder() {
-	timeout 25 python3 -c '
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
-got = b""
-while True:
-    b = s.recv(100)
-    if not b:
-        break
-    got += b
-print(got.decode(), end="", flush=True)
-time.sleep(20)
-' "$1" >"$T/reply" &
-}
-
 @test "-k S bounds the whole wait: lingering connections are closed when S runs out, or at a second SIGTERM" {
 	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait,linger=15 root /bin/echo echo hi
 	EOF
 	start_superd -k 1
-	holder "$(port 1)"
+	holder "$(port 1)" 20
 	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 '
 	wait_until 5 test -s "$T/reply"
 	kill -TERM "$SUPERD_PID"
@@ -245,7 +233,7 @@ time.sleep(20)
 	stop_superd
 	rm -f "$T/reply"
 	start_superd -k 30
-	holder "$(port 1)"
+	holder "$(port 1)" 20
 	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 '
 	wait_until 5 test -s "$T/reply"
 	kill -TERM "$SUPERD_PID"
