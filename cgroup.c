@@ -67,7 +67,7 @@ struct hier {
 
 /* A child's cgroup that was still busy at its reap: tried again. */
 struct busy {
-	struct timer	 bz_timer;	/* first: the timers hold it by it */
+	struct timer	 bz_timer;
 	LIST_ENTRY(busy) bz_entry;
 	struct cgref	 bz_cg;
 	int		 bz_tries;
@@ -450,8 +450,9 @@ cgroup_check(const struct svconf *cf, char *why, size_t len)
 		}
 		if (h->h_probed < 0) {
 			(void)snprintf(why, len, "%s= needs a cgroup of "
-			    "superd's own: mkdir %s: %s", cf->cf_memory != 0 ?
-			    "memory" : "tasks", h->h_top,
+			    "superd's own: mkdir %s: %s",
+			    cf->cf_memory != 0 && (h->h_ctls &
+			    (1 << CTL_MEMORY)) != 0 ? "memory" : "tasks", h->h_top,
 			    strerror(-h->h_probed));
 			return -1;
 		}
@@ -604,8 +605,8 @@ cgroup_oom(const struct cgref *cg)
 }
 
 /*
- * v1: kill what is left in a child's cgroup dir, each process only once
- * it is proven ours: its pidfd is opened, then cgroup.procs read again
+ * v1, and v2 before cgroup.kill: kill what is left in a child's cgroup
+ * dir, each process only once it is proven ours: its pidfd is opened, then cgroup.procs read again
  * still lists its pid.  A pid freed and taken by another process in
  * between is in that list only if that process is in this cgroup too,
  * and then the pidfd names the one that is gone, and kills nothing.
@@ -621,18 +622,19 @@ v1_kill(const char *dir)
 	(void)snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	if (read_file(path, buf, sizeof(buf)) == -1)
 		return;
-	for (p = buf; n < KILL_BATCH && *p != '\0'; p = e) {
+	/* a number counts only with its newline: a cut-off one is not it */
+	for (p = buf; n < KILL_BATCH && *p != '\0'; p = e + 1) {
 		v = strtol(p, &e, 10);
-		if (e == p)
+		if (e == p || *e != '\n')
 			break;
 		if (v > 0 && (fds[n] = pidfd_open((pid_t)v, 0)) != -1)
 			pids[n++] = (pid_t)v;
 	}
 	if (n > 0 && read_file(path, buf, sizeof(buf)) == 0)
 		for (i = 0; i < n; i++) {
-			for (p = buf; *p != '\0'; p = e) {
+			for (p = buf; *p != '\0'; p = e + 1) {
 				v = strtol(p, &e, 10);
-				if (e == p)
+				if (e == p || *e != '\n')
 					break;
 				if (v == pids[i]) {
 					(void)pidfd_send_signal(fds[i],
@@ -656,9 +658,8 @@ leftovers_kill(const struct cgref *cg)
 		if ((cg->cg_hmask & (1 << h)) == 0)
 			continue;
 		child_path(h, cg->cg_id, "", dir, sizeof(dir));
-		if (hiers[h].h_v2)
-			(void)write_file(dir, "cgroup.kill", "1");
-		else
+		/* cgroup.kill since Linux 5.14; before it, as on v1 */
+		if (!hiers[h].h_v2 || write_file(dir, "cgroup.kill", "1") == -1)
 			v1_kill(dir);
 	}
 }
