@@ -171,7 +171,7 @@ idle_due(struct timer *t, double now)
 	int		 secs = ch->ch_sv->sv_cf->cf_idle;
 	double		 quiet;
 
-	if (secs == 0 || ch->ch_termed || ch->ch_conn == -1 ||
+	if (secs == 0 || ch->ch_termed || ch->ch_killed || ch->ch_conn == -1 ||
 	    tcpinfo_get(ch->ch_conn, &tc) == -1)
 		return;
 	quiet = tc.tc_quiet_ms / 1000.0;
@@ -211,7 +211,7 @@ child_end_all(double now)
 	struct child	*ch;
 
 	LIST_FOREACH(ch, &children, ch_entry) {
-		if (ch->ch_termed)
+		if (ch->ch_termed || ch->ch_killed)
 			continue;
 		ch->ch_reason = "shutdown";
 		timer_init(&ch->ch_timer, timeout_due, ch);
@@ -268,7 +268,8 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	    (sv->sv_cf->cf_linger > 0 || sv->sv_cf->cf_idle != 0))
 		keep = &ch->ch_conn;
 	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
-	    listen_count() + nchildren + nkept + linger_count(), &pidfd,
+	    listen_count() + nchildren + ngroupkills + nkept + linger_held(),
+	    &pidfd,
 	    &ch->ch_cg, keep);
 	if (pid == -1) {
 		/*
@@ -533,7 +534,7 @@ child_reap(struct child *ch, double now)
 	 * killed between leaving it and its exit has a record to clear.
 	 */
 	exited126 = si.si_code == CLD_EXITED && si.si_status == 126;
-	failed = (exited126 || si.si_code == CLD_KILLED) &&
+	failed = (si.si_code != CLD_EXITED || exited126) &&
 	    spawn_failure(ch->ch_pid, err, sizeof(err)) == 0 && exited126;
 	/* the kernel killed something in its cgroup, over memory= */
 	if (!failed && cgroup_oom(&ch->ch_cg)) {

@@ -85,6 +85,13 @@ linger_count(void)
 	return ndraining;
 }
 
+/* How many descriptors of connections it holds: waiting or draining. */
+int
+linger_held(void)
+{
+	return nlingering;
+}
+
 /* A quarter of the descriptor limit, once superd has raised its own. */
 static int
 linger_max(void)

@@ -674,6 +674,7 @@ void		 linger_start(struct service *, int, pid_t, int,
 		    const struct sockaddr *, double);
 void		 linger_event(struct evsrc *, double);
 int		 linger_count(void);
+int		 linger_held(void);
 void		 linger_stop(void);
 void		 linger_forget(struct service *);
 
