@@ -56,13 +56,13 @@ sysctl_int(const char *path)
 
 /*
  * One option: set to want when the entry gives it (bit in given), or put
- * back to dflt when superd had set it before and the entry no longer
- * does; nothing otherwise, so a service without these options costs
+ * back to the kernel's (dpath's value, or off) when superd had set it
+ * before and the entry no longer does; nothing otherwise, so a service without these options costs
  * nothing, and an adopted socket keeps what its supervisor set.
  */
 static void
 tcpopt_one(struct service *sv, int level, int opt, int bit, int given,
-    int want, const char *dpath, int dflt, const char *name)
+    int want, const char *dpath, const char *name)
 {
 	int	 v;
 
@@ -72,7 +72,7 @@ tcpopt_one(struct service *sv, int level, int opt, int bit, int given,
 	if (!given && dpath != NULL && (v = sysctl_int(dpath)) == -1)
 		return;
 	if (!given && dpath == NULL)
-		v = dflt;
+		v = 0;
 	if (setsockopt(sv->sv_fd, level, opt, &v, sizeof(v)) == -1) {
 		log_warn("event=setsockopt-failed svc=%s line=%d option=%s",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line, name);
@@ -97,19 +97,19 @@ tcpopt_apply(struct service *sv)
 	    sv->sv_fd == -1)
 		return;
 	tcpopt_one(sv, SOL_SOCKET, SO_KEEPALIVE, TCPSET_KEEPALIVE,
-	    cf->cf_keepalive, 1, NULL, 0, "keepalive");
+	    cf->cf_keepalive, 1, NULL, "keepalive");
 	tcpopt_one(sv, IPPROTO_TCP, TCP_KEEPIDLE, TCPSET_KEEPIDLE,
 	    cf->cf_keepidle != 0, cf->cf_keepidle,
-	    "/proc/sys/net/ipv4/tcp_keepalive_time", 0, "keepidle");
+	    "/proc/sys/net/ipv4/tcp_keepalive_time", "keepidle");
 	tcpopt_one(sv, IPPROTO_TCP, TCP_KEEPINTVL, TCPSET_KEEPINTVL,
 	    cf->cf_keepintvl != 0, cf->cf_keepintvl,
-	    "/proc/sys/net/ipv4/tcp_keepalive_intvl", 0, "keepintvl");
+	    "/proc/sys/net/ipv4/tcp_keepalive_intvl", "keepintvl");
 	tcpopt_one(sv, IPPROTO_TCP, TCP_KEEPCNT, TCPSET_KEEPCNT,
 	    cf->cf_keepcnt != 0, cf->cf_keepcnt,
-	    "/proc/sys/net/ipv4/tcp_keepalive_probes", 0, "keepcnt");
+	    "/proc/sys/net/ipv4/tcp_keepalive_probes", "keepcnt");
 	tcpopt_one(sv, IPPROTO_TCP, TCP_USER_TIMEOUT, TCPSET_USERTIMEOUT,
-	    cf->cf_usertimeout != 0, cf->cf_usertimeout, NULL, 0,
+	    cf->cf_usertimeout != 0, cf->cf_usertimeout, NULL,
 	    "user-timeout");
 	tcpopt_one(sv, IPPROTO_TCP, TCP_NODELAY, TCPSET_NODELAY,
-	    cf->cf_nodelay, 1, NULL, 0, "nodelay");
+	    cf->cf_nodelay, 1, NULL, "nodelay");
 }
