@@ -166,8 +166,9 @@ netns_make(void)
  * chroot=DIR as sshd's ChrootDirectory: DIR and each directory above it
  * owned by root (or by superd's own user, when superd is not root) and
  * writable by no group or other.  The child chroots by the path at each
- * connection, in its own mount namespace (a descriptor of superd's would
- * be a root on the host's mounts, not the child's): so no one but root
+ * connection (a descriptor of superd's would, in a child with a mount
+ * namespace of its own, be a root on the host's mounts, not the
+ * child's): so no one but root
  * may be able to rename a component and put a symbolic link in its
  * place.  Walked from / one component at a time with O_PATH|O_NOFOLLOW
  * descriptors, each fstat'ed; a symbolic link on the way is an error.

@@ -41,7 +41,8 @@
  * Between clone and execve the child runs beside the parent in the same
  * memory.  It makes only raw system calls (sys.h; a libc wrapper would
  * set the parent's errno), reads only what its slot names and what
- * start-up prepared here, and writes only its slot's state and its own
+ * start-up prepared here, and writes only its slot's state, its failure
+ * record (spawnfail.c) and its own
  * stack.  It ends in execve or _exit: 127 when the program is not there,
  * 126 for any other failure.  Built-in stream services, and every child
  * under valgrind or on a CPU sys.h has no system calls for, run in a
@@ -242,7 +243,8 @@ child_fail(struct spawn_slot *slot, int step, int i, long r, const char *text)
  * The child, from clone to execve, beside the parent in its memory: raw
  * system calls on what the slot names and what start-up prepared (the
  * signals to reset, the descriptor limit, the eventfd, the way back), no
- * libc, no stores but the slot's state and this stack.  A built-in, in a
+ * libc, no stores but the slot's state, its failure record and this
+ * stack.  A built-in, in a
  * forked child with memory of its own, goes on in internal_stream.
  */
 CHILD_FN static int
