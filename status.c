@@ -1,16 +1,32 @@
 /*
- * status.c: the SIGUSR1 status dump.
+ * status.c: the status dump, for SIGUSR1's log lines and superd -S.
  *
  * One event=status line for the daemon, one per service (the removed
  * ones still waiting for their last child included) with its state and
- * counters, then one event=child line per running child.  It only reads:
- * nothing here changes a service or a child.
+ * counters, then one event=child line per running child.  status_lines()
+ * makes the lines and hands each to a writer: log_info() for SIGUSR1
+ * (serve_status), the control socket's child for -S (ctl.c), so both say
+ * exactly the same.  It only reads: nothing here changes a service or a
+ * child.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "superd.h"
+
+/* What status_lines() writes with, and the line being made. */
+struct status_out {
+	void		(*so_put)(const char *, void *);
+	void		*so_arg;
+	char		 so_line[STATUS_LINE_MAX];
+};
+
+static void	 status_put(struct status_out *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 static const char *
 state_of(const struct service *sv)
@@ -34,13 +50,25 @@ state_of(const struct service *sv)
 	return "listening";
 }
 
+/* One line, formatted (cut at STATUS_LINE_MAX) and handed over. */
 static void
-status_service(const struct service *sv)
+status_put(struct status_out *so, const char *fmt, ...)
 {
-	log_info("event=status svc=%s line=%d addr=%s proto=%s state=%s "
-	    "children=%d started=%lu refused_deny=%lu refused_per_source=%lu "
-	    "refused_rate=%lu refused_fork=%lu refused_epoll=%lu "
-	    "linger_full=%lu",
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(so->so_line, sizeof(so->so_line), fmt, ap);
+	va_end(ap);
+	so->so_put(so->so_line, so->so_arg);
+}
+
+static void
+status_service(struct status_out *so, const struct service *sv)
+{
+	status_put(so, "event=status svc=%s line=%d addr=%s proto=%s "
+	    "state=%s children=%d started=%lu refused_deny=%lu "
+	    "refused_per_source=%lu refused_rate=%lu refused_fork=%lu "
+	    "refused_epoll=%lu linger_full=%lu",
 	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
 	    proto_label(sv), state_of(sv), sv->sv_children, sv->sv_started,
 	    sv->sv_refused[REFUSE_DENY], sv->sv_refused[REFUSE_PER_SOURCE],
@@ -48,25 +76,46 @@ status_service(const struct service *sv)
 	    sv->sv_refused[REFUSE_EPOLL], sv->sv_refused[REFUSE_LINGER]);
 }
 
-/* SIGUSR1: a line per service, then a line per running child. */
+/*
+ * The status, a line at a time (without its newline) to put(line, arg):
+ * the daemon's line, a line per service, then a line per running child.
+ */
 void
-serve_status(double now)
+status_lines(double now, void (*put)(const char *, void *), void *arg)
 {
-	struct service	*sv;
-	struct child	*ch;
-	char		 peer[128];
+	struct status_out	 so;
+	struct service		*sv;
+	struct child		*ch;
+	char			 peer[128];
 
-	log_info("event=status services=%d children=%d", services_count(),
-	    child_count());
+	so.so_put = put;
+	so.so_arg = arg;
+	status_put(&so, "event=status services=%d children=%d",
+	    services_count(), child_count());
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
-		status_service(sv);
+		status_service(&so, sv);
 	TAILQ_FOREACH(sv, services_retired(), sv_entry)
-		status_service(sv);
+		status_service(&so, sv);
 	LIST_FOREACH(ch, child_list(), ch_entry) {
 		peer_format((struct sockaddr *)&ch->ch_peer, peer,
 		    sizeof(peer));
-		log_info("event=child svc=%s line=%d pid=%d peer=%s age=%.3f",
-		    log_str(ch->ch_sv->sv_name), ch->ch_sv->sv_cf->cf_line,
-		    (int)ch->ch_pid, peer, now - ch->ch_start);
+		status_put(&so, "event=child svc=%s line=%d pid=%d peer=%s "
+		    "age=%.3f", log_str(ch->ch_sv->sv_name),
+		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, peer,
+		    now - ch->ch_start);
 	}
+}
+
+static void
+status_log(const char *line, void *arg)
+{
+	(void)arg;
+	log_info("%s", line);
+}
+
+/* SIGUSR1: the status into the log. */
+void
+serve_status(double now)
+{
+	status_lines(now, status_log, NULL);
 }

@@ -20,7 +20,7 @@
  *     adopt.c      the sockets a supervisor handed over (LISTEN_FDS)
  *     notify.c     sd_notify(3) to a supervisor
  *     ports.c      the -P ports file
- *     status.c     the SIGUSR1 status dump
+ *     status.c     the status lines, for SIGUSR1 and -S
  *     reload.c     a freshly read table merged into the running one
  *   a service's events
  *     serve.c      a service opened, removed, its bind retried, ready
@@ -699,6 +699,8 @@ void		 poll_resume(struct service *, int);
 void		 poll_instances_changed(struct service *);
 
 /* status.c */
+#define STATUS_LINE_MAX	4096	/* a status line is cut at this length */
+void		 status_lines(double, void (*)(const char *, void *), void *);
 void		 serve_status(double);
 
 /* backlog.c */
