@@ -26,6 +26,7 @@ SRCS	 = superd.c reload.c status.c serve.c admit.c dgramwait.c child.c \
 	   log.c logtext.c tcpinfo.c fd.c pid.c timer.c
 # The table parser: its files share confint.h.
 CONF_SRCS = conf.c confread.c hosts.c confopt.c confcontain.c confconn.c \
+	    confproxy.c \
 	    confuser.c confval.c conflict.c \
 	    svconf.c conferr.c
 CONF_OBJS = $(CONF_SRCS:.c=.o)

@@ -504,6 +504,8 @@ parse_entry(struct parser *p, struct entry *e)
 
 	if (conn_check(p, cf, pd, pe.pe_socktype) == -1)
 		bad = 1;
+	if (proxy_check(p, cf, pd, pe.pe_socktype) == -1)
+		bad = 1;
 
 	/* Field 5: user[:group] */
 	if (parse_user(p, cf, f[4]) == -1)

@@ -5,11 +5,13 @@
  * struct conf that conf_load() returns.
  *
  * Included by conf.c, confread.c, hosts.c, confopt.c, confconn.c,
+ * confproxy.c,
  * confuser.c, conflict.c, svconf.c, conferr.c and fuzz/text_fuzz.c.  Who
  * calls whom, downward only: conf.c (conf_load, the entry parser) calls
- * confread.c, hosts.c, confopt.c, confconn.c (conn_check), confuser.c,
+ * confread.c, hosts.c, confopt.c, confconn.c (conn_check), confproxy.c
+ * (proxy_check), confuser.c,
  * conflict.c, svconf.c and conferr.c; of those, confopt.c calls
- * confconn.c and confcontain.c (their options' handlers) and confuser.c
+ * confconn.c, confproxy.c and confcontain.c (their options' handlers) and confuser.c
  * (owner=), conflict.c calls svconf.c (service_free), all call conferr.c,
  * and none calls anything else of the parser (confread.c hands each entry
  * back through the conf_entry_fn it was given); conferr.c calls none of
@@ -158,6 +160,13 @@ opt_fn		 opt_linger;
 opt_fn		 opt_idle;
 #define LINGER_DEFAULT	2	/* linger= of a stream nowait service */
 int		 conn_check(struct parser *, struct svconf *,
+		    const struct protodef *, int);
+
+/* confproxy.c */
+#define PROXY_TIMEOUT_DEFAULT	3	/* proxy-timeout= when none is given */
+opt_fn		 opt_proxy;
+opt_fn		 opt_proxy_timeout;
+int		 proxy_check(struct parser *, struct svconf *,
 		    const struct protodef *, int);
 
 /* confopt.c */

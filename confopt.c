@@ -1,7 +1,7 @@
 /*
  * confopt.c: the wait field of a table entry, with inetd's ".max" and
  * superd's options after it (the containment ones are confcontain.c's,
- * the connection ones confconn.c's),
+ * the connection ones confconn.c's, the PROXY protocol's confproxy.c's),
  * and allow= and deny= addresses; the values' parsers are confval.c's.
  * Errors go to the parser's list as FILE:LINE: message; nothing is
  * logged.
@@ -342,6 +342,10 @@ static const struct optdef {
 	{ "linger",	opt_linger,	"a number of seconds from 0 to 60", 0 },
 	{ "idle",	opt_idle,	"a number of seconds from 1 to 2678400 "
 					"(31 days)", 0 },
+	{ "proxy",	opt_proxy,	"an IPv4 or IPv6 address, optionally "
+					"with /BITS", 0 },
+	{ "proxy-timeout", opt_proxy_timeout, "a number of seconds from 1 to "
+					"3600", 0 },
 	{ "memory",	opt_memory,	"a size from 1m, with k, m or g", 0 },
 	{ "tasks",	opt_tasks,	"a number from 1 to 4194304", 0 },
 };

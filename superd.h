@@ -59,6 +59,7 @@
  *     confopt.c    the wait field and its options
  *     confcontain.c  its containment options (rlimit-*=, nice=, ...)
  *     confconn.c   its connection options (keepalive, refuse-message=)
+ *     confproxy.c  its PROXY protocol options (proxy=, proxy-timeout=)
  *     confuser.c   the user field and owner=
  *     hosts.c      an entry's hosts, one service each
  *     conflict.c   no two services on one address
@@ -311,6 +312,9 @@ struct svconf {
 	int		 cf_tasks;	/* tasks=N; 0: none */
 	int		 cf_linger;	/* linger=S; -1 while parsing: default */
 	int		 cf_idle;	/* idle=S; 0: none */
+	struct acl	*cf_proxy;	/* proxy=: balancers (ac_deny unused) */
+	size_t		 cf_nproxy;
+	int		 cf_proxy_timeout; /* proxy-timeout=S */
 };
 
 /*

@@ -62,6 +62,12 @@ svconf_copy(const struct svconf *o)
 		memcpy(cf->cf_acl, o->cf_acl, o->cf_nacl * sizeof(struct acl));
 	} else
 		cf->cf_acl = NULL;
+	if (o->cf_nproxy > 0) {
+		cf->cf_proxy = xcalloc(o->cf_nproxy, sizeof(struct acl));
+		memcpy(cf->cf_proxy, o->cf_proxy,
+		    o->cf_nproxy * sizeof(struct acl));
+	} else
+		cf->cf_proxy = NULL;
 	if (o->cf_refmsg != NULL) {
 		cf->cf_refmsg = xcalloc(1, o->cf_refmsglen);
 		memcpy(cf->cf_refmsg, o->cf_refmsg, o->cf_refmsglen);
@@ -103,6 +109,7 @@ svconf_free(struct svconf *cf)
 	free(cf->cf_hostname);
 	free(cf->cf_groups);
 	free(cf->cf_acl);
+	free(cf->cf_proxy);
 	free(cf->cf_refmsg);
 	for (i = 0; i < cf->cf_nenv; i++)
 		free(cf->cf_env[i]);
