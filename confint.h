@@ -107,6 +107,7 @@ int		 parse_num(const char *, long long, long long, long long *);
 int		 parse_size(const char *, int *);
 int		 parse_mode(const char *, int *);
 int		 parse_rsize(const char *, uint64_t *);
+int		 acl_parse(const char *, struct acl *);
 
 /*
  * The options after wait|nowait, one handler each.  A handler returns
@@ -171,7 +172,6 @@ int		 proxy_check(struct parser *, struct svconf *,
 
 /* confopt.c */
 int		 parse_wait(struct parser *, struct svconf *, char *, int);
-int		 acl_parse(const char *, struct acl *);
 
 /* confuser.c */
 int		 parse_user(struct parser *, struct svconf *, const char *);

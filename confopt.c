@@ -2,7 +2,7 @@
  * confopt.c: the wait field of a table entry, with inetd's ".max" and
  * superd's options after it (the containment ones are confcontain.c's,
  * the connection ones confconn.c's, the PROXY protocol's confproxy.c's),
- * and allow= and deny= addresses; the values' parsers are confval.c's.
+ * and allow= and deny=; the values' parsers are confval.c's.
  * Errors go to the parser's list as FILE:LINE: message; nothing is
  * logged.
  */
@@ -68,54 +68,6 @@ valid_envname(const char *s, size_t len)
 			return 0;
 	return 1;
 }
-
-/*
- * ADDR or ADDR/BITS, IPv4 or IPv6 (brackets allowed); an IPv4-mapped IPv6
- * address is kept as the IPv4 address it is, as peers are matched.
- */
-int
-acl_parse(const char *s, struct acl *acl)
-{
-	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *a;
-	const char	*errstr;
-	size_t		 len;
-	int		 max;
-
-	memset(acl, 0, sizeof(*acl));
-	if (strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
-		return -1;
-	a = buf;
-	if ((slash = strchr(a, '/')) != NULL)
-		*slash++ = '\0';
-	if (a[0] == '[') {
-		len = strlen(a);
-		if (len < 3 || a[len - 1] != ']')
-			return -1;
-		a[len - 1] = '\0';
-		a++;
-	}
-	if (inet_pton(AF_INET, a, acl->ac_addr) == 1) {
-		acl->ac_family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, a, acl->ac_addr) == 1) {
-		acl->ac_family = AF_INET6;
-		max = 128;
-		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)acl->ac_addr)) {
-			memmove(acl->ac_addr, acl->ac_addr + 12, 4);
-			acl->ac_family = AF_INET;
-			max = 32;
-		}
-	} else
-		return -1;
-	acl->ac_bits = max;
-	if (slash != NULL) {
-		acl->ac_bits = strtonum(slash, 0, max, &errstr);
-		if (errstr != NULL)
-			return -1;
-	}
-	return 0;
-}
-
 
 /* instances=N: children of the service at once. */
 static int

@@ -1,7 +1,7 @@
 /*
  * confval.c: the small value parsers of a table's fields and options:
- * decimal numbers, sizes (socket buffers, resource limits) and octal
- * modes.  Each returns 0 with the value, or -1; the caller says what is
+ * decimal numbers, sizes (socket buffers, resource limits), octal
+ * modes, and addresses with a prefix length (allow=, deny=, proxy=).  Each returns 0 with the value, or -1; the caller says what is
  * wrong, as FILE:LINE: message.  Calls nothing of superd's.
  */
 
@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <limits.h>
 #include <stdint.h>
@@ -111,5 +112,52 @@ parse_rsize(const char *s, uint64_t *out)
 	if (*d != '\0' || v > ((uint64_t)1 << 50) / mult)
 		return -1;
 	*out = v * mult;
+	return 0;
+}
+
+/*
+ * ADDR or ADDR/BITS, IPv4 or IPv6 (brackets allowed); an IPv4-mapped IPv6
+ * address is kept as the IPv4 address it is, as peers are matched.
+ */
+int
+acl_parse(const char *s, struct acl *acl)
+{
+	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *a;
+	const char	*errstr;
+	size_t		 len;
+	int		 max;
+
+	memset(acl, 0, sizeof(*acl));
+	if (strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+		return -1;
+	a = buf;
+	if ((slash = strchr(a, '/')) != NULL)
+		*slash++ = '\0';
+	if (a[0] == '[') {
+		len = strlen(a);
+		if (len < 3 || a[len - 1] != ']')
+			return -1;
+		a[len - 1] = '\0';
+		a++;
+	}
+	if (inet_pton(AF_INET, a, acl->ac_addr) == 1) {
+		acl->ac_family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, a, acl->ac_addr) == 1) {
+		acl->ac_family = AF_INET6;
+		max = 128;
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)acl->ac_addr)) {
+			memmove(acl->ac_addr, acl->ac_addr + 12, 4);
+			acl->ac_family = AF_INET;
+			max = 32;
+		}
+	} else
+		return -1;
+	acl->ac_bits = max;
+	if (slash != NULL) {
+		acl->ac_bits = strtonum(slash, 0, max, &errstr);
+		if (errstr != NULL)
+			return -1;
+	}
 	return 0;
 }
