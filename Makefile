@@ -23,7 +23,7 @@ SRCS	 = superd.c reload.c status.c serve.c admit.c dgramwait.c child.c \
 	   tcpopt.c contain.c spawn.c spawnns.c spawnfail.c spawnback.c \
 	   spawnenv.c cgroup.c cgsweep.c limits.c guard.c backlog.c \
 	   internal.c builtin.c adopt.c notify.c ports.c inherit.c table.c \
-	   log.c logtext.c tcpinfo.c fd.c pid.c timer.c
+	   log.c logtext.c proxyhdr.c tcpinfo.c fd.c pid.c timer.c
 # The table parser: its files share confint.h.
 CONF_SRCS = conf.c confread.c hosts.c confopt.c confcontain.c confconn.c \
 	    confproxy.c \
@@ -88,8 +88,13 @@ run-table:
 	    >$(RUNDIR)/superd.conf
 	@echo "serving conf/superd.conf, programs from $(RUNDIR)"
 
-test: deps all
+test: deps all tests/proxycheck
 	bats --formatter tap tests
+
+# proxyhdr.c's test driver (tests/proxyhdr.bats).
+tests/proxycheck: tests/proxycheck.c proxyhdr.c superd.h
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/proxycheck.c proxyhdr.c \
+	    $(BSD_LIBS)
 
 # detect_leaks=0 for the suite: superd leaves its table to exit(3) on
 # every way out.  supertab's leak test (hostile.bats, heading 10) asks
@@ -143,7 +148,7 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -g -O1 \
 	   -fno-sanitize-recover=all $(BSD_CFLAGS)
 FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 TAB_FUZZERS = fuzz/conf_fuzz fuzz/text_fuzz
-FUZZERS	 = $(TAB_FUZZERS) fuzz/timer_fuzz
+FUZZERS	 = $(TAB_FUZZERS) fuzz/timer_fuzz fuzz/proxy_fuzz
 # Besides what supertab links: the allow=/deny= matcher text_fuzz checks.
 FUZZ_EXTRA = limits.c
 
@@ -158,8 +163,12 @@ $(TAB_FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h \
 fuzz/timer_fuzz: fuzz/timer_fuzz.c timer.c superd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/timer_fuzz.c $(BSD_LIBS)
 
+# proxyhdr.c alone, with its properties (fuzz/proxy_fuzz.c).
+fuzz/proxy_fuzz: fuzz/proxy_fuzz.c proxyhdr.c superd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/proxy_fuzz.c proxyhdr.c $(BSD_LIBS)
+
 fuzz: check-deps $(FUZZERS)
-	mkdir -p fuzz/work/conf fuzz/work/text fuzz/work/timer
+	mkdir -p fuzz/work/conf fuzz/work/text fuzz/work/timer fuzz/work/proxy
 	fuzz/conf_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=65536 -dict=fuzz/conf.dict -artifact_prefix=fuzz/work/ \
 	    fuzz/work/conf fuzz/corpus/conf
@@ -168,6 +177,9 @@ fuzz: check-deps $(FUZZERS)
 	    fuzz/work/text fuzz/corpus/text
 	fuzz/timer_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=3000 -artifact_prefix=fuzz/work/ fuzz/work/timer
+	fuzz/proxy_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
+	    -max_len=70000 -dict=fuzz/proxy.dict -artifact_prefix=fuzz/work/ \
+	    fuzz/work/proxy fuzz/corpus/proxy
 
 # Static analysis, clean or failing: gcc's -fanalyzer, cppcheck and clang's
 # scan-build over every source.  A report that is wrong is silenced at its
@@ -233,7 +245,7 @@ bench: all $(BENCH)
 	    $(if $(CONTAINED_ONLY),--contained) $(if $(ROUNDS),--rounds=$(ROUNDS))
 
 clean:
-	rm -f superd supertab *.o $(BENCH) $(FUZZERS)
+	rm -f superd supertab *.o $(BENCH) $(FUZZERS) tests/proxycheck
 
 .PHONY: all bench deps check-deps run run-table test check-asan lint layers install uninstall clean \
 	fuzz analyze valgrind soak

@@ -73,6 +73,7 @@
  *     log.c        where lines go (stderr, syslog), never blocking
  *     logtext.c    text made fit for a log line
  *     addr.c       addresses as text, a service's identity
+ *     proxyhdr.c   a PROXY v1 or v2 header read from a buffer (pure)
  *     tcpinfo.c    TCP_INFO: a connection's bytes and quiet time
  *     fd.c         long-lived descriptors at SPAWN_FDTOP and above
  *
@@ -628,6 +629,41 @@ void		 fatal(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 void		 fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
+
+/* proxyhdr.c */
+#define PROXY_V1_MAX	107		/* "PROXY ...\r\n", the longest */
+#define PROXY_V2_MAX	(16 + 65535)	/* signature, head, addresses, TLVs */
+#define PROXY_TEXT	256		/* a TLV's text, NUL included */
+
+/* What a PROXY header says; its text fields only printable ASCII. */
+struct proxyhdr {
+	int		 ph_version;	/* 1 or 2 */
+	int		 ph_local;	/* v2 LOCAL, v1 UNKNOWN, v2 UNSPEC: no
+					   client: the balancer itself */
+	struct sockaddr_storage ph_src;	/* the client (AF_INET, AF_INET6) */
+	struct sockaddr_storage ph_dst;	/* the address the client reached */
+	char		 ph_authority[PROXY_TEXT];	/* "" when none */
+	char		 ph_unique_id[PROXY_TEXT];	/* "" when none */
+	int		 ph_ssl;	/* -1 no SSL TLV, 0 no TLS, 1 TLS */
+	char		 ph_ssl_version[PROXY_TEXT];
+	char		 ph_ssl_cn[PROXY_TEXT];	/* only when verified */
+	int		 ph_ssl_verified; /* 1: a client certificate was
+					   presented and verified */
+};
+
+/*
+ * The header at the start of the len bytes of buf: its length (> 0)
+ * with *ph filled; 0 when buf is a proper start of a header that needs
+ * more bytes (the caller reads more, never past PROXY_V1_MAX or the v2
+ * length the first 16 bytes give); -1 when it is not a header or is
+ * malformed, *why then a short constant text for the log
+ * ("bad signature", "v1 line too long", "bad address", ...).
+ */
+ssize_t		 proxy_parse(const unsigned char *, size_t, struct proxyhdr *,
+		    const char **);
+/* How many bytes of a header starting with these len bytes to peek for:
+   v1: PROXY_V1_MAX; v2 once 16 bytes are known: 16 + its length field. */
+size_t		 proxy_want(const unsigned char *, size_t);
 
 /* logtext.c */
 const char	*log_str(const char *);

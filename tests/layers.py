@@ -10,8 +10,8 @@ defines it (nm -g --defined-only); libc's are ignored.  Any use counts,
 a call or a global variable read or written.  The rules:
   1. no cycle between files: if A uses B, B never uses A, directly or
      through others (a file using itself is fine);
-  2. the leaves (log.c logtext.c addr.c timer.c fd.c pid.c, those that
-     exist) use no other superd file but log.c, logtext.c (log.c's
+  2. the leaves (log.c logtext.c addr.c timer.c fd.c pid.c proxyhdr.c,
+     those that exist) use no other superd file but log.c, logtext.c (log.c's
      quoting, which uses none) and fd.c (which uses none: where a
      long-lived descriptor is made, log.c's and pid.c's too, fd_high
      moves it up);
@@ -29,7 +29,8 @@ and the files it uses.
 import subprocess
 import sys
 
-LEAVES = ("log.c", "logtext.c", "addr.c", "timer.c", "fd.c", "pid.c")
+LEAVES = ("log.c", "logtext.c", "addr.c", "timer.c", "fd.c", "pid.c",
+    "proxyhdr.c")
 LEAF_MAY_USE = ("log.c", "logtext.c", "fd.c")
 TOPS = ("superd.c", "supertab.c")
 
