@@ -39,7 +39,8 @@ BENCH	 = bench/loadgen bench/spawnloop bench/hello
 # What the build and the tests need on Debian or Ubuntu.
 DEB_DEPS = build-essential pkg-config libbsd-dev bats bats-support \
 	   bats-assert netcat-openbsd socat curl mandoc bc python3 \
-	   procps util-linux iproute2 tftpd-hpa tftp-hpa systemd busybox-static
+	   procps util-linux iproute2 tftpd-hpa tftp-hpa systemd busybox-static \
+	   haproxy openssl
 # What make fuzz, make analyze and make valgrind need besides.
 CHECK_DEPS = clang libclang-rt-14-dev clang-tools cppcheck valgrind
 

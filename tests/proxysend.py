@@ -7,6 +7,12 @@ tests/proxycheck and the fuzz corpus.
   proxysend.py [options] PORT       connect to 127.0.0.1:PORT (-6: [::1])
   proxysend.py [options] --stdout   write header and payload to stdout
   proxysend.py --list-bad           the malformed kinds --bad takes
+  proxysend.py --capture FILE [--reply TEXT]
+                                    a balancer's backend: listen on
+                                    127.0.0.1 (-6: ::1), port 0, print the
+                                    port, take one connection, save what
+                                    it sends to FILE until its end, answer
+                                    --reply; exits after --timeout
 
 The header (v2 unless -1):
   -1, -2                 version 1 (text) or 2 (binary, the default)
@@ -333,6 +339,33 @@ def converse(a, h, payload):
     return 0
 
 
+def capture(a):
+    """--capture: one connection's bytes into a file."""
+    family = socket.AF_INET6 if a.ipv6 else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.bind(("::1" if a.ipv6 else "127.0.0.1", 0))
+    s.listen(1)
+    s.settimeout(a.timeout)
+    print(s.getsockname()[1], flush=True)
+    try:
+        c, _ = s.accept()
+        c.settimeout(a.timeout)
+        with open(a.capture, "wb") as f:
+            if a.reply:
+                c.sendall(unescape(a.reply))
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                f.write(b)
+                f.flush()
+        c.close()
+    except socket.timeout:
+        print("proxysend: no end after %gs" % a.timeout, file=sys.stderr)
+        return 124
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(usage=__doc__.split("\n\n")[1])
     p.add_argument("port", type=int, nargs="?")
@@ -371,11 +404,15 @@ def main():
     p.add_argument("--bind")
     p.add_argument("--timeout", type=float, default=5.0)
     p.add_argument("--stdout", action="store_true")
+    p.add_argument("--capture")
+    p.add_argument("--reply")
     a = p.parse_args()
     if a.list_bad:
         for k, v in BAD.items():
             print("%s\t%s" % (k, v))
         return 0
+    if a.capture:
+        return capture(a)
     h = header(a)
     payload = bytes.fromhex(a.payload_hex) if a.payload_hex else \
         unescape(a.payload)
