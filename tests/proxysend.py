@@ -46,12 +46,13 @@ Sending:
   --split-every          cut it at every byte
   --pause S              the pause between sends (0.05)
   --only N               send only the first N bytes of the header, then
-                         wait (a stalled or silent balancer)
+                         wait (a stalled balancer; --only 0: a silent one)
   --keep                 do not shut down the write side after sending
   --bind ADDR            the client's own address (127.0.0.2: a source
                          a proxy= rule matches)
   -6                     connect to ::1
   --timeout S            give up reading after S seconds (5): exit 124
+  --elapsed              say on stderr how long the connection lasted
 
 It prints what the service sends back, until the service closes (exit
 0), the connection is reset (exit 0, "proxysend: reset" on stderr) or the
@@ -324,6 +325,7 @@ def converse(a, h, payload):
     except (BrokenPipeError, ConnectionResetError):
         pass
     out = sys.stdout.buffer
+    start = time.monotonic()
     try:
         while True:
             b = s.recv(65536)
@@ -336,6 +338,9 @@ def converse(a, h, payload):
         return 124
     except ConnectionResetError:
         print("proxysend: reset", file=sys.stderr)
+    if a.elapsed:
+        print("proxysend: closed after %.2fs" % (time.monotonic() - start),
+              file=sys.stderr)
     return 0
 
 
@@ -403,6 +408,7 @@ def main():
     p.add_argument("--keep", action="store_true")
     p.add_argument("--bind")
     p.add_argument("--timeout", type=float, default=5.0)
+    p.add_argument("--elapsed", action="store_true")
     p.add_argument("--stdout", action="store_true")
     p.add_argument("--capture")
     p.add_argument("--reply")
