@@ -9,6 +9,9 @@
  * for, held (held.c) after a back-off; and the wait while every spawn
  * slot is taken.  A connection admitted here is handed to child_start()
  * (child.c) with its per-source entry, and is the child's from then on.
+ * A connection from a proxy= balancer is admitted when its PROXY header
+ * is in (proxywait.c reads it), under the client's address, and waits
+ * while its service is paused as a held one does.
  * The datagrams of a datagram built-in are read and admitted here the
  * same way, one admission path for every kind of service, and answered
  * with what internal.c writes.
@@ -40,6 +43,7 @@ held_retry(struct service *sv, double now)
 {
 	struct sockaddr_storage	 peer;
 	struct srcent		*src;
+	struct proxied		*px;
 	int			 i, fd, tries;
 
 	poll_expire(sv, now);
@@ -48,9 +52,10 @@ held_retry(struct service *sv, double now)
 			timer_set_by(&sv->sv_held_timer, now + HELD_POLL_SECS);
 			return;
 		}
-		fd = held_take(sv, i, &peer, &src, &tries);
+		fd = held_take(sv, i, &peer, &src, &px, &tries);
 		sv->sv_retrytries = tries;
-		(void)child_start(sv, fd, (struct sockaddr *)&peer, src, now);
+		(void)child_start(sv, fd, (struct sockaddr *)&peer, src, px,
+		    now);
 		sv->sv_retrytries = 0;
 	}
 }
@@ -177,19 +182,110 @@ refuse_say(const struct service *sv, int fd)
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* stream nowait: accept in a batch until EAGAIN or a pause. */
+/* An admitted connection from a balancer: its child, with its header's. */
+static void
+proxy_start(struct service *sv, struct proxied *px, double now)
+{
+	struct srcent	*src = px->px_src;
+	int		 fd;
+
+	px->px_src = NULL;
+	fd = proxy_take(px);
+	(void)child_start(sv, fd, proxy_peer(px), src, px, now);
+}
+
+/*
+ * The connections from balancers that were admitted while their service
+ * was paused (instances=, a back-off, no spawn slot), oldest first, once
+ * nothing pauses it and no held connection is before them; looked at
+ * again every HELD_POLL_SECS meanwhile, as held ones are.
+ */
+static void
+proxy_retry(struct service *sv, double now)
+{
+	struct proxied	*px;
+
+	poll_expire(sv, now);
+	while ((px = proxy_next_ready(sv)) != NULL) {
+		if (sv->sv_held > 0 || sv->sv_pause != 0 ||
+		    slots_wait(sv, now)) {
+			timer_set_by(&sv->sv_pxtimer, now + HELD_POLL_SECS);
+			return;
+		}
+		proxy_start(sv, px, now);
+	}
+}
+
+static void
+proxy_due(struct timer *t, double now)
+{
+	proxy_retry(t->tm_arg, now);
+}
+
+/*
+ * A connection from a balancer whose PROXY header is in: admitted now,
+ * as a direct connection from the client the header names would have
+ * been at its accept (allow=/deny=, per-source=, rate=), then started,
+ * or kept until its service may start it, behind those before it.
+ */
+static void
+proxy_admit(struct service *sv, struct proxied *px, double now)
+{
+	int	 fd;
+
+	if (admit(sv, proxy_peer(px), now, &px->px_src) == -1) {
+		fd = proxy_take(px);
+		refuse_say(sv, fd);
+		(void)close(fd);
+		proxy_free(px);
+		return;
+	}
+	if (sv->sv_held > 0 || proxy_next_ready(sv) != NULL ||
+	    sv->sv_pause != 0 || slots_wait(sv, now)) {
+		proxy_ready(px);
+		timer_init(&sv->sv_pxtimer, proxy_due, sv);
+		timer_set_by(&sv->sv_pxtimer, now + HELD_POLL_SECS);
+		return;
+	}
+	proxy_start(sv, px, now);
+}
+
+/*
+ * A connection waiting for its PROXY header is readable, or its peer's
+ * end has come (events, epoll's: superd.c).
+ */
+void
+admit_proxied(struct evsrc *src, uint32_t events, double now)
+{
+	struct proxied	*px;
+
+	if ((px = proxy_event(src, events, now)) != NULL)
+		proxy_admit(px->px_sv, px, now);
+}
+
+/*
+ * stream nowait: accept in a batch until EAGAIN or a pause.  A
+ * connection from a proxy= source waits for its PROXY header first
+ * (proxywait.c), unless the header came with it.
+ */
 void
 accept_batch(struct service *sv, double now)
 {
 	struct sockaddr_storage	 ss;
 	struct srcent		*src;
+	struct proxied		*px;
 	socklen_t		 len;
 	int			 i, fd;
 
-	/* connections kept from a failed spawn go first */
+	/* connections kept from a failed spawn go first, then the admitted */
 	if (sv->sv_held > 0) {
 		held_retry(sv, now);
 		if (sv->sv_held > 0 || sv->sv_pause != 0)
+			return;
+	}
+	if (proxy_next_ready(sv) != NULL) {
+		proxy_retry(sv, now);
+		if (proxy_next_ready(sv) != NULL || sv->sv_pause != 0)
 			return;
 	}
 	for (i = 0; i < ACCEPT_BATCH && sv->sv_pause == 0; i++) {
@@ -224,14 +320,20 @@ accept_batch(struct service *sv, double now)
 			}
 		}
 		addr_unmap(&ss);
+		if (sv->sv_cf->cf_nproxy > 0 &&
+		    limits_proxy_from(sv->sv_cf, (struct sockaddr *)&ss)) {
+			if ((px = proxy_wait(sv, fd, (struct sockaddr *)&ss,
+			    now)) != NULL)
+				proxy_admit(sv, px, now);
+			continue;
+		}
 		if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {
 			refuse_say(sv, fd);
 			(void)close(fd);
 			continue;
 		}
-		if (child_start(sv, fd, (struct sockaddr *)&ss, src,
-		    now) == NULL)
-			limits_source_put(src);
+		(void)child_start(sv, fd, (struct sockaddr *)&ss, src, NULL,
+		    now);
 	}
 }
 

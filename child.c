@@ -234,16 +234,20 @@ child_pending(void)
  * Start a child for sv on fd, a connection, which is closed in the parent
  * whatever happens; -1 for the service's own socket (wait mode, dgram
  * nowait), of which the child gets a duplicate, low-numbered as a
- * connection's.  peer is the remote address, src its per-source entry.
- * Returns the child, or NULL when the spawn failed.
+ * connection's.  peer is the remote address, src its per-source entry,
+ * px what its PROXY header said (proxywait.c; NULL for a direct one):
+ * all three are the child's from now on, given back at its reap, or
+ * kept with the connection for another try (held.c), or given back now
+ * when the spawn failed.  Returns the child, or NULL when the spawn
+ * failed.
  */
 struct child *
 child_start(struct service *sv, int fd, const struct sockaddr *peer,
-    struct srcent *src, double now)
+    struct srcent *src, struct proxied *px, double now)
 {
 	struct child		*ch;
 	const char		*what;
-	char			 pbuf[128];
+	char			 pbuf[128], xbuf[128];
 	int			 pidfd, fd_own = fd == -1, saved, *keep = NULL;
 	pid_t			 pid;
 
@@ -252,11 +256,13 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		return NULL;
 	}
 	if ((ch = child_new()) == NULL) {
-		if (!fd_own && held_keep(sv, fd, peer, src, now, "malloc",
+		if (!fd_own && held_keep(sv, fd, peer, src, px, now, "malloc",
 		    sv->sv_retrytries))
 			return NULL;
 		(void)close(fd);
 		backoff(sv, now, 0.25, "malloc");
+		limits_source_put(src);
+		proxy_free(px);
 		return NULL;
 	}
 	/*
@@ -267,10 +273,9 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	if (!fd_own && sv->sv_socktype == SOCK_STREAM &&
 	    (sv->sv_cf->cf_linger > 0 || sv->sv_cf->cf_idle != 0))
 		keep = &ch->ch_conn;
-	pid = spawn_child(sv, fd, peer, src != NULL ? src->se_count : 1,
-	    listen_count() + nchildren + ngroupkills + nkept + linger_held(),
-	    &pidfd,
-	    &ch->ch_cg, keep);
+	pid = spawn_child(sv, fd, peer, px, src != NULL ? src->se_count : 1,
+	    listen_count() + nchildren + ngroupkills + nkept + linger_held() +
+	    proxy_count(), &pidfd, &ch->ch_cg, keep);
 	if (pid == -1) {
 		/*
 		 * A clone with namespaces says so: its EPERM, EINVAL or
@@ -280,12 +285,14 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		saved = errno;
 		child_free(ch);
 		errno = saved;
-		if (!fd_own && held_keep(sv, fd, peer, src, now, what,
+		if (!fd_own && held_keep(sv, fd, peer, src, px, now, what,
 		    sv->sv_retrytries))
 			return NULL;
 		(void)close(fd);
 		refuse(sv, REFUSE_SPAWN, peer, now);
 		backoff(sv, now, 0.25, what);
+		limits_source_put(src);
+		proxy_free(px);		/* peer may be in it: last */
 		return NULL;
 	}
 	if (ch->ch_conn != -1)
@@ -295,6 +302,7 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	ch->ch_pidfd = pidfd;
 	ch->ch_sv = sv;
 	ch->ch_src = src;
+	ch->ch_px = px;
 	ch->ch_start = now;
 	if (peer != NULL)
 		memcpy(&ch->ch_peer, peer, peer->sa_family == AF_INET ?
@@ -324,10 +332,17 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	} else if (peer == NULL)
 		log_info("event=start svc=%s line=%d pid=%d",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid);
-	else {
+	else if (px == NULL) {
 		peer_format(peer, pbuf, sizeof(pbuf));
 		log_info("event=start svc=%s line=%d pid=%d peer=%s",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid, pbuf);
+	} else {
+		peer_format(peer, pbuf, sizeof(pbuf));
+		peer_format((struct sockaddr *)&px->px_balancer, xbuf,
+		    sizeof(xbuf));
+		log_info("event=start svc=%s line=%d pid=%d peer=%s proxy=%s",
+		    log_str(sv->sv_name), sv->sv_cf->cf_line, (int)pid, pbuf,
+		    xbuf);
 	}
 	if (sv->sv_children >= sv->sv_cf->cf_instances) {
 		poll_pause(sv, PAUSE_INSTANCES);
@@ -350,6 +365,8 @@ child_done(struct child *ch, int left, int missed, double now)
 	timer_clear(&ch->ch_timer);
 	timer_clear(&ch->ch_idle);
 	limits_source_put(ch->ch_src);
+	proxy_free(ch->ch_px);
+	ch->ch_px = NULL;
 	nchildren--;
 	sv->sv_children--;
 	if (!sv->sv_retired) {
@@ -451,8 +468,9 @@ back_take(struct child *ch, int exited126, double now)
 		return 0;
 	ch->ch_src = NULL;
 	errno = EAGAIN;
-	(void)held_keep(sv, fd, (struct sockaddr *)&ch->ch_peer, src, now,
-	    "exec", ch->ch_tries);
+	(void)held_keep(sv, fd, (struct sockaddr *)&ch->ch_peer, src,
+	    ch->ch_px, now, "exec", ch->ch_tries);
+	ch->ch_px = NULL;
 	return 1;
 }
 

@@ -35,11 +35,9 @@ dgram_nowait(struct service *sv, double now)
 		(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
 		return;
 	}
-	if ((ch = child_start(sv, -1, (struct sockaddr *)&ss, src,
-	    now)) == NULL) {
-		limits_source_put(src);
+	if ((ch = child_start(sv, -1, (struct sockaddr *)&ss, src, NULL,
+	    now)) == NULL)
 		return;
-	}
 	/* No fork storm: wait until this child has read its datagram. */
 	sv->sv_dgramchild = ch;
 	sv->sv_dgram_id = id;

@@ -7,7 +7,8 @@
  * service's sv_held_timer is due, takes it out again for its next try.
  * At most HELD_MAX are held in all and each is tried HELD_TRIES times;
  * past either, the connection is closed and counted as a refusal.  A
- * held connection keeps its per-source entry.
+ * held connection keeps its per-source entry, and what its PROXY header
+ * said (proxywait.c).
  */
 
 #include <sys/types.h>
@@ -30,6 +31,7 @@ struct held {
 	int		 h_fd;
 	int		 h_tries;
 	struct srcent	*h_src;
+	struct proxied	*h_px;		/* its PROXY header's facts, or NULL */
 	struct sockaddr_storage h_peer;
 };
 static struct held	 helds[HELD_MAX];
@@ -40,12 +42,14 @@ static struct held	 helds[HELD_MAX];
  * accepting, and try it again after a back-off that doubles with each
  * try (held_retry).  After HELD_TRIES tries it is closed and counted as
  * a refusal.  Returns 1 when the connection is kept (or closed after its
- * last try), and the caller no longer owns fd and src; 0 for any other
- * failure.
+ * last try), and the caller no longer owns fd, src and px (what its
+ * PROXY header said, kept with it: peer may point into it); 0 for any
+ * other failure.
  */
 int
 held_keep(struct service *sv, int fd, const struct sockaddr *peer,
-    struct srcent *src, double now, const char *what, int tries)
+    struct srcent *src, struct proxied *px, double now, const char *what,
+    int tries)
 {
 	struct held	*h = NULL;
 	double		 secs;
@@ -68,6 +72,7 @@ held_keep(struct service *sv, int fd, const struct sockaddr *peer,
 		(void)close(fd);
 		refuse(sv, REFUSE_SPAWN, peer, now);
 		limits_source_put(src);
+		proxy_free(px);
 		if (!sv->sv_retired)
 			backoff(sv, now, 0.25, what);
 		return 1;
@@ -75,6 +80,7 @@ held_keep(struct service *sv, int fd, const struct sockaddr *peer,
 	h->h_sv = sv;
 	h->h_fd = fd;
 	h->h_src = src;
+	h->h_px = px;
 	h->h_tries = tries;
 	memcpy(&h->h_peer, peer, peer->sa_family == AF_INET ?
 	    sizeof(struct sockaddr_in) : peer->sa_family == AF_INET6 ?
@@ -100,6 +106,7 @@ held_drop(struct service *sv, double now)
 		refuse(sv, REFUSE_SPAWN, (struct sockaddr *)&helds[i].h_peer,
 		    now);
 		limits_source_put(helds[i].h_src);
+		proxy_free(helds[i].h_px);
 	}
 }
 
@@ -115,12 +122,12 @@ held_next(struct service *sv, int i)
 
 /*
  * Take the connection of sv in slot i (held_next) out for its next try:
- * its descriptor, with its peer, per-source entry and tries so far,
- * which the caller owns from then on.
+ * its descriptor, with its peer, per-source entry, PROXY header's facts
+ * and tries so far, which the caller owns from then on.
  */
 int
 held_take(struct service *sv, int i, struct sockaddr_storage *peer,
-    struct srcent **src, int *tries)
+    struct srcent **src, struct proxied **px, int *tries)
 {
 	struct held	 h;
 
@@ -129,6 +136,7 @@ held_take(struct service *sv, int i, struct sockaddr_storage *peer,
 	sv->sv_held--;
 	memcpy(peer, &h.h_peer, sizeof(*peer));
 	*src = h.h_src;
+	*px = h.h_px;
 	*tries = h.h_tries;
 	return h.h_fd;
 }

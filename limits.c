@@ -1,7 +1,7 @@
 /*
  * limits.c: what decides whether a connection gets a child.  No I/O here.
  *
- * allow=/deny= matching, the rate= token bucket and the per-source counts
+ * allow=/deny= and proxy= matching, the rate= token bucket and the per-source counts
  * (a hash on service and remote address, also the source of TCPCONNNUM).
  * IPv4-mapped IPv6 addresses are counted and matched as IPv4.
  */
@@ -84,6 +84,25 @@ limits_acl_allows(const struct svconf *cf, const struct sockaddr *peer)
 		allowed = 1;
 	}
 	return allowed;
+}
+
+/*
+ * Is peer one of the proxy= balancers, whose connections start with a
+ * PROXY header?  One whose address family has none listed is not.
+ */
+int
+limits_proxy_from(const struct svconf *cf, const struct sockaddr *peer)
+{
+	unsigned char	 a[16];
+	int		 family;
+	size_t		 i;
+
+	if ((family = peer_bytes(peer, a)) == AF_UNSPEC)
+		return 0;
+	for (i = 0; i < cf->cf_nproxy; i++)
+		if (acl_match(&cf->cf_proxy[i], family, a))
+			return 1;
+	return 0;
 }
 
 /*

@@ -11,7 +11,10 @@
  * Every refusal is counted in sv_refused[] for the status dump whether
  * or not it is logged.  REFUSE_LINGER is summed up the same way but is
  * no refusal (the client was served, its socket could not be held after
- * the child): event=linger-full.  A back-off also pauses the service
+ * the child): event=linger-full.  REFUSE_PROXY is a connection from a
+ * balancer whose PROXY header was bad, late or cut off (proxywait.c),
+ * REFUSE_PROXY_FULL one refused because too many headers were waited
+ * for already: reason=proxy and reason=proxy-full.  A back-off also pauses the service
  * (PAUSE_BACKOFF) for a moment (poll.c ends it).
  */
 
@@ -23,7 +26,8 @@
 #include "superd.h"
 
 static const char *refusal_names[REFUSE_MAX] = {
-	"deny", "per-source", "rate", "fork", "epoll", "linger",
+	"deny", "per-source", "rate", "fork", "epoll", "linger", "proxy",
+	"proxy-full",
 };
 
 static void	 refuse_flush(struct service *, double, int);
@@ -49,7 +53,19 @@ void
 refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
     double now)
 {
+	refuse_why(sv, r, peer, now, NULL);
+}
+
+/*
+ * The same, with why (a short constant text: a PROXY header's fault) in
+ * the line logged at once as error="..."; a summed-up line has none.
+ */
+void
+refuse_why(struct service *sv, enum refusal r, const struct sockaddr *peer,
+    double now, const char *why)
+{
 	struct reflog	*rl;
+	char		 q[128];
 	int		 i;
 
 	sv->sv_refused[r]++;
@@ -66,7 +82,13 @@ refuse(struct service *sv, enum refusal r, const struct sockaddr *peer,
 			log_info("event=linger-full svc=%s line=%d peer=%s",
 			    log_str(sv->sv_name), sv->sv_cf->cf_line,
 			    rl->rl_peer[r]);
-		else
+		else if (why != NULL) {
+			log_quote(q, sizeof(q), why);
+			log_info("event=refused svc=%s line=%d reason=%s "
+			    "peer=%s error=%s", log_str(sv->sv_name),
+			    sv->sv_cf->cf_line, refusal_names[r],
+			    rl->rl_peer[r], q);
+		} else
 			log_info("event=refused svc=%s line=%d reason=%s "
 			    "peer=%s", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, refusal_names[r],

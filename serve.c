@@ -103,6 +103,8 @@ serve_remove(struct service *sv)
 	timer_clear(&sv->sv_poll_timer);
 	held_drop(sv, timer_now());
 	timer_clear(&sv->sv_held_timer);
+	proxy_forget(sv, timer_now());
+	timer_clear(&sv->sv_pxtimer);
 	timer_clear(&sv->sv_dgram_timer);
 	timer_clear(&sv->sv_ratelog_timer);
 	slots_forget(sv);
@@ -131,7 +133,7 @@ serve_listener(struct service *sv, double now)
 			return;
 		guard_mark(sv);
 		listen_nonblock(sv, 0);
-		if ((ch = child_start(sv, -1, NULL, NULL, now)) != NULL) {
+		if ((ch = child_start(sv, -1, NULL, NULL, NULL, now)) != NULL) {
 			ch->ch_wait = 1;
 			poll_pause(sv, PAUSE_WAIT);
 		}

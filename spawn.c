@@ -572,9 +572,11 @@ slot_gen(struct spawn_slot *slot)
 /*
  * Start a child of sv on fd (a connection, or a duplicate of the
  * service's own socket), which this takes over when it succeeds: it is
- * closed in the parent once the child has its own copy.  nhigh is how
+ * closed in the parent once the child has its own copy.  peer is its
+ * client, px what its PROXY header said (NULL for a direct one), for its
+ * variables.  nhigh is how
  * many long-lived descriptors superd holds above SPAWN_FDTOP (listeners,
- * pidfds, kept and lingering connections): what copying its table would
+ * pidfds, kept, lingering and proxy-waiting connections): what copying its table would
  * cost.  cg is where the child's
  * cgroup is kept (memory=, tasks=: cgroup.c makes it, the child joins
  * it), for its reap.  keep, when not NULL, is where the parent's own
@@ -589,7 +591,8 @@ slot_gen(struct spawn_slot *slot)
  */
 pid_t
 spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
-    int connnum, int nhigh, int *pidfd, struct cgref *cg, int *keep)
+    const struct proxied *px, int connnum, int nhigh, int *pidfd,
+    struct cgref *cg, int *keep)
 {
 	struct svconf		*cf = sv->sv_cf;
 	struct spawn_slot	*slot = NULL;
@@ -610,7 +613,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		 */
 		slot = &sync_slot;
 		if (cf->cf_builtin == BI_NONE && spawnenv_fill(sv,
-		    &slot->sl_env, fd, peer, connnum) == -1) {
+		    &slot->sl_env, fd, peer, px, connnum) == -1) {
 			errno = ENOMEM;
 			return -1;
 		}
@@ -641,7 +644,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		errno = nslots == SPAWN_SLOTS ? EAGAIN : ENOMEM;
 		return -1;
 	}
-	if (spawnenv_fill(sv, &slot->sl_env, fd, peer, connnum) == -1) {
+	if (spawnenv_fill(sv, &slot->sl_env, fd, peer, px, connnum) == -1) {
 		errno = ENOMEM;
 		return -1;
 	}

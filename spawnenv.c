@@ -178,13 +178,60 @@ envvar_set(struct spawn_env *se, int i, const char *name, const char *value)
 }
 
 /*
+ * A connection from a balancer: its variables after the connection's,
+ * from envp[n] on; those env= set (or -E's environment) stay theirs.
+ * The balancer's address always; for a header that names a client, the
+ * TLVs it had (their text is printable ASCII: proxyhdr.c).  Returns the
+ * new count.
+ */
+static int
+proxy_vars(const struct svconf *cf, struct spawn_env *se, int n,
+    const struct proxied *px)
+{
+	const struct proxyhdr	*ph = &px->px_hdr;
+	const char		*val[NPROXYVARS];
+	static const char	*names[NPROXYVARS] = { "PROXYREMOTEIP",
+	    "PROXYREMOTEPORT", "PROXY_AUTHORITY", "PROXY_UNIQUE_ID",
+	    "PROXY_SSL", "PROXY_SSL_VERSION", "PROXY_SSL_CN" };
+	char			 ip[INET6_ADDRSTRLEN], port[8], pair[32];
+	size_t			 len;
+	int			 k;
+
+	addr_format((const struct sockaddr *)&px->px_balancer, ip,
+	    sizeof(ip), port, sizeof(port));
+	memset(val, 0, sizeof(val));
+	val[0] = ip;
+	val[1] = port;
+	if (!ph->ph_local) {
+		val[2] = ph->ph_authority;
+		val[3] = ph->ph_unique_id;
+		val[4] = ph->ph_ssl == -1 ? "" : ph->ph_ssl ? "1" : "0";
+		val[5] = ph->ph_ssl_version;
+		val[6] = ph->ph_ssl_cn;
+	}
+	for (k = 0; k < NPROXYVARS; k++) {
+		if (val[k] == NULL || val[k][0] == '\0')
+			continue;
+		(void)snprintf(pair, sizeof(pair), "%s=", names[k]);
+		if (env_has(cf->cf_envp, cf->cf_nenvconst, pair))
+			continue;
+		len = strlcpy(se->se_pvar[k], pair, PROXYVARLEN);
+		(void)strlcpy(se->se_pvar[k] + len, val[k], PROXYVARLEN - len);
+		se->se_envp[n++] = se->se_pvar[k];
+	}
+	return n;
+}
+
+/*
  * Fill se's connection variables for this connection, in the order
  * envvar_names() gives them, and its envp: the service's constant part,
- * then those variables.  -1 when the envp cannot grow.
+ * then those variables, then a balancer's (px: proxywait.c), for which
+ * the local address is the one the header says the client reached and
+ * peer the client it names.  -1 when the envp cannot grow.
  */
 int
 spawnenv_fill(const struct service *sv, struct spawn_env *se, int fd,
-    const struct sockaddr *peer, int connnum)
+    const struct sockaddr *peer, const struct proxied *px, int connnum)
 {
 	const struct svconf	*cf = sv->sv_cf;
 	const char		*names[NENVVARS];
@@ -197,7 +244,7 @@ spawnenv_fill(const struct service *sv, struct spawn_env *se, int fd,
 	size_t			 need;
 	int			 n, k;
 
-	need = cf->cf_nenvconst + NENVVARS + 1;
+	need = cf->cf_nenvconst + NENVVARS + NPROXYVARS + 1;
 	if (se->se_envcap < need) {
 		if ((envp = reallocarray(se->se_envp, need,
 		    sizeof(char *))) == NULL)
@@ -210,6 +257,8 @@ spawnenv_fill(const struct service *sv, struct spawn_env *se, int fd,
 	for (k = 0; k < NENVVARS; k++)
 		if (cf->cf_envvars & (1U << k))
 			se->se_envp[n++] = se->se_var[k];
+	if (px != NULL)
+		n = proxy_vars(cf, se, n, px);
 	se->se_envp[n] = NULL;
 
 	n = envvar_names(sv, names);
@@ -231,7 +280,11 @@ spawnenv_fill(const struct service *sv, struct spawn_env *se, int fd,
 		envvar_set(se, 2, names[2], num);
 		return 0;
 	}
-	if (sv->sv_wildcard && !cf->cf_wait) {
+	if (px != NULL && !px->px_hdr.ph_local) {
+		/* where the client connected to, as the header says */
+		addr_format((const struct sockaddr *)&px->px_hdr.ph_dst, lip,
+		    sizeof(lip), lport, sizeof(lport));
+	} else if (sv->sv_wildcard && !cf->cf_wait) {
 		/* only a wildcard listener needs the kernel to say */
 		len = sizeof(st);
 		if (getsockname(fd, (struct sockaddr *)&st, &len) == 0) {

@@ -12,11 +12,21 @@
 #define NENVVARS	8
 #define ENVVARLEN	128
 
+/*
+ * What a connection from a proxy= balancer adds (spawnenv.c): the
+ * balancer's address, PROXYREMOTEIP and PROXYREMOTEPORT, then its
+ * header's TLVs, PROXY_AUTHORITY, PROXY_UNIQUE_ID, PROXY_SSL,
+ * PROXY_SSL_VERSION and PROXY_SSL_CN: a name and a TLV's text each.
+ */
+#define NPROXYVARS	7
+#define PROXYVARLEN	(24 + PROXY_TEXT)
+
 /* A child's envp: the service's constant part, then its connection's. */
 struct spawn_env {
 	char		**se_envp;
 	size_t		 se_envcap;
 	char		 se_var[NENVVARS][ENVVARLEN];
+	char		 se_pvar[NPROXYVARS][PROXYVARLEN];
 };
 
 /* The containment step a child failed at (spawn_failure). */
@@ -74,6 +84,6 @@ void		 child_back(int);
 
 /* spawnenv.c */
 int		 spawnenv_fill(const struct service *, struct spawn_env *, int,
-		    const struct sockaddr *, int);
+		    const struct sockaddr *, const struct proxied *, int);
 
 #endif /* SUPERD_SPAWNINT_H */

@@ -333,6 +333,9 @@ loop(int sigfd, int ending)
 			case EV_LINGER:
 				linger_event(src, now);
 				break;
+			case EV_PROXY:
+				admit_proxied(src, events[i].events, now);
+				break;
 			}
 		}
 		/* Signals last: a reload may free what this batch named. */

@@ -31,6 +31,7 @@
  *     linger.c     a connection after its child: shut down, drained,
  *                  closed
  *     held.c       connections a failed spawn keeps for another try
+ *     proxywait.c  connections waiting for their PROXY header
  *     guard.c      the loop guard: children that leave their input
  *     backlog.c    what waits in a stream wait listener (sock_diag)
  *     limits.c     allow/deny, per-source counts, rate tokens (no I/O)
@@ -116,6 +117,7 @@ enum ev_kind {
 	EV_CHILD,
 	EV_SPAWN,
 	EV_LINGER,
+	EV_PROXY,		/* a connection waiting for its PROXY header */
 };
 
 struct evsrc {
@@ -143,6 +145,8 @@ enum refusal {
 	REFUSE_EPOLL,		/* the kernel could not watch the child */
 	REFUSE_LINGER,		/* served, but too many lingering: closed at
 				   once (event=linger-full, not a refusal) */
+	REFUSE_PROXY,		/* its PROXY header: bad, late, missing */
+	REFUSE_PROXY_FULL,	/* too many headers waited for already */
 	REFUSE_MAX,
 };
 
@@ -331,6 +335,9 @@ struct timer {
 };
 
 struct child;
+struct proxied;
+TAILQ_HEAD(pxlist, proxied);
+LIST_HEAD(pxwait, proxied);
 
 /* How refusals of one service are being summed up in the log. */
 struct reflog {
@@ -404,6 +411,10 @@ struct service {
 	struct timer	 sv_full_timer;	/* the next count= line */
 	double		 sv_backoff_logged; /* last fork/accept/exec-failed line */
 	unsigned long	 sv_backoff_n;	/* back-offs since, not logged */
+	struct pxwait	 sv_pxwait;	/* proxy=: reading their headers */
+	struct pxlist	 sv_pxready;	/* admitted, waiting for the service */
+	int		 sv_pxcount;	/* on either, counted in the bound */
+	struct timer	 sv_pxtimer;	/* sv_pxready's next try (admit.c) */
 };
 TAILQ_HEAD(svlist, service);
 
@@ -438,8 +449,10 @@ struct child {
 	int		 ch_quiet;	/* started looping: lines summed up */
 	int		 ch_killed;	/* superd killed it: never a miss */
 	struct cgref	 ch_cg;		/* memory=, tasks=: its cgroup */
+	struct proxied	*ch_px;		/* proxy=: what its header said */
 };
 LIST_HEAD(childlist, child);
+
 
 /* tcpinfo.c */
 struct tcpcount {
@@ -562,7 +575,8 @@ int		 spawn_init(void);
 void		 spawn_signals(void);
 void		 spawn_nofile(const struct rlimit *);
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
-		    int, int, int *, struct cgref *, int *);
+		    const struct proxied *, int, int, int *, struct cgref *,
+		    int *);
 void		 spawn_flush(void);
 int		 spawn_watch(void);
 void		 spawn_event(void);
@@ -600,6 +614,8 @@ int		 limits_rate_take(struct service *, double);
 double		 limits_rate_wait(const struct service *);
 struct srcent	*limits_source_get(struct service *, const struct sockaddr *);
 void		 limits_source_put(struct srcent *);
+int		 limits_proxy_from(const struct svconf *,
+		    const struct sockaddr *);
 
 /* builtin.c */
 enum builtin	 internal_lookup(const char *);
@@ -665,6 +681,31 @@ ssize_t		 proxy_parse(const unsigned char *, size_t, struct proxyhdr *,
    v1: PROXY_V1_MAX; v2 once 16 bytes are known: 16 + its length field. */
 size_t		 proxy_want(const unsigned char *, size_t);
 
+/*
+ * A connection from a proxy= source (proxywait.c), from its accept to
+ * its child's reap: while its header is read, then what the header said,
+ * which its admission, its spawn (the variables), a held try and its
+ * child's lines go by.
+ */
+struct proxied {
+	struct evsrc	 px_ev;		/* first: epoll's data.ptr */
+	struct timer	 px_timer;	/* proxy-timeout= */
+	LIST_ENTRY(proxied) px_wentry;	/* on sv_pxwait */
+	TAILQ_ENTRY(proxied) px_rentry;	/* on sv_pxready */
+	struct proxied	*px_next;	/* on the free list */
+	struct service	*px_sv;
+	int		 px_fd;
+	int		 px_state;	/* PX_* */
+	int		 px_lowat;	/* SO_RCVLOWAT raised for a v2 */
+	int		 px_inpoll;	/* in the epoll set */
+	struct srcent	*px_src;	/* PX_READY: its per-source entry */
+	struct sockaddr_storage px_balancer;
+	struct proxyhdr	 px_hdr;
+};
+#define PX_READING	1	/* in epoll, its timer running */
+#define PX_READY	2	/* admitted, its service paused: on sv_pxready */
+#define PX_TAKEN	3	/* out of the wait set: the connection's facts */
+
 /* logtext.c */
 const char	*log_str(const char *);
 const char	*log_signame(int);
@@ -683,6 +724,7 @@ int		 admit(struct service *, const struct sockaddr *, double,
 void		 accept_batch(struct service *, double);
 void		 admit_builtin_dgram(struct service *, double);
 void		 held_due(struct timer *, double);
+void		 admit_proxied(struct evsrc *, uint32_t, double);
 int		 slots_wait(struct service *, double);
 void		 slots_check(double);
 void		 slots_forget(struct service *);
@@ -692,11 +734,23 @@ void		 dgram_nowait(struct service *, double);
 
 /* held.c */
 int		 held_keep(struct service *, int, const struct sockaddr *,
-		    struct srcent *, double, const char *, int);
+		    struct srcent *, struct proxied *, double, const char *, int);
 void		 held_drop(struct service *, double);
 int		 held_next(struct service *, int);
 int		 held_take(struct service *, int, struct sockaddr_storage *,
-		    struct srcent **, int *);
+		    struct srcent **, struct proxied **, int *);
+
+/* proxywait.c */
+struct proxied	*proxy_wait(struct service *, int, const struct sockaddr *,
+		    double);
+struct proxied	*proxy_event(struct evsrc *, uint32_t, double);
+const struct sockaddr *proxy_peer(const struct proxied *);
+void		 proxy_ready(struct proxied *);
+struct proxied	*proxy_next_ready(struct service *);
+int		 proxy_take(struct proxied *);
+void		 proxy_free(struct proxied *);
+void		 proxy_forget(struct service *, double);
+int		 proxy_count(void);
 
 /* child.c */
 const struct childlist *child_list(void);
@@ -704,7 +758,7 @@ int		 child_count(void);
 struct child	*child_new(void);
 void		 child_free(struct child *);
 struct child	*child_start(struct service *, int, const struct sockaddr *,
-		    struct srcent *, double);
+		    struct srcent *, struct proxied *, double);
 void		 child_reap(struct child *, double);
 void		 child_end_all(double);
 int		 child_pending(void);
@@ -721,6 +775,8 @@ void		 linger_forget(struct service *);
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,
 		    double);
+void		 refuse_why(struct service *, enum refusal,
+		    const struct sockaddr *, double, const char *);
 void		 backoff(struct service *, double, double, const char *);
 void		 full_note(struct service *, double);
 void		 refuse_forget(struct service *, double);

@@ -27,3 +27,268 @@ load helpers
 	assert_line --partial "superd.conf:7: bad value \"0\" for option proxy-timeout"
 	refute_line --partial "superd.conf:8:"
 }
+
+# psend ARGS...: tests/proxysend.py, a client that speaks like a balancer
+# (the header, then the payload), bound to 127.0.0.2, the table's proxy=.
+psend() {
+	timeout 15 python3 "$TOP/tests/proxysend.py" --bind 127.0.0.2 "$@"
+}
+
+# An environment printer: the connection's variables, then what follows.
+envsvc() {
+	cat >"$T/env.sh" <<-'SH'
+	#!/bin/sh
+	env | grep -E '^(TCP|PROXY|REMOTE_)' | sort
+	echo --
+	exec cat
+	SH
+	chmod 755 "$T/env.sh"
+}
+
+@test "through a v1 or v2 header the service sees the client in TCPREMOTEIP, the address it reached in TCPLOCALIP, the balancer in PROXYREMOTEIP" {
+	envsvc
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root $T/env.sh env.sh
+	EOF
+	start_superd
+	for v in -1 -2; do
+		run psend $v --src 192.0.2.7:4711 --dst 198.51.100.3:443 \
+		    --payload 'hi\n' "$(port 1)"
+		assert_success
+		assert_line TCPREMOTEIP=192.0.2.7
+		assert_line TCPREMOTEPORT=4711
+		assert_line REMOTE_ADDR=192.0.2.7
+		assert_line REMOTE_PORT=4711
+		assert_line TCPLOCALIP=198.51.100.3
+		assert_line TCPLOCALPORT=443
+		assert_line PROXYREMOTEIP=127.0.0.2
+		assert_line --regexp '^PROXYREMOTEPORT=[0-9]+$'
+		assert_line TCPCONNNUM=1
+		assert_equal "${lines[-1]}" hi
+	done
+	wait_log '^event=start svc=0 line=1 pid=[0-9]+ peer=192\.0\.2\.7:4711 proxy=127\.0\.0\.2:[0-9]+$'
+	run psend --src '[2001:db8::5]:99' --dst '[2001:db8::1]:80' \
+	    --payload 'six\n' "$(port 1)"
+	assert_line TCPREMOTEIP=2001:db8::5
+	assert_line TCPLOCALIP=2001:db8::1
+	wait_log 'peer=\[2001:db8::5\]:99 proxy=127\.0\.0\.2:'
+}
+
+@test "a direct client on the same port is served as itself, without PROXY variables" {
+	envsvc
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root $T/env.sh env.sh
+	EOF
+	start_superd
+	run talk "$(port 1)" 'direct'
+	assert_line TCPREMOTEIP=127.0.0.1
+	refute_line --partial PROXY
+	assert_equal "${lines[-1]}" direct
+	wait_log '^event=start svc=0 line=1 pid=[0-9]+ peer=127\.0\.0\.1:[0-9]+$'
+}
+
+@test "a header split at every byte, or sent with its payload, leaves the child exactly the payload" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/cat cat
+	EOF
+	start_superd
+	for v in -1 -2; do
+		run psend $v --split-every --pause 0.005 --payload 'PROXY x\n' "$(port 1)"
+		assert_success
+		assert_output 'PROXY x'
+		run psend $v --together --payload 'one send\n' "$(port 1)"
+		assert_output 'one send'
+		run psend $v --split 1,5,13,16 --authority example.org \
+		    --payload '\r\n\r\n' "$(port 1)"
+		assert_equal "$(psend $v --split 3,16 --together --payload 'abc' "$(port 1)" | od -An -c | tr -d ' ')" 'abc'
+	done
+}
+
+@test "a v2 header of 64 KiB, its TLVs split across sends, is read whole before the child starts" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/cat cat
+	EOF
+	start_superd
+	hex=$(head -c 65000 /dev/zero | od -An -tx1 -v | tr -d ' \n')
+	run psend --tlv "04:$hex" --split 16,20000,40000 --payload 'after\n' "$(port 1)"
+	assert_success
+	assert_output after
+}
+
+@test "v2 LOCAL and v1 UNKNOWN are served as connections from the balancer itself" {
+	envsvc
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root $T/env.sh env.sh
+	EOF
+	start_superd
+	for v in -1 -2; do
+		run psend $v --local --authority x.example --payload 'ping\n' "$(port 1)"
+		assert_success
+		assert_line TCPREMOTEIP=127.0.0.2
+		assert_line PROXYREMOTEIP=127.0.0.2
+		assert_line TCPLOCALIP=127.0.0.1
+		refute_line --partial PROXY_
+		assert_equal "${lines[-1]}" ping
+	done
+}
+
+@test "v2 TLVs become PROXY_AUTHORITY, PROXY_UNIQUE_ID, PROXY_SSL, PROXY_SSL_VERSION and PROXY_SSL_CN" {
+	envsvc
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root $T/env.sh env.sh
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,env=PROXY_SSL=mine root $T/env.sh env.sh
+	EOF
+	start_superd
+	run psend --src 192.0.2.1:1 --authority www.example.com --unique-id abc123 \
+	    --ssl-version TLSv1.3 --ssl-cn client.example --payload 'x\n' "$(port 1)"
+	assert_line PROXY_AUTHORITY=www.example.com
+	assert_line PROXY_UNIQUE_ID=abc123
+	assert_line PROXY_SSL=1
+	assert_line PROXY_SSL_VERSION=TLSv1.3
+	assert_line PROXY_SSL_CN=client.example
+	run psend --src 192.0.2.1:1 --no-tls --payload 'x\n' "$(port 1)"
+	assert_line PROXY_SSL=0
+	refute_line --partial PROXY_AUTHORITY
+	run psend --src 192.0.2.1:1 --payload 'x\n' "$(port 1)"
+	refute_line --partial PROXY_SSL
+	# env= wins over a header's
+	run psend --src 192.0.2.1:1 --ssl --payload 'x\n' "$(port 2)"
+	assert_line PROXY_SSL=mine
+}
+
+@test "allow=, deny= and per-source= act on the client the header names, not on the balancer" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,deny=192.0.2.66 root /bin/echo echo served
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,allow=192.0.2.0/24 root /bin/echo echo served
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,per-source=1 root /bin/sh sh -c "echo served; sleep 5"
+	EOF
+	start_superd
+	run psend --src 192.0.2.66:1 "$(port 1)"
+	refute_output --partial served
+	wait_log '^event=refused svc=0 line=1 reason=deny peer=192\.0\.2\.66:1$'
+	run psend --src 192.0.2.67:1 "$(port 1)"
+	assert_output served
+	run psend --src 198.51.100.1:1 "$(port 2)"
+	refute_output --partial served
+	wait_log '^event=refused svc=0 line=2 reason=deny peer=198\.51\.100\.1:1$'
+	run psend --src 192.0.2.9:1 "$(port 2)"
+	assert_output served
+	psend --src 192.0.2.1:1 --keep --timeout 4 "$(port 3)" >"$T/first" &
+	first=$!
+	wait_log 'line=3 pid=[0-9]+ peer=192\.0\.2\.1:1 proxy='
+	run psend --src 192.0.2.1:2 --timeout 3 "$(port 3)"
+	refute_output --partial served
+	wait_log '^event=refused svc=0 line=3 reason=per-source peer=192\.0\.2\.1:2$'
+	run psend --src 192.0.2.2:1 --timeout 1 --keep "$(port 3)"
+	assert_output --partial served
+	wait "$first" || true
+}
+
+@test "a malformed header, a silent connection past proxy-timeout= and a cut-off one are closed, logged reason=proxy and counted" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,proxy-timeout=1 root /bin/echo echo served
+	EOF
+	start_superd
+	run psend --bad v1-too-long "$(port 1)"
+	refute_output --partial served
+	wait_log '^event=refused svc=0 line=1 reason=proxy peer=127\.0\.0\.2:[0-9]+ error="v1 line too long"$'
+	sleep 1.1	# the next line is logged at once, not summed up
+	run psend --no-header --payload 'GET / HTTP/1.0\r\n\r\n' "$(port 1)"
+	refute_output --partial served
+	wait_log 'reason=proxy peer=127\.0\.0\.2:[0-9]+ error="[^"]+"$'
+	sleep 1.1
+	start=$(date +%s%N)
+	run psend --only 10 --keep --timeout 5 "$(port 1)"
+	refute_output --partial served
+	el=$((($(date +%s%N) - start) / 1000000))
+	[ "$el" -ge 900 ] && [ "$el" -lt 3000 ]
+	wait_log 'reason=proxy peer=127\.0\.0\.2:[0-9]+ error="timeout"$'
+	sleep 1.1
+	# a v2 header that says 65,535 bytes and sends 100: late, not oversized
+	hex=$(head -c 65000 /dev/zero | od -An -tx1 -v | tr -d ' \n')
+	run psend --tlv "04:$hex" --only 100 --keep --timeout 5 "$(port 1)"
+	wait_log 'error="timeout"$'
+	sleep 1.1
+	printf 'PROXY TCP4 1.2.3.4' | timeout 5 nc -s 127.0.0.2 -N 127.0.0.1 "$(port 1)" || true
+	wait_log 'error="closed"$'
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=status svc=0 line=1 .* refused_proxy=5 refused_proxy_full=0 proxy_waiting=0'
+}
+
+# holders N PORT SECS: N connections from 127.0.0.2 that send nothing,
+# held SECS seconds; prints "up" once all are connected.
+holders() {
+	python3 - "$@" <<-'PY'
+	import socket, sys, time
+	n, port, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+	socks = []
+	for _ in range(n):
+	    s = socket.socket()
+	    s.bind(("127.0.0.2", 0))
+	    s.settimeout(5)
+	    s.connect(("127.0.0.1", port))
+	    socks.append(s)
+	print("up", flush=True)
+	time.sleep(secs)
+	PY
+}
+
+@test "a flood of silent connections from a balancer stops at its share of the descriptors, refused and counted, and the rest is served" {
+	printf '#!/bin/sh\nulimit -n 128 || exit 1\nexec %s "$@"\n' "$SUPERD" \
+	    >"$T/superd128"
+	chmod 755 "$T/superd128"
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,proxy-timeout=30 root /bin/echo echo one
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,proxy-timeout=30 root /bin/echo echo two
+	EOF
+	SUPERD=$T/superd128 start_superd
+	holders 40 "$(port 1)" 20 >"$T/held" &
+	h=$!
+	wait_until 10 grep -q up "$T/held"
+	wait_log '^event=refused svc=0 line=1 reason=proxy-full peer=127\.0\.0\.2:'
+	# another service's balancer connections still get their share
+	run psend --src 192.0.2.1:1 "$(port 2)"
+	assert_output two
+	# and a direct client of the flooded one is served
+	run talk "$(port 1)"
+	assert_output one
+	kill -USR1 "$SUPERD_PID"
+	# a quarter of 128 in all; one service no more than the rest leave
+	wait_log '^event=status svc=0 line=1 .* refused_proxy_full=2[4-9] proxy_waiting=1[56] ?'
+	kill "$h" 2>/dev/null || true
+	wait "$h" || true
+}
+
+@test "a reload that removes a service closes the connections waiting for their header, and -k closes them too" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo y
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,proxy-timeout=30 root /bin/echo echo x
+	EOF
+	start_superd -k 5
+	p=$(port 2)
+	psend --only 3 --keep --timeout 10 "$p" >"$T/out" 2>&1 &
+	c=$!
+	wait_until 5 eval "ss -tn state established '( sport = :$p )' | grep -q 127.0.0.2"
+	sed -i 2d "$CONF"
+	kill -HUP "$SUPERD_PID"
+	wait_log '^event=refused svc=0 line=2 reason=proxy peer=127\.0\.0\.2:[0-9]+ error="removed"$'
+	wait "$c" || true
+	run cat "$T/out"
+	refute_line x
+	# -k: superd ends at once, closing what waits for a header
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo y
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,proxy-timeout=30 root /bin/echo echo x
+	EOF
+	kill -HUP "$SUPERD_PID"
+	wait_until 5 eval '[ "$(log_count "event=listen svc=0 line=2")" -eq 2 ]'
+	wait_until 5 eval '[ -n "$(port 2)" ] && [ "$(port 2)" != "$p" ]'
+	p=$(port 2)
+	psend --only 3 --keep --timeout 10 "$p" >"$T/out" 2>&1 &
+	c=$!
+	wait_until 5 eval "ss -tn state established '( sport = :$p )' | grep -q 127.0.0.2"
+	kill -TERM "$SUPERD_PID"
+	wait_until 3 eval '! kill -0 '"$SUPERD_PID"' 2>/dev/null'
+	wait "$c" || true
+	wait_log 'error="removed"$'
+}
