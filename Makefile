@@ -31,7 +31,8 @@ CONF_SRCS = conf.c confread.c hosts.c confopt.c confcontain.c confconn.c \
 	    svconf.c conferr.c
 CONF_OBJS = $(CONF_SRCS:.c=.o)
 OBJS	 = $(SRCS:.c=.o)
-TAB_SRCS = supertab.c tabedit.c tabio.c tabmodel.c tabcheck.c tabsignal.c
+TAB_SRCS = supertab.c tabedit.c tabio.c tabmodel.c tabcheck.c tabsignal.c \
+	   tabxinetd.c xiconv.c xiparse.c
 TAB_OBJS = $(TAB_SRCS:.c=.o) $(CONF_OBJS) builtin.o log.o logtext.o fd.o \
 	   addr.o
 BENCH	 = bench/loadgen bench/spawnloop bench/hello
@@ -149,7 +150,7 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -g -O1 \
 	   -fno-sanitize-recover=all $(BSD_CFLAGS)
 FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 TAB_FUZZERS = fuzz/conf_fuzz fuzz/text_fuzz
-FUZZERS	 = $(TAB_FUZZERS) fuzz/timer_fuzz fuzz/proxy_fuzz
+FUZZERS	 = $(TAB_FUZZERS) fuzz/xinetd_fuzz fuzz/timer_fuzz fuzz/proxy_fuzz
 # Besides what supertab links: the allow=/deny= matcher text_fuzz checks.
 FUZZ_EXTRA = limits.c
 
@@ -160,6 +161,15 @@ $(TAB_FUZZERS): fuzz/conf_fuzz.c fuzz/text_fuzz.c fuzz/resolve.c superd.h \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $@.c fuzz/resolve.c $$srcs \
 	    $(FUZZ_EXTRA) $(BSD_LIBS) -ldl
 
+# supertab import-xinetd's parser and conversion, checked by the table's.
+XI_SRCS	 = xiparse.c xiconv.c
+fuzz/xinetd_fuzz: fuzz/xinetd_fuzz.c fuzz/resolve.c superd.h tab.h \
+	    confint.h $(SRCS) $(TAB_SRCS)
+	srcs=`for o in $(TAB_OBJS); do case " $(TAB_SRCS) " in \
+	    *" $${o%.o}.c "*) ;; *) echo $${o%.o}.c;; esac; done`; \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $@.c fuzz/resolve.c $$srcs \
+	    $(XI_SRCS) $(BSD_LIBS) -ldl
+
 # timer.c against a model; it includes timer.c to check the tree itself.
 fuzz/timer_fuzz: fuzz/timer_fuzz.c timer.c superd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/timer_fuzz.c $(BSD_LIBS)
@@ -169,13 +179,17 @@ fuzz/proxy_fuzz: fuzz/proxy_fuzz.c proxyhdr.c superd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/proxy_fuzz.c proxyhdr.c $(BSD_LIBS)
 
 fuzz: check-deps $(FUZZERS)
-	mkdir -p fuzz/work/conf fuzz/work/text fuzz/work/timer fuzz/work/proxy
+	mkdir -p fuzz/work/conf fuzz/work/text fuzz/work/timer \
+	    fuzz/work/xinetd fuzz/work/proxy
 	fuzz/conf_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=65536 -dict=fuzz/conf.dict -artifact_prefix=fuzz/work/ \
 	    fuzz/work/conf fuzz/corpus/conf
 	fuzz/text_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=4096 -artifact_prefix=fuzz/work/ \
 	    fuzz/work/text fuzz/corpus/text
+	fuzz/xinetd_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
+	    -max_len=16384 -artifact_prefix=fuzz/work/ \
+	    fuzz/work/xinetd fuzz/corpus/xinetd
 	fuzz/timer_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=3000 -artifact_prefix=fuzz/work/ fuzz/work/timer
 	fuzz/proxy_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
@@ -191,7 +205,9 @@ fuzz: check-deps $(FUZZERS)
 # gcc 12's leak check loses what conferr.c appends to a table's message
 # lists (through the struct conf the caller passes, freed by conf_free),
 # and what tabmodel.c keeps in supertab's struct table (freed by
-# table_free), and is off for those files, where scan-build checks leaks.
+# table_free), and what import-xinetd's files keep in theirs (xi_free,
+# xi_line_free), and is off for those files, where scan-build checks
+# leaks; supertab is one thread too (readdir).
 ANALYZE_CC ?= gcc
 CPPCHECK_FLAGS = -q --enable=warning,portability,performance --std=c11 \
 	   --library=posix --inline-suppr --error-exitcode=1 \
@@ -200,12 +216,16 @@ CPPCHECK_FLAGS = -q --enable=warning,portability,performance --std=c11 \
 	   --suppress=getgrnamCalled --suppress=getgrgidCalled \
 	   --suppress=getservbynameCalled --suppress=getservbyportCalled \
 	   --suppress=memleakOnRealloc:tabio.c \
-	   --suppress=memleakOnRealloc:tabcheck.c
+	   --suppress=memleakOnRealloc:tabcheck.c \
+	   --suppress=memleakOnRealloc:tabxinetd.c \
+	   --suppress=memleakOnRealloc:xiparse.c \
+	   --suppress=memleakOnRealloc:xiconv.c --suppress=readdirCalled
 
 analyze: check-deps
 	@echo "== gcc -fanalyzer"
 	@for f in $(SRCS) $(TAB_SRCS); do \
-	    case $$f in conferr.c|tabmodel.c) x=-Wno-analyzer-malloc-leak;; \
+	    case $$f in conferr.c|tabmodel.c|tabxinetd.c|xiparse.c|xiconv.c) \
+	    x=-Wno-analyzer-malloc-leak;; \
 	    *) x=;; esac; \
 	    $(ANALYZE_CC) $(ALL_CFLAGS) -Werror -fanalyzer $$x -c $$f \
 	    -o /dev/null || exit 1; done

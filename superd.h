@@ -79,8 +79,9 @@
  *     fd.c         long-lived descriptors at SPAWN_FDTOP and above
  *
  * supertab, the table editor, shares the parser (and log.c's text): its
- * own files are supertab.c, tabedit.c, tabio.c, tabcheck.c, tabmodel.c
- * and tabsignal.c, its types in tab.h.
+ * own files are supertab.c, tabedit.c, tabio.c, tabcheck.c, tabmodel.c,
+ * tabsignal.c, and for import-xinetd tabxinetd.c, xiconv.c and
+ * xiparse.c, its types in tab.h.
  */
 
 #ifndef SUPERD_H

@@ -1,7 +1,8 @@
 /*
  * supertab: edit a superd service table the way crontab(1) and visudo(8)
  * edit theirs.  This file is usage, main() and the commands list, add,
- * remove, enable, disable and check; edit is tabedit.c's.
+ * remove, enable, disable and check; edit is tabedit.c's, import-xinetd
+ * tabxinetd.c's.
  *
  * Every change is checked by superd's own parser (conf.c) on the whole
  * table as it would be written, and refused for any error it adds (not
@@ -42,6 +43,7 @@ usage(int help)
 	    "SERVICE\n"
 	    "       supertab [-f table] [-p pidfile] edit\n"
 	    "       supertab [-f table] check\n"
+	    "       supertab import-xinetd file|dir ...\n"
 	    "       supertab -h\n");
 	exit(help ? 0 : EXIT_USAGE);
 }
@@ -281,6 +283,8 @@ main(int argc, char *argv[])
 		usage(0);
 	if (strcmp(argv[0], "check") == 0 && argc == 1)
 		return cmd_check(&tp);
+	if (strcmp(argv[0], "import-xinetd") == 0 && argc >= 2)
+		return cmd_import_xinetd(argv + 1, argc - 1);
 	if (strcmp(argv[0], "list") == 0 && argc == 1) {
 		table_resolve(&tp);
 		rc = cmd_list(&tp);

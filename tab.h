@@ -6,10 +6,12 @@
  * conf_line_kind) supertab uses.
  *
  * Who calls whom, downward only: supertab.c (main and the commands)
- * calls tabedit.c, tabio.c, tabmodel.c and tabsignal.c; tabedit.c calls
- * tabio.c, tabcheck.c and tabsignal.c; tabio.c calls tabmodel.c (to
- * render a changed table) and tabcheck.c (to check it); tabmodel.c,
- * tabcheck.c and tabsignal.c call none of supertab's files.
+ * calls tabedit.c, tabio.c, tabmodel.c, tabsignal.c and tabxinetd.c;
+ * tabedit.c calls tabio.c, tabcheck.c and tabsignal.c; tabio.c calls
+ * tabmodel.c (to render a changed table) and tabcheck.c (to check it);
+ * tabxinetd.c (import-xinetd) calls tabio.c, xiparse.c (xinetd's syntax)
+ * and xiconv.c (a service made a line); tabmodel.c, tabcheck.c,
+ * tabsignal.c, xiparse.c and xiconv.c call none of supertab's files.
  */
 
 #ifndef TAB_H
@@ -53,6 +55,75 @@ struct table {
 	size_t		 t_nentries;
 	size_t		 t_entcap;	/* t_entries has room for */
 };
+
+/* An xinetd attribute as written: NAME OP VALUE... (xiparse.c). */
+#define XI_SET		0	/* = */
+#define XI_ADD		1	/* += */
+#define XI_DEL		2	/* -= */
+struct xiattr {
+	char		*xa_name;
+	int		 xa_op;
+	char		**xa_val;	/* NULL-terminated */
+	size_t		 xa_nval;
+	int		 xa_line;
+};
+
+/* A top-level item of an xinetd file. */
+enum xikind {
+	XI_DEFAULTS,
+	XI_SERVICE,
+	XI_INCLUDE,		/* include FILE: xb_name */
+	XI_INCLUDEDIR,		/* includedir DIR: xb_name */
+};
+struct xiblock {
+	enum xikind	 xb_kind;
+	char		*xb_name;	/* the service's, or the path */
+	const char	*xb_file;	/* its file's xf_path */
+	int		 xb_line;
+	struct xiattr	*xb_attr;
+	size_t		 xb_nattr;
+};
+
+/* An xinetd file, parsed: its items in order, its errors. */
+struct xifile {
+	char		*xf_path;
+	struct xiblock	*xf_blk;
+	size_t		 xf_nblk;
+	char		**xf_err;	/* "FILE:LINE: message" */
+	size_t		 xf_nerr;
+};
+
+/*
+ * What xiconv.c makes of one service: its table line (NULL when none can
+ * be made), whether it is disabled, and a note for each attribute that
+ * could not be carried over, or why there is no line.
+ */
+struct xiline {
+	char		*xl_line;
+	int		 xl_disabled;
+	char		**xl_note;
+	size_t		 xl_nnote;
+};
+
+/* What the conversion asks of the machine (a fuzzer answers itself). */
+struct xihooks {
+	int		(*xh_port)(const char *, const char *); /* -1: none */
+	char		*(*xh_banner)(const char *, size_t *); /* malloc'd */
+};
+
+/* xiparse.c */
+size_t		 xi_parse(struct xifile *, const char *, const char *, size_t);
+void		 xi_free(struct xifile *);
+
+/* xiconv.c */
+void		 xi_convert(const struct xiblock *const *, size_t,
+		    const struct xiblock *, const struct xihooks *,
+		    struct xiline *);
+void		 xi_defaults_notes(const struct xiblock *, struct xiline *);
+void		 xi_line_free(struct xiline *);
+
+/* tabxinetd.c */
+int		 cmd_import_xinetd(char **, int);
 
 /* tabedit.c */
 int		 cmd_edit(const struct tabpath *);

@@ -1926,3 +1926,55 @@ cg_dirs() {
 	assert_failure 1
 	assert_output "$CONF:1: chroot= is too long: 6001 bytes, at most 4095"
 }
+
+# --- 18. an xinetd file cannot write table text of its own choosing
+
+@test "import-xinetd: xinetd values cannot inject options, entries or line joins into the table" {
+	printf 'bye "\\\\ \n* stream tcp nowait root /bin/sh sh\n' >"$T/banner"
+	cat >"$T/x" <<-EOF
+	service a
+	{
+		port = 7040
+		socket_type = stream
+		wait = no
+		user = nobody
+		server = /bin/echo
+		server_args = ok trailing\\
+		only_from = 10.0.0.{1,2,/x,instances=1} 1.2.3.4/8,instances=1 fe80::1,instances=1 127.0.0.1
+		env = A=b,instances=1 X=1 B=\\
+		banner_fail = $T/banner
+	}
+	service b
+	{
+		port = 7041
+		socket_type = stream
+		wait = no
+		user = root:root
+		server = /bin/cat
+	}
+	service c
+	{
+		port = 7042
+		bind = 127.0.0.1,*:7043
+		socket_type = stream
+		wait = no
+		user = nobody
+		server = /bin/cat
+	}
+	EOF
+	run "$SUPERTAB" import-xinetd "$T/x"
+	assert_success
+	printf '%s\n' "$output" >"$CONF"
+	# one entry, whole: the values that are not what they claim are noted
+	assert_equal "$(grep -v '^#' "$CONF" | grep -c .)" 1
+	run grep -c 'instances=1' "$CONF"
+	assert_output 3		# in the notes only
+	run grep -v -e '^#' -e '^$' "$CONF"
+	assert_output '7040 stream tcp4 nowait,allow=10.0.0.1/32,allow=10.0.0.2/32,allow=127.0.0.1/32,env=X=1,env="B=\\",refuse-message="bye \"\\\\\\\\ \\n* stream tcp nowait root /bin/sh sh\\n" nobody /bin/echo echo ok "trailing\\"'
+	run "$SUPERD" -t "$CONF"
+	assert_success
+	# superd reads the line back as what xinetd said
+	start_superd
+	run talk 7040
+	assert_output 'ok trailing\'
+}
