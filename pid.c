@@ -9,7 +9,8 @@
  * following a link and used only when it is a regular file of superd's
  * user with one link.  It is removed at every exit of the process that
  * wrote it (atexit(3): fatal() and err(3) too), when it is still that
- * file.
+ * file.  superd -S reads it (pid_running): the pid in it counts only
+ * while the lock is held.
  */
 
 #include <sys/types.h>
@@ -123,4 +124,44 @@ pid_remove(void)
 		(void)unlink(pid_path);
 	(void)close(pid_fd);
 	pid_fd = -1;
+}
+
+/*
+ * superd -S: the pid in path when a running superd holds its lock, and
+ * the file's owner (superd's user) in *uid; -1 with why set otherwise.
+ * The file is anyone's to write: opened without following a link,
+ * without waiting (a FIFO), a regular file only, a bounded read, a
+ * positive number only.  Testing the lock takes a shared one for a
+ * moment, which a superd starting then would see as running.
+ */
+long long
+pid_running(const char *path, uid_t *uid, char *why, size_t size)
+{
+	struct stat	 st;
+	long long	 pid = -1;
+	int		 fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		(void)snprintf(why, size, "%s: %s%s", path, strerror(errno),
+		    errno == ENOENT ? ": superd is not running" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		(void)snprintf(why, size, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		(void)snprintf(why, size, "%s: not a regular file", path);
+	else if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		(void)snprintf(why, size, "%s: no superd holds its lock: "
+		    "superd is not running", path);
+	else if (errno != EWOULDBLOCK)
+		(void)snprintf(why, size, "%s: %s", path, strerror(errno));
+	else if ((pid = pid_other(fd)) == 0) {
+		(void)snprintf(why, size, "%s: locked, but it holds no pid "
+		    "(superd is starting?)", path);
+		pid = -1;
+	} else
+		*uid = st.st_uid;
+	(void)close(fd);
+	return pid;
 }

@@ -54,6 +54,7 @@ static const char	*conf_path = SUPERD_CONF;
 static const char	*conf_name;	/* conf_path as given, for messages */
 static const char	*ports_path;
 static const char	*pid_path;
+static const char	*status_arg;	/* -S */
 static int		 opt_bindfatal;	/* -b */
 static int		 opt_debug;	/* -d */
 static int		 opt_fg;	/* -D, -d */
@@ -65,7 +66,8 @@ static int		 opt_endwait = -1; /* -k: seconds; -1: none */
 static struct evsrc	 signal_ev = { EV_SIGNAL };
 
 #define USAGE	"usage: superd [-bdDeEhtV] [-k seconds] [-P portsfile] " \
-		    "[-p pidfile] [-q backlog] [service-table | -]\n"
+		    "[-p pidfile] [-q backlog] [service-table | -]\n" \
+		"       superd -S pidfile | pid\n"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -336,6 +338,9 @@ loop(int sigfd, int ending)
 			case EV_PROXY:
 				admit_proxied(src, events[i].events, now);
 				break;
+			case EV_CONTROL:
+				ctl_event(src, now);
+				break;
 			}
 		}
 		/* Signals last: a reload may free what this batch named. */
@@ -391,14 +396,18 @@ start_clean(void)
 	notify_init();
 }
 
-/* The command line, into the opt_ statics; -V and -h end superd here. */
+/*
+ * The command line, into the opt_ statics; -V and -h end superd here,
+ * and -S, which takes no other option and no table (ctlask.c).
+ */
 static void
 parse_args(int argc, char *argv[])
 {
 	const char	*errstr;
-	int		 ch;
+	int		 ch, nopts = 0;
 
-	while ((ch = getopt(argc, argv, "bdDeEhk:tp:P:q:V")) != -1) {
+	while ((ch = getopt(argc, argv, "bdDeEhk:tp:P:q:S:V")) != -1) {
+		nopts++;
 		switch (ch) {
 		case 'b':
 			opt_bindfatal = 1;
@@ -432,6 +441,9 @@ parse_args(int argc, char *argv[])
 		case 'P':
 			ports_path = optarg;
 			break;
+		case 'S':
+			status_arg = optarg;
+			break;
 		case 'q':
 			opt_backlog = strtonum(optarg, 1, INT_MAX, &errstr);
 			if (errstr != NULL)
@@ -450,8 +462,10 @@ parse_args(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
+	if (argc > 1 || (status_arg != NULL && (argc > 0 || nopts > 1)))
 		usage();
+	if (status_arg != NULL)
+		ctl_ask(status_arg);
 	if (argc == 1)
 		conf_path = argv[0];
 }
@@ -613,6 +627,7 @@ main(int argc, char *argv[])
 		err(1, "daemon");
 	pid_write();
 	sigfd = start_events();
+	ctl_open();
 	start_serving();
 	sig = loop(sigfd, 0);
 	shutdown_all(sig);

@@ -20,6 +20,8 @@
  *     adopt.c      the sockets a supervisor handed over (LISTEN_FDS)
  *     notify.c     sd_notify(3) to a supervisor
  *     ports.c      the -P ports file
+ *     ctlask.c     superd -S: a running superd's status asked
+ *     ctl.c        the -S control socket, answered by a child
  *     status.c     the status lines, for SIGUSR1 and -S
  *     reload.c     a freshly read table merged into the running one
  *   a service's events
@@ -119,6 +121,7 @@ enum ev_kind {
 	EV_SPAWN,
 	EV_LINGER,
 	EV_PROXY,		/* a connection waiting for its PROXY header */
+	EV_CONTROL,		/* the -S control socket, its children */
 };
 
 struct evsrc {
@@ -490,6 +493,17 @@ void		 inherit_raise_nofile(void);
 void		 pid_open(const char *);
 void		 pid_write(void);
 void		 pid_remove(void);
+long long	 pid_running(const char *, uid_t *, char *, size_t);
+
+/* ctl.c, and ctlask.c, its client */
+#define CTL_NAME	"superd/%d"	/* abstract unix name; %d: the pid */
+#define CTL_END		"event=status-end"	/* an answer's last line */
+#define CTL_REFUSED	"event=status-refused"	/* a refusal's one line */
+#define CTL_SECS	10	/* an answer's time, both ends */
+void		 ctl_open(void);
+void		 ctl_event(struct evsrc *, double);
+/* ctlask.c */
+void		 ctl_ask(const char *) __attribute__((noreturn));
 
 /* conf.c */
 struct conf {
