@@ -1712,14 +1712,17 @@ full_total() {
 @test "usage and -h match the SYNOPSIS of superd.8, -b, -h and -V included; SEE ALSO names supertab(8)" {
 	run "$SUPERD" -h
 	assert_success
-	usage=${output#usage: }
+	usage=$(sed '1s/^usage: //; 2,$s/^ *//' <<<"$output")
 	syn=$(mandoc -T ascii -O width=200 "$TOP/man/superd.8" | col -b |
-	    awk '/^SYNOPSIS/ { getline; sub(/^ +/, ""); print; exit }')
+	    awk '/^SYNOPSIS/ { s = 1; next } s && /^$/ { exit }
+	    s { sub(/^ +/, ""); print }')
 	assert_equal "$syn" "$usage"
 	[[ $usage == *'[-bdDeEhtV]'* ]]
+	[[ $usage == *'superd -S pidfile | pid'* ]]
 	run "$SUPERD" -Z
 	assert_failure 2
-	assert_line "usage: $usage"
+	assert_line "usage: ${usage%%$'\n'*}"
+	assert_line "       superd -S pidfile | pid"
 	mandoc -T ascii "$TOP/man/superd.8" | col -b | grep -q 'supertab(8)'
 }
 
