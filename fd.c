@@ -7,7 +7,8 @@
  * short.  Everything superd holds for good therefore sits at SPAWN_FDTOP
  * or above, moved there by fd_high() where it is made: the listeners
  * (adopted ones too), the pidfds, the signalfd, the epoll descriptor,
- * the pid file, the syslog socket or stderr's own descriptor, the
+ * the pid file, the -S control socket (ctl.c) and the pidfds of its
+ * children, the syslog socket or stderr's own descriptor, the
  * sock_diag socket and /proc/net/snmp, and the parent's end of the way
  * back (spawnback.c).
  *

@@ -14,10 +14,11 @@
  *      (table.c): any error, and superd exits 1 having bound nothing;
  *   3. the pid file is locked, the listeners are bound (a busy address is
  *      retried every 10 s), superd detaches unless told not to;
- *   4. one epoll loop: listeners (serve.c), each child's pidfd, and a
- *      signalfd for SIGHUP (reload.c), SIGTERM and SIGINT (close every
- *      listener and exit 0; children finish on their own, or with -k
- *      are waited for and then ended) and SIGUSR1 (status).  Every
+ *   4. one epoll loop: listeners (serve.c), each child's pidfd, the
+ *      control socket superd -S asks (ctl.c), and a signalfd for
+ *      SIGHUP (reload.c), SIGTERM and SIGINT (close every listener and
+ *      exit 0; children finish on their own, or with -k are waited for
+ *      and then ended) and SIGUSR1 (status).  Every
  *      deadline (timeouts, retries, pauses, log summaries) is a timer
  *      (timer.c): the loop sleeps until the first.
  * A supervisor is told when superd is ready, reloading and stopping
