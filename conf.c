@@ -408,6 +408,26 @@ entry_services(struct parser *p, struct proto_entry *pe)
 }
 
 /*
+ * Does an entry read as xinetd's, not as a table line?  "service NAME",
+ * "defaults", "include(dir) PATH", a brace, or "attribute = value": the
+ * lines of /etc/xinetd.conf and /etc/xinetd.d (a block's indented
+ * attributes join its "{" line as continuations).
+ */
+static int
+xinetd_like(char **f, int nf)
+{
+	if (strcmp(f[0], "{") == 0 || strcmp(f[0], "}") == 0)
+		return 1;
+	if (nf == 1 && strcmp(f[0], "defaults") == 0)
+		return 1;
+	if (nf == 2 && (strcmp(f[0], "service") == 0 ||
+	    strcmp(f[0], "includedir") == 0 || strcmp(f[0], "include") == 0))
+		return 1;
+	return nf >= 2 && (strcmp(f[1], "=") == 0 ||
+	    strcmp(f[1], "+=") == 0 || strcmp(f[1], "-=") == 0);
+}
+
+/*
  * Cut an entry's text into its fields, in place.  Returns how many, at
  * least 6, or -1 when the entry ends here: an error (reported), or a
  * "hosts:" line alone, which sets the hosts of the entries after it.
@@ -432,6 +452,18 @@ entry_fields(struct parser *p, char *text, char **f)
 		f[0][len - 1] = '\0';
 		free(p->p_defhosts);
 		p->p_defhosts = xstrdup(f[0]);
+		return -1;
+	}
+	/* an xinetd file is said to be one, once, not a field count each */
+	if (nf >= 1 && xinetd_like(f, nf)) {
+		if (p->p_xinetd == 0) {
+			p->p_xinetd = p->p_line;
+			perr(p, p->p_line, "xinetd syntax, not a table line; to "
+			    "convert xinetd files: supertab import-xinetd %s",
+			    p->p_file);
+		} else
+			perr(p, p->p_line, "xinetd syntax (see line %d)",
+			    p->p_xinetd);
 		return -1;
 	}
 	if (nf < 6) {

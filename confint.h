@@ -42,6 +42,7 @@ struct parser {
 	char		*p_defhosts;
 	int		 p_line;
 	int		 p_nerr_line;	/* errors reported for p_line */
+	int		 p_xinetd;	/* the first xinetd-looking line; 0 */
 	uid_t		 p_euid;
 	struct usercache p_uc;
 };

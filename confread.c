@@ -88,7 +88,9 @@ conf_open(struct conf *c, const char *path)
 		return NULL;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		conf_file_error(c, path, "%s", strerror(EISDIR));
+		/* /etc/xinetd.d, as often as not */
+		conf_file_error(c, path, "is a directory; to convert xinetd "
+		    "files: supertab import-xinetd %s", path);
 		close(fd);
 		return NULL;
 	}

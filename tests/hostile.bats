@@ -396,7 +396,7 @@ table_refused() {
 
 @test "a table that is a directory is an error naming it, with -t, at start and in supertab check" {
 	mkdir "$T/dir.conf"
-	table_refused "$T/dir.conf" "$T/dir.conf: Is a directory"
+	table_refused "$T/dir.conf" "$T/dir.conf: is a directory; to convert xinetd files: supertab import-xinetd $T/dir.conf"
 }
 
 @test "SIGHUP after the table became a directory keeps every service answering" {
@@ -410,7 +410,7 @@ table_refused() {
 	rm "$CONF"
 	mkdir "$CONF"
 	kill -HUP "$SUPERD_PID"
-	wait_log "event=reload-failed error=\"$CONF: Is a directory\""
+	wait_log "event=reload-failed error=\"$CONF: is a directory; to convert xinetd files: supertab import-xinetd $CONF\""
 	run log_has 'event=reload services='
 	assert_failure
 	run talk "$p"

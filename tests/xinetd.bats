@@ -305,3 +305,22 @@ import() {
 	run "$SUPERD" -t "$CONF"
 	assert_success
 }
+
+@test "superd given xinetd's directory or file says how to convert it, not a list of field errors" {
+	run "$SUPERD" -t "$XINETD_DEB/etc/xinetd.d"
+	assert_failure 1
+	assert_output "$XINETD_DEB/etc/xinetd.d: is a directory; to convert xinetd files: supertab import-xinetd $XINETD_DEB/etc/xinetd.d"
+	f=$XINETD_DEB/etc/xinetd.d/echo
+	run "$SUPERD" -t "$f"
+	assert_failure 1
+	assert_line --index 0 "$f:5: xinetd syntax, not a table line; to convert xinetd files: supertab import-xinetd $f"
+	assert_line --index 1 "$f:6: xinetd syntax (see line 5)"
+	refute_output --partial "fields, expected"
+	# a table with one xinetd block among good lines: the block is said so
+	printf '%s\n' '127.0.0.1:0 stream tcp nowait root /bin/cat cat' \
+	    'service x' '{' '	port = 1' '}' >"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line --index 0 "$CONF:2: xinetd syntax, not a table line; to convert xinetd files: supertab import-xinetd $CONF"
+	assert_equal "${#lines[@]}" 3
+}
