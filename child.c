@@ -249,6 +249,7 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	const char		*what;
 	char			 pbuf[128], xbuf[128];
 	int			 pidfd, fd_own = fd == -1, saved, *keep = NULL;
+	int			 errfd[2], nowatch;
 	pid_t			 pid;
 
 	if (fd == -1 && (fd = fcntl(sv->sv_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
@@ -273,9 +274,11 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	if (!fd_own && sv->sv_socktype == SOCK_STREAM &&
 	    (sv->sv_cf->cf_linger > 0 || sv->sv_cf->cf_idle != 0))
 		keep = &ch->ch_conn;
+	/* stderr=log: its pipe, made last, just above the connection */
+	ch->ch_err = errlog_open(sv, errfd);
 	pid = spawn_child(sv, fd, peer, px, src != NULL ? src->se_count : 1,
 	    listen_count() + nchildren + ngroupkills + nkept + linger_held() +
-	    proxy_count(), &pidfd, &ch->ch_cg, keep);
+	    proxy_count() + errlog_held(), &pidfd, &ch->ch_cg, keep, errfd);
 	if (pid == -1) {
 		/*
 		 * A clone with namespaces says so: its EPERM, EINVAL or
@@ -283,6 +286,7 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		 */
 		what = sv->sv_cf->cf_clone != 0 ? "namespace" : "fork";
 		saved = errno;
+		errlog_cancel(ch->ch_err, errfd);
 		child_free(ch);
 		errno = saved;
 		if (!fd_own && held_keep(sv, fd, peer, src, px, now, what,
@@ -310,11 +314,14 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		    sizeof(struct sockaddr_in6) : sizeof(sa_family_t));
 	else
 		ch->ch_peer.ss_family = AF_UNSPEC;
-	if (watch_child(ch, EPOLL_CTL_ADD) == -1) {
+	nowatch = watch_child(ch, EPOLL_CTL_ADD) == -1;
+	if (errlog_start(ch->ch_err, pid, nowatch) == -1 || nowatch) {
 		/*
-		 * superd could not watch it: the connection is refused
-		 * rather than served by a child nobody waits for.  The pidfd
-		 * names this child and no other; it is reaped by polling.
+		 * superd could not watch it, or its stderr: the connection
+		 * is refused rather than served by a child nobody waits for
+		 * (or whose writes to stderr would fail).  The pidfd names
+		 * this child and no other; it is reaped by polling when
+		 * epoll did not take it.
 		 */
 		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 		ch->ch_killed = 1;
@@ -582,6 +589,9 @@ child_reap(struct child *ch, double now)
 		ch->ch_conn = -1;
 	} else
 		(void)back_take(ch, exited126, now);
+	/* its stderr pipe is read on while what it started holds it */
+	errlog_reaped(ch->ch_err, now);
+	ch->ch_err = NULL;
 	child_done(ch, left, missed, now);
 }
 

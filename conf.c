@@ -378,6 +378,7 @@ svconf_new(int line, uint64_t hash)
 	cf->cf_line = line;
 	cf->cf_instances = DEFAULT_INSTANCES;
 	cf->cf_mode = -1;
+	cf->cf_stderr = STDERR_LOG;
 	cf->cf_umask = -1;
 	cf->cf_linger = -1;
 	cf->cf_builtin = BI_NONE;

@@ -187,11 +187,16 @@ opt_env(const struct optctx *o, char *val)
 	return OPT_OK;
 }
 
-/* stderr=inherit|socket|null: where a child's standard error goes. */
+/*
+ * stderr=log|inherit|socket|null: where a child's standard error goes
+ * (log, a pipe superd reads into its log, is the default: conf.c).
+ */
 static int
 opt_stderr(const struct optctx *o, char *val)
 {
-	if (strcmp(val, "inherit") == 0)
+	if (strcmp(val, "log") == 0)
+		o->oc_cf->cf_stderr = STDERR_LOG;
+	else if (strcmp(val, "inherit") == 0)
 		o->oc_cf->cf_stderr = STDERR_INHERIT;
 	else if (strcmp(val, "socket") == 0)
 		o->oc_cf->cf_stderr = STDERR_SOCKET;
@@ -257,7 +262,7 @@ static const struct optdef {
 	{ "deny",	opt_deny,	"an IPv4 or IPv6 address, optionally "
 					"with /BITS", 0 },
 	{ "env",	opt_env,	NULL, 0 },
-	{ "stderr",	opt_stderr,	"inherit, socket or null", 0 },
+	{ "stderr",	opt_stderr,	"log, inherit, socket or null", 0 },
 	{ "mode",	opt_mode,	"an octal mode from 0 to 7777", 0 },
 	{ "owner",	opt_owner,	NULL, 0 },
 	{ "rlimit-cpu",	opt_rlimit_cpu,	"a number of seconds from 1 to 2678400",

@@ -44,3 +44,34 @@ fd_high(int fd)
 	(void)close(fd);
 	return nfd;
 }
+
+/*
+ * Close the descriptors of fds (n of them, -1 for none) with as few
+ * system calls as they allow: one close_range(2) when they are a run of
+ * consecutive numbers, as a connection, its stderr pipe and the low
+ * pidfd of its child's clone usually are (each took the lowest free
+ * number, one after the other); one close(2) each otherwise.
+ */
+void
+fd_close_set(const int *fds, int n)
+{
+	int	 i, k = 0, lo = -1, hi = -1;
+
+	for (i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (k++ == 0 || fds[i] < lo)
+			lo = fds[i];
+		if (fds[i] > hi)
+			hi = fds[i];
+	}
+	if (k == 0)
+		return;
+	/* k distinct open descriptors from lo to hi: all of that run */
+	if (hi - lo + 1 == k && close_range((unsigned int)lo,
+	    (unsigned int)hi, 0) == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+}

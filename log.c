@@ -48,6 +48,8 @@
 #define LOG_RETRY_MS	100	/* stderr: try again this soon */
 #define LOG_RECONNECT_S	1	/* syslog: reconnect at most this often */
 #define LOG_EXIT_MS	1000	/* at exit, wait this long for stderr */
+#define LOG_LINE_MAX	6144	/* a line, at most: a child's stderr line
+				   of ERRLOG_LINE bytes, each escaped \ooo */
 
 static int	log_stderr = 1;
 static int	log_verbose;
@@ -346,7 +348,7 @@ log_sendq(void)
 static int
 log_send(int pri, const char *msg)
 {
-	char		 buf[2200], stamp[32];
+	char		 buf[LOG_LINE_MAX + 128], stamp[32];
 	struct tm	 tm;
 	time_t		 now = time(NULL);
 	int		 n, tries;
@@ -475,7 +477,7 @@ log_drain(void)
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char	 buf[2048];
+	char	 buf[LOG_LINE_MAX];
 	int	 n;
 
 	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);

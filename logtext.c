@@ -2,7 +2,7 @@
  * logtext.c: text made fit for one log line or root's terminal, and a
  * signal's name as the logs spell it.  log_quote() writes a value as a
  * double-quoted string with every byte that could end a line or fake a
- * key escaped; log_str() leaves a plain table value as it is and quotes
+ * key escaped (log_quote_mem() the same of bytes that may hold a NUL); log_str() leaves a plain table value as it is and quotes
  * any other; log_vis() prints table text for superd -t and supertab
  * with every control byte escaped; log_signame() names a signal.
  *
@@ -30,8 +30,18 @@
 void
 log_quote(char *dst, size_t size, const char *src)
 {
+	log_quote_mem(dst, size, src, strlen(src));
+}
+
+/*
+ * log_quote() of len bytes that may hold any byte, NUL too (a child's
+ * stderr line): a NUL is written \0 as the other control bytes are.
+ */
+void
+log_quote_mem(char *dst, size_t size, const char *src, size_t len)
+{
 	char	 one[5];	/* vis(3) writes at most 4 bytes and a NUL */
-	size_t	 j, n;
+	size_t	 i, j, n;
 
 	if (size < 3) {
 		if (size > 0)
@@ -40,15 +50,15 @@ log_quote(char *dst, size_t size, const char *src)
 	}
 	j = 0;
 	dst[j++] = '"';
-	for (; *src != '\0'; src++) {
-		if (*src == '"') {
+	for (i = 0; i < len; i++) {
+		if (src[i] == '"') {
 			one[0] = '\\';
 			one[1] = '"';
 			n = 2;
 		} else
-			n = vis(one, (unsigned char)*src, VIS_OCTAL |
-			    VIS_CSTYLE | VIS_TAB | VIS_NL,
-			    (unsigned char)src[1]) - one;
+			n = vis(one, (unsigned char)src[i], VIS_OCTAL |
+			    VIS_CSTYLE | VIS_TAB | VIS_NL, i + 1 < len ?
+			    (unsigned char)src[i + 1] : '\0') - one;
 		if (j + n + 2 > size)
 			break;		/* room for the quote and the NUL */
 		memcpy(dst + j, one, n);

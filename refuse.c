@@ -15,7 +15,9 @@
  * balancer whose PROXY header was bad, late or cut off (proxywait.c),
  * REFUSE_PROXY_FULL one refused because too many headers were waited
  * for already: reason=proxy and reason=proxy-full.  A back-off also pauses the service
- * (PAUSE_BACKOFF) for a moment (poll.c ends it).
+ * (PAUSE_BACKOFF) for a moment (poll.c ends it).  stderr lines dropped
+ * over stderr=log's rate (errlog.c) are summed up the same way, one
+ * event=stderr-dropped count=N line a second at most, never one a line.
  */
 
 #include <sys/types.h>
@@ -196,6 +198,48 @@ full_flush(struct service *sv, double now, int force)
 	sv->sv_full_logged = now;
 }
 
+static void
+errdrop_log(struct service *sv, double now)
+{
+	if (sv->sv_errdrop_n == 0)
+		return;
+	log_info("event=stderr-dropped svc=%s line=%d count=%lu",
+	    log_str(sv->sv_name), sv->sv_cf->cf_line, sv->sv_errdrop_n);
+	sv->sv_errdrop_n = 0;
+	sv->sv_errdrop_logged = now;
+}
+
+static void
+errdrop_due(struct timer *t, double now)
+{
+	errdrop_log(t->tm_arg, now);
+}
+
+/*
+ * A stderr line of sv was dropped over the rate: counted into the next
+ * count= line, due a second after the last one, or at the end of this
+ * turn of the loop after a quiet second (so a burst read at once is one
+ * line).
+ */
+void
+errdrop_note(struct service *sv, double now)
+{
+	double	 at = sv->sv_errdrop_logged + 1.0;
+
+	if (sv->sv_errdrop_n++ > 0 && timer_pending(&sv->sv_errdrop_timer))
+		return;
+	timer_init(&sv->sv_errdrop_timer, errdrop_due, sv);
+	timer_set_by(&sv->sv_errdrop_timer, at > now ? at : now);
+}
+
+/* The dropped lines not summed up yet, now (superd ends, sv goes). */
+void
+errdrop_flush(struct service *sv, double now)
+{
+	errdrop_log(sv, now);
+	timer_clear(&sv->sv_errdrop_timer);
+}
+
 /*
  * A removed service is about to be freed: what its summaries still count
  * is logged now, and their timers go.
@@ -205,6 +249,7 @@ refuse_forget(struct service *sv, double now)
 {
 	refuse_flush(sv, now, 1);
 	full_flush(sv, now, 1);
+	errdrop_flush(sv, now);
 	if (sv->sv_reflog != NULL)
 		timer_clear(&sv->sv_reflog->rl_timer);
 	timer_clear(&sv->sv_full_timer);

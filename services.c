@@ -5,7 +5,8 @@
  * table file: superd.c fills it from the first table, reload.c rebuilds
  * it from each new one.  A service a reload removed moves to the retired
  * list while children of its still run (each struct child points at its
- * service), and is freed when the last of them has been reaped.  Only
+ * service) or their stderr pipes are open (errlog.c), and is freed when
+ * the last of them has been reaped and the last pipe closed.  Only
  * this file changes either list: the others walk them through
  * services_list() and services_retired(), whose heads they cannot change.
  *
@@ -79,7 +80,8 @@ services_remove(struct service *sv)
 
 /*
  * sv leaves the running table for good: freed now when no child of its
- * runs, retired until services_release() otherwise.
+ * runs and no stderr pipe of theirs is open (errlog.c), retired until
+ * services_release() otherwise.
  */
 void
 services_retire(struct service *sv)
@@ -87,17 +89,19 @@ services_retire(struct service *sv)
 	services_remove(sv);
 	sv->sv_retired = 1;
 	TAILQ_INSERT_TAIL(&retired, sv, sv_entry);
-	if (sv->sv_children == 0)
-		services_release(sv);
+	services_release(sv);
 }
 
 /*
- * A retired service's last child has been reaped: what its summaries
- * still count is logged and their timers go (refuse.c), then it is freed.
+ * A retired service's last child has been reaped, or its last stderr
+ * pipe closed: once both are, what its summaries still count is logged
+ * and their timers go (refuse.c), then it is freed.
  */
 void
 services_release(struct service *sv)
 {
+	if (sv->sv_children > 0 || sv->sv_errpipes > 0)
+		return;
 	TAILQ_REMOVE(&retired, sv, sv_entry);
 	refuse_forget(sv, timer_now());
 	service_free(sv);

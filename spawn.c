@@ -94,6 +94,10 @@ struct spawn_slot {
 	int		 sl_state;	/* SLOT_* */
 	int		 sl_sock;	/* the child's socket */
 	int		 sl_fd;		/* the parent's copy; -1 once closed */
+	int		 sl_errw;	/* stderr=log: the pipe's write end, the
+					   child's fd 2; -1, or ERRFD_NULL */
+	int		 sl_errlow;	/* the parent's low read end, closed
+					   with sl_fd; -1: none */
 	pid_t		 sl_pid;
 	int		 sl_pidfd;	/* open while sl_tid is nonzero */
 	int		 sl_killed;	/* SIGKILL sent: past its deadline */
@@ -150,9 +154,13 @@ spawn_init(void)
 		return -1;
 	for (i = 0; i < SPAWN_SLOTS; i++) {
 		slots[i].sl_fd = -1;
+		slots[i].sl_errw = -1;
+		slots[i].sl_errlow = -1;
 		slots[i].sl_fail = &fails[i];
 	}
 	sync_slot.sl_fd = -1;
+	sync_slot.sl_errw = -1;
+	sync_slot.sl_errlow = -1;
 	sync_slot.sl_fail = &fails[SPAWN_SLOTS];
 	/*
 	 * valgrind(1) runs a clone(2) with CLONE_VM only as a thread or as
@@ -253,6 +261,7 @@ child_main(void *arg)
 	struct spawn_slot	*slot = arg;
 	const struct svconf	*cf = slot->sl_cf;
 	int			 fd = slot->sl_sock, null = -1;
+	int			 errw = slot->sl_errw;
 	struct ksigaction	 dfl;
 	unsigned long		 nomask = 0;
 	uint64_t		 one = 1;
@@ -269,10 +278,11 @@ child_main(void *arg)
 		child_fail(slot, STEP_NETNS, 0, r, "setns");
 	/*
 	 * A table shared with the parent (CLONE_FILES) becomes a private
-	 * one first, holding only the descriptors up to the socket's; a
-	 * copied one is cut there.
+	 * one first, holding only the descriptors up to the socket's (or
+	 * the stderr pipe's, both low ones); a copied one is cut there.
 	 */
-	if (sys3(SYS_close_range, fd + 1, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+	if (sys3(SYS_close_range, (errw > fd ? errw : fd) + 1, ~0U,
+	    CLOSE_RANGE_UNSHARE) < 0)
 		child_exit(126);
 	/* The parent may close its copy now; wake it if it sleeps. */
 	if (__atomic_exchange_n(&slot->sl_state, SLOT_UNSHARED,
@@ -314,8 +324,12 @@ child_main(void *arg)
 			child_fail(slot, STEP_CGROUP, i, r,
 			    slot->sl_cg.cj_procs[i]);
 	}
-	/* opened before a chroot, which need not have a /dev */
-	if (cf->cf_stderr == STDERR_NULL && (null = (int)sys4(SYS_openat,
+	/*
+	 * opened before a chroot, which need not have a /dev; also for
+	 * stderr=log when superd could make no pipe (ERRFD_NULL)
+	 */
+	if ((cf->cf_stderr == STDERR_NULL || errw == ERRFD_NULL) &&
+	    (null = (int)sys4(SYS_openat,
 	    AT_FDCWD, "/dev/null", O_WRONLY | O_CLOEXEC, 0)) < 0)
 		child_fail(slot, STEP_DEVNULL, 0, null, "/dev/null");
 	/* the namespaces the clone made, their mounts, chroot= */
@@ -341,9 +355,19 @@ child_main(void *arg)
 	if (cf->cf_stderr == STDERR_SOCKET) {
 		if (sys3(SYS_dup3, fd, STDERR_FILENO, 0) < 0)
 			child_exit(126);
-	} else if (cf->cf_stderr == STDERR_NULL &&
-	    sys3(SYS_dup3, null, STDERR_FILENO, 0) < 0)
-		child_exit(126);
+	} else if (null != -1) {
+		if (sys3(SYS_dup3, null, STDERR_FILENO, 0) < 0)
+			child_exit(126);
+	} else if (errw >= 0) {
+		/*
+		 * stderr=log: the pipe's write end, made O_NONBLOCK with its
+		 * read end by pipe2(2), blocks again as a pipe a program
+		 * writes to should (its own open file, not superd's end)
+		 */
+		if (sys3(SYS_fcntl, errw, F_SETFL, 0) < 0 ||
+		    sys3(SYS_dup3, errw, STDERR_FILENO, 0) < 0)
+			child_exit(126);
+	}
 	if (cf->cf_setuser) {
 		if ((r = sys3(SYS_setgroups, cf->cf_ngroups, cf->cf_groups,
 		    0)) < 0)
@@ -377,13 +401,47 @@ child_main(void *arg)
 	child_exit(r == -ENOENT ? 127 : 126);
 }
 
-/* The parent's copy of a slot's socket goes: the child has its own. */
+/*
+ * The parent's copy of a slot's socket goes, and of its stderr pipe's
+ * write end and low read end: the child has its own.
+ */
 static void
 slot_close(struct spawn_slot *slot)
 {
-	(void)close(slot->sl_fd);
+	int	 fds[3];
+
+	fds[0] = slot->sl_fd;
+	fds[1] = slot->sl_errw;
+	fds[2] = slot->sl_errlow;
+	fd_close_set(fds, 3);
 	slot->sl_fd = -1;
+	slot->sl_errw = -1;
+	slot->sl_errlow = -1;
 	npending--;
+}
+
+/*
+ * After the clone of a child with a table of its own: the parent's
+ * copies of its socket and of its stderr pipe's ends go, and the pidfd
+ * moves up (fd.c) with the low number it took closed along with them,
+ * in one close_range(2) when the four are consecutive, as they are when
+ * each took the lowest free number (spawn_child).
+ */
+static void
+spawn_closefds(int fd, const int *errfd, int *pidfd)
+{
+	int	 fds[4], high;
+
+	fds[0] = fd;
+	fds[1] = errfd != NULL ? errfd[0] : -1;
+	fds[2] = errfd != NULL && errfd[1] >= 0 ? errfd[1] : -1;
+	fds[3] = -1;
+	if (*pidfd >= 0 && *pidfd < SPAWN_FDTOP &&
+	    (high = fcntl(*pidfd, F_DUPFD_CLOEXEC, SPAWN_FDTOP)) != -1) {
+		fds[3] = *pidfd;
+		*pidfd = high;
+	}
+	fd_close_set(fds, 4);
 }
 
 /* Close the copies of every child that has its own table by now. */
@@ -585,18 +643,23 @@ slot_gen(struct spawn_slot *slot)
  * that no later child's private table (every descriptor below its
  * socket) holds it and this child's copied one does not, then the low
  * one closed when it would be without keep; -1 when it could not be
- * made.  Returns the child's pid and stores its pidfd, or
- * -1 with errno set (EAGAIN, ENOMEM, EMFILE: the caller backs off), fd
- * still the caller's and no cgroup made.  Never waits for the child.
+ * made.  errfd, when not NULL, is stderr=log's pipe (errlog.c):
+ * errfd[1] its write end, the child's fd 2 (or ERRFD_NULL: /dev/null,
+ * no pipe), errfd[0] a low descriptor of its read end (-1: none), both
+ * closed with the parent's copy of fd.  Returns the child's pid and
+ * stores its pidfd, or -1 with errno set (EAGAIN, ENOMEM, EMFILE: the
+ * caller backs off), fd and errfd still the caller's and no cgroup
+ * made.  Never waits for the child.
  */
 pid_t
 spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
     const struct proxied *px, int connnum, int nhigh, int *pidfd,
-    struct cgref *cg, int *keep)
+    struct cgref *cg, int *keep, const int *errfd)
 {
 	struct svconf		*cf = sv->sv_cf;
 	struct spawn_slot	*slot = NULL;
 	int			 flags, saved = errno, share, e;
+	int			 errw = errfd != NULL ? errfd[1] : -1;
 	pid_t			 pid;
 
 	*pidfd = -1;
@@ -621,6 +684,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 			return -1;
 		slot->sl_cf = cf;
 		slot->sl_sock = fd;
+		slot->sl_errw = errw;
 		slot->sl_state = SLOT_CLONED;
 		slot_gen(slot);
 		pid = clone(child_main, slot->sl_stack + SYNC_STACK,
@@ -634,7 +698,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		slot->sl_fail->f_pid = pid;
 		if (keep != NULL)
 			*keep = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FDTOP);
-		(void)close(fd);
+		spawn_closefds(fd, errfd, pidfd);
 		goto out;
 	}
 	if (npending > 0)
@@ -653,6 +717,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	slot->sl_cf = cf;
 	slot->sl_sv = sv;
 	slot->sl_sock = fd;
+	slot->sl_errw = errw;
 	slot->sl_state = SLOT_CLONED;
 	slot->sl_killed = 0;
 	slot->sl_start = timer_now();
@@ -680,6 +745,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		e = errno;
 		slot->sl_tid = 0;
 		slot->sl_cf = NULL;
+		slot->sl_errw = -1;
 		cgroup_remove(cg);
 		errno = e;
 		return -1;
@@ -690,11 +756,12 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	if (keep != NULL)
 		*keep = fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FDTOP);
 	if (share) {
-		/* ours goes when the child has its own table */
+		/* ours go when the child has its own table */
 		slot->sl_fd = fd;
+		slot->sl_errlow = errfd != NULL ? errfd[0] : -1;
 		npending++;
-	} else
-		(void)close(fd);
+	} else	/* the slot is the child's: sl_errw stays as it reads it */
+		spawn_closefds(fd, errfd, pidfd);
 out:
 	errno = saved;
 	*pidfd = fd_high(*pidfd);

@@ -342,6 +342,9 @@ loop(int sigfd, int ending)
 			case EV_CONTROL:
 				ctl_event(src, now);
 				break;
+			case EV_ERRPIPE:
+				errlog_event(src, events[i].events, now);
+				break;
 			}
 		}
 		/* Signals last: a reload may free what this batch named. */
@@ -634,6 +637,7 @@ main(int argc, char *argv[])
 	shutdown_all(sig);
 	if (opt_endwait >= 0)
 		end_wait(sigfd);
+	errlog_stop(timer_now());
 	cgroup_end();
 	return 0;
 }

@@ -32,6 +32,7 @@
  *                  exit line, group kill
  *     linger.c     a connection after its child: shut down, drained,
  *                  closed
+ *     errlog.c     a child's stderr, read into log lines (stderr=log)
  *     held.c       connections a failed spawn keeps for another try
  *     proxywait.c  connections waiting for their PROXY header
  *     guard.c      the loop guard: children that leave their input
@@ -122,6 +123,7 @@ enum ev_kind {
 	EV_LINGER,
 	EV_PROXY,		/* a connection waiting for its PROXY header */
 	EV_CONTROL,		/* the -S control socket, its children */
+	EV_ERRPIPE,		/* a child's stderr (errlog.c) */
 };
 
 struct evsrc {
@@ -135,6 +137,7 @@ enum sv_proto {
 };
 
 enum sv_stderr {
+	STDERR_LOG,		/* the default: a pipe, read into log lines */
 	STDERR_INHERIT,
 	STDERR_SOCKET,
 	STDERR_NULL,
@@ -342,6 +345,7 @@ struct child;
 struct proxied;
 TAILQ_HEAD(pxlist, proxied);
 LIST_HEAD(pxwait, proxied);
+struct errpipe;
 
 /* How refusals of one service are being summed up in the log. */
 struct reflog {
@@ -419,6 +423,15 @@ struct service {
 	struct pxlist	 sv_pxready;	/* admitted, waiting for the service */
 	int		 sv_pxcount;	/* on either, counted in the bound */
 	struct timer	 sv_pxtimer;	/* sv_pxready's next try (admit.c) */
+	int		 sv_errpipes;	/* stderr=log pipes open or unreaped */
+	unsigned long	 sv_errlines;	/* stderr lines logged */
+	unsigned long	 sv_errdropped;	/* stderr lines over the rate */
+	unsigned long	 sv_errnopipe;	/* children given /dev/null instead */
+	double		 sv_errtokens;	/* the stderr rate's bucket */
+	double		 sv_errtokens_at;
+	unsigned long	 sv_errdrop_n;	/* dropped, not summed up yet */
+	double		 sv_errdrop_logged;
+	struct timer	 sv_errdrop_timer; /* the next count= line */
 };
 TAILQ_HEAD(svlist, service);
 
@@ -454,6 +467,7 @@ struct child {
 	int		 ch_killed;	/* superd killed it: never a miss */
 	struct cgref	 ch_cg;		/* memory=, tasks=: its cgroup */
 	struct proxied	*ch_px;		/* proxy=: what its header said */
+	struct errpipe	*ch_err;	/* stderr=log: its pipe, or NULL */
 };
 LIST_HEAD(childlist, child);
 
@@ -469,6 +483,7 @@ int		 tcpinfo_get(int, struct tcpcount *);
 /* fd.c */
 #define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
 int		 fd_high(int);
+void		 fd_close_set(const int *, int);
 
 /* adopt.c */
 int		 adopt_take(void);
@@ -589,9 +604,10 @@ struct rlimit;
 int		 spawn_init(void);
 void		 spawn_signals(void);
 void		 spawn_nofile(const struct rlimit *);
+#define ERRFD_NULL	(-2)	/* no pipe: stderr=null's /dev/null */
 pid_t		 spawn_child(struct service *, int, const struct sockaddr *,
 		    const struct proxied *, int, int, int *, struct cgref *,
-		    int *);
+		    int *, const int *);
 void		 spawn_flush(void);
 int		 spawn_watch(void);
 void		 spawn_event(void);
@@ -725,6 +741,7 @@ struct proxied {
 const char	*log_str(const char *);
 const char	*log_signame(int);
 void		 log_quote(char *, size_t, const char *);
+void		 log_quote_mem(char *, size_t, const char *, size_t);
 void		 log_vis(FILE *, const char *);
 
 /* serve.c */
@@ -787,6 +804,17 @@ int		 linger_held(void);
 void		 linger_stop(void);
 void		 linger_forget(struct service *);
 
+/* errlog.c */
+#define ERRLOG_LINE	1024	/* a stderr line's bytes logged, at most */
+#define ERRLOG_RATE	100	/* stderr lines a second per service */
+struct errpipe	*errlog_open(struct service *, int *);
+int		 errlog_start(struct errpipe *, pid_t, int);
+void		 errlog_cancel(struct errpipe *, int *);
+void		 errlog_reaped(struct errpipe *, double);
+void		 errlog_event(struct evsrc *, uint32_t, double);
+int		 errlog_held(void);
+void		 errlog_stop(double);
+
 /* refuse.c */
 void		 refuse(struct service *, enum refusal, const struct sockaddr *,
 		    double);
@@ -795,6 +823,8 @@ void		 refuse_why(struct service *, enum refusal,
 void		 backoff(struct service *, double, double, const char *);
 void		 full_note(struct service *, double);
 void		 refuse_forget(struct service *, double);
+void		 errdrop_note(struct service *, double);
+void		 errdrop_flush(struct service *, double);
 
 /* poll.c */
 struct epoll_event;

@@ -722,6 +722,27 @@ log_accounts_for() {
 	assert_output 0
 }
 
+@test "a child writing a 1 MiB stderr line without a newline makes superd hold 1 KiB of it, not the line" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait nobody /bin/sh sh -c "head -c 1048576 /dev/zero | tr '\\0' y >&2; echo wrote; sleep 2"
+	EOF
+	start_superd
+	rss0=$(awk '/^VmRSS:/ { print $2 }' /proc/"$SUPERD_PID"/status)
+	# the child is not held up by superd: its whole line is taken
+	run timeout 10 sh -c "nc -d 127.0.0.1 $(port 1) | head -1"
+	assert_output wrote
+	y1k=$(head -c 1024 /dev/zero | tr '\0' y)
+	# logged cut while the child still runs: superd never waited for
+	# the line's end, holding the megabyte
+	wait_log "^event=stderr svc=0 line=1 pid=[0-9]+ msg=\"$y1k\" truncated=1\$"
+	! log_has '^event=exit '
+	rss1=$(awk '/^VmRSS:/ { print $2 }' /proc/"$SUPERD_PID"/status)
+	echo "superd's RSS ${rss0} kB, then ${rss1} kB" >&3
+	[ $((rss1 - rss0)) -lt 512 ]
+	wait_log '^event=exit ' 10
+	assert_equal "$(log_count '^event=stderr ')" 1
+}
+
 # --- 8. a spawn that fails for lack of resources keeps the connection
 
 @test "out of descriptors (RLIMIT_NOFILE=32), 300 clients at once are all served: a failed spawn keeps its connection and tries again" {
@@ -1738,7 +1759,7 @@ full_total() {
 	assert_line --regexp "^$CONF:1: bad value \"5\" for option rate: expected N/S"
 	assert_line "$CONF:2: unknown option \"timout\": did you mean timeout?"
 	assert_line "$CONF:3: unknown option \"instnaces\": did you mean instances?"
-	assert_line "$CONF:3: bad value \"nul\" for option stderr: expected inherit, socket or null"
+	assert_line "$CONF:3: bad value \"nul\" for option stderr: expected log, inherit, socket or null"
 	assert_line "$CONF:4: unknown option \"bogus\""
 	assert_equal "${#lines[@]}" 5
 }

@@ -152,7 +152,7 @@ cpu_ticks() {
 	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait,stderr=socket root /bin/sh sh -c "echo to-stderr >&2"
 	127.0.0.1:0 stream tcp nowait,stderr=null root /bin/sh sh -c "echo nowhere >&2; echo out; exec ls /proc/self/fd"
-	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "echo inherited-line >&2"
+	127.0.0.1:0 stream tcp nowait,stderr=inherit root /bin/sh sh -c "echo inherited-line >&2"
 	EOF
 	start_superd
 	assert_equal "$(talk "$(port 1)")" to-stderr
