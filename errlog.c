@@ -385,9 +385,9 @@ errlog_event(struct evsrc *src, uint32_t events, double now)
 			ep->ep_armed = 1;
 			return;
 		}
-		log_warn("event=epoll-failed svc=%s line=%d pid=%d "
-		    "what=stderr", log_str(ep->ep_sv->sv_name),
-		    ep->ep_sv->sv_cf->cf_line, (int)ep->ep_pid);
+		log_warn("event=epoll-failed svc=%s line=%d pid=%d",
+		    log_str(ep->ep_sv->sv_name), ep->ep_sv->sv_cf->cf_line,
+		    (int)ep->ep_pid);
 	}
 	pipe_end(ep, now);
 }

@@ -16,8 +16,10 @@
  * the table or the command line (svc=, addr=, path=) goes through
  * log_str(): as it is when it is plain, else quoted by log_quote() (both
  * in logtext.c); a message (error=, a table's errors and warnings) is
- * always quoted.  What a peer sends is never logged: peer= is an address
- * superd formats itself ("unix" for a unix peer).
+ * always quoted.  What a peer sends is never logged by superd itself:
+ * peer= is an address superd formats itself ("unix" for a unix peer); a
+ * service's stderr line (errlog.c), which may repeat it, is always
+ * quoted, cut at ERRLOG_LINE bytes, and rate-limited.
  *
  * Invariant: once the loop runs, no log call waits.  A line that cannot
  * be written now (a stderr pipe nobody reads, a syslogd that does not
