@@ -8,6 +8,8 @@
  *				fs.epoll.max_user_watches
  *   FAULT_NO_TIMESTAMPS=1	setsockopt(SO_TIMESTAMPNS) fails with
  *				ENOPROTOOPT, as where the kernel has none
+ *   FAULT_PIPE_FILE=PATH	while PATH exists, pipe2(2) fails with
+ *				EMFILE, as out of descriptors
  *
  * Only these calls are wrapped, and errno is left as the real call left
  * it.  superd's children run with a clean environment, without it.
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -57,4 +60,22 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		return -1;
 	}
 	return real(fd, level, name, val, len);
+}
+
+int
+pipe2(int fds[2], int flags)
+{
+	static int	(*real)(int *, int);
+	const char	*path = getenv("FAULT_PIPE_FILE");
+	int		 saved = errno, out;
+
+	if (real == NULL)
+		real = (int (*)(int *, int))dlsym(RTLD_NEXT, "pipe2");
+	out = path != NULL && access(path, F_OK) == 0;
+	errno = saved;
+	if (out) {
+		errno = EMFILE;
+		return -1;
+	}
+	return real(fds, flags);
 }

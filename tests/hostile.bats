@@ -1503,6 +1503,27 @@ fault_lib() {
 	assert_output 1
 }
 
+@test "a child superd can make no stderr pipe for is served with /dev/null as its stderr, counted" {
+	fault_lib
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "echo lost >&2; ls -l /proc/self/fd/2 | sed 's/.*-> //'"
+	EOF
+	export LD_PRELOAD=$T/fault.so FAULT_PIPE_FILE=$T/no-pipes
+	start_superd
+	unset LD_PRELOAD
+	touch "$T/no-pipes"
+	assert_equal "$(talk "$(port 1)")" /dev/null
+	assert_equal "$(talk "$(port 1)")" /dev/null
+	wait_log '^event=stderr-nopipe svc=0 line=1 count=1 error="Too many open files"$'
+	rm "$T/no-pipes"
+	talk "$(port 1)" | grep -Eq '^pipe:\[[0-9]+\]$'
+	wait_log '^event=stderr svc=0 line=1 pid=[0-9]+ msg="lost"$'
+	assert_equal "$(log_count 'msg="lost"')" 1
+	# one line a second at most for those without (two, should the
+	# second connection have come a second after the first)
+	[ "$(log_count '^event=stderr-nopipe ')" -le 2 ]
+}
+
 @test "children get the descriptor limit superd started with and / as working directory" {
 	[ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -gt 1000 ] ||
 	    skip "needs a hard RLIMIT_NOFILE above 1000"
