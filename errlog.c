@@ -16,9 +16,10 @@
  * last line, if it has no newline, is logged when the pipe ends.
  *
  * Never blocking, never holding much: one read(2) of ERRLOG_READ bytes
- * per wake-up and pipe (the watch is one-shot and armed again after it,
- * so one flooding child cannot starve the loop, and a child waits for
- * superd no longer than a turn of the loop), every line read is logged
+ * per wake-up and pipe, ERRLOG_HUPREADS once no writer is left (the
+ * watch is one-shot and armed again after it, so one flooding child
+ * cannot starve the loop, and a child waits for superd no longer than a
+ * turn of the loop), every line read is logged
  * or dropped at once, and only a line cut by the end of a read is kept:
  * ERRLOG_LINE bytes a pipe at most, allocated when a read ends in the
  * middle of one (most children never need it; the records come from a
@@ -61,6 +62,7 @@
 #include "superd.h"
 
 #define ERRLOG_READ	65536	/* bytes read a wake-up and pipe, at most */
+#define ERRLOG_HUPREADS	4	/* reads of a pipe with no writer left */
 #define ORPHAN_MIN_MAX	16	/* orphan_max() is never below */
 #define NOPIPE_LOG_SECS	1.0	/* event=stderr-nopipe at most this often */
 
@@ -167,9 +169,12 @@ nopipe:
 	return NULL;
 }
 
-/* The record goes; its service, when retired, may go with it. */
+/*
+ * The record goes; its service, when retired, may go with it (not when
+ * release is 0: the caller still uses it).
+ */
 static void
-record_free(struct errpipe *ep)
+record_free(struct errpipe *ep, int release)
 {
 	struct service	*sv = ep->ep_sv;
 
@@ -178,7 +183,7 @@ record_free(struct errpipe *ep)
 	ep->ep_next = freelist;
 	freelist = ep;
 	sv->sv_errpipes--;
-	if (sv->sv_retired)
+	if (release && sv->sv_retired)
 		services_release(sv);
 }
 
@@ -220,7 +225,7 @@ errlog_cancel(struct errpipe *ep, int *fds)
 	(void)close(ep->ep_fd);
 	nopen--;
 	TAILQ_REMOVE(&live, ep, ep_entry);
-	record_free(ep);
+	record_free(ep, 0);
 }
 
 /* Take a line's token from sv's bucket: ERRLOG_RATE a second, as many. */
@@ -346,7 +351,7 @@ pipe_end(struct errpipe *ep, double now)
 	if (ep->ep_reaped) {
 		TAILQ_REMOVE(&orphans, ep, ep_entry);
 		norphans--;
-		record_free(ep);
+		record_free(ep, 1);
 	} else
 		TAILQ_REMOVE(&live, ep, ep_entry);
 }
@@ -373,14 +378,24 @@ pipe_read(struct errpipe *ep, double now)
  * The pipe's event: nothing to read at its end (EPOLLHUP alone: the
  * child and all it started have closed it, having written nothing
  * since), else one read, and the watch armed again while it lasts.
+ * With EPOLLHUP what is left is what the writers, all gone, left in it:
+ * read on to its end, ERRLOG_HUPREADS reads at most, saving a wake-up.
  */
 void
 errlog_event(struct evsrc *src, uint32_t events, double now)
 {
 	struct errpipe	*ep = (struct errpipe *)src;
+	int		 i, done = 0;
 
 	ep->ep_armed = 0;
-	if ((events & EPOLLIN) != 0 && !pipe_read(ep, now)) {
+	if ((events & EPOLLIN) != 0) {
+		done = pipe_read(ep, now);
+		for (i = 1; !done && (events & EPOLLHUP) != 0 &&
+		    i < ERRLOG_HUPREADS; i++)
+			done = pipe_read(ep, now);
+	} else
+		done = 1;
+	if (!done) {
 		if (poll_mod(ep->ep_fd, EPOLLIN | EPOLLONESHOT, ep) == 0) {
 			ep->ep_armed = 1;
 			return;
@@ -422,7 +437,7 @@ errlog_reaped(struct errpipe *ep, double now)
 		return;
 	ep->ep_reaped = 1;
 	if (ep->ep_fd == -1) {
-		record_free(ep);
+		record_free(ep, 1);
 		return;
 	}
 	TAILQ_REMOVE(&live, ep, ep_entry);
