@@ -56,7 +56,7 @@ Sending:
 
 It prints what the service sends back, until the service closes (exit
 0), the connection is reset (exit 0, "proxysend: reset" on stderr) or the
-timeout (exit 124).  --stdout writes the header, then the payload.
+timeout (exit 124); exit 1 when it cannot connect.  --stdout writes the header, then the payload.
 Examples:
   proxysend.py --src 127.0.0.9:5555 --payload 'hello\\n' 4000
   proxysend.py -1 --src '[2001:db8::1]:1' --split-every 4000
@@ -307,9 +307,14 @@ def converse(a, h, payload):
     s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(a.timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    if a.bind:
-        s.bind((a.bind, 0))
-    s.connect((host, a.port))
+    try:
+        if a.bind:
+            s.bind((a.bind, 0))
+        s.connect((host, a.port))
+    except OSError as e:
+        print("proxysend: %s port %d: %s" % (host, a.port, e.strerror),
+              file=sys.stderr)
+        return 1
     sends = pieces(h, a)
     if a.together and sends:
         sends[-1] += payload
