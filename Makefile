@@ -18,7 +18,7 @@ BSD_LIBS   = `pkg-config --libs libbsd-overlay`
 WERROR	?=
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
 
-SRCS	 = superd.c reload.c ctlask.c ctl.c status.c serve.c admit.c dgramwait.c child.c \
+SRCS	 = superd.c reload.c watch.c ctlask.c ctl.c status.c serve.c admit.c dgramwait.c child.c \
 	   linger.c errlog.c held.c proxywait.c refuse.c poll.c services.c $(CONF_SRCS) addr.c listen.c \
 	   tcpopt.c contain.c spawn.c spawnns.c spawnfail.c spawnback.c \
 	   spawnenv.c cgroup.c cgsweep.c limits.c guard.c backlog.c \

@@ -64,9 +64,10 @@ static int		 opt_test;	/* -t */
 static int		 opt_keepenv;	/* -E */
 static int		 opt_backlog = SOMAXCONN; /* -q */
 static int		 opt_endwait = -1; /* -k: seconds; -1: none */
+static int		 opt_watch;	/* -w */
 static struct evsrc	 signal_ev = { EV_SIGNAL };
 
-#define USAGE	"usage: superd [-bdDeEhtV] [-k seconds] [-P portsfile] " \
+#define USAGE	"usage: superd [-bdDeEhtVw] [-k seconds] [-P portsfile] " \
 		    "[-p pidfile] [-q backlog] [service-table | -]\n" \
 		"       superd -S pidfile | pid\n"
 
@@ -120,6 +121,19 @@ set_title(void)
 	    nch, nch == 1 ? "" : "ren");
 }
 
+/* -w: watch the files of the table just read, good or bad. */
+static void
+watch_table(const struct conf *c)
+{
+	const char	*one[1];
+
+	(void)c;
+	if (!opt_watch)
+		return;
+	one[0] = conf_path;
+	watch_set(one, 1);
+}
+
 /*
  * SIGHUP: read the table again.  Any error and the running table stays as
  * it was, whole; every error is logged.
@@ -140,6 +154,7 @@ reload(void)
 	    (unsigned long long)(timer_now() * 1e6));
 	notify_send(msg);
 	c = conf_load(conf_path, NULL);
+	watch_table(c);
 	if (c->c_nerrors == 0) {
 		table_check_contain(c, conf_path);
 		table_check_cgroups(c, conf_path);
@@ -345,6 +360,9 @@ loop(int sigfd, int ending)
 			case EV_ERRPIPE:
 				errlog_event(src, events[i].events, now);
 				break;
+			case EV_WATCH:
+				watch_event(now);
+				break;
 			}
 		}
 		/* Signals last: a reload may free what this batch named. */
@@ -361,6 +379,9 @@ loop(int sigfd, int ending)
 		if (usr1)
 			serve_status(now);
 		timer_run(now);
+		/* -w: the table changed and has been quiet since */
+		if (watch_due() && !ending)
+			reload();
 		slots_check(now);
 		if (serve_bound_late())
 			ports_write();
@@ -410,7 +431,7 @@ parse_args(int argc, char *argv[])
 	const char	*errstr;
 	int		 ch, nopts = 0;
 
-	while ((ch = getopt(argc, argv, "bdDeEhk:tp:P:q:S:V")) != -1) {
+	while ((ch = getopt(argc, argv, "bdDeEhk:tp:P:q:S:Vw")) != -1) {
 		nopts++;
 		switch (ch) {
 		case 'b':
@@ -457,6 +478,9 @@ parse_args(int argc, char *argv[])
 		case 'V':
 			printf("superd %s\n", SUPERD_VERSION);
 			exit(0);
+		case 'w':
+			opt_watch = 1;
+			break;
 		case 'h':
 			fputs(USAGE, stdout);
 			exit(0);
@@ -472,7 +496,11 @@ parse_args(int argc, char *argv[])
 		ctl_ask(status_arg);
 	if (argc == 1)
 		conf_path = argv[0];
+	if (opt_watch && strcmp(conf_path, "-") == 0)
+		errx(EXIT_USAGE, "-w watches a table's file: one read from "
+		    "standard input has none");
 }
+
 
 /*
  * The table, read whole and every error and warning printed.  Messages
@@ -626,11 +654,16 @@ main(int argc, char *argv[])
 	}
 	start_daemon();
 	cgroup_sweep();
+	if (opt_watch) {
+		watch_init();
+		watch_table(c);
+	}
 	start_services(c);
 	if (!opt_fg && daemon(0, 0) == -1)
 		err(1, "daemon");
 	pid_write();
 	sigfd = start_events();
+	watch_start();
 	ctl_open();
 	start_serving();
 	sig = loop(sigfd, 0);

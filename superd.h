@@ -24,6 +24,8 @@
  *     ctl.c        the -S control socket, answered by a child
  *     status.c     the status lines, for SIGUSR1 and -S
  *     reload.c     a freshly read table merged into the running one
+ *     watch.c      -w: the table's directories watched (inotify), the
+ *                  reload due once they are quiet
  *   a service's events
  *     serve.c      a service opened, removed, its bind retried, ready
  *     dgramwait.c  dgram nowait: has the child read its datagram yet
@@ -124,6 +126,7 @@ enum ev_kind {
 	EV_PROXY,		/* a connection waiting for its PROXY header */
 	EV_CONTROL,		/* the -S control socket, its children */
 	EV_ERRPIPE,		/* a child's stderr (errlog.c) */
+	EV_WATCH,		/* -w: the table's directories (watch.c) */
 };
 
 struct evsrc {
@@ -838,6 +841,13 @@ void		 poll_pause_until(struct service *, int, double);
 void		 poll_expire(struct service *, double);
 void		 poll_resume(struct service *, int);
 void		 poll_instances_changed(struct service *);
+
+/* watch.c */
+void		 watch_init(void);
+void		 watch_start(void);
+void		 watch_set(const char *const *, size_t);
+void		 watch_event(double);
+int		 watch_due(void);
 
 /* status.c */
 #define STATUS_LINE_MAX	4096	/* a status line is cut at this length */
