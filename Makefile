@@ -41,7 +41,7 @@ BENCH	 = bench/loadgen bench/spawnloop bench/hello
 DEB_DEPS = build-essential pkg-config libbsd-dev bats bats-support \
 	   bats-assert netcat-openbsd socat curl mandoc bc python3 \
 	   procps util-linux iproute2 tftpd-hpa tftp-hpa systemd busybox-static \
-	   haproxy openssl
+	   haproxy openssl nginx-light libnginx-mod-stream
 # What make fuzz, make analyze and make valgrind need besides.
 CHECK_DEPS = clang libclang-rt-14-dev clang-tools cppcheck valgrind
 

@@ -292,3 +292,186 @@ holders() {
 	wait "$c" || true
 	wait_log 'error="removed"$'
 }
+
+# The balancers: real HAProxy and nginx, on loopback, in the foreground,
+# their files in the test's directory, stopped by PID in teardown_file's
+# place (bal_stop).  The client is 127.0.0.2, the balancer connects from
+# 127.0.0.3 (haproxy) or 127.0.0.4 (nginx): superd tells them apart.
+BAL_PID=
+
+bal_stop() {
+	if [ -n "$BAL_PID" ]; then
+		kill -TERM "$BAL_PID" 2>/dev/null || true
+		wait "$BAL_PID" 2>/dev/null || true
+		BAL_PID=
+	fi
+}
+
+teardown() {
+	bal_stop
+	stop_superd
+	kill_started_children
+}
+
+# envonly: the connection's variables, then exit (no input read).
+envonly() {
+	cat >"$T/envonly.sh" <<-'SH'
+	#!/bin/sh
+	env | grep -E '^(TCP|PROXY|REMOTE_)' | sort
+	SH
+	chmod 755 "$T/envonly.sh"
+}
+
+# haproxy_start FPORT 'server line options' ['bind options' ['a line']]:
+# a TCP frontend on 127.0.0.1:FPORT (the line in it) to superd's
+# $(port 1).
+haproxy_start() {
+	command -v haproxy >/dev/null || skip "haproxy is not installed"
+	cat >"$T/haproxy.cfg" <<-EOF
+	global
+	    maxconn 100
+	defaults
+	    mode tcp
+	    timeout connect 5s
+	    timeout client 10s
+	    timeout server 10s
+	frontend f
+	    bind 127.0.0.1:$1 $3
+	    ${4:-}
+	    default_backend b
+	backend b
+	    server s 127.0.0.1:$(port 1) source 127.0.0.3 $2
+	EOF
+	haproxy -db -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
+	BAL_PID=$!
+	wait_until 10 eval "ss -tln | grep -q '127.0.0.1:$1 '" || {
+		cat "$T/haproxy.log" >&2
+		return 1
+	}
+}
+
+@test "through haproxy's send-proxy and send-proxy-v2 the service sees the client's address and port, and haproxy's in PROXYREMOTEIP" {
+	envonly
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.3 root $T/envonly.sh envonly.sh
+	EOF
+	start_superd
+	for opt in send-proxy send-proxy-v2; do
+		f=$(free_port)
+		haproxy_start "$f" "$opt"
+		c=$(free_port)
+		run timeout 10 nc -s 127.0.0.2 -p "$c" -N 127.0.0.1 "$f" </dev/null
+		assert_line TCPREMOTEIP=127.0.0.2
+		assert_line TCPREMOTEPORT="$c"
+		assert_line TCPLOCALIP=127.0.0.1
+		assert_line TCPLOCALPORT="$f"
+		assert_line PROXYREMOTEIP=127.0.0.3
+		wait_log "peer=127\\.0\\.0\\.2:$c proxy=127\\.0\\.0\\.3:[0-9]+\$"
+		bal_stop
+	done
+}
+
+@test "through haproxy, per-source= limits the client and deny= refuses it, not the balancer" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.3,per-source=1,deny=127.0.0.6 root /bin/sh sh -c "echo served; sleep 3"
+	EOF
+	start_superd
+	f=$(free_port)
+	haproxy_start "$f" send-proxy-v2
+	timeout 5 nc -s 127.0.0.2 127.0.0.1 "$f" </dev/null >"$T/first" &
+	first=$!
+	wait_log 'peer=127\.0\.0\.2:[0-9]+ proxy=127\.0\.0\.3:'
+	run timeout 5 nc -s 127.0.0.2 -N 127.0.0.1 "$f" </dev/null
+	refute_output --partial served
+	wait_log '^event=refused svc=0 line=1 reason=per-source peer=127\.0\.0\.2:'
+	run timeout 5 nc -s 127.0.0.5 127.0.0.1 "$f" </dev/null
+	assert_output --partial served
+	run timeout 5 nc -s 127.0.0.6 -N 127.0.0.1 "$f" </dev/null
+	refute_output --partial served
+	wait_log '^event=refused svc=0 line=1 reason=deny peer=127\.0\.0\.6:'
+	wait "$first" || true
+}
+
+@test "through haproxy terminating TLS, PROXY_SSL, PROXY_SSL_VERSION, PROXY_SSL_CN and PROXY_AUTHORITY are set" {
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	envonly
+	cd "$T"
+	ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'
+	openssl req -x509 $ec -keyout ca.key -out ca.pem -days 1 -subj /CN=test-ca 2>/dev/null
+	openssl req $ec -keyout srv.key -out srv.csr -subj /CN=localhost 2>/dev/null
+	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 1 2>/dev/null
+	cat srv.pem srv.key >srv.bundle
+	openssl req $ec -keyout cli.key -out cli.csr -subj /CN=alice.example 2>/dev/null
+	openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cli.pem -days 1 2>/dev/null
+	cd - >/dev/null
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.3 root $T/envonly.sh envonly.sh
+	EOF
+	start_superd
+	f=$(free_port)
+	haproxy_start "$f" "send-proxy-v2 proxy-v2-options ssl,cert-cn,authority,unique-id" \
+	    "ssl crt $T/srv.bundle verify optional ca-file $T/ca.pem" \
+	    "unique-id-format id-%rt"
+	run timeout 10 openssl s_client -quiet -connect "127.0.0.1:$f" \
+	    -servername www.example.test -cert "$T/cli.pem" -key "$T/cli.key" \
+	    -CAfile "$T/ca.pem" </dev/null
+	assert_line PROXY_SSL=1
+	assert_line --regexp '^PROXY_SSL_VERSION=TLSv1\.[23]$'
+	assert_line PROXY_SSL_CN=alice.example
+	assert_line PROXY_AUTHORITY=www.example.test
+	assert_line --regexp '^PROXY_UNIQUE_ID=id-[0-9]+$'
+	assert_line TCPREMOTEIP=127.0.0.1
+	# without a client certificate: TLS, but no CN
+	run timeout 10 openssl s_client -quiet -connect "127.0.0.1:$f" \
+	    -servername www.example.test -CAfile "$T/ca.pem" </dev/null
+	assert_line PROXY_SSL=1
+	refute_line --partial PROXY_SSL_CN
+}
+
+@test "through nginx's stream module with proxy_protocol on the service sees the client, and nginx in PROXYREMOTEIP" {
+	command -v nginx >/dev/null || skip "nginx is not installed"
+	mod=/usr/lib/nginx/modules/ngx_stream_module.so
+	[ -f "$mod" ] || skip "nginx's stream module is not installed"
+	envonly
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.4,per-source=1 root /bin/sh sh -c "$T/envonly.sh; sleep 2"
+	EOF
+	start_superd
+	f=$(free_port)
+	cat >"$T/nginx.conf" <<-EOF
+	load_module $mod;
+	daemon off;
+	master_process off;
+	pid $T/nginx.pid;
+	error_log $T/nginx.err info;
+	events { worker_connections 64; }
+	stream {
+	    server {
+	        listen 127.0.0.1:$f;
+	        proxy_pass 127.0.0.1:$(port 1);
+	        proxy_protocol on;
+	        proxy_bind 127.0.0.4;
+	    }
+	}
+	EOF
+	nginx -e "$T/nginx.err" -p "$T" -c "$T/nginx.conf" &
+	BAL_PID=$!
+	wait_until 10 eval "ss -tln | grep -q '127.0.0.1:$f '" || {
+		cat "$T/nginx.err" >&2
+		return 1
+	}
+	c=$(free_port)
+	timeout 10 nc -s 127.0.0.2 -p "$c" 127.0.0.1 "$f" </dev/null >"$T/out" &
+	first=$!
+	wait_log "peer=127\\.0\\.0\\.2:$c proxy=127\\.0\\.0\\.4:[0-9]+\$"
+	# the same client again: per-source=1 refuses it, nginx's address is not counted
+	run timeout 5 nc -s 127.0.0.2 -N 127.0.0.1 "$f" </dev/null
+	refute_output --partial TCPREMOTEIP
+	wait_log '^event=refused svc=0 line=1 reason=per-source peer=127\.0\.0\.2:'
+	wait "$first" || true
+	run cat "$T/out"
+	assert_line TCPREMOTEIP=127.0.0.2
+	assert_line TCPREMOTEPORT="$c"
+	assert_line TCPLOCALPORT="$f"
+	assert_line PROXYREMOTEIP=127.0.0.4
+}
