@@ -2023,3 +2023,54 @@ cg_dirs() {
 	run talk 7040
 	assert_output 'ok trailing\'
 }
+
+# ticks PID: the user and system clock ticks a process has used.
+ticks() {
+	awk '{ print $14 + $15 }' /proc/"$1"/stat
+}
+
+@test "a balancer that sends part of a PROXY header and goes quiet costs superd nothing while it waits (the peeked bytes stay readable)" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,proxy-timeout=3 root /bin/echo echo x
+	EOF
+	start_superd
+	before=$(ticks "$SUPERD_PID")
+	run timeout 10 python3 "$TOP/tests/proxysend.py" --bind 127.0.0.2 \
+	    --only 10 --keep --timeout 5 "$(port 1)"
+	used=$(($(ticks "$SUPERD_PID") - before))
+	echo "superd used $used ticks" >&3
+	wait_log 'reason=proxy peer=127\.0\.0\.2:[0-9]+ error="timeout"$'
+	# a level-triggered watch would wake superd at every turn for 3 s
+	[ "$used" -le 10 ]
+}
+
+@test "a connection held for another spawn try keeps its per-source= count: another from its address is refused while it is served" {
+	is_root || skip "needs root for a pids cgroup"
+	[ -w /sys/fs/cgroup/pids/cgroup.procs ] || skip "no pids cgroup v1 here"
+	cg=/sys/fs/cgroup/pids/superd-test-held.$$.$BATS_TEST_NUMBER
+	mkdir "$cg"
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,per-source=1 root /bin/sh sh -c "echo served; exec sleep 2"
+	EOF
+	start_superd
+	echo 2 >"$cg/pids.max"
+	echo "$SUPERD_PID" >"$cg/cgroup.procs"
+	# superd and one child fill it: the next clone fails, its connection held
+	timeout 5 nc -s 127.0.0.2 127.0.0.1 "$(port 1)" </dev/null >"$T/a" &
+	a=$!
+	wait_log 'peer=127\.0\.0\.2:'
+	timeout 8 nc -s 127.0.0.3 127.0.0.1 "$(port 1)" </dev/null >"$T/b" &
+	b=$!
+	wait_log '^event=fork-failed '
+	# the held one starts once the first child is gone
+	wait_log 'event=start .* peer=127\.0\.0\.3:' 8
+	echo max >"$cg/pids.max"
+	run timeout 5 nc -s 127.0.0.3 -N 127.0.0.1 "$(port 1)" </dev/null
+	refute_output --partial served
+	wait_log '^event=refused svc=0 line=1 reason=per-source peer=127\.0\.0\.3:'
+	wait "$a" "$b" || true
+	wait_until 5 eval '[ "$(cat "$cg/pids.current")" -le 1 ]'
+	# superd back where it was, so the directory can go
+	echo "$SUPERD_PID" >/sys/fs/cgroup/pids/cgroup.procs
+	rmdir "$cg"
+}

@@ -215,6 +215,24 @@ envsvc() {
 	wait_log '^event=status svc=0 line=1 .* refused_proxy=5 refused_proxy_full=0 proxy_waiting=0'
 }
 
+@test "a connection whose header is in while its service is at instances= waits for a child, as a direct one waits in the backlog" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,instances=1 root /bin/sh sh -c "sleep 1; echo served $TCPREMOTEIP"
+	EOF
+	start_superd
+	psend --src 192.0.2.1:1 --timeout 5 "$(port 1)" >"$T/a" &
+	a=$!
+	wait_log 'peer=192\.0\.2\.1:1 proxy='
+	run psend --src 192.0.2.2:1 --timeout 5 "$(port 1)"
+	assert_output 'served 192.0.2.2'
+	wait "$a"
+	run cat "$T/a"
+	assert_output 'served 192.0.2.1'
+	refute log_has 'event=refused'
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=status svc=0 line=1 .* proxy_waiting=0$'
+}
+
 # holders N PORT SECS: N connections from 127.0.0.2 that send nothing,
 # held SECS seconds; prints "up" once all are connected.
 holders() {
