@@ -22,8 +22,9 @@ SRCS	 = superd.c reload.c watch.c ctlask.c ctl.c status.c serve.c admit.c dgramw
 	   linger.c errlog.c held.c proxywait.c refuse.c poll.c services.c $(CONF_SRCS) addr.c listen.c \
 	   tcpopt.c contain.c spawn.c spawnns.c spawnfail.c spawnback.c \
 	   spawnenv.c cgroup.c cgsweep.c limits.c guard.c backlog.c \
-	   internal.c builtin.c adopt.c notify.c ports.c inherit.c table.c \
-	   log.c logtext.c proxyhdr.c tcpinfo.c fd.c pid.c timer.c
+	   internal.c scrape.c metrics.c httpreq.c builtin.c adopt.c notify.c \
+	   ports.c inherit.c table.c log.c logtext.c proxyhdr.c tcpinfo.c fd.c \
+	   pid.c timer.c
 # The table parser: its files share confint.h.
 CONF_SRCS = conf.c confread.c hosts.c confopt.c confcontain.c confconn.c \
 	    confproxy.c \
@@ -90,13 +91,28 @@ run-table:
 	    >$(RUNDIR)/superd.conf
 	@echo "serving conf/superd.conf, programs from $(RUNDIR)"
 
-test: deps all tests/proxycheck
+test: deps all tests/proxycheck promtool
 	bats --formatter tap tests
 
 # proxyhdr.c's test driver (tests/proxyhdr.bats).
 tests/proxycheck: tests/proxycheck.c proxyhdr.c superd.h
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/proxycheck.c proxyhdr.c \
 	    $(BSD_LIBS)
+
+# promtool, which tests/metrics.bats checks /metrics with: Debian's
+# prometheus package, unpacked here (tests/bin/), not installed, since
+# its postinst starts a Prometheus server.  The package lists are
+# fetched first (as root) when apt-get cannot find it.
+PROMTOOL = tests/bin/promtool
+promtool: $(PROMTOOL)
+
+$(PROMTOOL):
+	@d=`mktemp -d` && cd $$d && get() { apt-get download -qq \
+	    -o APT::Sandbox::User=root prometheus; } && \
+	{ get || { [ "$$(id -u)" = 0 ] && apt-get update -qq && get; }; } && \
+	dpkg -x prometheus_*.deb x && mkdir -p $(CURDIR)/tests/bin && \
+	install -m 755 x/usr/bin/promtool $(CURDIR)/$@; rc=$$?; \
+	cd / && rm -rf $$d; exit $$rc
 
 # detect_leaks=0 for the suite: superd leaves its table to exit(3) on
 # every way out.  supertab's leak test (hostile.bats, heading 10) asks
@@ -140,7 +156,7 @@ uninstall:
 
 # libFuzzer harnesses (fuzz/), built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer from the sources supertab shares (timer_fuzz
-# from timer.c alone); make fuzz runs each for FUZZ_S seconds on its seeds
+# from timer.c alone, http_fuzz from httpreq.c); make fuzz runs each for FUZZ_S seconds on its seeds
 # (fuzz/corpus/; timer_fuzz starts from none), writing what it learns
 # under fuzz/work/ (not in git) and a crash as fuzz/work/crash-*.
 FUZZ_S	?= 60
@@ -150,7 +166,8 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -g -O1 \
 	   -fno-sanitize-recover=all $(BSD_CFLAGS)
 FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 TAB_FUZZERS = fuzz/conf_fuzz fuzz/text_fuzz
-FUZZERS	 = $(TAB_FUZZERS) fuzz/xinetd_fuzz fuzz/timer_fuzz fuzz/proxy_fuzz
+FUZZERS	 = $(TAB_FUZZERS) fuzz/xinetd_fuzz fuzz/timer_fuzz fuzz/proxy_fuzz \
+	   fuzz/http_fuzz
 # Besides what supertab links: the allow=/deny= matcher text_fuzz checks.
 FUZZ_EXTRA = limits.c
 
@@ -178,9 +195,13 @@ fuzz/timer_fuzz: fuzz/timer_fuzz.c timer.c superd.h
 fuzz/proxy_fuzz: fuzz/proxy_fuzz.c proxyhdr.c superd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/proxy_fuzz.c proxyhdr.c $(BSD_LIBS)
 
+# httpreq.c alone: the metrics built-in's request head parser.
+fuzz/http_fuzz: fuzz/http_fuzz.c httpreq.c superd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/http_fuzz.c httpreq.c $(BSD_LIBS)
+
 fuzz: check-deps $(FUZZERS)
 	mkdir -p fuzz/work/conf fuzz/work/text fuzz/work/timer \
-	    fuzz/work/xinetd fuzz/work/proxy
+	    fuzz/work/xinetd fuzz/work/proxy fuzz/work/http
 	fuzz/conf_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=65536 -dict=fuzz/conf.dict -artifact_prefix=fuzz/work/ \
 	    fuzz/work/conf fuzz/corpus/conf
@@ -195,6 +216,9 @@ fuzz: check-deps $(FUZZERS)
 	fuzz/proxy_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=70000 -dict=fuzz/proxy.dict -artifact_prefix=fuzz/work/ \
 	    fuzz/work/proxy fuzz/corpus/proxy
+	fuzz/http_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
+	    -max_len=8192 -dict=fuzz/http.dict -artifact_prefix=fuzz/work/ \
+	    fuzz/work/http fuzz/corpus/http
 
 # Static analysis, clean or failing: gcc's -fanalyzer, cppcheck and clang's
 # scan-build over every source.  A report that is wrong is silenced at its
@@ -268,5 +292,5 @@ bench: all $(BENCH)
 clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS) tests/proxycheck
 
-.PHONY: all bench deps check-deps run run-table test check-asan lint layers install uninstall clean \
+.PHONY: all bench deps check-deps run run-table test promtool check-asan lint layers install uninstall clean \
 	fuzz analyze valgrind soak

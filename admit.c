@@ -319,6 +319,7 @@ accept_batch(struct service *sv, double now)
 				return;
 			}
 		}
+		sv->sv_mx.mx_conns++;
 		addr_unmap(&ss);
 		if (sv->sv_cf->cf_nproxy > 0 &&
 		    limits_proxy_from(sv->sv_cf, (struct sockaddr *)&ss)) {
@@ -363,6 +364,7 @@ admit_builtin_dgram(struct service *sv, double now)
 		    (struct sockaddr *)&ss, &sslen);
 		if (n == -1)
 			return;
+		sv->sv_mx.mx_conns++;
 		switch (internal_dgram_ask(sv->sv_cf->cf_builtin, &ss,
 		    (size_t)n)) {
 		case -1:

@@ -9,7 +9,7 @@
 #include "superd.h"
 
 static const char *builtin_names[] = {
-	"echo", "discard", "chargen", "daytime", "time",
+	"echo", "discard", "chargen", "daytime", "time", "metrics",
 };
 
 enum builtin

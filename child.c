@@ -253,10 +253,12 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	pid_t			 pid;
 
 	if (fd == -1 && (fd = fcntl(sv->sv_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		sv->sv_mx.mx_spawnfail++;
 		backoff(sv, now, 0.1, "dup");
 		return NULL;
 	}
 	if ((ch = child_new()) == NULL) {
+		sv->sv_mx.mx_spawnfail++;
 		if (!fd_own && held_keep(sv, fd, peer, src, px, now, "malloc",
 		    sv->sv_retrytries))
 			return NULL;
@@ -287,6 +289,7 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		what = sv->sv_cf->cf_clone != 0 ? "namespace" : "fork";
 		saved = errno;
 		errlog_cancel(ch->ch_err, errfd);
+		sv->sv_mx.mx_spawnfail++;
 		child_free(ch);
 		errno = saved;
 		if (!fd_own && held_keep(sv, fd, peer, src, px, now, what,
@@ -483,19 +486,18 @@ back_take(struct child *ch, int exited126, double now)
 
 /*
  * The event=exit line: how the child ended, how long it ran, for a TCP
- * connection superd kept a copy of the bytes it carried each way
- * (TCP_INFO, before superd's shutdown), the CPU (user plus system) and
- * the largest resident set of it and of the processes it waited for,
- * from the rusage waitid(2) returned with the status, and the
- * containment step it failed at, if one did.
+ * connection superd kept a copy of the bytes it carried each way (tc,
+ * or NULL), the CPU (user plus system, cpu) and the largest resident
+ * set of it and of the processes it waited for, from the rusage
+ * waitid(2) returned with the status, and the containment step it
+ * failed at, if one did.
  */
 static void
 exit_line(const struct child *ch, const siginfo_t *si,
-    const struct rusage *ru, const char *err, double now)
+    const struct rusage *ru, const struct tcpcount *tc, double cpu,
+    const char *err, double now)
 {
-	struct tcpcount	 tc;
 	char		 how[48], bytes[64];
-	double		 cpu;
 
 	if (si->si_code == CLD_EXITED)
 		(void)snprintf(how, sizeof(how), "status=%d", si->si_status);
@@ -503,18 +505,31 @@ exit_line(const struct child *ch, const siginfo_t *si,
 		(void)snprintf(how, sizeof(how), "signal=%s",
 		    log_signame(si->si_status));
 	bytes[0] = '\0';
-	if (ch->ch_conn != -1 && ch->ch_sv->sv_proto == PROTO_TCP &&
-	    tcpinfo_get(ch->ch_conn, &tc) == 0)
+	if (tc != NULL)
 		(void)snprintf(bytes, sizeof(bytes), " in=%llu out=%llu",
-		    (unsigned long long)tc.tc_in,
-		    (unsigned long long)tc.tc_out);
-	cpu = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
-	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
+		    (unsigned long long)tc->tc_in,
+		    (unsigned long long)tc->tc_out);
 	log_info("event=exit svc=%s line=%d pid=%d %s duration=%.3f%s "
 	    "cpu=%.3f maxrss=%ld%s%s", log_str(ch->ch_sv->sv_name),
 	    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, how,
 	    now - ch->ch_start, bytes, cpu, ru->ru_maxrss, err != NULL ? " error=" :
 	    "", err != NULL ? log_str(err) : "");
+}
+
+/*
+ * How a reaped child ended, for the metrics: 126 and 127 are the child
+ * path's own exits short of its program (spawn.c).
+ */
+static enum outcome
+outcome_of(const siginfo_t *si)
+{
+	if (si->si_code != CLD_EXITED)
+		return OUTCOME_SIGNAL;
+	if (si->si_status == 0)
+		return OUTCOME_EXIT0;
+	if (si->si_status == 126 || si->si_status == 127)
+		return OUTCOME_NEVERRAN;
+	return OUTCOME_EXITN;
 }
 
 /*
@@ -528,9 +543,11 @@ child_reap(struct child *ch, double now)
 {
 	siginfo_t		 si;
 	struct rusage		 ru;
+	struct tcpcount		 tcbuf, *tc = NULL;
 	char			 err[CG_PATHMAX + 128], size[32];
 	int			 keep = ch->ch_termed, left, missed, failed;
 	int			 exited126;
+	double			 cpu;
 
 	memset(&si, 0, sizeof(si));
 	memset(&ru, 0, sizeof(ru));
@@ -569,8 +586,15 @@ child_reap(struct child *ch, double now)
 		failed = 1;
 	}
 	cgroup_remove(&ch->ch_cg);
+	/* the bytes, by TCP_INFO on superd's copy, before its shutdown */
+	if (ch->ch_conn != -1 && ch->ch_sv->sv_proto == PROTO_TCP &&
+	    tcpinfo_get(ch->ch_conn, &tcbuf) == 0)
+		tc = &tcbuf;
+	cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	metrics_exit(ch->ch_sv, outcome_of(&si), now - ch->ch_start, cpu, tc);
 	if (!ch->ch_quiet || !missed)	/* else summed up (event=looping) */
-		exit_line(ch, &si, &ru, failed ? err : NULL, now);
+		exit_line(ch, &si, &ru, tc, cpu, failed ? err : NULL, now);
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);

@@ -357,11 +357,16 @@ parse_builtin(struct parser *p, struct svconf *cf,
 	cf->cf_builtin = internal_lookup(bname);
 	if (cf->cf_builtin == BI_NONE) {
 		perr(p, p->p_line, "no built-in service \"%s\" (echo, discard, "
-		    "chargen, daytime, time)", bname);
+		    "chargen, daytime, time, metrics)", bname);
 		bad = 1;
 	} else if (isunix) {
 		perr(p, p->p_line, "built-in services run over tcp and udp "
 		    "only");
+		bad = 1;
+	} else if (cf->cf_builtin == BI_METRICS &&
+	    pe->pe_socktype != SOCK_STREAM) {
+		perr(p, p->p_line, "the metrics built-in is a stream service "
+		    "(HTTP over tcp)");
 		bad = 1;
 	}
 	cf->cf_argv = make_argv(internal_name(cf->cf_builtin), NULL, 0);

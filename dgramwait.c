@@ -33,11 +33,14 @@ dgram_nowait(struct service *sv, double now)
 	if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {
 		/* refused: the datagram is dropped, not left to spin on */
 		(void)recv(sv->sv_fd, &b, 1, MSG_DONTWAIT);
+		sv->sv_mx.mx_conns++;
 		return;
 	}
+	/* one a spawn failed for stays, and is counted when it goes */
 	if ((ch = child_start(sv, -1, (struct sockaddr *)&ss, src, NULL,
 	    now)) == NULL)
 		return;
+	sv->sv_mx.mx_conns++;
 	/* No fork storm: wait until this child has read its datagram. */
 	sv->sv_dgramchild = ch;
 	sv->sv_dgram_id = id;

@@ -1,8 +1,10 @@
 /*
- * internal.c: the built-in services of RFC 862, 863, 864, 867 and 868.
+ * internal.c: the built-in services of RFC 862, 863, 864, 867 and 868,
+ * and the door to the metrics built-in.
  *
  * Stream built-ins run in a forked child, on fd 0, under the service's
- * user and limits like any other child, and end in _exit.  Datagram
+ * user and limits like any other child, and end in _exit; metrics, an
+ * HTTP exchange, is scrape.c's.  Datagram
  * built-ins answer in the parent without forking (admit.c reads and
  * admits each datagram; this file says whether its source may have an
  * answer, and writes the answer), and any source address can be forged,
@@ -145,6 +147,8 @@ internal_stream(enum builtin bi, int fd)
 		time_bytes(tb);
 		(void)write_all(fd, tb, sizeof(tb));
 		break;
+	case BI_METRICS:
+		scrape_serve(fd);
 	default:
 		break;
 	}

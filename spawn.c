@@ -675,6 +675,9 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		 * for none of them.
 		 */
 		slot = &sync_slot;
+		/* what only the parent can see, for the metrics child */
+		if (cf->cf_builtin == BI_METRICS)
+			metrics_snap();
 		if (cf->cf_builtin == BI_NONE && spawnenv_fill(sv,
 		    &slot->sl_env, fd, peer, px, connnum) == -1) {
 			errno = ENOMEM;

@@ -148,6 +148,7 @@ reload(void)
 	if (strcmp(conf_path, "-") == 0) {
 		log_warnx("event=reload-failed error=\"the table was read from "
 		    "standard input: there is no file to reread\"");
+		metrics_reload(0);
 		return;
 	}
 	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -165,11 +166,13 @@ reload(void)
 			log_warnx("event=reload-failed error=%s", q);
 		}
 		conf_free(c);
+		metrics_reload(0);
 		notify_send("READY=1");
 		return;
 	}
 	table_log_warnings(c);
 	reload_merge(c, opt_keepenv);
+	metrics_reload(1);
 	ports_write();
 	set_title();
 	(void)malloc_trim(0);
@@ -371,10 +374,11 @@ loop(int sigfd, int ending)
 		if (quit && timer_pending(&end_timer))
 			end_due(&end_timer, now);
 		quit = 0;
-		if (hup && ending)
+		if (hup && ending) {
 			log_warnx("event=reload-failed error=\"superd is "
 			    "ending\"");
-		else if (hup)
+			metrics_reload(0);
+		} else if (hup)
 			reload();
 		if (usr1)
 			serve_status(now);
@@ -653,6 +657,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	start_daemon();
+	metrics_start();
 	cgroup_sweep();
 	if (opt_watch) {
 		watch_init();

@@ -53,6 +53,9 @@
  *                  its clone, read and removed at its reap
  *     cgsweep.c    at start, the cgroups a superd that is gone left
  *     internal.c   the built-in services' answers
+ *     scrape.c     the metrics built-in's one HTTP exchange, bounded
+ *     metrics.c    the counters' meaning, and their exposition in
+ *                  Prometheus's text format
  *   the running set and its sockets
  *     services.c   the running table, the retired services, their ports
  *     refuse.c     refusals and back-offs, summed up in the log
@@ -81,6 +84,7 @@
  *     addr.c       addresses as text, a service's identity
  *     proxyhdr.c   a PROXY v1 or v2 header read from a buffer (pure)
  *     tcpinfo.c    TCP_INFO: a connection's bytes and quiet time
+ *     httpreq.c    an HTTP request head, parsed (a pure function)
  *     fd.c         long-lived descriptors at SPAWN_FDTOP and above
  *
  * supertab, the table editor, shares the parser (and log.c's text): its
@@ -212,6 +216,37 @@ enum builtin {
 	BI_CHARGEN,
 	BI_DAYTIME,
 	BI_TIME,
+	BI_METRICS,		/* HTTP: stream only (scrape.c) */
+};
+
+/*
+ * How a child ended, for the metrics (metrics_exit): exit 126 and 127
+ * are what the child path exits with when a step before execve fails
+ * or the program is not there (spawn.c).
+ */
+enum outcome {
+	OUTCOME_EXIT0,
+	OUTCOME_EXITN,		/* exited, not 0 (nor 126, 127) */
+	OUTCOME_SIGNAL,
+	OUTCOME_NEVERRAN,	/* exited 126 or 127: never ran */
+	OUTCOME_MAX,
+};
+
+/*
+ * A service's counters for the metrics built-in (metrics.c), besides
+ * sv_started, sv_refused[] and sv_children: a few increments where a
+ * connection is taken and where a child is reaped, never a system call.
+ */
+#define MX_NBUCKETS	15	/* the duration histogram's, +Inf aside */
+struct svmetrics {
+	unsigned long	 mx_conns;	/* accepted, or datagrams taken */
+	unsigned long	 mx_spawnfail;	/* starts that failed */
+	unsigned long	 mx_exits[OUTCOME_MAX];
+	unsigned long	 mx_dur[MX_NBUCKETS + 1]; /* each bucket's own */
+	double		 mx_dursum;	/* seconds */
+	double		 mx_cpu;	/* user and system seconds */
+	uint64_t	 mx_in;		/* bytes, where superd kept a copy */
+	uint64_t	 mx_out;
 };
 
 /*
@@ -435,6 +470,7 @@ struct service {
 	unsigned long	 sv_errdrop_n;	/* dropped, not summed up yet */
 	double		 sv_errdrop_logged;
 	struct timer	 sv_errdrop_timer; /* the next count= line */
+	struct svmetrics sv_mx;		/* for the metrics built-in */
 };
 TAILQ_HEAD(svlist, service);
 
@@ -654,6 +690,26 @@ int		 limits_proxy_from(const struct svconf *,
 /* builtin.c */
 enum builtin	 internal_lookup(const char *);
 const char	*internal_name(enum builtin);
+
+/* metrics.c */
+void		 metrics_start(void);
+void		 metrics_reload(int);
+void		 metrics_snap(void);
+void		 metrics_exit(struct service *, enum outcome, double, double,
+		    const struct tcpcount *);
+void		 metrics_write(FILE *);
+
+/* scrape.c */
+void		 scrape_serve(int) __attribute__((noreturn));
+
+/* httpreq.c */
+#define HTTP_MORE	0	/* no whole head yet: read on */
+struct httpreq {
+	int		 hr_status;	/* 200, 400, 404, 405, 505; HTTP_MORE */
+	int		 hr_head;	/* HEAD: the answer has no body */
+	size_t		 hr_len;	/* bytes read to decide */
+};
+int		 httpreq_parse(const char *, size_t, struct httpreq *);
 
 /* internal.c */
 void		 internal_stream(enum builtin, int) __attribute__((noreturn));

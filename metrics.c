@@ -1,0 +1,415 @@
+/*
+ * metrics.c: what superd's counters mean, and their exposition in
+ * Prometheus's text format, version 0.0.4, for the metrics built-in.
+ *
+ * A service's counters are increments in its struct service (sv_mx,
+ * with sv_started, sv_refused[] and sv_children), made where each thing
+ * happens: admit.c and dgramwait.c count what they take, child.c what
+ * it starts and, through metrics_exit, what it reaps.  None costs a
+ * system call.  They live as long as the struct, so a reload that keeps
+ * a service keeps them.  superd's own (reloads, its start) are here.
+ *
+ * The exposition (metrics_write) runs in the built-in's child, a fork
+ * with a copy of all of it (scrape.c): it shows superd as it was at that
+ * fork, and writing it twice writes the same text twice.  What only the
+ * parent can see, its descriptors, it counts just before that fork
+ * (metrics_snap): the child's own table is cut down to its socket.
+ *
+ * Every service of the running table is shown, and the removed ones
+ * still waiting for a child, labelled service= (the table's service
+ * field), addr= (the bound address, as logged) and proto= (tcp4, udp6,
+ * unix...); a label's value is escaped as the format says (\\, \", \n)
+ * and made valid UTF-8.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "superd.h"
+
+/* The duration histogram's upper bounds, in seconds (le=). */
+static const double buckets[MX_NBUCKETS] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+	300,
+};
+
+/* refuse.c's reasons, as its event=refused lines name them. */
+static const char *refusal_labels[REFUSE_LINGER] = {
+	"deny", "per-source", "rate", "fork", "epoll",
+};
+
+static const char *outcome_labels[OUTCOME_MAX] = {
+	"exit-zero", "exit-nonzero", "signal", "never-ran",
+};
+
+/* superd's own. */
+static double		 start_time;	/* since the epoch */
+static double		 reload_time;	/* the last good load */
+static unsigned long	 nreloads;
+static unsigned long	 nreloadfails;
+static long		 open_fds = -1;	/* at the last snap; -1: unknown */
+static long		 max_fds = -1;
+
+static double
+wall_now(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* superd has started: its table is loaded. */
+void
+metrics_start(void)
+{
+	start_time = reload_time = wall_now();
+}
+
+/* A SIGHUP was acted on: the table reloaded (ok) or kept. */
+void
+metrics_reload(int ok)
+{
+	if (!ok) {
+		nreloadfails++;
+		return;
+	}
+	nreloads++;
+	reload_time = wall_now();
+}
+
+/*
+ * In the parent, just before a metrics child's fork: its open
+ * descriptors (a look at /proc/self/fd, whose own is not counted) and
+ * their limit.  A scrape's cost, not a connection's.
+ */
+void
+metrics_snap(void)
+{
+	struct rlimit	 rl;
+	struct dirent	*de;
+	DIR		*d;
+	long		 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		open_fds = -1;
+	else {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				n++;
+		(void)closedir(d);
+		open_fds = n - 1;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		max_fds = -1;
+	else
+		max_fds = rl.rlim_cur == RLIM_INFINITY ? -1 :
+		    (long)rl.rlim_cur;
+}
+
+/*
+ * A child of sv is reaped (child.c): how it ended, how long it ran, its
+ * CPU seconds and, when superd kept a copy of its TCP connection, the
+ * bytes that went each way (tc; NULL when not counted).
+ */
+void
+metrics_exit(struct service *sv, enum outcome how, double secs, double cpu,
+    const struct tcpcount *tc)
+{
+	struct svmetrics	*mx = &sv->sv_mx;
+	int			 i;
+
+	mx->mx_exits[how]++;
+	for (i = 0; i < MX_NBUCKETS && secs > buckets[i]; i++)
+		;
+	mx->mx_dur[i]++;
+	mx->mx_dursum += secs;
+	mx->mx_cpu += cpu;
+	if (tc != NULL) {
+		mx->mx_in += tc->tc_in;
+		mx->mx_out += tc->tc_out;
+	}
+}
+
+/* Does superd take sv's connections (or datagrams) itself? */
+static int
+takes_own(const struct service *sv)
+{
+	return !sv->sv_cf->cf_wait || sv->sv_cf->cf_builtin != BI_NONE;
+}
+
+/* Does superd count the bytes of sv's connections (child.c)? */
+static int
+counts_bytes(const struct service *sv)
+{
+	return sv->sv_proto == PROTO_TCP && sv->sv_socktype == SOCK_STREAM &&
+	    takes_own(sv);
+}
+
+/*
+ * A label's value: \, " and newline escaped, and bytes that are not
+ * UTF-8 written as U+FFFD (Prometheus takes only UTF-8).
+ */
+static void
+put_value(FILE *f, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 n, i;
+
+	while (*p != '\0') {
+		if (*p == '\\' || *p == '"') {
+			(void)fputc('\\', f);
+			(void)fputc(*p++, f);
+			continue;
+		}
+		if (*p == '\n') {
+			(void)fputs("\\n", f);
+			p++;
+			continue;
+		}
+		if (*p < 0x80) {
+			(void)fputc(*p++, f);
+			continue;
+		}
+		/* a sequence: its length by its first byte, then its rest */
+		n = *p >= 0xc2 && *p <= 0xdf ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+		    *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				break;
+		if (n == 0 || i < n ||
+		    (n == 3 && p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
+		    (n == 4 && p[0] == 0xf0 && p[1] < 0x90) ||
+		    (n == 4 && p[0] == 0xf4 && p[1] >= 0x90)) {
+			(void)fputs("\xef\xbf\xbd", f);
+			p++;
+			continue;
+		}
+		(void)fwrite(p, 1, (size_t)n, f);
+		p += n;
+	}
+}
+
+/* name{service="...",addr="...",proto="..."[,key="val"]} and a space */
+static void
+put_series(FILE *f, const char *name, const struct service *sv,
+    const char *key, const char *val)
+{
+	(void)fprintf(f, "%s{service=\"", name);
+	put_value(f, sv->sv_name);
+	(void)fputs("\",addr=\"", f);
+	put_value(f, sv->sv_addrstr != NULL ? sv->sv_addrstr : "");
+	(void)fprintf(f, "\",proto=\"%s\"", proto_label(sv));
+	if (key != NULL)
+		(void)fprintf(f, ",%s=\"%s\"", key, val);
+	(void)fputs("} ", f);
+}
+
+static void
+family(FILE *f, const char *name, const char *type, const char *help)
+{
+	(void)fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	    type);
+}
+
+/* The services shown: the running table, then the removed ones. */
+static const struct service **
+all_services(size_t *np)
+{
+	const struct service	**all;
+	struct service		 *sv;
+	size_t			  n = 0;
+
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
+		n++;
+	TAILQ_FOREACH(sv, services_retired(), sv_entry)
+		n++;
+	if ((all = calloc(n + 1, sizeof(*all))) == NULL)
+		return NULL;
+	n = 0;
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
+		all[n++] = sv;
+	TAILQ_FOREACH(sv, services_retired(), sv_entry)
+		all[n++] = sv;
+	*np = n;
+	return all;
+}
+
+/* The duration histogram of one service, its buckets cumulative. */
+static void
+put_histogram(FILE *f, const struct service *sv)
+{
+	const struct svmetrics	*mx = &sv->sv_mx;
+	unsigned long		 sum = 0;
+	char			 le[32];
+	int			 i;
+
+	for (i = 0; i <= MX_NBUCKETS; i++) {
+		sum += mx->mx_dur[i];
+		if (i < MX_NBUCKETS)
+			(void)snprintf(le, sizeof(le), "%g", buckets[i]);
+		else
+			(void)strlcpy(le, "+Inf", sizeof(le));
+		put_series(f, "superd_connection_duration_seconds_bucket", sv,
+		    "le", le);
+		(void)fprintf(f, "%lu\n", sum);
+	}
+	put_series(f, "superd_connection_duration_seconds_sum", sv, NULL,
+	    NULL);
+	(void)fprintf(f, "%.6f\n", mx->mx_dursum);
+	put_series(f, "superd_connection_duration_seconds_count", sv, NULL,
+	    NULL);
+	(void)fprintf(f, "%lu\n", sum);
+}
+
+/* Each service's counters and gauges, a family at a time. */
+static void
+write_services(FILE *f, const struct service **all, size_t n)
+{
+	size_t	 i;
+	int	 r;
+
+	family(f, "superd_connections_total", "counter", "Connections "
+	    "accepted, or datagrams taken, by superd for the service (not "
+	    "for wait services, whose children take their own).");
+	for (i = 0; i < n; i++)
+		if (takes_own(all[i])) {
+			put_series(f, "superd_connections_total", all[i],
+			    NULL, NULL);
+			(void)fprintf(f, "%lu\n", all[i]->sv_mx.mx_conns);
+		}
+	family(f, "superd_children_started_total", "counter", "Children "
+	    "started (datagrams answered, for a datagram built-in).");
+	for (i = 0; i < n; i++) {
+		put_series(f, "superd_children_started_total", all[i], NULL,
+		    NULL);
+		(void)fprintf(f, "%lu\n", all[i]->sv_started);
+	}
+	family(f, "superd_refused_total", "counter", "Connections or "
+	    "datagrams closed without a child, by reason (as event=refused "
+	    "says it).");
+	for (i = 0; i < n; i++)
+		for (r = 0; r < REFUSE_LINGER; r++) {
+			put_series(f, "superd_refused_total", all[i],
+			    "reason", refusal_labels[r]);
+			(void)fprintf(f, "%lu\n", all[i]->sv_refused[r]);
+		}
+	family(f, "superd_linger_full_total", "counter", "Connections served "
+	    "but closed at once after their child: too many lingering "
+	    "(event=linger-full).");
+	for (i = 0; i < n; i++) {
+		put_series(f, "superd_linger_full_total", all[i], NULL, NULL);
+		(void)fprintf(f, "%lu\n", all[i]->sv_refused[REFUSE_LINGER]);
+	}
+	family(f, "superd_children_running", "gauge", "Children running now.");
+	for (i = 0; i < n; i++) {
+		put_series(f, "superd_children_running", all[i], NULL, NULL);
+		(void)fprintf(f, "%d\n", all[i]->sv_children);
+	}
+	family(f, "superd_exits_total", "counter", "Children reaped, by how "
+	    "they ended: exit-zero, exit-nonzero, signal, or never-ran (exit "
+	    "126 or 127: a step before execve failed, or no program).");
+	for (i = 0; i < n; i++)
+		for (r = 0; r < OUTCOME_MAX; r++) {
+			put_series(f, "superd_exits_total", all[i], "outcome",
+			    outcome_labels[r]);
+			(void)fprintf(f, "%lu\n", all[i]->sv_mx.mx_exits[r]);
+		}
+	family(f, "superd_spawn_failures_total", "counter", "Children that "
+	    "could not be started (fork, namespace, memory).");
+	for (i = 0; i < n; i++) {
+		put_series(f, "superd_spawn_failures_total", all[i], NULL,
+		    NULL);
+		(void)fprintf(f, "%lu\n", all[i]->sv_mx.mx_spawnfail);
+	}
+	family(f, "superd_connection_duration_seconds", "histogram", "How "
+	    "long each child ran, from its start to its reap.");
+	for (i = 0; i < n; i++)
+		put_histogram(f, all[i]);
+	family(f, "superd_child_cpu_seconds_total", "counter", "CPU seconds, "
+	    "user and system, of the children reaped and what they waited "
+	    "for.");
+	for (i = 0; i < n; i++) {
+		put_series(f, "superd_child_cpu_seconds_total", all[i], NULL,
+		    NULL);
+		(void)fprintf(f, "%.6f\n", all[i]->sv_mx.mx_cpu);
+	}
+	family(f, "superd_received_bytes_total", "counter", "Bytes received "
+	    "from the clients of the children reaped (TCP stream nowait "
+	    "services that linger= or idle= gives superd a copy of).");
+	for (i = 0; i < n; i++)
+		if (counts_bytes(all[i])) {
+			put_series(f, "superd_received_bytes_total", all[i],
+			    NULL, NULL);
+			(void)fprintf(f, "%llu\n",
+			    (unsigned long long)all[i]->sv_mx.mx_in);
+		}
+	family(f, "superd_sent_bytes_total", "counter", "Bytes sent to the "
+	    "clients of the children reaped and acknowledged by them (as "
+	    "superd_received_bytes_total).");
+	for (i = 0; i < n; i++)
+		if (counts_bytes(all[i])) {
+			put_series(f, "superd_sent_bytes_total", all[i], NULL,
+			    NULL);
+			(void)fprintf(f, "%llu\n",
+			    (unsigned long long)all[i]->sv_mx.mx_out);
+		}
+}
+
+/* superd's own. */
+static void
+write_superd(FILE *f)
+{
+	family(f, "superd_build_info", "gauge", "superd's version, as a "
+	    "label; always 1.");
+	(void)fprintf(f, "superd_build_info{version=\"%s\"} 1\n",
+	    SUPERD_VERSION);
+	family(f, "superd_start_time_seconds", "gauge", "When superd started, "
+	    "in seconds since the epoch.");
+	(void)fprintf(f, "superd_start_time_seconds %.3f\n", start_time);
+	family(f, "superd_reloads_total", "counter", "Reloads (SIGHUP) that "
+	    "took a new table.");
+	(void)fprintf(f, "superd_reloads_total %lu\n", nreloads);
+	family(f, "superd_reload_failures_total", "counter", "Reloads that "
+	    "kept the running table: the new one had errors.");
+	(void)fprintf(f, "superd_reload_failures_total %lu\n", nreloadfails);
+	family(f, "superd_last_reload_success_timestamp_seconds", "gauge",
+	    "When the running table was loaded, in seconds since the epoch.");
+	(void)fprintf(f, "superd_last_reload_success_timestamp_seconds %.3f\n",
+	    reload_time);
+	family(f, "superd_services", "gauge", "Services in the running table "
+	    "(one per listening socket).");
+	(void)fprintf(f, "superd_services %d\n", services_count());
+	if (open_fds != -1) {
+		family(f, "superd_open_fds", "gauge", "Descriptors superd "
+		    "holds open.");
+		(void)fprintf(f, "superd_open_fds %ld\n", open_fds);
+	}
+	if (max_fds != -1) {
+		family(f, "superd_max_fds", "gauge", "superd's descriptor "
+		    "limit (RLIMIT_NOFILE).");
+		(void)fprintf(f, "superd_max_fds %ld\n", max_fds);
+	}
+}
+
+/* The exposition, whole, to f. */
+void
+metrics_write(FILE *f)
+{
+	const struct service	**all;
+	size_t			  n;
+
+	write_superd(f);
+	if ((all = all_services(&n)) != NULL) {
+		write_services(f, all, n);
+		free(all);
+	}
+}
