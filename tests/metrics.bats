@@ -145,10 +145,11 @@ http_status() {
 	start_superd
 	m=$(port 1)
 	start=$(date +%s)
-	run http_status "$m" 'GET /metrics HTTP/1.1\r\nHost: x\r\n' 12
+	{ printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n'; sleep 14; } |
+	    timeout 20 nc 127.0.0.1 "$m" >"$T/r" &
+	wait_until 14 grep -q '^HTTP/1.1 408 Request Timeout' "$T/r"
 	end=$(date +%s)
-	assert_output "HTTP/1.1 408 Request Timeout"
-	[ $((end - start)) -ge 9 ] && [ $((end - start)) -le 13 ]
+	[ $((end - start)) -ge 9 ] && [ $((end - start)) -le 12 ]
 	wait_log "event=exit svc=0 line=1 pid=[0-9]+ status=0 "
 }
 
@@ -304,4 +305,22 @@ http_status() {
 	[ "$(children_of "$SUPERD_PID")" -le 11 ]
 	kill "$holder" 2>/dev/null || true
 	wait "$holder" 2>/dev/null || true
+}
+
+@test "every metric superd writes is in superd.8's METRICS, and conf/prometheus.yml passes promtool check config" {
+	[ -x "$PROMTOOL" ] || fail "no promtool: make promtool"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait nobody internal metrics
+	EOF
+	start_superd
+	scrape "$(port 1)" >"$T/m"
+	sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' "$T/m" >"$T/names"
+	[ "$(wc -l <"$T/names")" -ge 19 ]
+	sed -n '/^\.Sh METRICS/,/^\.Sh /p' "$TOP/man/superd.8" >"$T/man"
+	while read -r name; do
+		grep -Eq "^\.It Li (.* )?$name[ ,{]" "$T/man" ||
+		    fail "$name is not in superd.8's METRICS"
+	done <"$T/names"
+	run "$PROMTOOL" check config "$TOP/conf/prometheus.yml"
+	assert_success
 }
