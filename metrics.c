@@ -40,9 +40,18 @@ static const double buckets[MX_NBUCKETS] = {
 	300,
 };
 
-/* refuse.c's reasons, as its event=refused lines name them. */
-static const char *refusal_labels[REFUSE_LINGER] = {
-	"deny", "per-source", "rate", "fork", "epoll",
+/*
+ * refuse.c's reasons, as its event=refused lines name them; linger-full
+ * is no refusal and has a counter of its own.
+ */
+static const char *refusal_labels[REFUSE_MAX] = {
+	[REFUSE_DENY] = "deny",
+	[REFUSE_PER_SOURCE] = "per-source",
+	[REFUSE_RATE] = "rate",
+	[REFUSE_SPAWN] = "fork",
+	[REFUSE_EPOLL] = "epoll",
+	[REFUSE_PROXY] = "proxy",
+	[REFUSE_PROXY_FULL] = "proxy-full",
 };
 
 static const char *outcome_labels[OUTCOME_MAX] = {
@@ -297,7 +306,9 @@ write_services(FILE *f, const struct service **all, size_t n)
 	    "datagrams closed without a child, by reason (as event=refused "
 	    "says it).");
 	for (i = 0; i < n; i++)
-		for (r = 0; r < REFUSE_LINGER; r++) {
+		for (r = 0; r < REFUSE_MAX; r++) {
+			if (refusal_labels[r] == NULL)
+				continue;
 			put_series(f, "superd_refused_total", all[i],
 			    "reason", refusal_labels[r]);
 			(void)fprintf(f, "%lu\n", all[i]->sv_refused[r]);
