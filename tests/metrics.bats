@@ -324,3 +324,35 @@ http_status() {
 	run "$PROMTOOL" check config "$TOP/conf/prometheus.yml"
 	assert_success
 }
+
+@test "a scraper that asks and never reads the answer holds its child 30 s at most, and superd answers meanwhile" {
+	{
+		echo "127.0.0.1:0 stream tcp nowait nobody internal metrics"
+		for i in $(seq 2 1500); do
+			echo "127.0.0.1:0 stream tcp nowait nobody internal echo"
+		done
+	} | table
+	start_superd
+	wait_until 5 eval 'test "$(wc -l <"$PORTS")" -eq 1500'
+	m=$(port 1)
+	# a small receive window, a request, and no read for 40 s
+	timeout 45 python3 - "$m" <<-'PY' &
+	import socket, sys, time
+	s = socket.socket()
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+	s.connect(("127.0.0.1", int(sys.argv[1])))
+	s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+	time.sleep(40)
+	PY
+	reader=$!
+	wait_log "event=start svc=0 line=1 "
+	run talk "$(port 2)" ping
+	assert_output ping
+	# the whole answer is more than the socket buffers hold: still running
+	sleep 3
+	! log_has "event=exit svc=0 line=1 "
+	wait_log "event=exit svc=0 line=1 pid=[0-9]+ signal=ALRM duration=(29|30|31)\." 35
+	run talk "$(port 3)" pong
+	assert_output pong
+	kill "$reader" 2>/dev/null || true
+}
