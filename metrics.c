@@ -280,6 +280,40 @@ put_histogram(FILE *f, const struct service *sv)
 	(void)fprintf(f, "%lu\n", sum);
 }
 
+/* errlog.c's counters, for put_counters. */
+static unsigned long
+err_lines(const struct service *sv)
+{
+	return sv->sv_errlines;
+}
+
+static unsigned long
+err_dropped(const struct service *sv)
+{
+	return sv->sv_errdropped;
+}
+
+static unsigned long
+err_nopipe(const struct service *sv)
+{
+	return sv->sv_errnopipe;
+}
+
+/* A family of one counter a service, as get reads it. */
+static void
+put_counters(FILE *f, const char *name, const char *help,
+    const struct service **all, size_t n,
+    unsigned long (*get)(const struct service *))
+{
+	size_t	 i;
+
+	family(f, name, "counter", help);
+	for (i = 0; i < n; i++) {
+		put_series(f, name, all[i], NULL, NULL);
+		(void)fprintf(f, "%lu\n", get(all[i]));
+	}
+}
+
 /* Each service's counters and gauges, a family at a time. */
 static void
 write_services(FILE *f, const struct service **all, size_t n)
@@ -354,6 +388,15 @@ write_services(FILE *f, const struct service **all, size_t n)
 		    NULL);
 		(void)fprintf(f, "%.6f\n", all[i]->sv_mx.mx_cpu);
 	}
+	put_counters(f, "superd_stderr_lines_logged_total", "Lines the "
+	    "children wrote to stderr, logged as event=stderr (stderr=log).",
+	    all, n, err_lines);
+	put_counters(f, "superd_stderr_lines_dropped_total", "stderr lines "
+	    "dropped over the rate of 100 a second (event=stderr-dropped).",
+	    all, n, err_dropped);
+	put_counters(f, "superd_stderr_pipe_failures_total", "Children given "
+	    "/dev/null as stderr: no pipe could be made (event=stderr-nopipe).",
+	    all, n, err_nopipe);
 	family(f, "superd_received_bytes_total", "counter", "Bytes received "
 	    "from the clients of the children reaped (TCP stream nowait "
 	    "services that linger= or idle= gives superd a copy of).");

@@ -356,3 +356,19 @@ http_status() {
 	assert_output pong
 	kill "$reader" 2>/dev/null || true
 }
+
+@test "the stderr lines a service's children write are counted as logged" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait nobody internal metrics
+	127.0.0.1:0 stream tcp nowait nobody /bin/sh sh -c "echo oops >&2; echo again >&2"
+	EOF
+	start_superd
+	talk "$(port 2)" || true
+	talk "$(port 2)" || true
+	wait_until 5 log_lines "event=stderr svc=0 line=2 " 4
+	scrape "$(port 1)" >"$T/m"
+	"$PROMTOOL" check metrics <"$T/m"
+	assert_equal "$(sample "$T/m" superd_stderr_lines_logged_total "$(port 2)")" 4
+	assert_equal "$(sample "$T/m" superd_stderr_lines_dropped_total "$(port 2)")" 0
+	assert_equal "$(sample "$T/m" superd_stderr_pipe_failures_total "$(port 2)")" 0
+}
