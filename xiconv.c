@@ -83,21 +83,31 @@ str_add(struct xistr *s, const char *fmt, ...)
 	free(p);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-note(struct xicx *cx, const char *fmt, ...)
+/* A note, "prefix" and then the message. */
+static void
+vnote(struct xicx *cx, const char *prefix, const char *fmt, va_list ap)
 {
 	struct xiline	*xl = cx->cx_out;
-	va_list		 ap;
-	char		*p;
+	char		*msg, *p;
 
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) == -1)
+	if (vasprintf(&msg, fmt, ap) == -1 ||
+	    asprintf(&p, "%s%s", prefix, msg) == -1)
 		err(1, "vasprintf");
-	va_end(ap);
+	free(msg);
 	if ((xl->xl_note = reallocarray(xl->xl_note, xl->xl_nnote + 1,
 	    sizeof(char *))) == NULL)
 		err(1, "reallocarray");
 	xl->xl_note[xl->xl_nnote++] = p;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+note(struct xicx *cx, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vnote(cx, "", fmt, ap);
+	va_end(ap);
 }
 
 /* A note on why the service has no line. */
@@ -105,14 +115,10 @@ static void __attribute__((format(printf, 2, 3)))
 unserved(struct xicx *cx, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*p;
 
 	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) == -1)
-		err(1, "vasprintf");
+	vnote(cx, "not served: ", fmt, ap);
 	va_end(ap);
-	note(cx, "not served: %s", p);
-	free(p);
 	cx->cx_none = 1;
 }
 
