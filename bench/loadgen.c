@@ -9,9 +9,13 @@
  * With -e, a connection that did not read exactly that many bytes before
  * EOF is an error (err_short), not a completion: a jail that fails to
  * start its program closes the connection as fast as one that runs it.
+ * With -P, each connection starts as a balancer's would: a PROXY v2
+ * header (TCP over IPv4, client 192.0.2.1, its port the connection's
+ * number) in the same write as the bytes of -s, for a superd service
+ * with proxy=127.0.0.1.
  *
  *	loadgen -p port [-h 127.0.0.1] [-c conc] [-n count] [-t secs]
- *	    [-s bytes] [-w warmup] [-e bytes]
+ *	    [-s bytes] [-w warmup] [-e bytes] [-P]
  */
 
 #include <sys/types.h>
@@ -59,6 +63,26 @@ static long			 expect = -1;
 static char			 sendbuf[65536];
 static long			 err_connect, err_reset, err_other, err_timeout;
 static long			 err_short;
+static int			 proxyv2;	/* -P */
+
+/* A PROXY v2 header for a client 192.0.2.1:port, to 127.0.0.1:80. */
+static size_t
+proxy_header(unsigned char *b, unsigned short port)
+{
+	static const unsigned char sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00,
+	    0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+
+	memcpy(b, sig, 12);
+	b[12] = 0x21;			/* version 2, PROXY */
+	b[13] = 0x11;			/* TCP over IPv4 */
+	b[14] = 0;
+	b[15] = 12;			/* the addresses' length */
+	b[16] = 192; b[17] = 0; b[18] = 2; b[19] = 1;
+	b[20] = 127; b[21] = 0; b[22] = 0; b[23] = 1;
+	b[24] = port >> 8; b[25] = port & 0xff;
+	b[26] = 0; b[27] = 80;
+	return 28;
+}
 
 static int
 conn_open(struct conn *c)
@@ -101,20 +125,21 @@ main(int argc, char *argv[])
 	char			 buf[65536];
 	int			 conc = 1, port = 0, ch, i, n;
 
-	while ((ch = getopt(argc, argv, "c:e:h:n:p:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:e:h:n:p:Ps:t:w:")) != -1) {
 		switch (ch) {
 		case 'c': conc = atoi(optarg); break;
 		case 'e': expect = atol(optarg); break;
 		case 'h': host = optarg; break;
 		case 'n': count = atol(optarg); break;
 		case 'p': port = atoi(optarg); break;
+		case 'P': proxyv2 = 1; break;
 		case 's': sendlen = atoi(optarg); break;
 		case 't': secs = atof(optarg); break;
 		case 'w': warm = atof(optarg); break;
 		default:
 			fprintf(stderr, "usage: loadgen -p port [-h host] "
 			    "[-c conc] [-n count] [-t secs] [-s bytes] "
-			    "[-e bytes]\n");
+			    "[-e bytes] [-P]\n");
 			return 2;
 		}
 	}
@@ -162,7 +187,19 @@ main(int argc, char *argv[])
 				} else {
 					struct epoll_event ev;
 
-					if (sendlen > 0) {
+					if (proxyv2) {
+						unsigned char	 b[28 + 65536];
+						size_t		 n;
+
+						n = proxy_header(b, (unsigned
+						    short)(started & 0xffff));
+						memcpy(b + n, sendbuf, sendlen);
+						(void)write(c->fd, b, n +
+						    sendlen);
+						if (sendlen > 0)
+							shutdown(c->fd,
+							    SHUT_WR);
+					} else if (sendlen > 0) {
 						(void)write(c->fd, sendbuf,
 						    sendlen);
 						shutdown(c->fd, SHUT_WR);
