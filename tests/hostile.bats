@@ -738,7 +738,9 @@ log_accounts_for() {
 	! log_has '^event=exit '
 	rss1=$(awk '/^VmRSS:/ { print $2 }' /proc/"$SUPERD_PID"/status)
 	echo "superd's RSS ${rss0} kB, then ${rss1} kB" >&3
-	[ $((rss1 - rss0)) -lt 512 ]
+	# (ASan's shadow of the read buffer alone is more: the line's
+	# order above is the check there)
+	[ -n "${SUPERD_ASAN:-}" ] || [ $((rss1 - rss0)) -lt 512 ]
 	wait_log '^event=exit ' 10
 	assert_equal "$(log_count '^event=stderr ')" 1
 }
