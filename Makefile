@@ -26,7 +26,7 @@ SRCS	 = superd.c reload.c watch.c ctlask.c ctl.c status.c serve.c admit.c dgramw
 	   ports.c inherit.c table.c log.c logtext.c proxyhdr.c tcpinfo.c fd.c \
 	   pid.c timer.c
 # The table parser: its files share confint.h.
-CONF_SRCS = conf.c confread.c hosts.c confopt.c confcontain.c confconn.c \
+CONF_SRCS = conf.c confinc.c confread.c hosts.c confopt.c confcontain.c confconn.c \
 	    confproxy.c \
 	    confuser.c confval.c conflict.c \
 	    svconf.c conferr.c

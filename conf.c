@@ -29,6 +29,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -373,14 +374,19 @@ parse_builtin(struct parser *p, struct svconf *cf,
 	return bad ? -1 : 0;
 }
 
-/* A fresh svconf for the entry at line, with the defaults of every option. */
+/*
+ * A fresh svconf for the entry at line, with the defaults of every
+ * option; an included file's entry is told apart by its file's name.
+ */
 static struct svconf *
-svconf_new(int line, uint64_t hash)
+svconf_new(struct parser *p, int line, uint64_t hash)
 {
 	struct svconf	*cf;
 
 	cf = xcalloc(1, sizeof(*cf));
 	cf->cf_line = line;
+	cf->cf_file = p->p_incl ? xstrdup(p->p_file) : NULL;
+	cf->cf_seq = ++p->p_seq;
 	cf->cf_instances = DEFAULT_INSTANCES;
 	cf->cf_mode = -1;
 	cf->cf_stderr = STDERR_LOG;
@@ -393,24 +399,58 @@ svconf_new(int line, uint64_t hash)
 
 /*
  * The services of an entry that parsed without an error, one per
- * address, on the table's list; each owns its copy of cf.
+ * address, on the table's list; each owns its copy of cf.  A host that
+ * is wrong in an included file leaves the whole entry out (in the named
+ * table the error refuses the table, and they are freed with it).
  */
 static void
 entry_services(struct parser *p, struct proto_entry *pe)
 {
 	struct service	**made = NULL;
 	size_t		  nmade = 0, i;
+	int		  bad;
 
 	if (pe->pe_pd->pd_proto == PROTO_UNIX) {
 		service_new(p, pe, AF_UNIX, NULL)->sv_cf = pe->pe_cf;
 		return;
 	}
-	(void)expand_hosts(p, pe, &made, &nmade);
-	for (i = 0; i < nmade; i++)
+	bad = expand_hosts(p, pe, &made, &nmade) == -1 && p->p_incl;
+	for (i = 0; i < nmade; i++) {
 		made[i]->sv_cf = i == 0 ? pe->pe_cf : svconf_copy(pe->pe_cf);
+		if (bad) {
+			TAILQ_REMOVE(&p->p_conf->c_services, made[i],
+			    sv_entry);
+			p->p_conf->c_nservices--;
+			service_free(made[i]);
+		}
+	}
 	if (nmade == 0)
 		svconf_free(pe->pe_cf);
 	free(made);
+}
+
+/*
+ * Leave out the entry sv is a service of, every address of it, with why
+ * as the error of its line in c_incerrors: an included file's entry that
+ * a check after the parse found wrong (table.c).  The services are taken
+ * off c's list and freed; sv is gone after this.
+ */
+void
+conf_drop_entry(struct conf *c, struct service *sv, const char *why)
+{
+	struct service	*s, *next;
+	int		 seq = sv->sv_cf->cf_seq;
+
+	conf_entry_error(c, sv->sv_cf->cf_file, sv->sv_cf->cf_line, "%s",
+	    why);
+	for (s = TAILQ_FIRST(&c->c_services); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, sv_entry);
+		if (s->sv_cf->cf_seq != seq)
+			continue;
+		TAILQ_REMOVE(&c->c_services, s, sv_entry);
+		c->c_nservices--;
+		service_free(s);
+	}
 }
 
 /*
@@ -433,10 +473,14 @@ xinetd_like(char **f, int nf)
 	    strcmp(f[1], "+=") == 0 || strcmp(f[1], "-=") == 0);
 }
 
+static void	 parse_entry(struct parser *, struct entry *);
+
 /*
  * Cut an entry's text into its fields, in place.  Returns how many, at
- * least 6, or -1 when the entry ends here: an error (reported), or a
- * "hosts:" line alone, which sets the hosts of the entries after it.
+ * least 6, or -1 when the entry ends here: an error (reported), a
+ * "hosts:" line alone, which sets the hosts of the entries after it in
+ * this file, or an ".include PATH" line, whose files are read here, in
+ * the table's order (confinc.c).
  */
 static int
 entry_fields(struct parser *p, char *text, char **f)
@@ -452,6 +496,10 @@ entry_fields(struct parser *p, char *text, char **f)
 	if (nf == MAXFIELDS) {
 		perr(p, p->p_line, "too many fields (at most %d)",
 		    MAXFIELDS - 1);
+		return -1;
+	}
+	if (nf >= 1 && strcmp(f[0], ".include") == 0) {
+		conf_include(p, f, nf, parse_entry);
 		return -1;
 	}
 	if (nf == 1 && (len = strlen(f[0])) > 1 && f[0][len - 1] == ':') {
@@ -505,7 +553,7 @@ parse_entry(struct parser *p, struct entry *e)
 		return;
 
 	memset(&pe, 0, sizeof(pe));
-	cf = svconf_new(e->e_line, hash);
+	cf = svconf_new(p, e->e_line, hash);
 
 	/* Field 3: protocol[,sndbuf=N][,rcvbuf=N] */
 	if ((popts = strchr(f[2], ',')) != NULL)
@@ -575,32 +623,60 @@ parse_entry(struct parser *p, struct entry *e)
  * Read a table from path (or from fp when it is given, with path used in
  * messages).  Always returns a struct conf; c_nerrors > 0 means the table
  * must not be used, and c_services is then empty.  A table that cannot
- * be read whole is one error, "FILE: message".
+ * be read whole is one error, "FILE: message".  Entries of included
+ * files that have an error are left out, their errors in c_incerrors.
  */
 struct conf *
 conf_load(const char *path, FILE *fp)
 {
+	return conf_load_as(path, fp, path);
+}
+
+/*
+ * conf_load() of a table named name in messages whose file is file: its
+ * relative .include lines are read from file's directory, and it is the
+ * first of the chain a loop of .include lines is told by.  supertab
+ * checks a change this way: the text from memory, named as given, the
+ * includes found beside the table's real path.
+ */
+struct conf *
+conf_load_as(const char *name, FILE *fp, const char *file)
+{
 	struct parser	 p;
 	struct conf	*c;
 	struct service	*sv;
-	char		*buf;
+	struct stat	 st;
+	char		*buf, why[256];
 	size_t		 len;
 	FILE		*own = NULL;
 
 	c = xcalloc(1, sizeof(*c));
 	TAILQ_INIT(&c->c_services);
+	memset(&p, 0, sizeof(p));
+	if (strcmp(file, "-") != 0)
+		conf_list_add(&c->c_files, &c->c_nfiles, conf_abspath(file));
 	if (fp == NULL) {
-		if ((own = conf_open(c, path)) == NULL)
+		if ((own = conf_open(name, 0, &st, why, sizeof(why))) ==
+		    NULL) {
+			conf_file_error(c, name, "%s", why);
 			return c;
+		}
 		fp = own;
+		p.p_chain[0].fi_dev = st.st_dev;
+		p.p_chain[0].fi_ino = st.st_ino;
+	} else if (strcmp(file, "-") != 0 && stat(file, &st) == 0) {
+		p.p_chain[0].fi_dev = st.st_dev;
+		p.p_chain[0].fi_ino = st.st_ino;
 	}
-	buf = conf_slurp(c, path, fp, &len);
+	buf = conf_slurp(fp, &len, why, sizeof(why));
 	if (own != NULL)
 		fclose(own);
-	if (buf == NULL)
+	if (buf == NULL) {
+		conf_file_error(c, name, "%s", why);
 		return c;
-	memset(&p, 0, sizeof(p));
-	p.p_file = path;
+	}
+	p.p_file = name;
+	p.p_open = file;
 	p.p_conf = c;
 	p.p_defhosts = xstrdup("*");
 	p.p_euid = geteuid();
@@ -640,5 +716,11 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->c_nwarnings; i++)
 		free(c->c_warnings[i]);
 	free(c->c_warnings);
+	for (i = 0; i < c->c_nincerrors; i++)
+		free(c->c_incerrors[i]);
+	free(c->c_incerrors);
+	for (i = 0; i < c->c_nfiles; i++)
+		free(c->c_files[i]);
+	free(c->c_files);
 	free(c);
 }

@@ -4,7 +4,10 @@
  *
  * Every message about a table goes through here: perr() and pwarn() as
  * "FILE:LINE: message", conf_file_error() as "FILE: message" for a table
- * that cannot be read at all.  Nothing is logged: the messages wait in the
+ * that cannot be read at all, conf_entry_error() for an included file's
+ * entry that a check after the parse leaves out.  The named table's
+ * errors (c_errors) refuse it whole; an included file's (c_incerrors)
+ * leave out the entry they are about.  Nothing is logged: the messages wait in the
  * struct conf for the caller, in the order they were found, and a message
  * that cannot be allocated is dropped rather than reported half.
  * xcalloc() and xstrdup() end superd with fatal() when memory runs out,
@@ -21,8 +24,9 @@
 #include "superd.h"
 #include "confint.h"
 
-static void
-conf_add(char ***list, size_t *n, char *msg)
+/* Append msg (allocated; the list owns it) to a list of messages. */
+void
+conf_list_add(char ***list, size_t *n, char *msg)
 {
 	char	**nl;
 
@@ -48,17 +52,25 @@ padd(struct parser *p, char ***list, size_t *n, int line, const char *fmt,
 		full = NULL;
 	free(msg);
 	if (full != NULL)
-		conf_add(list, n, full);
+		conf_list_add(list, n, full);
 }
 
-/* Record an error of the table; the table will not be used. */
+/*
+ * Record an error of the table: the named table's is one of the table,
+ * which will not be used; an included file's is one of its entry, which
+ * is left out (c_incerrors).
+ */
 void
 perr(struct parser *p, int line, const char *fmt, ...)
 {
-	va_list	 ap;
+	struct conf	*c = p->p_conf;
+	va_list		 ap;
 
 	va_start(ap, fmt);
-	padd(p, &p->p_conf->c_errors, &p->p_conf->c_nerrors, line, fmt, ap);
+	if (p->p_incl)
+		padd(p, &c->c_incerrors, &c->c_nincerrors, line, fmt, ap);
+	else
+		padd(p, &c->c_errors, &c->c_nerrors, line, fmt, ap);
 	va_end(ap);
 	if (line == p->p_line)
 		p->p_nerr_line++;
@@ -110,6 +122,29 @@ conf_file_error(struct conf *c, const char *path, const char *fmt, ...)
 	if (msg == NULL)
 		return;
 	if (asprintf(&full, "%s: %s", path, msg) != -1)
-		conf_add(&c->c_errors, &c->c_nerrors, full);
+		conf_list_add(&c->c_errors, &c->c_nerrors, full);
+	free(msg);
+}
+
+/*
+ * Record an error of an included file's entry, FILE:LINE: message, found
+ * once the table was read (a conflict, a check against the machine): the
+ * entry is left out, the rest served.
+ */
+void
+conf_entry_error(struct conf *c, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg, *full;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	if (asprintf(&full, "%s:%d: %s", file, line, msg) != -1)
+		conf_list_add(&c->c_incerrors, &c->c_nincerrors, full);
 	free(msg);
 }

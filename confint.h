@@ -4,11 +4,12 @@
  * Included after superd.h; the rest of superd sees a table only as the
  * struct conf that conf_load() returns.
  *
- * Included by conf.c, confread.c, hosts.c, confopt.c, confconn.c,
- * confproxy.c,
+ * Included by conf.c, confinc.c, confread.c, hosts.c, confopt.c,
+ * confconn.c, confproxy.c,
  * confuser.c, conflict.c, svconf.c, conferr.c and fuzz/text_fuzz.c.  Who
  * calls whom, downward only: conf.c (conf_load, the entry parser) calls
- * confread.c, hosts.c, confopt.c, confconn.c (conn_check), confproxy.c
+ * confinc.c (.include, which reads each file through confread.c and hands
+ * its entries back through the conf_entry_fn it was given), confread.c, hosts.c, confopt.c, confconn.c (conn_check), confproxy.c
  * (proxy_check), confuser.c,
  * conflict.c, svconf.c and conferr.c; of those, confopt.c calls
  * confconn.c, confproxy.c and confcontain.c (their options' handlers) and confuser.c
@@ -21,6 +22,8 @@
 
 #ifndef CONFINT_H
 #define CONFINT_H
+
+struct stat;
 
 #define CONF_MAXLINE	65536		/* bytes in a line of a table */
 #define CONF_MAXLINE_STR "65536"
@@ -36,13 +39,28 @@ struct usercache {
 	int		 uc_found;
 };
 
+/* A file being read, for a loop of .include lines to be seen. */
+struct fileid {
+	dev_t		 fi_dev;
+	ino_t		 fi_ino;
+};
+
+/*
+ * One per file read: the named table's, and a fresh one (copied, then
+ * its cache and count given back) for each file it includes.
+ */
 struct parser {
-	const char	*p_file;
+	const char	*p_file;	/* in messages */
+	const char	*p_open;	/* opened as: relative .include's base */
 	struct conf	*p_conf;
 	char		*p_defhosts;
 	int		 p_line;
 	int		 p_nerr_line;	/* errors reported for p_line */
 	int		 p_xinetd;	/* the first xinetd-looking line; 0 */
+	int		 p_incl;	/* an included file: errors drop entries */
+	int		 p_depth;	/* 0: the named table */
+	struct fileid	 p_chain[CONF_MAXDEPTH + 1]; /* files being read */
+	int		 p_seq;		/* entries so far, every file */
 	uid_t		 p_euid;
 	struct usercache p_uc;
 };
@@ -75,11 +93,17 @@ struct proto_entry {
 	struct svconf	*pe_cf;
 };
 
+typedef void	 conf_entry_fn(struct parser *, struct entry *);
+
 /* hosts.c */
 struct service	*service_new(struct parser *, struct proto_entry *, int,
 		    const void *);
 int		 expand_hosts(struct parser *, struct proto_entry *,
 		    struct service ***, size_t *);
+
+/* confinc.c */
+void		 conf_include(struct parser *, char **, int, conf_entry_fn *);
+char		*conf_abspath(const char *);
 
 /* conflict.c */
 void		 check_conflicts(struct parser *);
@@ -94,13 +118,16 @@ void		 pwarn(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 conf_file_error(struct conf *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+void		 conf_entry_error(struct conf *, const char *, int,
+		    const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+void		 conf_list_add(char ***, size_t *, char *);
 void		*xcalloc(size_t, size_t);
 char		*xstrdup(const char *);
 
 /* confread.c */
-typedef void	 conf_entry_fn(struct parser *, struct entry *);
-FILE		*conf_open(struct conf *, const char *);
-char		*conf_slurp(struct conf *, const char *, FILE *, size_t *);
+FILE		*conf_open(const char *, int, struct stat *, char *, size_t);
+char		*conf_slurp(FILE *, size_t *, char *, size_t);
 void		 conf_read(struct parser *, char *, size_t, conf_entry_fn *);
 
 /* confval.c */

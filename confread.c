@@ -68,34 +68,41 @@ conf_line_joins(const char *line)
  * empty table; standard input is read, once, with "-".  The open itself
  * must not wait either: O_NONBLOCK for open(2) only, cleared once fstat(2)
  * has shown a regular file, and O_NOCTTY, so that a terminal named as the
- * table never becomes a detached superd's controlling terminal.
+ * table never becomes a detached superd's controlling terminal.  With
+ * nofollow (an included file), a symbolic link as the last component is
+ * refused (O_NOFOLLOW).  *st is what fstat(2) said of the descriptor that
+ * is read; NULL and why (the message, without the path) on a failure.
  */
 FILE *
-conf_open(struct conf *c, const char *path)
+conf_open(const char *path, int nofollow, struct stat *st, char *why,
+    size_t whylen)
 {
-	struct stat	 st;
 	FILE		*fp;
 	int		 fd, flags;
 
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC)) == -1) {
-		conf_file_error(c, path, "%s", strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	    (nofollow ? O_NOFOLLOW : 0))) == -1) {
+		if (nofollow && errno == ELOOP)
+			(void)snprintf(why, whylen, "is a symbolic link: "
+			    "name its target");
+		else
+			(void)snprintf(why, whylen, "%s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) == -1) {
-		conf_file_error(c, path, "%s", strerror(errno));
+	if (fstat(fd, st) == -1) {
+		(void)snprintf(why, whylen, "%s", strerror(errno));
 		close(fd);
 		return NULL;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st->st_mode)) {
 		/* /etc/xinetd.d, as often as not */
-		conf_file_error(c, path, "is a directory; to convert xinetd "
+		(void)snprintf(why, whylen, "is a directory; to convert xinetd "
 		    "files: supertab import-xinetd %s", path);
 		close(fd);
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		conf_file_error(c, path, "not a regular file; use - to read "
+	if (!S_ISREG(st->st_mode)) {
+		(void)snprintf(why, whylen, "not a regular file; use - to read "
 		    "a table from standard input");
 		close(fd);
 		return NULL;
@@ -103,7 +110,7 @@ conf_open(struct conf *c, const char *path)
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {
-		conf_file_error(c, path, "%s", strerror(errno));
+		(void)snprintf(why, whylen, "%s", strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -115,10 +122,10 @@ conf_open(struct conf *c, const char *path)
  * error of the table, never its end (getline(3) and fread(3) return the
  * same for both: ferror(3) tells them apart), and no more than
  * CONF_MAXSIZE bytes are read, so /dev/zero or a runaway file is refused
- * in bounded memory and time.  Returns NULL after recording the error.
+ * in bounded memory and time.  Returns NULL with the error in why.
  */
 char *
-conf_slurp(struct conf *c, const char *path, FILE *fp, size_t *lenp)
+conf_slurp(FILE *fp, size_t *lenp, char *why, size_t whylen)
 {
 	char	*buf = NULL, *nb;
 	size_t	 len = 0, cap = 0, r;
@@ -136,7 +143,7 @@ conf_slurp(struct conf *c, const char *path, FILE *fp, size_t *lenp)
 		r = fread(buf + len, 1, cap - len, fp);
 		len += r;
 		if (len > CONF_MAXSIZE) {
-			conf_file_error(c, path, "larger than %d MiB, not "
+			(void)snprintf(why, whylen, "larger than %d MiB, not "
 			    "read", CONF_MAXSIZE / (1024 * 1024));
 			free(buf);
 			return NULL;
@@ -145,7 +152,7 @@ conf_slurp(struct conf *c, const char *path, FILE *fp, size_t *lenp)
 			continue;
 		if (ferror(fp)) {
 			saved = errno != 0 ? errno : EIO;
-			conf_file_error(c, path, "%s", strerror(saved));
+			(void)snprintf(why, whylen, "%s", strerror(saved));
 			free(buf);
 			return NULL;
 		}

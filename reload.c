@@ -139,9 +139,12 @@ reload_merge(struct conf *c, int keepenv)
 		if (os[i].ba_match != NULL)
 			continue;
 		sv = os[i].ba_sv;
-		log_info("event=remove svc=%s line=%d addr=%s proto=%s",
+		log_info("event=remove svc=%s line=%d addr=%s proto=%s%s%s",
 		    log_str(sv->sv_name), sv->sv_cf->cf_line,
-		    log_str(sv->sv_addrstr), proto_label(sv));
+		    log_str(sv->sv_addrstr), proto_label(sv),
+		    sv->sv_cf->cf_file != NULL ? " file=" : "",
+		    sv->sv_cf->cf_file != NULL ? log_str(sv->sv_cf->cf_file) :
+		    "");
 		serve_remove(sv);
 		removed++;
 	}

@@ -80,9 +80,10 @@ serve_open(struct service *sv, char *why, size_t whylen)
 		return -1;
 	}
 	sv->sv_bindfailed = 0;
-	log_info("event=listen svc=%s line=%d addr=%s proto=%s",
+	log_info("event=listen svc=%s line=%d addr=%s proto=%s%s%s",
 	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
-	    proto_label(sv));
+	    proto_label(sv), sv->sv_cf->cf_file != NULL ? " file=" : "",
+	    sv->sv_cf->cf_file != NULL ? log_str(sv->sv_cf->cf_file) : "");
 	poll_resume(sv, PAUSE_UNBOUND);
 	return 0;
 }

@@ -108,8 +108,9 @@ bind_fatal(const struct service *bad, const char *why)
 	    sizeof(addr));
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		listen_close(sv);
-	errx(1, "%s:%d: cannot bind %s (%s): %s", conf_name,
-	    bad->sv_cf->cf_line, addr, proto_label(bad), why);
+	errx(1, "%s:%d: cannot bind %s (%s): %s", bad->sv_cf->cf_file != NULL ?
+	    bad->sv_cf->cf_file : conf_name, bad->sv_cf->cf_line, addr,
+	    proto_label(bad), why);
 }
 
 static void
@@ -171,6 +172,7 @@ reload(void)
 		return;
 	}
 	table_log_warnings(c);
+	table_log_errors(c);
 	reload_merge(c, opt_keepenv);
 	metrics_reload(1);
 	ports_write();
@@ -524,7 +526,7 @@ load_table(void)
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);
 	pid_path = absolute(pid_path);
-	table_report(c);
+	table_report(c, opt_test);
 	return c;
 }
 
@@ -620,10 +622,12 @@ start_serving(void)
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		if (sv->sv_adopted) {
 			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
-			    "adopted=1%s", log_str(sv->sv_name),
+			    "adopted=1%s%s%s", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
 			    proto_label(sv), sv->sv_fd == -1 ?
-			    " dual-stack=1" : "");
+			    " dual-stack=1" : "", sv->sv_cf->cf_file != NULL ?
+			    " file=" : "", sv->sv_cf->cf_file != NULL ?
+			    log_str(sv->sv_cf->cf_file) : "");
 			poll_resume(sv, PAUSE_UNBOUND);
 		} else if (sv->sv_fd != -1)
 			poll_resume(sv, 0);
@@ -653,11 +657,13 @@ main(int argc, char *argv[])
 	if (c->c_nerrors > 0)
 		return EXIT_CONF;
 	if (opt_test) {
+		sig = c->c_nincerrors > 0 ? EXIT_CONF : 0;
 		conf_free(c);
-		return 0;
+		return sig;
 	}
 	start_daemon();
 	metrics_start();
+	table_log_errors(c);
 	cgroup_sweep();
 	if (opt_watch) {
 		watch_init();

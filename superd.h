@@ -64,6 +64,7 @@
  *     poll.c       the epoll descriptor, a listener's pauses
  *   the table parser (its private types: confint.h)
  *     conf.c       a table's entries made into services
+ *     confinc.c    .include PATH: the files a table includes
  *     confread.c   a table's text: opening, lines, continuations
  *     confopt.c    the wait field and its options
  *     confcontain.c  its containment options (rlimit-*=, nice=, ...)
@@ -295,6 +296,9 @@ struct cgjoin {
 struct svconf {
 	uint64_t	 cf_hash;	/* of the entry as written */
 	int		 cf_line;
+	char		*cf_file;	/* an included file's name; NULL: the
+					   named table's entry */
+	int		 cf_seq;	/* the entry's place in the load */
 	char		*cf_protoname;	/* as written: tcp, udp6, unix */
 	int		 cf_wait;
 	enum builtin	 cf_builtin;
@@ -567,11 +571,24 @@ struct conf {
 	size_t		 c_nerrors;
 	char		**c_warnings;
 	size_t		 c_nwarnings;
+	char		**c_incerrors;	/* of included files' entries, which
+					   are left out: the rest is served */
+	size_t		 c_nincerrors;
+	char		**c_files;	/* every file and glob directory read,
+					   absolute: the named table first
+					   (unless read from "-") */
+	size_t		 c_nfiles;
 };
 #define CONF_MAXSIZE	(16 * 1024 * 1024)	/* bytes in a table, at most */
 const char	*conf_hosts_colon(const char *);
 struct conf	*conf_load(const char *, FILE *);
+struct conf	*conf_load_as(const char *, FILE *, const char *);
 void		 conf_free(struct conf *);
+void		 conf_drop_entry(struct conf *, struct service *, const char *);
+
+/* confinc.c */
+#define CONF_MAXDEPTH	8	/* .include nested at most this deep */
+void		 conf_include_confine(const char *);
 
 /* confread.c */
 enum conf_line {
@@ -587,7 +604,8 @@ int		 conf_line_joins(const char *);
 void		 table_check_paths(struct conf *, const char *);
 void		 table_check_contain(struct conf *, const char *);
 void		 table_check_cgroups(struct conf *, const char *);
-void		 table_report(const struct conf *);
+void		 table_report(const struct conf *, int);
+void		 table_log_errors(const struct conf *);
 void		 table_log_warnings(const struct conf *);
 
 /* services.c */

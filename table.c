@@ -5,7 +5,10 @@
  * with -t, and so is containment the machine cannot give (contain.c
  * and cgroup.c tell), on a reload too; at start and with -t every error
  * and warning is printed on stderr, escaped for the terminal; on a
- * reload the warnings are logged, quoted.
+ * reload the warnings are logged, quoted.  An included file's entry that
+ * fails a check is left out, its error with the parser's (c_incerrors),
+ * which are logged at start and on a reload, event=table-error, and
+ * printed with -t.
  *
  * conf.c opens no socket and logs nothing: this is the file above it and
  * listen.c that does both for the daemon (supertab does not link it).
@@ -20,13 +23,18 @@
 
 /*
  * Print every error (and warning) of a table, as FILE:LINE: message,
- * table text escaped for the terminal (log_vis).
+ * table text escaped for the terminal (log_vis); with incl (superd -t)
+ * the errors of included files' entries too, which are left out.
  */
 void
-table_report(const struct conf *c)
+table_report(const struct conf *c, int incl)
 {
 	size_t	 i;
 
+	for (i = 0; incl && i < c->c_nincerrors; i++) {
+		log_vis(stderr, c->c_incerrors[i]);
+		fputc('\n', stderr);
+	}
 	for (i = 0; i < c->c_nwarnings; i++) {
 		log_vis(stderr, c->c_warnings[i]);
 		fputs(" (warning)\n", stderr);
@@ -37,12 +45,26 @@ table_report(const struct conf *c)
 	}
 }
 
-/* One more error of the table, FILE:LINE: why, as the parser's are. */
-static void
-table_error(struct conf *c, const char *file, int line, const char *why)
+/*
+ * One more error of the table, FILE:LINE: why, as the parser's are, for
+ * sv's entry: the named table's refuses it, an included file's leaves
+ * out that entry (every address of it), which may be the service after
+ * sv too: returns the service to look at next.
+ */
+static struct service *
+table_error(struct conf *c, const char *file, struct service *sv,
+    const char *why)
 {
-	char	*msg, **nl;
+	struct service	*next = TAILQ_NEXT(sv, sv_entry);
+	char		*msg, **nl;
+	int		 line = sv->sv_cf->cf_line;
 
+	if (sv->sv_cf->cf_file != NULL) {
+		while (next != NULL && next->sv_cf->cf_seq == sv->sv_cf->cf_seq)
+			next = TAILQ_NEXT(next, sv_entry);
+		conf_drop_entry(c, sv, why);
+		return next;
+	}
 	if (asprintf(&msg, "%s:%d: %s", file, line, why) == -1)
 		err(1, "asprintf");
 	if ((nl = reallocarray(c->c_errors, c->c_nerrors + 1,
@@ -50,6 +72,7 @@ table_error(struct conf *c, const char *file, int line, const char *why)
 		err(1, "reallocarray");
 	c->c_errors = nl;
 	c->c_errors[c->c_nerrors++] = msg;
+	return next;
 }
 
 /*
@@ -60,12 +83,14 @@ table_error(struct conf *c, const char *file, int line, const char *why)
 void
 table_check_paths(struct conf *c, const char *file)
 {
-	struct service	*sv;
+	struct service	*sv, *next;
 	char		 why[256];
 
-	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
+	for (sv = TAILQ_FIRST(&c->c_services); sv != NULL; sv = next) {
+		next = TAILQ_NEXT(sv, sv_entry);
 		if (listen_check_path(sv, why, sizeof(why)) == -1)
-			table_error(c, file, sv->sv_cf->cf_line, why);
+			next = table_error(c, file, sv, why);
+	}
 }
 
 /*
@@ -77,17 +102,19 @@ table_check_paths(struct conf *c, const char *file)
 void
 table_check_contain(struct conf *c, const char *file)
 {
-	struct service	*sv;
+	struct service	*sv, *next;
 	char		 why[PATH_MAX + 256];
 	int		 last = 0;
 
 	contain_reset();
-	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
+	for (sv = TAILQ_FIRST(&c->c_services); sv != NULL; sv = next) {
+		next = TAILQ_NEXT(sv, sv_entry);
 		if (contain_prepare(sv->sv_cf, why, sizeof(why)) == -1 &&
-		    sv->sv_cf->cf_line != last) {
-			table_error(c, file, sv->sv_cf->cf_line, why);
-			last = sv->sv_cf->cf_line;
+		    sv->sv_cf->cf_seq != last) {
+			last = sv->sv_cf->cf_seq;
+			next = table_error(c, file, sv, why);
 		}
+	}
 }
 
 /*
@@ -99,17 +126,35 @@ table_check_contain(struct conf *c, const char *file)
 void
 table_check_cgroups(struct conf *c, const char *file)
 {
-	struct service	*sv;
+	struct service	*sv, *next;
 	char		 why[1024];
 	int		 last = 0;
 
 	cgroup_find();
-	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
-		if (sv->sv_cf->cf_line != last &&
+	for (sv = TAILQ_FIRST(&c->c_services); sv != NULL; sv = next) {
+		next = TAILQ_NEXT(sv, sv_entry);
+		if (sv->sv_cf->cf_seq != last &&
 		    cgroup_check(sv->sv_cf, why, sizeof(why)) == -1) {
-			table_error(c, file, sv->sv_cf->cf_line, why);
-			last = sv->sv_cf->cf_line;
+			last = sv->sv_cf->cf_seq;
+			next = table_error(c, file, sv, why);
 		}
+	}
+}
+
+/*
+ * At start and on a reload: each error of an included file's entry, left
+ * out while the rest is served, logged as a line of its own, quoted.
+ */
+void
+table_log_errors(const struct conf *c)
+{
+	char	 q[1024];
+	size_t	 i;
+
+	for (i = 0; i < c->c_nincerrors; i++) {
+		log_quote(q, sizeof(q), c->c_incerrors[i]);
+		log_warnx("event=table-error error=%s", q);
+	}
 }
 
 /* On a reload: the new table's warnings, each logged, quoted. */

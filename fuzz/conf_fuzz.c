@@ -10,22 +10,64 @@
  * the file).
  *
  * Host names go through getaddrinfo(3); resolve.c keeps that off the
- * network, so an iteration never waits on DNS.
+ * network, so an iteration never waits on DNS.  ".include" reads files:
+ * the harness confines it to names in a directory it made and removed
+ * (conf_include_confine), so an input never reads the machine's files,
+ * stays fast and reads the same each time; an included file's message
+ * must still be "FILE:LINE: message".
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <ctype.h>
+#include <err.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../superd.h"
 
 #define FUZZ_FILE	"fuzz.conf"
 
+int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/*
+ * .include reads from a directory that was made and removed at once:
+ * nothing is ever there, so nothing of the machine is read.
+ */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static char	 dir[] = "/tmp/conf_fuzz.XXXXXX";
+
+	(void)argc;
+	(void)argv;
+	if (mkdtemp(dir) == NULL || rmdir(dir) == -1)
+		err(1, "%s", dir);
+	conf_include_confine(dir);
+	return 0;
+}
+
+/* An included file's messages: "NAME:LINE: message", one line. */
+static void
+check_included(char **msg, size_t n)
+{
+	const char	*s;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		s = strchr(msg[i], ':');
+		if (s == NULL || !isdigit((unsigned char)s[1]) ||
+		    strstr(s, ": ") == NULL || strchr(msg[i], '\n') != NULL) {
+			fprintf(stderr, "bad message: %s\n", msg[i]);
+			abort();
+		}
+	}
+}
 
 /* Every message names the table and stays on one line. */
 static void
@@ -88,6 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(fp);
 	check_messages(c->c_errors, c->c_nerrors);
 	check_messages(c->c_warnings, c->c_nwarnings);
+	check_included(c->c_incerrors, c->c_nincerrors);
 	walk_services(c);
 	conf_free(c);
 	free(buf);
