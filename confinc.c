@@ -13,8 +13,13 @@
  * (perr, conferr.c); an .include line's own errors are the including
  * file's, so in the named table they refuse the table whole.
  *
- * A file is opened without following a symbolic link as its last
- * component (O_NOFOLLOW), and read as the named table is (conf_open, conf_slurp: a regular file, at
+ * superd runs as root and an included entry runs a program as any user:
+ * an included file, and the directory a pattern searches, must belong to
+ * root or to superd's own user and be writable by nobody else, as sshd
+ * and sudo demand.  A file is opened without following a symbolic link
+ * as its last component (O_NOFOLLOW) and checked with fstat(2) on the
+ * descriptor that is read, so what is checked is what is read; it is
+ * read as the named table is (conf_open, conf_slurp: a regular file, at
  * most CONF_MAXSIZE bytes).  Nesting stops at CONF_MAXDEPTH, and a file
  * that includes itself, through any chain, is an error at the line that
  * closes the loop.  Every file and pattern directory read is listed in
@@ -78,6 +83,28 @@ include_path(const char *from, const char *path)
 	return full;
 }
 
+/*
+ * Whom st (an included file's or a searched directory's) lets write:
+ * NULL when only root or superd's own user can, else why it is refused.
+ */
+static const char *
+include_unsafe(const struct parser *p, const struct stat *st, char *why,
+    size_t whylen)
+{
+	if (st->st_uid != 0 && st->st_uid != p->p_euid) {
+		(void)snprintf(why, whylen, "owned by uid %u, not by root or "
+		    "superd's user: refused", (unsigned)st->st_uid);
+		return why;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		(void)snprintf(why, whylen, "writable by its group or others "
+		    "(mode %04o): refused; chmod go-w it",
+		    (unsigned)(st->st_mode & 07777));
+		return why;
+	}
+	return NULL;
+}
+
 /* Has the chain of files being read (p's and its includers') got st? */
 static int
 include_loops(const struct parser *p, const struct stat *st)
@@ -107,6 +134,11 @@ include_file(struct parser *p, const char *path, conf_entry_fn *fn)
 
 	if ((fp = conf_open(path, 1, &st, why, sizeof(why))) == NULL) {
 		perr(p, p->p_line, ".include %s: %s", path, why);
+		return;
+	}
+	if (include_unsafe(p, &st, why, sizeof(why)) != NULL) {
+		perr(p, p->p_line, ".include %s: %s", path, why);
+		fclose(fp);
 		return;
 	}
 	if (include_loops(p, &st)) {
@@ -143,21 +175,34 @@ include_file(struct parser *p, const char *path, conf_entry_fn *fn)
 }
 
 /*
- * A directory a pattern searches: listed in c_files, unless it is the one
- * listed last.
+ * A directory a pattern searches: listed in c_files (unless it is the
+ * one listed last), and checked as an included file is.  -1 when it is
+ * refused (an error of p's line); 0 when it is fine or does not exist.
  */
 static int
 include_dir(struct parser *p, const char *dir)
 {
 	struct conf	*c = p->p_conf;
-	char		*abs;
+	struct stat	 st;
+	char		 why[128], *abs;
+	int		 fd;
 
 	abs = conf_abspath(dir);
 	if (c->c_nfiles > 0 && strcmp(c->c_files[c->c_nfiles - 1], abs) == 0)
 		free(abs);
 	else
 		conf_list_add(&c->c_files, &c->c_nfiles, abs);
-	return 0;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return 0;
+	if (fstat(fd, &st) == -1)
+		(void)snprintf(why, sizeof(why), "%s", strerror(errno));
+	else if (include_unsafe(p, &st, why, sizeof(why)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	perr(p, p->p_line, ".include: directory %s: %s", dir, why);
+	close(fd);
+	return -1;
 }
 
 /* glob(3)'s word on a directory it could not read: a missing one is none. */

@@ -2076,3 +2076,70 @@ ticks() {
 	echo "$SUPERD_PID" >/sys/fs/cgroup/pids/cgroup.procs
 	rmdir "$cg"
 }
+
+# --- .include: a file another user can write is never served as root
+
+# evil_dropin: $D, a drop-in directory beside the table, and in it (or as
+# $2) a file nobody can write that runs id -u as root on port $1.
+evil_dropin() {
+	D=$T/superd.d
+	mkdir -p "$D"
+	chmod 755 "$T" "$D"
+	echo "127.0.0.1:$1 stream tcp nowait root /usr/bin/id id -u" >"$D/evil.conf"
+}
+
+@test ".include refuses a file its group or others can write, a file another user owns, a writable directory and a symbolic link" {
+	is_root || skip "needs root"
+	p1=$(free_port)
+	evil_dropin "$p1"
+	table <<-EOF
+	127.0.0.1:$(free_port) stream tcp nowait nobody /bin/echo echo main
+	.include $D/*.conf
+	EOF
+	# the reproducer: the user nobody can write it
+	chmod 666 "$D/evil.conf"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:2: .include $D/evil.conf: writable by its group or others (mode 0666): refused; chmod go-w it"
+	# superd refuses the whole table: nothing answers, least of all as root
+	run timeout 10 "$SUPERD" -d "$CONF" 3>&-
+	assert_failure 1
+	! talk "$p1"
+	# owned by another user, even if only it can write it
+	chmod 644 "$D/evil.conf"
+	chown 65534:65534 "$D/evil.conf"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:2: .include $D/evil.conf: owned by uid 65534, not by root or superd's user: refused"
+	# a root file in a directory others can write (they could swap it)
+	chown 0:0 "$D/evil.conf"
+	chmod 1777 "$D"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:2: .include: directory $D: writable by its group or others (mode 1777): refused; chmod go-w it"
+	chmod 755 "$D"
+	# a symbolic link is not followed, to a file another user writes or not
+	mv "$D/evil.conf" "$T/target.conf"
+	chown 65534:65534 "$T/target.conf"
+	ln -s "$T/target.conf" "$D/evil.conf"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:2: .include $D/evil.conf: is a symbolic link: name its target"
+}
+
+@test "a writable file included from an included file is left out, and everything else is served" {
+	is_root || skip "needs root"
+	p1=$(free_port) p2=$(free_port)
+	evil_dropin "$p1"
+	mv "$D/evil.conf" "$T/evil.inc"
+	chmod 666 "$T/evil.inc"
+	printf '%s\n' "127.0.0.1:$p2 stream tcp nowait nobody /bin/echo echo good" \
+	    ".include $T/evil.inc" >"$D/good.conf"
+	table <<-EOF
+	.include $D/*.conf
+	EOF
+	start_superd
+	assert_equal "$(talk "$p2")" good
+	! talk "$p1"
+	log_has "^event=table-error error=\"$D/good.conf:2: .include $T/evil.inc: writable by its group or others \\(mode 0666\\): refused; chmod go-w it\"$"
+}
