@@ -248,11 +248,15 @@ cmd_check(const struct tabpath *tp)
 	size_t		 i, n;
 
 	c = conf_load(tp->tp_path, NULL);
+	for (i = 0; i < c->c_nincerrors; i++) {
+		log_vis(stderr, c->c_incerrors[i]);
+		fputc('\n', stderr);
+	}
 	for (i = 0; i < c->c_nerrors; i++) {
 		log_vis(stderr, c->c_errors[i]);
 		fputc('\n', stderr);
 	}
-	n = c->c_nerrors;
+	n = c->c_nerrors + c->c_nincerrors;
 	conf_free(c);
 	return n > 0 ? 1 : 0;
 }

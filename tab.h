@@ -153,8 +153,8 @@ void		 table_enable(struct table *, const struct tentry *);
 void		 table_disable(struct table *, const struct tentry *);
 
 /* tabcheck.c */
-size_t		 tab_check(const char *, const char *, size_t, const char *,
-		    size_t);
+size_t		 tab_check(const struct tabpath *, const char *, size_t,
+		    const char *, size_t);
 
 /* tabsignal.c */
 void		 tab_tell(const struct tabpath *);

@@ -8,7 +8,11 @@
  * rather than its number (a change above it moves it): its key is the
  * text of the line it is reported on and its message with each "line N"
  * replaced by the text of line N.  Errors of the new table whose keys the
- * old table has as often are old ones.
+ * old table has as often are old ones.  The files the table includes are
+ * read as superd reads them, relative to the table's real path, and
+ * their errors count: an entry that takes an included entry's address
+ * is refused.  A table that is itself an included file is checked with
+ * what it includes, not with the table that includes it.
  */
 
 #include <sys/types.h>
@@ -93,19 +97,36 @@ append(char **bufp, size_t *lenp, const char *s, size_t n)
 
 /*
  * The key of one error "PATH:LINE: message" (or "PATH: message") of a
- * table whose lines are l.
+ * table whose lines are l.  An included file's error ("FILE:LINE: ...")
+ * is its own key, but for the table's lines it names ("PATH:N", as a
+ * conflict with one of the table's entries says).
  */
 static char *
 error_key(const char *path, const char *e, const struct lines *l)
 {
-	const char	*p, *m;
+	const char	*p, *m, *ref;
 	char		*key = NULL, *end;
-	size_t		 len = 0, plen = strlen(path);
+	size_t		 len = 0, plen = strlen(path), rlen;
 	unsigned long	 n;
 
 	p = e;
 	if (strncmp(e, path, plen) == 0 && e[plen] == ':')
 		p = e + plen + 1;
+	else {
+		append(&key, &len, "", 0);
+		while ((m = strstr(p, path)) != NULL && m[plen] == ':' &&
+		    isdigit((unsigned char)m[plen + 1])) {
+			append(&key, &len, p, m - p);
+			n = strtoul(m + plen + 1, &end, 10);
+			append(&key, &len, "[", 1);
+			append(&key, &len, line_text(l, n),
+			    strlen(line_text(l, n)));
+			append(&key, &len, "]", 1);
+			p = end;
+		}
+		append(&key, &len, p, strlen(p));
+		return key;
+	}
 	if (isdigit((unsigned char)*p)) {
 		n = strtoul(p, &end, 10);
 		if (*end == ':') {
@@ -117,10 +138,12 @@ error_key(const char *path, const char *e, const struct lines *l)
 		}
 	}
 	append(&key, &len, "", 0);
-	while ((m = strstr(p, "line ")) != NULL &&
-	    isdigit((unsigned char)m[5])) {
-		append(&key, &len, p, m + 5 - p);
-		n = strtoul(m + 5, &end, 10);
+	ref = "line ";
+	rlen = 5;
+	while ((m = strstr(p, ref)) != NULL &&
+	    isdigit((unsigned char)m[rlen])) {
+		append(&key, &len, p, m + rlen - p);
+		n = strtoul(m + rlen, &end, 10);
 		append(&key, &len, "[", 1);
 		append(&key, &len, line_text(l, n), strlen(line_text(l, n)));
 		append(&key, &len, "]", 1);
@@ -138,19 +161,32 @@ errkey_cmp(const void *va, const void *vb)
 	return strcmp(a->ek_key, b->ek_key);
 }
 
-/* The errors of a would-be table, from superd's own parser. */
+/*
+ * The errors of a would-be table, from superd's own parser: the text
+ * named as given, its .include lines read beside the table's real path;
+ * the errors of the files it includes are counted as its own.
+ */
 static struct conf *
-load_text(const char *path, const char *text, size_t len)
+load_text(const struct tabpath *tp, const char *text, size_t len)
 {
 	struct conf	*c;
 	FILE		*fp;
+	size_t		 i;
 
 	/* fmemopen(3) refuses size 0: an empty table reads as one newline. */
 	if ((fp = fmemopen((void *)(len == 0 ? "\n" : text), len == 0 ? 1 :
 	    len, "r")) == NULL)
 		err(1, "fmemopen");
-	c = conf_load(path, fp);
+	c = conf_load_as(tp->tp_path, fp, tp->tp_real != NULL ? tp->tp_real :
+	    tp->tp_path);
 	fclose(fp);
+	for (i = 0; i < c->c_nincerrors; i++) {
+		if ((c->c_errors = reallocarray(c->c_errors, c->c_nerrors + 1,
+		    sizeof(*c->c_errors))) == NULL)
+			err(1, "reallocarray");
+		c->c_errors[c->c_nerrors++] = c->c_incerrors[i];
+	}
+	c->c_nincerrors = 0;
 	return c;
 }
 
@@ -218,22 +254,23 @@ keys_free(struct errkey *k, size_t n)
  * were, and returns the number it adds.
  */
 size_t
-tab_check(const char *path, const char *text, size_t len, const char *old,
-    size_t oldlen)
+tab_check(const struct tabpath *tp, const char *text, size_t len,
+    const char *old, size_t oldlen)
 {
+	const char	*path = tp->tp_path;
 	struct conf	*nc, *oc = NULL;
 	struct errkey	*nk, *ok = NULL;
 	size_t		 i, added = 0, kept = 0;
 	int		*isold;
 
-	nc = load_text(path, text, len);
+	nc = load_text(tp, text, len);
 	if (nc->c_nerrors == 0) {
 		conf_free(nc);
 		return 0;
 	}
 	nk = keys_of(path, nc, text, len);
 	if (old != NULL) {
-		oc = load_text(path, old, oldlen);
+		oc = load_text(tp, old, oldlen);
 		ok = keys_of(path, oc, old, oldlen);
 		keys_mark_old(nk, nc->c_nerrors, ok, oc->c_nerrors);
 	}
@@ -252,8 +289,8 @@ tab_check(const char *path, const char *text, size_t len, const char *old,
 	}
 	if (kept > 0)
 		fprintf(stderr, "supertab: %zu error%s already in %s, left as "
-		    "%s were (supertab check lists them)\n", kept, kept == 1 ?
-		    "" : "s", path, kept == 1 ? "it" : "they");
+		    "%s (supertab check lists them)\n", kept, kept == 1 ?
+		    "" : "s", path, kept == 1 ? "it was" : "they were");
 	keys_free(nk, nc->c_nerrors);
 	if (oc != NULL) {
 		keys_free(ok, oc->c_nerrors);

@@ -171,7 +171,7 @@ cmd_edit(const struct tabpath *tp)
 			free(tmp);
 			return 0;
 		}
-		if (tab_check(tp->tp_path, after, alen, before, blen) == 0)
+		if (tab_check(tp, after, alen, before, blen) == 0)
 			break;
 		free(after);
 		if (!ask_again()) {

@@ -208,7 +208,7 @@ table_commit(const struct tabpath *tp, struct table *t, const struct stat *st,
 	size_t	 len;
 
 	text = table_render(t, &len);
-	if (tab_check(tp->tp_path, text, len, t->t_raw, t->t_rawlen) > 0) {
+	if (tab_check(tp, text, len, t->t_raw, t->t_rawlen) > 0) {
 		fprintf(stderr, "supertab: %s refused; %s is unchanged\n",
 		    what, tp->tp_path);
 		exit(1);

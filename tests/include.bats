@@ -198,3 +198,42 @@ reload() {
 	assert_equal "$(talk "$p1")" a
 	assert_equal "$(talk "$p2")" main
 }
+
+@test "supertab add refuses an entry that conflicts with one of an included file" {
+	dropin
+	p1=$(free_port)
+	echo ".include $D/*.conf" >"$CONF"
+	echo "127.0.0.1:$p1 stream tcp nowait nobody /bin/echo echo a" >"$D/a.conf"
+	cp "$CONF" "$T/orig"
+	run "$SUPERTAB" -f "$CONF" add "127.0.0.1:$p1 stream tcp nowait nobody /bin/echo echo new"
+	assert_failure 1
+	assert_line "$D/a.conf:1: address 127.0.0.1:$p1 (tcp4) is already used by $CONF:2: left out"
+	cmp "$CONF" "$T/orig"
+	# supertab check counts included files' errors too
+	run "$SUPERTAB" -f "$CONF" check
+	assert_success
+	echo "bad" >>"$D/a.conf"
+	run "$SUPERTAB" -f "$CONF" check
+	assert_failure 1
+	assert_output --partial "$D/a.conf:2: "
+	# and an add elsewhere, with that old error left, goes in
+	run "$SUPERTAB" -f "$CONF" add "127.0.0.1:$(free_port) stream tcp nowait nobody /bin/echo echo ok"
+	assert_success
+}
+
+@test "supertab keeps an included file's old conflict as old when an edit moves the line it names" {
+	dropin
+	p0=$(free_port) p1=$(free_port)
+	table <<-EOF
+	127.0.0.1:$p0 stream tcp nowait nobody /bin/echo echo x
+	127.0.0.1:$p1 stream tcp nowait nobody /bin/echo echo main
+	.include $D/*.conf
+	EOF
+	echo "127.0.0.1:$p1 stream tcp nowait nobody /bin/echo echo a" >"$D/a.conf"
+	run "$SUPERTAB" -f "$CONF" remove "127.0.0.1:$p0"
+	assert_success
+	assert_output --partial "1 error already in $CONF, left as it was"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$D/a.conf:1: address 127.0.0.1:$p1 (tcp4) is already used by $CONF:1: left out"
+}
