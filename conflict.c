@@ -108,17 +108,18 @@ clash(const struct service *a, const struct service *b)
 static void
 named_conflicts(struct parser *p, struct service **v, size_t i, size_t j)
 {
-	struct service	*a = NULL, *b;
+	struct service	*a, *b;
 	char		 addr[128];
 	size_t		 k, m;
 
 	for (k = i; k < j; k++) {
 		if ((b = v[k]) == NULL || b->sv_cf->cf_file != NULL)
 			continue;
-		for (m = i; m < k; m++)
-			if ((a = v[m]) != NULL && clash(a, b))
-				break;
-		if (m == k)
+		a = NULL;
+		for (m = i; m < k && a == NULL; m++)
+			if (v[m] != NULL && clash(v[m], b))
+				a = v[m];
+		if (a == NULL)
 			continue;
 		addr_format_full((struct sockaddr *)&b->sv_addr, addr,
 		    sizeof(addr));
