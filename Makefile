@@ -4,6 +4,12 @@ PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 LIBEXEC	?= $(PREFIX)/libexec/superd
+# /etc/superd.conf and /etc/superd.d whatever the PREFIX: where superd
+# looks by default; the units where systemd looks for units of PREFIX
+# (/usr/local/lib/systemd/system is on its search path).
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+EXAMPLEDIR ?= $(PREFIX)/share/doc/superd/examples
 # make run serves conf/superd.conf with its programs from this checkout,
 # copied where a service's user (nobody) can execute them.
 RUNDIR	?= /tmp/superd-run-$$(id -u)
@@ -16,7 +22,8 @@ WARN	 = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 BSD_CFLAGS = `pkg-config --cflags libbsd-overlay`
 BSD_LIBS   = `pkg-config --libs libbsd-overlay`
 WERROR	?=
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(BSD_CFLAGS)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS) \
+	     $(BSD_CFLAGS)
 
 SRCS	 = superd.c reload.c watch.c ctlask.c ctl.c status.c serve.c admit.c dgramwait.c child.c \
 	   linger.c errlog.c held.c proxywait.c refuse.c poll.c services.c $(CONF_SRCS) addr.c listen.c \
@@ -139,6 +146,9 @@ layers: $(OBJS) $(TAB_OBJS)
 	python3 tests/layers.py $(if $(V),-v) --map superd.h superd: $(OBJS) \
 	    supertab: $(TAB_OBJS)
 
+# The table, the units and the example table take the installation's
+# paths (sed); $(SYSCONFDIR)/superd.conf is installed only when there is
+# none, so a reinstall never overwrites the administrator's table.
 install: superd supertab
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5
@@ -147,12 +157,62 @@ install: superd supertab
 	install -m 755 services/* $(DESTDIR)$(LIBEXEC)/
 	install -m 644 man/superd.8 man/supertab.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/superd.conf.5 $(DESTDIR)$(MANDIR)/man5/superd.conf.5
+	install -d $(DESTDIR)$(SYSCONFDIR)/superd.d $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(EXAMPLEDIR)
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/superd.conf ]; then \
+	    echo "$(DESTDIR)$(SYSCONFDIR)/superd.conf exists: left as it is"; \
+	else \
+	    echo "installing $(DESTDIR)$(SYSCONFDIR)/superd.conf"; \
+	    sed 's|/etc/superd|$(SYSCONFDIR)/superd|g' conf/system.conf \
+	    >$(DESTDIR)$(SYSCONFDIR)/superd.conf.new && \
+	    chmod 644 $(DESTDIR)$(SYSCONFDIR)/superd.conf.new && \
+	    mv $(DESTDIR)$(SYSCONFDIR)/superd.conf.new \
+	    $(DESTDIR)$(SYSCONFDIR)/superd.conf; fi
+	for u in superd.service superd.socket; do \
+	    sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	    -e 's|/etc/superd|$(SYSCONFDIR)/superd|g' conf/$$u \
+	    >$(DESTDIR)$(UNITDIR)/$$u && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	sed 's|/usr/local/libexec/superd/|$(LIBEXEC)/|g' conf/superd.conf \
+	    >$(DESTDIR)$(EXAMPLEDIR)/superd.conf
+	chmod 644 $(DESTDIR)$(EXAMPLEDIR)/superd.conf
 
+# What install put, but the table: $(SYSCONFDIR)/superd.conf may be the
+# administrator's, and so may what is in superd.d.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/superd $(DESTDIR)$(SBINDIR)/supertab \
 	    $(DESTDIR)$(MANDIR)/man8/superd.8 $(DESTDIR)$(MANDIR)/man8/supertab.8 \
-	    $(DESTDIR)$(MANDIR)/man5/superd.conf.5
+	    $(DESTDIR)$(MANDIR)/man5/superd.conf.5 \
+	    $(DESTDIR)$(UNITDIR)/superd.service \
+	    $(DESTDIR)$(UNITDIR)/superd.socket \
+	    $(DESTDIR)$(EXAMPLEDIR)/superd.conf
 	rm -rf $(DESTDIR)$(LIBEXEC)
+	-d=$(DESTDIR)$(EXAMPLEDIR); rmdir $$d $${d%/*} \
+	    $(DESTDIR)$(SYSCONFDIR)/superd.d 2>/dev/null
+
+# superd_VERSION_ARCH.deb in this directory, built by dpkg-buildpackage
+# from a copy of the tree under deb-build/ (debian/; this tree's objects
+# are left alone), then checked by lintian.  The version is superd.h's
+# SUPERD_VERSION, which debian/changelog's top entry must name.
+DEB_BUILD_DEPS = debhelper dpkg-dev fakeroot lintian
+DEBBUILD ?= deb-build
+deb:
+	@$(MAKE) -s deps DEB_DEPS="$(DEB_BUILD_DEPS) pkg-config libbsd-dev"
+	@v=`sed -n 's/^#define SUPERD_VERSION[^"]*"\(.*\)"/\1/p' superd.h`; \
+	c=`dpkg-parsechangelog -S Version`; \
+	if [ "$$v" != "$$c" ]; then echo "superd.h says $$v," \
+	    "debian/changelog $$c: add a changelog entry (dch -v $$v)"; \
+	    exit 1; fi
+	rm -rf $(DEBBUILD) && mkdir -p $(DEBBUILD)/superd
+	tar -cf - --exclude=./$(DEBBUILD) --exclude=./.git \
+	    --exclude='*.o' --exclude='*.deb' --exclude=./superd \
+	    --exclude=./supertab --exclude=./fuzz/work --exclude=./tests/debs \
+	    --exclude=./bench/results --exclude=./bench/build . | \
+	    tar -xf - -C $(DEBBUILD)/superd
+	cd $(DEBBUILD)/superd && dpkg-buildpackage -us -uc -b
+	lintian -I --pedantic --fail-on error,warning $(DEBBUILD)/superd_*.changes
+	mv $(DEBBUILD)/superd_*.deb .
+	@ls superd_*.deb
 
 # libFuzzer harnesses (fuzz/), built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer from the sources supertab shares (timer_fuzz
@@ -291,6 +351,7 @@ bench: all $(BENCH)
 
 clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS) tests/proxycheck
+	rm -rf $(DEBBUILD)
 
-.PHONY: all bench deps check-deps run run-table test promtool check-asan lint layers install uninstall clean \
+.PHONY: all bench deps check-deps run run-table test promtool check-asan lint layers install uninstall deb clean \
 	fuzz analyze valgrind soak
