@@ -207,7 +207,8 @@ deb:
 	tar -cf - --exclude=./$(DEBBUILD) --exclude=./.git \
 	    --exclude='*.o' --exclude='*.deb' --exclude=./superd \
 	    --exclude=./supertab --exclude=./fuzz/work --exclude=./tests/debs \
-	    --exclude=./bench/results --exclude=./bench/build . | \
+	    --exclude=./bench/results --exclude=./bench/build \
+	    --exclude=./tests/bin . | \
 	    tar -xf - -C $(DEBBUILD)/superd
 	cd $(DEBBUILD)/superd && dpkg-buildpackage -us -uc -b
 	lintian -I --pedantic --fail-on error,warning $(DEBBUILD)/superd_*.changes
