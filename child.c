@@ -17,6 +17,10 @@
  * one timer a child that runs only every S seconds.  At the reap that
  * copy gives the exit line in= and out= and goes to linger.c.
  * struct child comes from a free list: a connection allocates nothing.
+ * Under -r, or as PID 1, every child and every kept zombie leader is
+ * also in a tree by pid, for the orphan reaper (reaper.c), which must
+ * tell superd's own zombies from orphans (child_reap_pid); without it
+ * the trees stay empty.
  */
 
 #include <sys/types.h>
@@ -51,6 +55,7 @@
  */
 struct groupkill {
 	struct timer	 gk_timer;
+	RB_ENTRY(groupkill) gk_pentry;	/* by pid, when tracking */
 	pid_t		 gk_pgid;
 	int		 gk_pidfd;
 	int		 gk_line;
@@ -66,6 +71,29 @@ static void		 unwatched_poll(struct timer *, double);
 static struct child	*child_freelist;
 static int		 ngroupkills;	/* SIGKILLs still due to groups */
 static int		 nkept;		/* children with ch_conn open */
+static int		 tracking;	/* -r: the trees by pid are kept */
+
+static int
+child_cmp(struct child *a, struct child *b)
+{
+	return a->ch_pid < b->ch_pid ? -1 : a->ch_pid > b->ch_pid;
+}
+
+static int
+gk_cmp(struct groupkill *a, struct groupkill *b)
+{
+	return a->gk_pgid < b->gk_pgid ? -1 : a->gk_pgid > b->gk_pgid;
+}
+
+RB_HEAD(chpids, child);
+RB_HEAD(gkpids, groupkill);
+static struct chpids	 chpids = RB_INITIALIZER(&chpids);
+static struct gkpids	 gkpids = RB_INITIALIZER(&gkpids);
+/* RB_GENERATE_STATIC's __unused is not defined on Linux (timer.c) */
+RB_GENERATE_INTERNAL(chpids, child, ch_pentry, child_cmp,
+    __attribute__((__unused__)) static)
+RB_GENERATE_INTERNAL(gkpids, groupkill, gk_pentry, gk_cmp,
+    __attribute__((__unused__)) static)
 
 /* Every running child, the newest first (for the status dump). */
 const struct childlist *
@@ -331,6 +359,8 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 		refuse(sv, REFUSE_EPOLL, peer, now);
 	}
 	LIST_INSERT_HEAD(&children, ch, ch_entry);
+	if (tracking)
+		RB_INSERT(chpids, &chpids, ch);
 	nchildren++;
 	sv->sv_children++;
 	sv->sv_started++;
@@ -372,6 +402,8 @@ child_done(struct child *ch, int left, int missed, double now)
 	struct service	*sv = ch->ch_sv;
 
 	LIST_REMOVE(ch, ch_entry);
+	if (tracking)
+		RB_REMOVE(chpids, &chpids, ch);
 	timer_clear(&ch->ch_timer);
 	timer_clear(&ch->ch_idle);
 	limits_source_put(ch->ch_src);
@@ -417,6 +449,8 @@ groupkill_due(struct timer *t, double now)
 	    gk->gk_reason != NULL ? gk->gk_reason : "");
 	(void)kill(-gk->gk_pgid, SIGKILL);
 	ngroupkills--;
+	if (tracking)
+		RB_REMOVE(gkpids, &gkpids, gk);
 	/* the zombie leader may go now, and its pid with it */
 	(void)waitid(P_PIDFD, gk->gk_pidfd, &si, WEXITED | WNOHANG);
 	(void)close(gk->gk_pidfd);
@@ -455,6 +489,8 @@ groupkill_add(struct child *ch)
 	gk->gk_line = ch->ch_sv->sv_cf->cf_line;
 	gk->gk_reason = ch->ch_reason;
 	ngroupkills++;
+	if (tracking)
+		RB_INSERT(gkpids, &gkpids, gk);
 	memset(&gk->gk_timer, 0, sizeof(gk->gk_timer));
 	timer_init(&gk->gk_timer, groupkill_due, gk);
 	/* when the child's own SIGKILL was due */
@@ -631,4 +667,41 @@ unwatched_poll(struct timer *t, double now)
 	}
 	if (!LIST_EMPTY(&unwatched))
 		timer_set_by(t, now + UNWATCHED_SECS);
+}
+
+/* -r, or PID 1: from now on children are kept by pid too (reaper.c). */
+void
+child_track(void)
+{
+	tracking = 1;
+}
+
+/*
+ * The orphan reaper (reaper.c) found pid's zombie.  One of superd's own
+ * children is reaped and logged now, through its pidfd (taken out of
+ * epoll first: a pidfd kept for a group's SIGKILL must not report a
+ * freed child later); a leader kept for its group's SIGKILL gets it now,
+ * early, while its zombie still holds the pid, and goes.  Returns 1 for
+ * either, 0 for a pid that is not superd's own: an orphan.
+ */
+int
+child_reap_pid(pid_t pid, double now)
+{
+	struct child		 ckey, *ch;
+	struct groupkill	 gkey, *gk;
+
+	ckey.ch_pid = pid;
+	if ((ch = RB_FIND(chpids, &chpids, &ckey)) != NULL) {
+		if (!ch->ch_unwatched)
+			poll_del(ch->ch_pidfd);
+		child_reap(ch, now);
+		return 1;
+	}
+	gkey.gk_pgid = pid;
+	if ((gk = RB_FIND(gkpids, &gkpids, &gkey)) != NULL) {
+		timer_clear(&gk->gk_timer);
+		groupkill_due(&gk->gk_timer, now);
+		return 1;
+	}
+	return 0;
 }

@@ -25,10 +25,12 @@
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -207,16 +209,21 @@ ctl_kid_due(struct timer *t, double now)
 }
 
 /*
- * Answer fd from a child of its own.  fork(2), not spawn.c's clone: the
+ * Answer fd from a child of its own.  A fork, not spawn.c's clone: the
  * child runs superd's code on a copy of its memory, and this is rare.
- * Its pid is proven ours (a child not reaped cannot be another's), so
- * its pidfd is opened after the fork; when that fails, the child is
- * killed and waited for: just forked, it has no work to finish first.
+ * It is clone(2) as fork(2) makes it, with its pidfd (CLONE_PIDFD) and
+ * no exit signal (it never execs, so keeps none): reaped with __WALL
+ * through the pidfd, never by the orphan reaper's waitid(P_ALL)
+ * (reaper.c), which sees only SIGCHLD children.  No
+ * atfork handler is missed: superd registers none and has no threads.
+ * When epoll cannot take the pidfd, the child is killed and waited for:
+ * just forked, it has no work to finish first.
  */
 static int
 ctl_answer(int fd, double now)
 {
 	struct ctlkid	*ck = NULL;
+	siginfo_t	 si;
 	pid_t		 pid;
 	int		 i, pidfd;
 
@@ -227,21 +234,23 @@ ctl_answer(int fd, double now)
 		}
 	if (ck == NULL)
 		return -1;
-	if ((pid = fork()) == -1) {
+	pidfd = -1;
+	/* the parent-tid argument, third on every architecture */
+	if ((pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD, 0, &pidfd, 0,
+	    0)) == -1) {
 		log_warn("event=control-fork-failed");
 		return -1;
 	}
 	if (pid == 0)
 		ctl_child(fd, now);
 	(void)close(fd);
-	if ((pidfd = pidfd_open(pid, 0)) == -1 ||
-	    poll_add((pidfd = fd_high(pidfd)), EPOLLIN, ck) == -1) {
+	if (poll_add((pidfd = fd_high(pidfd)), EPOLLIN, ck) == -1) {
 		log_warn("event=control-fork-failed pid=%d", (int)pid);
-		(void)kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		while (waitid(P_PIDFD, pidfd, &si, WEXITED | __WALL) == -1 &&
+		    errno == EINTR)
 			;
-		if (pidfd != -1)
-			(void)close(pidfd);
+		(void)close(pidfd);
 		return 0;
 	}
 	ck->ck_pid = pid;
@@ -301,7 +310,8 @@ ctl_reap(struct ctlkid *ck)
 	siginfo_t	 si;
 
 	memset(&si, 0, sizeof(si));
-	if (waitid(P_PIDFD, ck->ck_pidfd, &si, WEXITED | WNOHANG) == -1)
+	if (waitid(P_PIDFD, ck->ck_pidfd, &si, WEXITED | WNOHANG | __WALL) ==
+	    -1)
 		/* cannot be: a pidfd readable for ever would spin the loop */
 		log_warn("event=waitid-failed pid=%d", (int)ck->ck_pid);
 	else if (si.si_pid == 0)

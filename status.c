@@ -90,12 +90,15 @@ status_lines(double now, void (*put)(const char *, void *), void *arg)
 	struct status_out	 so;
 	struct service		*sv;
 	struct child		*ch;
-	char			 peer[128];
+	char			 peer[128], orphans[32] = "";
+	long long		 n;
 
 	so.so_put = put;
 	so.so_arg = arg;
-	status_put(&so, "event=status services=%d children=%d",
-	    services_count(), child_count());
+	if ((n = reaper_orphans()) != -1)
+		(void)snprintf(orphans, sizeof(orphans), " orphans=%lld", n);
+	status_put(&so, "event=status services=%d children=%d%s",
+	    services_count(), child_count(), orphans);
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		status_service(&so, sv);
 	TAILQ_FOREACH(sv, services_retired(), sv_entry)

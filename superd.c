@@ -26,7 +26,9 @@
  * after a late bind (ports.c).
  *
  * SIGCHLD is left at SIG_DFL and never read: children are reaped from
- * their pidfds, which avoids waitpid(-1)'s walk over every child.
+ * their pidfds, which avoids waitpid(-1)'s walk over every child.  As
+ * PID 1, or with -r, superd is also a subreaper, and SIGCHLD joins the
+ * signalfd: the orphans reparented to superd are reaped (reaper.c).
  */
 
 #include <sys/types.h>
@@ -64,10 +66,11 @@ static int		 opt_test;	/* -t */
 static int		 opt_keepenv;	/* -E */
 static int		 opt_backlog = SOMAXCONN; /* -q */
 static int		 opt_endwait = -1; /* -k: seconds; -1: none */
+static int		 opt_reaper;	/* -r */
 static int		 opt_watch;	/* -w */
 static struct evsrc	 signal_ev = { EV_SIGNAL };
 
-#define USAGE	"usage: superd [-bdDeEhtVw] [-k seconds] [-P portsfile] " \
+#define USAGE	"usage: superd [-bdDeEhrtVw] [-k seconds] [-P portsfile] " \
 		    "[-p pidfile] [-q backlog] [service-table | -]\n" \
 		"       superd -S pidfile | pid\n"
 
@@ -122,23 +125,15 @@ set_title(void)
 	    nch, nch == 1 ? "" : "ren");
 }
 
-/*
- * -w: watch the files of the table just read, good or bad: every file it
- * included and every directory a glob searched (c_files, the named table
- * first), so that an edit of /etc/inetd.conf or a file dropped into
- * /etc/superd.d is served as an edit of the table is.
- */
+/* -w: watch the files of the table just read, good or bad. */
 static void
 watch_table(const struct conf *c)
 {
 	const char	*one[1];
 
+	(void)c;
 	if (!opt_watch)
 		return;
-	if (c != NULL && c->c_nfiles > 0) {
-		watch_set((const char *const *)c->c_files, c->c_nfiles);
-		return;
-	}
 	one[0] = conf_path;
 	watch_set(one, 1);
 }
@@ -189,9 +184,12 @@ reload(void)
 	notify_send("READY=1");
 }
 
-/* Read every pending signal; what they ask for is done after the batch. */
+/*
+ * Read every pending signal; what they ask for is done after the batch.
+ * SIGCHLD is in the set only when superd reaps orphans (reaper.c).
+ */
 static int
-read_signals(int sigfd, int *hup, int *usr1)
+read_signals(int sigfd, int *hup, int *usr1, int *chld)
 {
 	struct signalfd_siginfo	 si;
 	int			 quit = 0;
@@ -203,6 +201,9 @@ read_signals(int sigfd, int *hup, int *usr1)
 			break;
 		case SIGUSR1:
 			*usr1 = 1;
+			break;
+		case SIGCHLD:
+			*chld = 1;
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -330,7 +331,7 @@ loop(int sigfd, int ending)
 	struct epoll_event	 events[MAX_EVENTS];
 	struct evsrc		*src;
 	double			 now;
-	int			 n, i, quit = 0, hup, usr1;
+	int			 n, i, quit = 0, hup, usr1, chld;
 
 	log_hold();
 	for (;;) {
@@ -345,12 +346,13 @@ loop(int sigfd, int ending)
 			fatal("epoll_wait");
 		}
 		now = timer_now();
-		hup = usr1 = 0;
+		hup = usr1 = chld = 0;
 		for (i = 0; i < n; i++) {
 			src = events[i].data.ptr;
 			switch (src->ev_kind) {
 			case EV_SIGNAL:
-				quit = read_signals(sigfd, &hup, &usr1);
+				quit = read_signals(sigfd, &hup, &usr1,
+				    &chld);
 				break;
 			case EV_LISTENER:
 				serve_listener((struct service *)src, now);
@@ -390,6 +392,8 @@ loop(int sigfd, int ending)
 			metrics_reload(0);
 		} else if (hup)
 			reload();
+		if (chld)
+			reaper_reap(now);
 		if (usr1)
 			serve_status(now);
 		timer_run(now);
@@ -445,7 +449,7 @@ parse_args(int argc, char *argv[])
 	const char	*errstr;
 	int		 ch, nopts = 0;
 
-	while ((ch = getopt(argc, argv, "bdDeEhk:tp:P:q:S:Vw")) != -1) {
+	while ((ch = getopt(argc, argv, "bdDeEhk:rtp:P:q:S:Vw")) != -1) {
 		nopts++;
 		switch (ch) {
 		case 'b':
@@ -470,6 +474,9 @@ parse_args(int argc, char *argv[])
 			if (errstr != NULL)
 				errx(EXIT_USAGE, "-k %s: seconds (0 to 86400) "
 				    "is %s", optarg, errstr);
+			break;
+		case 'r':
+			opt_reaper = 1;
 			break;
 		case 't':
 			opt_test = 1;
@@ -604,6 +611,12 @@ start_events(void)
 	(void)sigaddset(&mask, SIGTERM);
 	(void)sigaddset(&mask, SIGINT);
 	(void)sigaddset(&mask, SIGUSR1);
+	/*
+	 * As PID 1 the kernel drops a signal whose action is the default;
+	 * a blocked one is always queued, and read here.
+	 */
+	if (reaper_start(opt_reaper))
+		(void)sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
 		fatal("sigprocmask");
 	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
@@ -678,7 +691,8 @@ main(int argc, char *argv[])
 		watch_table(c);
 	}
 	start_services(c);
-	if (!opt_fg && daemon(0, 0) == -1)
+	/* PID 1 that detached would end its PID namespace: it never does */
+	if (!opt_fg && getpid() != 1 && daemon(0, 0) == -1)
 		err(1, "daemon");
 	pid_write();
 	sigfd = start_events();
@@ -690,6 +704,7 @@ main(int argc, char *argv[])
 	if (opt_endwait >= 0)
 		end_wait(sigfd);
 	errlog_stop(timer_now());
+	reaper_end();
 	cgroup_end();
 	return 0;
 }

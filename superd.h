@@ -23,6 +23,7 @@
  *     ctlask.c     superd -S: a running superd's status asked
  *     ctl.c        the -S control socket, answered by a child
  *     status.c     the status lines, for SIGUSR1 and -S
+ *     reaper.c     orphans reparented to superd, reaped (-r, PID 1)
  *     reload.c     a freshly read table merged into the running one
  *     watch.c      -w: the table's directories watched (inotify), the
  *                  reload due once they are quiet
@@ -511,6 +512,7 @@ struct child {
 	struct cgref	 ch_cg;		/* memory=, tasks=: its cgroup */
 	struct proxied	*ch_px;		/* proxy=: what its header said */
 	struct errpipe	*ch_err;	/* stderr=log: its pipe, or NULL */
+	RB_ENTRY(child)	 ch_pentry;	/* -r: by pid (child.c) */
 };
 LIST_HEAD(childlist, child);
 
@@ -552,6 +554,12 @@ void		 pid_open(const char *);
 void		 pid_write(void);
 void		 pid_remove(void);
 long long	 pid_running(const char *, uid_t *, char *, size_t);
+
+/* reaper.c */
+int		 reaper_start(int);
+void		 reaper_reap(double);
+long long	 reaper_orphans(void);
+void		 reaper_end(void);
 
 /* ctl.c, and ctlask.c, its client */
 #define CTL_NAME	"superd/%d"	/* abstract unix name; %d: the pid */
@@ -869,6 +877,8 @@ void		 child_free(struct child *);
 struct child	*child_start(struct service *, int, const struct sockaddr *,
 		    struct srcent *, struct proxied *, double);
 void		 child_reap(struct child *, double);
+void		 child_track(void);
+int		 child_reap_pid(pid_t, double);
 void		 child_end_all(double);
 int		 child_pending(void);
 

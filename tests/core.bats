@@ -402,7 +402,7 @@ load helpers
 	assert_output --regexp '^superd [0-9]+\.[0-9]+'
 	run "$SUPERD" -h
 	assert_success
-	assert_output --partial "usage: superd [-bdDeEhtVw] [-k seconds] [-P portsfile] [-p pidfile] [-q backlog] [service-table | -]"
+	assert_output --partial "usage: superd [-bdDeEhrtVw] [-k seconds] [-P portsfile] [-p pidfile] [-q backlog] [service-table | -]"
 	run "$SUPERD" -Z
 	assert_failure 2
 	run "$SUPERD" -q notanumber /dev/null

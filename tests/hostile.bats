@@ -1761,7 +1761,7 @@ full_total() {
 	    awk '/^SYNOPSIS/ { s = 1; next } s && /^$/ { exit }
 	    s { sub(/^ +/, ""); print }')
 	assert_equal "$syn" "$usage"
-	[[ $usage == *'[-bdDeEhtVw]'* ]]
+	[[ $usage == *'[-bdDeEhrtVw]'* ]]
 	[[ $usage == *'superd -S pidfile | pid'* ]]
 	run "$SUPERD" -Z
 	assert_failure 2
