@@ -95,12 +95,14 @@ struct xifile {
 
 /*
  * What xiconv.c makes of one service: its table line (NULL when none can
- * be made), whether it is disabled, and a note for each attribute that
- * could not be carried over, or why there is no line.
+ * be made), whether it is disabled or held back (printed commented out:
+ * it would serve more than xinetd did), and a note for each attribute
+ * that could not be carried over, or why there is no line.
  */
 struct xiline {
 	char		*xl_line;
 	int		 xl_disabled;
+	int		 xl_held;	/* printed commented out: see notes */
 	char		**xl_note;
 	size_t		 xl_nnote;
 };

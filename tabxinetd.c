@@ -71,9 +71,17 @@ hook_banner(const char *path, size_t *lenp)
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOFOLLOW)) == -1)
 		return NULL;
+	/*
+	 * Only a file anyone may read, owned by root or the importer: its
+	 * text goes to every refused client, and the importer is often
+	 * root, who could read any file an xinetd file names.
+	 */
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & S_IROTH) == 0 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
 	    (buf = malloc(XI_BANNER_MAX + 1)) == NULL) {
 		(void)close(fd);
 		return NULL;
@@ -201,8 +209,11 @@ read_path(struct xiset *xs, const char *path, int depth, int dir_ok)
 	f = &xs->xs_files[xs->xs_nfiles];
 	memset(f, 0, sizeof(*f));
 	if (xi_parse(f, path, text, len) > 0) {
-		for (i = 0; i < f->xf_nerr; i++)
-			fprintf(stderr, "supertab: %s\n", f->xf_err[i]);
+		for (i = 0; i < f->xf_nerr; i++) {
+			fputs("supertab: ", stderr);
+			log_vis(stderr, f->xf_err[i]);
+			fputc('\n', stderr);
+		}
 		xs->xs_failed = 1;
 	}
 	free(text);
@@ -333,8 +344,9 @@ cmd_import_xinetd(char **paths, int npaths)
 		memset(&xl, 0, sizeof(xl));
 		xi_defaults_notes(defs[i], &xl);
 		if (xl.xl_nnote > 0) {
-			printf("\n# %s:%d: defaults\n", defs[i]->xb_file,
-			    defs[i]->xb_line);
+			fputs("\n# ", stdout);
+			log_vis(stdout, defs[i]->xb_file);
+			printf(":%d: defaults\n", defs[i]->xb_line);
 			print_notes(&xl);
 		}
 		xi_line_free(&xl);
@@ -346,7 +358,9 @@ cmd_import_xinetd(char **paths, int npaths)
 				continue;
 			memset(&xl, 0, sizeof(xl));
 			xi_convert(defs, ndefs, b, &hooks, &xl);
-			printf("\n# %s:%d: service ", b->xb_file, b->xb_line);
+			fputs("\n# ", stdout);
+			log_vis(stdout, b->xb_file);
+			printf(":%d: service ", b->xb_line);
 			log_vis(stdout, b->xb_name);
 			if ((id = xi_id(b)) != NULL) {
 				fputs(" (id ", stdout);
@@ -365,7 +379,10 @@ cmd_import_xinetd(char **paths, int npaths)
 			why = xl.xl_disabled ? check_line("", 0, xl.xl_line,
 			    1) : check_line(accepted, alen, xl.xl_line,
 			    nlines + 1);
-			if (why != NULL) {
+			if (why == NULL && xl.xl_held) {
+				printf("# %s\n", xl.xl_line);
+				xs.xs_failed = 1;
+			} else if (why != NULL) {
 				why = name_lines(why, from, nlines);
 				fputs("#   superd -t: ", stdout);
 				log_vis(stdout, why);

@@ -38,6 +38,7 @@
 
 #define WATCH_QUIET_SECS 0.2	/* after the last event */
 #define WATCH_MAX_SECS	 1.0	/* after the first, at the latest */
+#define WATCH_READS	 8	/* reads of 4 KiB a wake-up, at most */
 #define WATCH_MASK	(IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | \
 			 IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB | \
 			 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
@@ -111,14 +112,38 @@ wdir_name(struct wdir *w, const char *name)
 }
 
 static void
-wdir_free(struct wdir *w)
+wdir_names_free(struct wdir *w)
 {
 	size_t	 i;
 
 	for (i = 0; w->wd_names != NULL && w->wd_names[i] != NULL; i++)
 		free(w->wd_names[i]);
 	free(w->wd_names);
+	w->wd_names = NULL;
+}
+
+static void
+wdir_free(struct wdir *w)
+{
+	wdir_names_free(w);
 	free(w->wd_dir);
+}
+
+/*
+ * Does another wanted entry hold entry i's wd?  Two paths to one
+ * directory (a link to it) share the kernel's watch: removing it for one
+ * would end it for the other.
+ */
+static int
+wd_shared(size_t i)
+{
+	size_t	 j;
+
+	for (j = 0; j < nwdirs; j++)
+		if (j != i && wdirs[j].wd_keep &&
+		    wdirs[j].wd_wd == wdirs[i].wd_wd)
+			return 1;
+	return 0;
 }
 
 /*
@@ -131,21 +156,25 @@ watch_add(const char *dir, const char *name)
 	struct wdir	*w;
 	int		 wd;
 
+	/*
+	 * Asked again each time: the same directory gives the same wd, a
+	 * directory removed and made anew (or a link to one re-pointed)
+	 * a new one, and the old wd is gone (IN_IGNORED).
+	 */
+	if ((wd = inotify_add_watch(watch_fd, dir, WATCH_MASK)) == -1) {
+		log_warn("event=watch-failed path=%s", log_str(dir));
+		return;
+	}
 	if ((w = wdir_find(dir)) == NULL) {
-		if ((wd = inotify_add_watch(watch_fd, dir, WATCH_MASK)) ==
-		    -1) {
-			log_warn("event=watch-failed path=%s", log_str(dir));
-			return;
-		}
 		if ((wdirs = reallocarray(wdirs, nwdirs + 1,
 		    sizeof(*wdirs))) == NULL)
 			fatal("watch");
 		w = &wdirs[nwdirs++];
 		memset(w, 0, sizeof(*w));
-		w->wd_wd = wd;
 		if ((w->wd_dir = strdup(dir)) == NULL)
 			fatal("watch");
 	}
+	w->wd_wd = wd;
 	w->wd_keep = 1;
 	if (name == NULL)
 		w->wd_all = 1;
@@ -180,30 +209,32 @@ void
 watch_set(const char *const *paths, size_t n)
 {
 	struct stat	 st;
-	size_t		 i, j, k;
+	size_t		 i, j;
 
 	if (watch_fd == -1)
 		return;
 	for (i = 0; i < nwdirs; i++) {
-		for (k = 0; wdirs[i].wd_names != NULL &&
-		    wdirs[i].wd_names[k] != NULL; k++)
-			free(wdirs[i].wd_names[k]);
-		free(wdirs[i].wd_names);
-		wdirs[i].wd_names = NULL;
+		wdir_names_free(&wdirs[i]);
 		wdirs[i].wd_all = 0;
 		wdirs[i].wd_keep = 0;
 	}
 	for (i = 0; i < n; i++) {
 		if (paths[i][0] != '/')
 			continue;
+		/*
+		 * A glob's directory: every name in it, and its own name
+		 * in its parent, so that the directory made anew, or a link
+		 * to it re-pointed, is seen too.
+		 */
 		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
 			watch_add(paths[i], NULL);
-		else
-			watch_file(paths[i]);
+		watch_file(paths[i]);
 	}
 	for (i = j = 0; i < nwdirs; i++) {
 		if (!wdirs[i].wd_keep) {
-			(void)inotify_rm_watch(watch_fd, wdirs[i].wd_wd);
+			if (wdirs[i].wd_wd != -1 && !wd_shared(i))
+				(void)inotify_rm_watch(watch_fd,
+				    wdirs[i].wd_wd);
 			wdir_free(&wdirs[i]);
 			continue;
 		}
@@ -255,12 +286,14 @@ watch_event(double now)
 	char				 buf[4096]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event	*ev;
-	ssize_t				 len;
+	ssize_t				 len = 0;
 	size_t				 i;
 	char				*p;
-	int				 hit = 0;
+	int				 hit = 0, reads;
 
-	while ((len = read(watch_fd, buf, sizeof(buf))) > 0) {
+	/* a bounded batch: level-triggered, the rest comes next wake-up */
+	for (reads = 0; reads < WATCH_READS &&
+	    (len = read(watch_fd, buf, sizeof(buf))) > 0; reads++) {
 		for (p = buf; p < buf + len;
 		    p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
@@ -274,9 +307,17 @@ watch_event(double now)
 					break;
 			if (i == nwdirs)
 				continue;
-			/* the directory itself went: the reload says how */
-			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
+			/*
+			 * the directory itself went (its watch with it:
+			 * IN_IGNORED): the reload says how, and watches
+			 * anew what is there then
+			 */
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF |
+			    IN_IGNORED)) {
+				if (ev->mask & IN_IGNORED)
+					wdirs[i].wd_wd = -1;
 				hit = 1;
+			}
 			else if (ev->len > 0 && counts(&wdirs[i], ev->name))
 				hit = 1;
 		}

@@ -313,8 +313,9 @@ dotted(const char *s, unsigned int *part)
  * not written wildcards), ADDR/BITS and IPv6 addresses, each checked
  * and written anew (nothing of the value is passed on as it stands); a
  * host or network name, which superd does not look up, is noted.
+ * Returns whether all of v was carried.
  */
-static void
+static int
 acl_one(struct xicx *cx, const char *opt, const char *attrname,
     const char *v, int depth)
 {
@@ -323,20 +324,20 @@ acl_one(struct xicx *cx, const char *opt, const char *attrname,
 	char		 buf[INET6_ADDRSTRLEN + 8], *brace, *p, *q;
 	const char	*slash;
 	long		 bits;
-	int		 n, i, six;
+	int		 n, i, six, ok;
 
 	if ((brace = strchr(v, '{')) != NULL && depth == 0) {
 		if (brace == v || brace[-1] != '.' || brace - v > 12 ||
 		    (q = strchr(brace, '}')) == NULL || q[1] != '\0')
 			goto bad;
-		for (p = brace + 1; p < q;) {
+		for (ok = 1, p = brace + 1; p < q;) {
 			n = (int)strcspn(p, ",}");
 			(void)snprintf(buf, sizeof(buf), "%.*s%.*s",
 			    (int)(brace - v), v, n > 3 ? 4 : n, p);
-			acl_one(cx, opt, attrname, buf, 1);
+			ok &= acl_one(cx, opt, attrname, buf, 1);
 			p += n + (p[n] == ',');
 		}
-		return;
+		return ok;
 	}
 	if ((slash = strchr(v, '/')) != NULL || strchr(v, ':') != NULL) {
 		n = slash != NULL ? (int)(slash - v) : (int)strlen(v);
@@ -353,7 +354,7 @@ acl_one(struct xicx *cx, const char *opt, const char *attrname,
 		    INET6_ADDRSTRLEN) == NULL)
 			goto bad;
 		str_add(&cx->cx_opts, ",%s=%s/%ld", opt, buf, bits);
-		return;
+		return 1;
 	}
 	if ((n = dotted(v, part)) == 0 || (n < 4 && depth == 0))
 		goto bad;
@@ -366,11 +367,11 @@ acl_one(struct xicx *cx, const char *opt, const char *attrname,
 			bits -= 8;
 	if (bits == 0) {
 		str_add(&cx->cx_opts, ",%s=0.0.0.0/0,%s=::/0", opt, opt);
-		return;
+		return 1;
 	}
 	str_add(&cx->cx_opts, ",%s=%u.%u.%u.%u/%ld", opt, part[0], part[1],
 	    part[2], part[3], bits);
-	return;
+	return 1;
 bad:
 	if (depth == 0 && dotted(v, part) == 0 && strchr(v, ':') == NULL &&
 	    strchr(v, '/') == NULL && strchr(v, '{') == NULL)
@@ -379,25 +380,39 @@ bad:
 	else
 		note(cx, "%s %s: not an address superd can match", attrname,
 		    v);
+	return 0;
 }
 
 static void
 conv_acl(struct xicx *cx)
 {
 	struct xilist	 from, noacc;
-	size_t		 i;
+	size_t		 i, mark;
 	int		 gfrom, gno;
 
 	gfrom = list(cx, "only_from", &from);
 	gno = list(cx, "no_access", &noacc);
-	if (gfrom && from.xv_n == 0) {
-		/* "without a value makes the service available to nobody" */
-		str_add(&cx->cx_opts, ",deny=0.0.0.0/0,deny=::/0");
-	}
+	mark = cx->cx_opts.xs_len;
 	for (i = 0; i < from.xv_n; i++)
 		acl_one(cx, "allow", "only_from", from.xv_v[i], 0);
+	/*
+	 * "without a value makes the service available to nobody"; so does
+	 * an only_from none of whose values superd can match (localhost,
+	 * say): never a service open to all where xinetd's was not
+	 */
+	if (gfrom && cx->cx_opts.xs_len == mark) {
+		str_add(&cx->cx_opts, ",deny=0.0.0.0/0,deny=::/0");
+		if (from.xv_n > 0)
+			note(cx, "only_from: none of its values is an address: "
+			    "denied to all until allow= is given");
+	}
 	for (i = 0; i < noacc.xv_n; i++)
-		acl_one(cx, "deny", "no_access", noacc.xv_v[i], 0);
+		if (!acl_one(cx, "deny", "no_access", noacc.xv_v[i], 0)) {
+			note(cx, "no_access %s: not carried, and the line "
+			    "would serve it: commented out until it is "
+			    "given as an address", noacc.xv_v[i]);
+			cx->cx_out->xl_held = 1;
+		}
 	if (gno && noacc.xv_n > 0 && from.xv_n > 0)
 		note(cx, "only_from with no_access: xinetd lets the more "
 		    "specific match decide, superd's deny= always wins");
@@ -576,7 +591,8 @@ conv_banner(struct xicx *cx, struct xistr *msg, int stream, int wait)
 	}
 	if (cx->cx_hooks->xh_banner == NULL ||
 	    (text = cx->cx_hooks->xh_banner(v, &len)) == NULL) {
-		note(cx, "banner_fail %s: could not be read", v);
+		note(cx, "banner_fail %s: not read (only a regular file "
+		    "anyone may read, of root or the importer, is)", v);
 		return;
 	}
 	if (len == 0 || len > XI_REFMSG_MAX) {

@@ -2143,3 +2143,49 @@ evil_dropin() {
 	! talk "$p1"
 	log_has "^event=table-error error=\"$D/good.conf:2: .include $T/evil.inc: writable by its group or others \\(mode 0666\\): refused; chmod go-w it\"$"
 }
+
+# --- 19. import-xinetd: what xinetd restricted stays restricted, names stay text
+
+@test "import-xinetd: an only_from of names only denies all, a no_access name holds its line back, a file name cannot write a line" {
+	cat >"$T/a" <<-'EOF2'
+	service a
+	{
+		port = 7050
+		socket_type = stream
+		wait = no
+		user = nobody
+		server = /bin/cat
+		only_from = localhost
+	}
+	service b
+	{
+		port = 7051
+		socket_type = stream
+		wait = no
+		user = nobody
+		server = /bin/cat
+		no_access = evil.example.
+	}
+	EOF2
+	run "$SUPERTAB" import-xinetd "$T/a"
+	assert_failure 1
+	assert_line "7050 stream tcp4 nowait,deny=0.0.0.0/0,deny=::/0 nobody /bin/cat cat"
+	assert_line "#   only_from: none of its values is an address: denied to all until allow= is given"
+	assert_line "# 7051 stream tcp4 nowait nobody /bin/cat cat"
+	# a file named to end the comment and start a line of its own
+	mkdir "$T/d"
+	name=$'x\n9999 stream tcp nowait root internal chargen\n#'
+	cp "$T/a" "$T/d/$name"
+	run "$SUPERTAB" import-xinetd "$T/d"
+	refute_line "9999 stream tcp nowait root internal chargen"
+	printf '%s\n' "$output" >"$CONF"
+	run grep -c '^9999' "$CONF"
+	assert_output 0
+	# a banner_fail only root may read is not sent to refused clients
+	umask 077
+	echo secret >"$T/secret"
+	printf 'service c\n{\n port = 7052\n socket_type = stream\n wait = no\n user = nobody\n server = /bin/cat\n banner_fail = %s\n}\n' "$T/secret" >"$T/c"
+	run "$SUPERTAB" import-xinetd "$T/c"
+	refute_output --partial "secret\\"
+	assert_line "#   banner_fail $T/secret: not read (only a regular file anyone may read, of root or the importer, is)"
+}
