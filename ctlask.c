@@ -49,7 +49,7 @@ ask_left(const struct timespec *deadline)
 /*
  * Connect to the control socket of pid, nonblocking (a full backlog
  * fails at once with EAGAIN instead of waiting), and prove what
- * listens is pid, of uid when uid is not -1.
+ * listens is pid, of uid when uid is not -1 (else of root or the asker).
  */
 static int
 ask_connect(const char *what, pid_t pid, uid_t uid)
@@ -77,7 +77,13 @@ ask_connect(const char *what, pid_t pid, uid_t uid)
 	len = sizeof(uc);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
 		err(1, "%s: SO_PEERCRED", what);
-	if (uc.pid != pid || (uid != (uid_t)-1 && uc.uid != uid))
+	/*
+	 * Given a pid file, its owner's; given a number, root's or the
+	 * asker's own: another user's process that has that pid and bound
+	 * the name first must not get its bytes onto the asker's terminal.
+	 */
+	if (uc.pid != pid || (uid != (uid_t)-1 && uc.uid != uid) ||
+	    (uid == (uid_t)-1 && uc.uid != 0 && uc.uid != geteuid()))
 		errx(1, "%s: @%s is held by pid %d uid %u, not by that "
 		    "superd: refused", what, sun.sun_path + 1, (int)uc.pid,
 		    (unsigned)uc.uid);

@@ -137,26 +137,31 @@ errlog_open(struct service *sv, int *fds)
 		freelist = ep->ep_next;
 	else if ((ep = malloc(sizeof(*ep))) == NULL)
 		goto nopipe;
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) == -1) {
-		ep->ep_next = freelist;
-		freelist = ep;
-		goto nopipe;
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) == -1)
+		goto nofree;
+	/*
+	 * The read end lives as long as the child, so it goes high (low
+	 * descriptors are for connections); when it cannot, no pipe.  The
+	 * low one stays until the clone: closed with the socket.
+	 */
+	if ((high = fcntl(p[0], F_DUPFD_CLOEXEC, SPAWN_FDTOP)) == -1) {
+		(void)close(p[0]);
+		(void)close(p[1]);
+		goto nofree;
 	}
 	memset(ep, 0, sizeof(*ep));
 	ep->ep_ev.ev_kind = EV_ERRPIPE;
 	ep->ep_sv = sv;
-	/* the low read end stays until the clone: closed with the socket */
-	if ((high = fcntl(p[0], F_DUPFD_CLOEXEC, SPAWN_FDTOP)) == -1)
-		ep->ep_fd = p[0];
-	else {
-		ep->ep_fd = high;
-		fds[0] = p[0];
-	}
+	ep->ep_fd = high;
+	fds[0] = p[0];
 	fds[1] = p[1];
 	sv->sv_errpipes++;
 	nopen++;
 	TAILQ_INSERT_TAIL(&live, ep, ep_entry);
 	return ep;
+nofree:
+	ep->ep_next = freelist;
+	freelist = ep;
 nopipe:
 	sv->sv_errnopipe++;
 	if (timer_now() >= nopipe_logged + NOPIPE_LOG_SECS) {
@@ -462,7 +467,7 @@ list_stop(struct eplist *list, double now)
 
 /*
  * superd is exiting: every pipe is read one last time and closed (a
- * child still running gets EPIPE when it writes to its stderr again),
+ * child still running gets SIGPIPE when it writes to its stderr again),
  * and the dropped lines not summed up yet are.
  */
 void

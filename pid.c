@@ -24,9 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "superd.h"
+
+#define PID_LOCK_TRIES	10	/* 10 ms apart: a superd -S's shared lock */
 
 static const char	*pid_path;
 static int		 pid_fd = -1;
@@ -58,9 +61,10 @@ pid_other(int fd)
 void
 pid_open(const char *path)
 {
+	struct timespec	 pause = { 0, 10 * 1000 * 1000 };
 	struct stat	 st;
 	long long	 other;
-	int		 fd;
+	int		 fd, tries, locked;
 
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC, 0644);
@@ -79,7 +83,15 @@ pid_open(const char *path)
 	if (st.st_uid != geteuid())
 		errx(1, "pid file %s belongs to uid %u", path,
 		    (unsigned)st.st_uid);
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	/*
+	 * superd -S looks at the lock with a shared one for a moment:
+	 * held that briefly, it is tried again, 10 times 10 ms, before
+	 * another superd is taken to run (start-up: no loop to block yet).
+	 */
+	for (tries = 0; (locked = flock(fd, LOCK_EX | LOCK_NB)) == -1 &&
+	    errno == EWOULDBLOCK && tries < PID_LOCK_TRIES; tries++)
+		(void)nanosleep(&pause, NULL);
+	if (locked == -1) {
 		if (errno != EWOULDBLOCK)
 			err(1, "pid file %s", path);
 		if ((other = pid_other(fd)) != 0)
