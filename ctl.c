@@ -41,7 +41,7 @@
 #include "superd.h"
 
 #define CTL_CHILDREN	4	/* answers being written at once, at most */
-#define CTL_BACKLOG	8
+#define CTL_BACKLOG	64
 #define CTL_BATCH	16	/* accepts per wakeup */
 #define CTL_PAUSE_SECS	1.0	/* out of descriptors: not polled that long */
 

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,10 +55,11 @@ ask_left(const struct timespec *deadline)
 static int
 ask_connect(const char *what, pid_t pid, uid_t uid)
 {
+	struct timespec		 deadline, pause = { 0, 50 * 1000 * 1000 };
 	struct sockaddr_un	 sun;
 	struct ucred		 uc;
 	socklen_t		 len;
-	int			 fd;
+	int			 fd, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -65,10 +67,23 @@ ask_connect(const char *what, pid_t pid, uid_t uid)
 	    (int)pid);
 	len = offsetof(struct sockaddr_un, sun_path) + 1 +
 	    strlen(sun.sun_path + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		err(1, "socket");
-	if (connect(fd, (struct sockaddr *)&sun, len) == -1) {
+	/*
+	 * A full backlog (others asking, or flooding it) is tried again
+	 * every 50 ms within CTL_SECS, not given up at once.
+	 */
+	(void)clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += CTL_SECS;
+	for (;;) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1)
+			err(1, "socket");
+		if ((rc = connect(fd, (struct sockaddr *)&sun, len)) == 0 ||
+		    errno != EAGAIN || ask_left(&deadline) == 0)
+			break;
+		(void)close(fd);
+		(void)nanosleep(&pause, NULL);
+	}
+	if (rc == -1) {
 		if (errno == ECONNREFUSED)
 			errx(1, "%s does not answer: no control socket @%s",
 			    what, sun.sun_path + 1);
@@ -170,7 +185,7 @@ ctl_ask(const char *arg)
 	const char	*errstr;
 	uid_t		 uid = (uid_t)-1;
 	char		 why[PATH_MAX + 64], who[PATH_MAX + 64], *buf;
-	size_t		 len, endlen = strlen(CTL_END "\n");
+	size_t		 len, endlen = strlen(CTL_END "\n"), i;
 	long long	 pid;
 	int		 fd;
 
@@ -180,6 +195,10 @@ ctl_ask(const char *arg)
 			errx(1, "pid %s is %s", arg, errstr);
 	} else if ((pid = pid_running(arg, &uid, why, sizeof(why))) == -1)
 		errx(1, "%s", why);
+	/* a pid file anyone could have written names anyone's process */
+	if (uid != (uid_t)-1 && uid != 0 && uid != geteuid())
+		errx(1, "%s belongs to uid %u, neither root nor you: refused",
+		    arg, (unsigned)uid);
 	if (uid == (uid_t)-1)
 		(void)snprintf(who, sizeof(who), "superd pid %lld", pid);
 	else
@@ -194,6 +213,11 @@ ctl_ask(const char *arg)
 	if (len < endlen || memcmp(buf + len - endlen, CTL_END "\n",
 	    endlen) != 0 || (len > endlen && buf[len - endlen - 1] != '\n'))
 		errx(1, "%s ended its answer early", who);
+	/* superd's lines are escaped text: anything else is not its */
+	for (i = 0; i < len - endlen; i++)
+		if (!isprint((unsigned char)buf[i]) && buf[i] != '\n')
+			errx(1, "%s answered bytes that are not text: refused",
+			    who);
 	if (fwrite(buf, 1, len - endlen, stdout) != len - endlen ||
 	    fflush(stdout) == EOF)
 		err(1, "stdout");

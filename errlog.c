@@ -31,8 +31,11 @@
  * A pipe outlives its child while something the child started holds the
  * write end (sh -c 'daemon >&2 &'): it is read until its end, under the
  * same service and pid.  Such orphans are at most orphan_max(), an
- * eighth of the descriptor limit; past it the oldest is closed,
- * event=stderr-closed, and counted.  A service with pipes open is not
+ * eighth of the descriptor limit, and a quarter of that for one service
+ * (orphan_quota); past the quota the service's own oldest is closed,
+ * past the limit the oldest of the service that holds the most,
+ * event=stderr-closed, and counted: one service's children never close
+ * another's pipes while it keeps within its share.  A service with pipes open is not
  * freed when a reload removes it (services.c): it waits, retired, as
  * for a child, so its pipes keep their name.  A child superd could make
  * no pipe for (EMFILE, ENFILE) gets /dev/null as stderr=null does,
@@ -356,6 +359,7 @@ pipe_end(struct errpipe *ep, double now)
 	if (ep->ep_reaped) {
 		TAILQ_REMOVE(&orphans, ep, ep_entry);
 		norphans--;
+		ep->ep_sv->sv_errorphans--;
 		record_free(ep, 1);
 	} else
 		TAILQ_REMOVE(&live, ep, ep_entry);
@@ -412,21 +416,54 @@ errlog_event(struct evsrc *src, uint32_t events, double now)
 	pipe_end(ep, now);
 }
 
-/* Over the limit: the oldest orphans are closed, after the batch. */
+/* A service's share of the orphans: a quarter of them, 16 at least. */
+static int
+orphan_quota(void)
+{
+	int	 q = orphan_max() / 4;
+
+	return q < ORPHAN_MIN_MAX ? ORPHAN_MIN_MAX : q;
+}
+
+static void
+orphan_close(struct errpipe *ep, double now)
+{
+	nclosed++;
+	log_warnx("event=stderr-closed svc=%s line=%d pid=%d "
+	    "reason=orphans orphans=%d service-orphans=%d count=%lu",
+	    log_str(ep->ep_sv->sv_name), ep->ep_sv->sv_cf->cf_line,
+	    (int)ep->ep_pid, norphans, ep->ep_sv->sv_errorphans, nclosed);
+	pipe_end(ep, now);
+}
+
+/*
+ * Over a limit, after the batch: a service over its quota loses its own
+ * oldest orphans, so that no service's children can close another's;
+ * then, while all of them are still over orphan_max(), the service that
+ * holds the most loses its oldest.  Runs only when a limit was passed.
+ */
 static void
 orphans_due(struct timer *t, double now)
 {
-	struct errpipe	*ep;
+	struct errpipe	*ep, *next;
+	struct service	*most;
 
 	(void)t;
+	for (ep = TAILQ_FIRST(&orphans); ep != NULL; ep = next) {
+		next = TAILQ_NEXT(ep, ep_entry);
+		if (ep->ep_sv->sv_errorphans > orphan_quota())
+			orphan_close(ep, now);
+	}
 	while (norphans > orphan_max()) {
-		ep = TAILQ_FIRST(&orphans);
-		nclosed++;
-		log_warnx("event=stderr-closed svc=%s line=%d pid=%d "
-		    "reason=orphans orphans=%d count=%lu",
-		    log_str(ep->ep_sv->sv_name), ep->ep_sv->sv_cf->cf_line,
-		    (int)ep->ep_pid, norphans, nclosed);
-		pipe_end(ep, now);
+		most = NULL;
+		TAILQ_FOREACH(ep, &orphans, ep_entry)
+			if (most == NULL ||
+			    ep->ep_sv->sv_errorphans > most->sv_errorphans)
+				most = ep->ep_sv;
+		TAILQ_FOREACH(ep, &orphans, ep_entry)
+			if (ep->ep_sv == most)
+				break;
+		orphan_close(ep, now);
 	}
 }
 
@@ -447,7 +484,9 @@ errlog_reaped(struct errpipe *ep, double now)
 	}
 	TAILQ_REMOVE(&live, ep, ep_entry);
 	TAILQ_INSERT_TAIL(&orphans, ep, ep_entry);
-	if (++norphans > orphan_max()) {
+	norphans++;
+	if (++ep->ep_sv->sv_errorphans > orphan_quota() ||
+	    norphans > orphan_max()) {
 		timer_init(&orphan_timer, orphans_due, NULL);
 		timer_set_by(&orphan_timer, now);
 	}

@@ -467,6 +467,7 @@ struct service {
 	int		 sv_pxcount;	/* on either, counted in the bound */
 	struct timer	 sv_pxtimer;	/* sv_pxready's next try (admit.c) */
 	int		 sv_errpipes;	/* stderr=log pipes open or unreaped */
+	int		 sv_errorphans;	/* of them, open past their child */
 	unsigned long	 sv_errlines;	/* stderr lines logged */
 	unsigned long	 sv_errdropped;	/* stderr lines over the rate */
 	unsigned long	 sv_errnopipe;	/* children given /dev/null instead */

@@ -4,6 +4,7 @@
 # superd that had the hole.  Keep each under its hole's heading.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # --- 1. mode=/owner= and the stale-socket check never follow a path another user can swap
 
@@ -2188,4 +2189,67 @@ evil_dropin() {
 	run "$SUPERTAB" import-xinetd "$T/c"
 	refute_output --partial "secret\\"
 	assert_line "#   banner_fail $T/secret: not read (only a regular file anyone may read, of root or the importer, is)"
+}
+
+# --- 20. stderr orphans: one service's children cannot close another's pipes
+
+@test "orphan stderr pipes: a service flooding them loses its own, never another service's" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,linger=0 nobody /bin/sh sh -c "setsid sh -c 'echo victim $$ >&2; exec </dev/null >/dev/null; while :; do echo alive >&2; sleep 0.2; done' & echo started"
+	127.0.0.1:0 stream tcp nowait,linger=0 nobody /bin/sh sh -c "setsid sh -c 'exec </dev/null >/dev/null; sleep 20' & echo hi"
+	EOF
+	# RLIMIT_NOFILE 200: 25 orphans in all, 16 for one service
+	rm -f "$PORTS"
+	(ulimit -n 200 && exec "$SUPERD" -d -P "$PORTS" "$CONF" >"$T/stdout" \
+	    2>"$LOG" 3>&-) &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	assert_equal "$(talk "$(port 1)")" started
+	wait_log 'msg="victim [0-9]+"'
+	victim=$(sed -n 's/.*msg="victim \([0-9]*\)".*/\1/p' "$LOG" | head -1)
+	for i in $(seq 30); do
+		assert_equal "$(talk "$(port 2)")" hi
+	done
+	wait_until 10 log_lines '^event=stderr-closed svc=[^ ]* line=2 ' 14
+	# the flooding service lost its own; the victim still runs, logged
+	run log_has '^event=stderr-closed svc=[^ ]* line=1 '
+	assert_failure
+	n=$(log_count 'msg="alive"')
+	wait_until 5 eval '[ "$(log_count "msg=\"alive\"")" -gt '"$n"' ]'
+	kill -0 "$victim"
+	kill "$victim"
+	# the flood's sleeps, in sessions of their own, end within 20 s
+}
+
+# --- 21. superd -S believes only root's or the asker's own superd
+
+@test "superd -S refuses a pid file another user owns, and an answer that is not text" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo hi
+	EOF
+	start_superd -p "$T/pid"
+	cp "$T/pid" "$T/other.pid"
+	chown nobody "$T/other.pid"
+	run -1 "$SUPERD" -S "$T/other.pid"
+	assert_output --regexp "other.pid: (belongs to uid 65534, neither root nor you: refused|no superd holds its lock)"
+	# an impostor of the asker's own uid is believed, but not its bytes
+	stop_superd
+	cat >"$T/imp.py" <<-'EOF2'
+	import os, socket, sys, time
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.bind("\0superd/%d" % os.getpid())
+	s.listen(4)
+	open(sys.argv[1], "w").write("%d\n" % os.getpid())
+	c, _ = s.accept()
+	c.sendall(b"event=status services=1\n\x1b]0;owned\x07\x1b[2J\nevent=status-end\n")
+	c.close()
+	time.sleep(2)
+	EOF2
+	timeout 20 python3 "$T/imp.py" "$T/imp.pid" &
+	imp=$!
+	wait_until 5 test -s "$T/imp.pid"
+	run -1 "$SUPERD" -S "$(cat "$T/imp.pid")"
+	assert_output --partial "answered bytes that are not text: refused"
+	refute_output --partial "owned"
+	kill "$imp" 2>/dev/null || true
 }
