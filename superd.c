@@ -125,15 +125,23 @@ set_title(void)
 	    nch, nch == 1 ? "" : "ren");
 }
 
-/* -w: watch the files of the table just read, good or bad. */
+/*
+ * -w: watch the files of the table just read, good or bad: every file it
+ * included and every directory a glob searched (c_files, the named table
+ * first), so that an edit of /etc/inetd.conf or a file dropped into
+ * /etc/superd.d is served as an edit of the table is.
+ */
 static void
 watch_table(const struct conf *c)
 {
 	const char	*one[1];
 
-	(void)c;
 	if (!opt_watch)
 		return;
+	if (c != NULL && c->c_nfiles > 0) {
+		watch_set((const char *const *)c->c_files, c->c_nfiles);
+		return;
+	}
 	one[0] = conf_path;
 	watch_set(one, 1);
 }

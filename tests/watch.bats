@@ -100,3 +100,28 @@ answers() {
 	assert_failure 2
 	assert_output "superd: -w watches a table's file: one read from standard input has none"
 }
+
+@test "-w: an edit of an included file and a file dropped into an included directory are served with no signal" {
+	D=$T/superd.d
+	mkdir -p "$D"
+	chmod 755 "$T" "$D"
+	p1=$(free_port) p2=$(free_port) p3=$(free_port)
+	echo "127.0.0.1:$p1 stream tcp nowait root /bin/echo echo one" \
+	    >"$T/inetd.conf"
+	table <<-EOF
+	.include $D/*.conf
+	.include $T/inetd.conf
+	EOF
+	start_superd -w
+	assert_equal "$(talk "$p1")" one
+	# update-inetd's way: a new file moved over the included one
+	echo "127.0.0.1:$p2 stream tcp nowait root /bin/echo echo two" \
+	    >>"$T/inetd.conf"
+	cp "$T/inetd.conf" "$T/.new" && mv "$T/.new" "$T/inetd.conf"
+	wait_until 2 answers "$p2" two
+	# a package's file in the drop-in directory
+	echo "127.0.0.1:$p3 stream tcp nowait root /bin/echo echo three" \
+	    >"$D/pkg.conf"
+	wait_until 2 answers "$p3" three
+	assert_equal "$(talk "$p1")" one
+}
