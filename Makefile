@@ -9,6 +9,11 @@ LIBEXEC	?= $(PREFIX)/libexec/superd
 # (/usr/local/lib/systemd/system is on its search path).
 SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
+# The file update-inetd edits, which the installed table includes: made
+# (a comment) when there is none, since an .include of a missing file is
+# an error of the table; empty for none (the Debian package's postinst
+# makes it instead, so that no package owns it).
+INETD_CONF ?= /etc/inetd.conf
 EXAMPLEDIR ?= $(PREFIX)/share/doc/superd/examples
 # make run serves conf/superd.conf with its programs from this checkout,
 # copied where a service's user (nobody) can execute them.
@@ -168,6 +173,10 @@ install: superd supertab
 	    chmod 644 $(DESTDIR)$(SYSCONFDIR)/superd.conf.new && \
 	    mv $(DESTDIR)$(SYSCONFDIR)/superd.conf.new \
 	    $(DESTDIR)$(SYSCONFDIR)/superd.conf; fi
+	@if [ -n "$(INETD_CONF)" ] && [ ! -e $(DESTDIR)$(INETD_CONF) ]; then \
+	    echo "installing $(DESTDIR)$(INETD_CONF)"; \
+	    mkdir -p `dirname $(DESTDIR)$(INETD_CONF)` && \
+	    install -m 644 conf/inetd.conf $(DESTDIR)$(INETD_CONF); fi
 	for u in superd.service superd.socket; do \
 	    sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
 	    -e 's|/etc/superd|$(SYSCONFDIR)/superd|g' conf/$$u \
@@ -178,7 +187,8 @@ install: superd supertab
 	chmod 644 $(DESTDIR)$(EXAMPLEDIR)/superd.conf
 
 # What install put, but the table: $(SYSCONFDIR)/superd.conf may be the
-# administrator's, and so may what is in superd.d.
+# administrator's, and so may what is in superd.d; $(INETD_CONF) holds
+# the lines of the packages that registered with update-inetd.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/superd $(DESTDIR)$(SBINDIR)/supertab \
 	    $(DESTDIR)$(MANDIR)/man8/superd.8 $(DESTDIR)$(MANDIR)/man8/supertab.8 \

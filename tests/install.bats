@@ -18,6 +18,9 @@ inst() {
 	[ -d "$T/root/etc/superd.d" ]
 	grep -qx '.include /etc/superd.d/\*.conf' "$T/root/etc/superd.conf"
 	grep -qx '.include /etc/inetd.conf' "$T/root/etc/superd.conf"
+	# the included inetd.conf, a comment, since none was there
+	run grep -v '^#' "$T/root/etc/inetd.conf"
+	assert_output ''
 	u=$T/root/usr/local/lib/systemd/system
 	[ -f "$u/superd.service" ]
 	[ -f "$u/superd.socket" ]
@@ -40,14 +43,19 @@ inst() {
 	grep -qx '.include /etc/inetd.conf' "$T/root/opt/etc/superd.conf"
 }
 
-@test "make install never overwrites an existing table, and make uninstall leaves it" {
+@test "make install never overwrites an existing table or inetd.conf, and make uninstall leaves them" {
 	mkdir -p "$T/root/etc"
 	echo '# mine' >"$T/root/etc/superd.conf"
+	echo 'finger stream tcp nowait nobody /usr/sbin/tcpd in.fingerd' \
+	    >"$T/root/etc/inetd.conf"
+	cp "$T/root/etc/inetd.conf" "$T/inetd.orig"
 	inst install
 	grep -q 'exists: left as it is' "$T/make.out"
 	[ "$(cat "$T/root/etc/superd.conf")" = '# mine' ]
+	cmp "$T/inetd.orig" "$T/root/etc/inetd.conf"
 	inst uninstall
 	[ "$(cat "$T/root/etc/superd.conf")" = '# mine' ]
+	cmp "$T/inetd.orig" "$T/root/etc/inetd.conf"
 	[ ! -e "$T/root/usr/local/sbin/superd" ]
 	[ ! -e "$T/root/usr/local/lib/systemd/system/superd.service" ]
 	[ ! -e "$T/root/usr/local/libexec/superd" ]
@@ -60,4 +68,21 @@ inst() {
 	echo '# a package' >"$T/root/etc/superd.d/pkg.conf"
 	inst uninstall
 	[ -f "$T/root/etc/superd.d/pkg.conf" ]
+}
+
+@test "the installed table checks out with superd -t, its included inetd.conf and superd.d made by make install" {
+	# no DESTDIR: the paths written into the table are those it reads
+	r=$T/root
+	make -s -C "$TOP" install PREFIX="$r/usr" SYSCONFDIR="$r/etc" \
+	    INETD_CONF="$r/etc/inetd.conf" >"$T/make.out" 2>&1 ||
+	    { cat "$T/make.out"; false; }
+	grep -qx ".include $r/etc/superd.d/\*.conf" "$r/etc/superd.conf"
+	# the table includes /etc/inetd.conf, update-inetd's, whatever
+	# SYSCONFDIR; here, the one made beside it
+	sed -i "s|^.include /etc/inetd.conf$|.include $r/etc/inetd.conf|" \
+	    "$r/etc/superd.conf"
+	chmod 755 "$T" "$r" "$r/etc"
+	run "$SUPERD" -t "$T/root/etc/superd.conf"
+	assert_success
+	assert_output ''
 }
