@@ -494,3 +494,14 @@ haproxy_start() {
 	assert_line TCPLOCALPORT="$f"
 	assert_line PROXYREMOTEIP=127.0.0.4
 }
+
+@test "conf/haproxy.cfg, the fleet example, is a configuration haproxy accepts, and its superd line one superd accepts" {
+	command -v haproxy >/dev/null || skip "haproxy is not installed"
+	run haproxy -c -f "$TOP/conf/haproxy.cfg"
+	assert_success
+	sed -n 's/^#   \(7000 stream .*\)/\1/p' "$TOP/conf/haproxy.cfg" >"$CONF"
+	assert_equal "$(wc -l <"$CONF")" 1
+	sed -i 's|/usr/local/bin/app app|/bin/cat cat|' "$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_success
+}
