@@ -105,16 +105,8 @@ errlog_held(void)
 static int
 orphan_max(void)
 {
-	struct rlimit	 rl;
-
-	if (maxorphans == 0) {
-		if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-		    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 8 * 1048576)
-			rl.rlim_cur = 8 * 1048576;
-		maxorphans = (int)(rl.rlim_cur / 8);
-		if (maxorphans < ORPHAN_MIN_MAX)
-			maxorphans = ORPHAN_MIN_MAX;
-	}
+	if (maxorphans == 0)
+		maxorphans = fd_share(8, ORPHAN_MIN_MAX, 1048576);
 	return maxorphans;
 }
 

@@ -22,6 +22,8 @@
  *     socket's directory, the ports file, a notify or syslog probe.
  */
 
+#include <sys/resource.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -74,4 +76,27 @@ fd_close_set(const int *fds, int n)
 	for (i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			(void)close(fds[i]);
+}
+
+/*
+ * A share of the descriptor limit for one kind of thing a peer can make
+ * superd hold (lingering connections, pending PROXY headers, orphan
+ * stderr pipes): RLIMIT_NOFILE's soft limit over div, at least min, at
+ * most cap.  Asked once superd has raised its own limit (the callers
+ * keep the answer); an unlimited or unreadable limit counts as cap * div.
+ */
+int
+fd_share(int div, int min, int cap)
+{
+	struct rlimit	 rl;
+	rlim_t		 n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		n = (rlim_t)cap;
+	else
+		n = rl.rlim_cur / (rlim_t)div;
+	if (n > (rlim_t)cap)
+		n = (rlim_t)cap;
+	return n < (rlim_t)min ? min : (int)n;
 }

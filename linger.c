@@ -96,16 +96,8 @@ linger_held(void)
 static int
 linger_max(void)
 {
-	struct rlimit	 rl;
-
-	if (maxlingering == 0) {
-		if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-		    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 4 * 1048576)
-			rl.rlim_cur = 4 * 1048576;
-		maxlingering = (int)(rl.rlim_cur / 4);
-		if (maxlingering < LINGER_MIN_MAX)
-			maxlingering = LINGER_MIN_MAX;
-	}
+	if (maxlingering == 0)
+		maxlingering = fd_share(4, LINGER_MIN_MAX, 1048576);
 	return maxlingering;
 }
 

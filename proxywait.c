@@ -51,6 +51,7 @@
 #include "superd.h"
 
 #define PROXY_MIN_MAX	16	/* proxy_max() is never below */
+#define PROXY_CAP	16384	/* nor above: a record is 1.5 KiB */
 
 static struct proxied	*freelist;
 static int		 npx;		/* reading or ready: the bound's */
@@ -61,16 +62,8 @@ static unsigned char	 hbuf[PROXY_V2_MAX];
 static int
 proxy_max(void)
 {
-	struct rlimit	 rl;
-
-	if (maxpx == 0) {
-		if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-		    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 4 * 1048576)
-			rl.rlim_cur = 4 * 1048576;
-		maxpx = (int)(rl.rlim_cur / 4);
-		if (maxpx < PROXY_MIN_MAX)
-			maxpx = PROXY_MIN_MAX;
-	}
+	if (maxpx == 0)
+		maxpx = fd_share(4, PROXY_MIN_MAX, PROXY_CAP);
 	return maxpx;
 }
 

@@ -529,6 +529,7 @@ int		 tcpinfo_get(int, struct tcpcount *);
 /* fd.c */
 #define SPAWN_FDTOP	64	/* long-lived descriptors are at or above */
 int		 fd_high(int);
+int		 fd_share(int, int, int);
 void		 fd_close_set(const int *, int);
 
 /* adopt.c */
