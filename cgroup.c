@@ -605,11 +605,12 @@ cgroup_oom(const struct cgref *cg)
 }
 
 /*
- * v1, and v2 before cgroup.kill: kill what is left in a child's cgroup
- * dir, each process only once it is proven ours: its pidfd is opened, then cgroup.procs read again
- * still lists its pid.  A pid freed and taken by another process in
- * between is in that list only if that process is in this cgroup too,
- * and then the pidfd names the one that is gone, and kills nothing.
+ * v1, and v2 before cgroup.kill: kill what is left in a child's cgroup dir,
+ * each process only once it is proven ours: its pidfd is opened, then
+ * cgroup.procs read again still lists its pid.  A pid freed and taken by
+ * another process in between is in that list only if that process is in this
+ * cgroup too, and then the pidfd names the one that is gone, and kills
+ * nothing.
  */
 static void
 v1_kill(const char *dir)

@@ -5,13 +5,13 @@
  * Every message about a table goes through here: perr() and pwarn() as
  * "FILE:LINE: message", conf_file_error() as "FILE: message" for a table
  * that cannot be read at all, conf_entry_error() for an included file's
- * entry that a check after the parse leaves out.  The named table's
- * errors (c_errors) refuse it whole; an included file's (c_incerrors)
- * leave out the entry they are about.  Nothing is logged: the messages wait in the
- * struct conf for the caller, in the order they were found, and a message
- * that cannot be allocated is dropped rather than reported half.
- * xcalloc() and xstrdup() end superd with fatal() when memory runs out,
- * as the parser has no half-built table to return.
+ * entry that a check after the parse leaves out.  The named table's errors
+ * (c_errors) refuse it whole; an included file's (c_incerrors) leave out the
+ * entry they are about.  Nothing is logged: the messages wait in the struct
+ * conf for the caller, in the order they were found, and a message that
+ * cannot be allocated is dropped rather than reported half. xcalloc() and
+ * xstrdup() end superd with fatal() when memory runs out, as the parser has
+ * no half-built table to return.
  */
 
 #include <sys/types.h>

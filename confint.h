@@ -4,20 +4,19 @@
  * Included after superd.h; the rest of superd sees a table only as the
  * struct conf that conf_load() returns.
  *
- * Included by conf.c, confinc.c, confread.c, hosts.c, confopt.c,
- * confconn.c, confproxy.c,
- * confuser.c, conflict.c, svconf.c, conferr.c and fuzz/text_fuzz.c.  Who
- * calls whom, downward only: conf.c (conf_load, the entry parser) calls
- * confinc.c (.include, which reads each file through confread.c and hands
- * its entries back through the conf_entry_fn it was given), confread.c, hosts.c, confopt.c, confconn.c (conn_check), confproxy.c
- * (proxy_check), confuser.c,
- * conflict.c, svconf.c and conferr.c; of those, confopt.c calls
- * confconn.c, confproxy.c and confcontain.c (their options' handlers) and confuser.c
- * (owner=), conflict.c calls svconf.c (service_free), all call conferr.c,
- * and none calls anything else of the parser (confread.c hands each entry
- * back through the conf_entry_fn it was given); conferr.c calls none of
- * them.  Outside the parser they call only the leaves log.c (fatal),
- * addr.c and builtin.c.
+ * Included by conf.c, confinc.c, confread.c, hosts.c, confopt.c, confconn.c,
+ * confproxy.c, confuser.c, conflict.c, svconf.c, conferr.c and
+ * fuzz/text_fuzz.c.  Who calls whom, downward only: conf.c (conf_load, the
+ * entry parser) calls confinc.c (.include, which reads each file through
+ * confread.c and hands its entries back through the conf_entry_fn it was
+ * given), confread.c, hosts.c, confopt.c, confconn.c (conn_check),
+ * confproxy.c (proxy_check), confuser.c, conflict.c, svconf.c and conferr.c;
+ * of those, confopt.c calls confconn.c, confproxy.c and confcontain.c (their
+ * options' handlers) and confuser.c (owner=), conflict.c calls svconf.c
+ * (service_free), all call conferr.c, and none calls anything else of the
+ * parser (confread.c hands each entry back through the conf_entry_fn it was
+ * given); conferr.c calls none of them.  Outside the parser they call only
+ * the leaves log.c (fatal), addr.c and builtin.c.
  */
 
 #ifndef CONFINT_H

@@ -29,19 +29,18 @@
  * up at most once a second as event=stderr-dropped count=N (refuse.c).
  *
  * A pipe outlives its child while something the child started holds the
- * write end (sh -c 'daemon >&2 &'): it is read until its end, under the
- * same service and pid.  Such orphans are at most orphan_max(), an
- * eighth of the descriptor limit, and a quarter of that for one service
- * (orphan_quota); past the quota the service's own oldest is closed,
- * past the limit the oldest of the service that holds the most,
- * event=stderr-closed, and counted: one service's children never close
- * another's pipes while it keeps within its share.  A service with pipes open is not
- * freed when a reload removes it (services.c): it waits, retired, as
- * for a child, so its pipes keep their name.  A child superd could make
- * no pipe for (EMFILE, ENFILE) gets /dev/null as stderr=null does,
- * counted in sv_errnopipe and logged once a second at most: it is
- * served, not refused.  At exit every pipe is read one last time and
- * closed.
+ * write end (sh -c 'daemon >&2 &'): it is read until its end, under the same
+ * service and pid.  Such orphans are at most orphan_max(), an eighth of the
+ * descriptor limit, and a quarter of that for one service (orphan_quota);
+ * past the quota the service's own oldest is closed, past the limit the
+ * oldest of the service that holds the most, event=stderr-closed, and
+ * counted: one service's children never close another's pipes while it keeps
+ * within its share.  A service with pipes open is not freed when a reload
+ * removes it (services.c): it waits, retired, as for a child, so its pipes
+ * keep their name.  A child superd could make no pipe for (EMFILE, ENFILE)
+ * gets /dev/null as stderr=null does, counted in sv_errnopipe and logged
+ * once a second at most: it is served, not refused.  At exit every pipe is
+ * read one last time and closed.
  *
  * System calls a connection: pipe2(2) and the read end's move up
  * (F_DUPFD_CLOEXEC) before the clone; the low ends are closed in the

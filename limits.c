@@ -1,9 +1,10 @@
 /*
  * limits.c: what decides whether a connection gets a child.  No I/O here.
  *
- * allow=/deny= and proxy= matching, the rate= token bucket and the per-source counts
- * (a hash on service and remote address, also the source of TCPCONNNUM).
- * IPv4-mapped IPv6 addresses are counted and matched as IPv4.
+ * allow=/deny= and proxy= matching, the rate= token bucket and the
+ * per-source counts (a hash on service and remote address, also the source
+ * of TCPCONNNUM). IPv4-mapped IPv6 addresses are counted and matched as
+ * IPv4.
  */
 
 #include <sys/types.h>

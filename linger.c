@@ -11,28 +11,27 @@
  * the whole reply, then the end), discards what the client still sends
  * until the client closes or S seconds have passed, and closes.
  *
- * Never while something the service started may still use the socket:
- * while the child's process group has a member left (a process its
- * shell left running in the background), superd keeps its copy as it
- * is and looks again, GROUP_FIRST seconds later, then twice as long
- * each time up to GROUP_MAX; once the group is gone it lingers.  (So
- * such a client sees the end when the last of the group exits.  A
- * daemon that left the group with setsid(2) is not seen: such a service
- * wants linger=0.)  Never blocking: reads with MSG_DONTWAIT,
- * LINGER_READS of them per wake-up, LINGER_BUDGET bytes in all: a client
- * that sends more is read no more and waits for the timer.  A client can make superd hold a
- * socket this way for S seconds, so at most linger_max() are held at
- * once, a quarter of the descriptor limit, and a service may hold no
- * more than are still free for all others (half of what they leave):
- * one service's clients cannot take the others' share.  Beyond it one
- * is closed at once, logged and counted as event=linger-full (refuse.c
- * sums them up; the client was served, this is no refusal).  A lingering socket
- * belongs to no service: removing one or reloading waits for none;
- * superd ending under -k waits for those draining, S seconds at most,
- * and within -k's own bound: when that runs out (or a second signal
- * comes) every socket still held is closed (linger_stop), and for none
- * that waits for a group.  The records come from a free
- * list: a connection allocates nothing.
+ * Never while something the service started may still use the socket: while
+ * the child's process group has a member left (a process its shell left
+ * running in the background), superd keeps its copy as it is and looks
+ * again, GROUP_FIRST seconds later, then twice as long each time up to
+ * GROUP_MAX; once the group is gone it lingers.  (So such a client sees the
+ * end when the last of the group exits.  A daemon that left the group with
+ * setsid(2) is not seen: such a service wants linger=0.)  Never blocking:
+ * reads with MSG_DONTWAIT, LINGER_READS of them per wake-up, LINGER_BUDGET
+ * bytes in all: a client that sends more is read no more and waits for the
+ * timer.  A client can make superd hold a socket this way for S seconds, so
+ * at most linger_max() are held at once, a quarter of the descriptor limit,
+ * and a service may hold no more than are still free for all others (half of
+ * what they leave): one service's clients cannot take the others' share.
+ *  Beyond it one is closed at once, logged and counted as event=linger-full
+ * (refuse.c sums them up; the client was served, this is no refusal).  A
+ * lingering socket belongs to no service: removing one or reloading waits
+ * for none; superd ending under -k waits for those draining, S seconds at
+ * most, and within -k's own bound: when that runs out (or a second signal
+ * comes) every socket still held is closed (linger_stop), and for none that
+ * waits for a group.  The records come from a free list: a connection
+ * allocates nothing.
  */
 
 #include <sys/types.h>

@@ -4,9 +4,9 @@
  * One code path for IPv4, IPv6 and unix sockets (sockaddr_storage).  Every
  * socket is opened close-on-exec and non-blocking, so nothing leaks into a
  * service and the parent can accept in batches until EAGAIN; one that
- * children get itself is made blocking for them (listen_nonblock).  After a bind
- * the address is read back with getsockname(2), so port 0 is logged with
- * the port the kernel chose, and formatted once for the logs and the
+ * children get itself is made blocking for them (listen_nonblock).  After a
+ * bind the address is read back with getsockname(2), so port 0 is logged
+ * with the port the kernel chose, and formatted once for the logs and the
  * children's environment.
  */
 

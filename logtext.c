@@ -1,10 +1,11 @@
 /*
  * logtext.c: text made fit for one log line or root's terminal, and a
  * signal's name as the logs spell it.  log_quote() writes a value as a
- * double-quoted string with every byte that could end a line or fake a
- * key escaped (log_quote_mem() the same of bytes that may hold a NUL); log_str() leaves a plain table value as it is and quotes
- * any other; log_vis() prints table text for superd -t and supertab
- * with every control byte escaped; log_signame() names a signal.
+ * double-quoted string with every byte that could end a line or fake a key
+ * escaped (log_quote_mem() the same of bytes that may hold a NUL); log_str()
+ * leaves a plain table value as it is and quotes any other; log_vis() prints
+ * table text for superd -t and supertab with every control byte escaped;
+ * log_signame() names a signal.
  *
  * A leaf below log.c (fatal() quotes its message here): no state but
  * log_str()'s and log_signame()'s static buffers, no I/O but log_vis()'s

@@ -628,28 +628,26 @@ slot_gen(struct spawn_slot *slot)
 }
 
 /*
- * Start a child of sv on fd (a connection, or a duplicate of the
- * service's own socket), which this takes over when it succeeds: it is
- * closed in the parent once the child has its own copy.  peer is its
- * client, px what its PROXY header said (NULL for a direct one), for its
- * variables.  nhigh is how
- * many long-lived descriptors superd holds above SPAWN_FDTOP (listeners,
- * pidfds, kept, lingering and proxy-waiting connections): what copying its table would
- * cost.  cg is where the child's
- * cgroup is kept (memory=, tasks=: cgroup.c makes it, the child joins
- * it), for its reap.  keep, when not NULL, is where the parent's own
- * copy of the connection goes, kept after the child's start (linger=,
- * idle=): a duplicate at SPAWN_FDTOP or above, made after the clone, so
- * that no later child's private table (every descriptor below its
- * socket) holds it and this child's copied one does not, then the low
- * one closed when it would be without keep; -1 when it could not be
- * made.  errfd, when not NULL, is stderr=log's pipe (errlog.c):
- * errfd[1] its write end, the child's fd 2 (or ERRFD_NULL: /dev/null,
- * no pipe), errfd[0] a low descriptor of its read end (-1: none), both
- * closed with the parent's copy of fd.  Returns the child's pid and
- * stores its pidfd, or -1 with errno set (EAGAIN, ENOMEM, EMFILE: the
- * caller backs off), fd and errfd still the caller's and no cgroup
- * made.  Never waits for the child.
+ * Start a child of sv on fd (a connection, or a duplicate of the service's
+ * own socket), which this takes over when it succeeds: it is closed in the
+ * parent once the child has its own copy.  peer is its client, px what its
+ * PROXY header said (NULL for a direct one), for its variables.  nhigh is
+ * how many long-lived descriptors superd holds above SPAWN_FDTOP (listeners,
+ * pidfds, kept, lingering and proxy-waiting connections): what copying its
+ * table would cost.  cg is where the child's cgroup is kept (memory=,
+ * tasks=: cgroup.c makes it, the child joins it), for its reap.  keep, when
+ * not NULL, is where the parent's own copy of the connection goes, kept
+ * after the child's start (linger=, idle=): a duplicate at SPAWN_FDTOP or
+ * above, made after the clone, so that no later child's private table (every
+ * descriptor below its socket) holds it and this child's copied one does
+ * not, then the low one closed when it would be without keep; -1 when it
+ * could not be made.  errfd, when not NULL, is stderr=log's pipe (errlog.c):
+ * errfd[1] its write end, the child's fd 2 (or ERRFD_NULL: /dev/null, no
+ * pipe), errfd[0] a low descriptor of its read end (-1: none), both closed
+ * with the parent's copy of fd.  Returns the child's pid and stores its
+ * pidfd, or -1 with errno set (EAGAIN, ENOMEM, EMFILE: the caller backs
+ * off), fd and errfd still the caller's and no cgroup made.  Never waits for
+ * the child.
  */
 pid_t
 spawn_child(struct service *sv, int fd, const struct sockaddr *peer,

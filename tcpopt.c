@@ -56,9 +56,10 @@ sysctl_int(const char *path)
 
 /*
  * One option: set to want when the entry gives it (bit in given), or put
- * back to the kernel's (dpath's value, or off) when superd had set it
- * before and the entry no longer does; nothing otherwise, so a service without these options costs
- * nothing, and an adopted socket keeps what its supervisor set.
+ * back to the kernel's (dpath's value, or off) when superd had set it before
+ * and the entry no longer does; nothing otherwise, so a service without
+ * these options costs nothing, and an adopted socket keeps what its
+ * supervisor set.
  */
 static void
 tcpopt_one(struct service *sv, int level, int opt, int bit, int given,
