@@ -74,6 +74,21 @@ static uid_t		 ctl_lastuid[CTL_NREFUSALS];
 static struct timer	 ctl_log_timer;
 
 /*
+ * The control socket's address for pid: abstract (sun_path[0] is NUL),
+ * the name CTL_NAME; its length, which bind(2) and connect(2) take.
+ */
+socklen_t
+ctl_addr(pid_t pid, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	(void)snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, CTL_NAME,
+	    (int)pid);
+	return offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(sun->sun_path + 1);
+}
+
+/*
  * At start, once superd has its final pid: bind and listen on the
  * abstract name.  A failure (the name taken: EADDRINUSE) is logged and
  * superd runs on without -S.
@@ -89,13 +104,7 @@ ctl_open(void)
 		ctl_kids[i].ck_ev.ev_kind = EV_CONTROL;
 		ctl_kids[i].ck_pidfd = -1;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	/* abstract: sun_path[0] is NUL, the name's length is in len */
-	(void)snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, CTL_NAME,
-	    (int)getpid());
-	len = offsetof(struct sockaddr_un, sun_path) + 1 +
-	    strlen(sun.sun_path + 1);
+	len = ctl_addr(getpid(), &sun);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, len) == -1 ||
 	    listen(fd, CTL_BACKLOG) == -1 ||

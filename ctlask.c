@@ -61,12 +61,7 @@ ask_connect(const char *what, pid_t pid, uid_t uid)
 	socklen_t		 len;
 	int			 fd, rc;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void)snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, CTL_NAME,
-	    (int)pid);
-	len = offsetof(struct sockaddr_un, sun_path) + 1 +
-	    strlen(sun.sun_path + 1);
+	len = ctl_addr(pid, &sun);
 	/*
 	 * A full backlog (others asking, or flooding it) is tried again
 	 * every 50 ms within CTL_SECS, not given up at once.

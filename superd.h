@@ -568,6 +568,8 @@ void		 reaper_end(void);
 #define CTL_END		"event=status-end"	/* an answer's last line */
 #define CTL_REFUSED	"event=status-refused"	/* a refusal's one line */
 #define CTL_SECS	10	/* an answer's time, both ends */
+struct sockaddr_un;
+socklen_t	 ctl_addr(pid_t, struct sockaddr_un *);
 void		 ctl_open(void);
 void		 ctl_event(struct evsrc *, double);
 /* ctlask.c */

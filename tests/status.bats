@@ -178,7 +178,8 @@ while True:
 	run -1 timeout 15 "$SUPERD" -S "$T/pid"
 	assert_output --regexp "superd pid $SUPERD_PID: @superd/$SUPERD_PID is held by pid [0-9]+ uid 65534, not by that superd: refused"
 	refute_output --partial 'services=99'
-	kill "$impostor"
+	# its timeout 30 may have ended it already on a loaded machine
+	kill "$impostor" 2>/dev/null || true
 }
 
 @test "superd -S takes no pid file that is a FIFO, a link, or holds no number" {
