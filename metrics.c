@@ -11,9 +11,10 @@
  *
  * The exposition (metrics_write) runs in the built-in's child, a fork
  * with a copy of all of it (scrape.c): it shows superd as it was at that
- * fork, and writing it twice writes the same text twice.  What only the
- * parent can see, its descriptors, it counts just before that fork
- * (metrics_snap): the child's own table is cut down to its socket.
+ * fork, and writing it twice writes the same text twice.  superd's
+ * descriptors are counted by that child too, first thing, in the copy
+ * of superd's table its fork made (spawn.c, metrics_fds), before it is
+ * cut down to the connection.
  *
  * Every service of the running table is shown, and the removed ones
  * still waiting for a child, labelled service= (the table's service
@@ -23,10 +24,8 @@
  */
 
 #include <sys/types.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,33 +94,14 @@ metrics_reload(int ok)
 }
 
 /*
- * In the parent, just before a metrics child's fork: its open
- * descriptors (a look at /proc/self/fd, whose own is not counted) and
- * their limit.  A scrape's cost, not a connection's.
+ * In a metrics child (spawn.c): superd's descriptors as its fork copied
+ * them, and their limit; -1 for what it could not tell.
  */
 void
-metrics_snap(void)
+metrics_fds(long nfds, long maxfds)
 {
-	struct rlimit	 rl;
-	struct dirent	*de;
-	DIR		*d;
-	long		 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		open_fds = -1;
-	else {
-		/* cppcheck-suppress readdirCalled ; superd has one thread */
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				n++;
-		(void)closedir(d);
-		open_fds = n - 1;
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		max_fds = -1;
-	else
-		max_fds = rl.rlim_cur == RLIM_INFINITY ? -1 :
-		    (long)rl.rlim_cur;
+	open_fds = nfds;
+	max_fds = maxfds;
 }
 
 /*

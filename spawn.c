@@ -65,12 +65,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "superd.h"
@@ -109,6 +111,8 @@ struct spawn_slot {
 	struct spawn_fail *sl_fail;	/* in fails[] */
 	unsigned int	 sl_gen;	/* its record's f_gen at the clone */
 	struct cgjoin	 sl_cg;		/* the cgroup it joins (cgroup.c) */
+	long		 sl_nfds;	/* metrics: superd's descriptors, */
+	long		 sl_maxfds;	/* and their limit; -1: unknown */
 };
 
 #define SPAWN_DEADLINE	1.0		/* seconds from clone to execve */
@@ -248,6 +252,73 @@ child_fail(struct spawn_slot *slot, int step, int i, long r, const char *text)
 }
 
 /*
+ * The metrics built-in's child, first thing: how many descriptors superd
+ * holds and their limit, for superd_open_fds and superd_max_fds.  Its
+ * table is still the copy of superd's its fork made, its limit still
+ * superd's.  poll(2) with no events says POLLNVAL of each number that is
+ * not open, up to the table's size (FDSize in /proc/self/status), or
+ * else the limit.  Not a listing of /proc/self/fd: each of its entries
+ * is a dentry that the parent's waitid(2) would have to evict at the
+ * reap (a millisecond a thousand descriptors).  -1 for what it cannot
+ * tell.
+ */
+#define COUNT_CHUNK	256
+
+CHILD_FN static void
+child_count_fds(struct spawn_slot *slot)
+{
+	struct pollfd	 pfd[COUNT_CHUNK];
+	struct timespec	 zero = { 0, 0 };
+	char		 buf[4096];
+	uint64_t	 lim[2];
+	long		 n, size = -1, count = 0, at, i, k;
+	int		 sfd;
+
+	slot->sl_nfds = slot->sl_maxfds = -1;
+	if (sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, lim) >= 0 &&
+	    lim[0] != RLIM_INFINITY)
+		slot->sl_maxfds = (long)lim[0];
+	sfd = (int)sys4(SYS_openat, AT_FDCWD, "/proc/self/status",
+	    O_RDONLY | O_CLOEXEC, 0);
+	if (sfd >= 0) {
+		n = sys3(SYS_read, sfd, buf, sizeof(buf) - 1);
+		(void)sys3(SYS_close, sfd, 0, 0);
+		for (i = 0; i + 7 < n; i++) {
+			if ((i > 0 && buf[i - 1] != '\n') ||
+			    buf[i] != 'F' || buf[i + 1] != 'D' ||
+			    buf[i + 2] != 'S' || buf[i + 5] != 'e' ||
+			    buf[i + 6] != ':')
+				continue;
+			for (i += 7, size = 0; i < n && (buf[i] == ' ' ||
+			    buf[i] == '\t'); i++)
+				;
+			for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+				size = size * 10 + buf[i] - '0';
+			break;
+		}
+	}
+	if (size <= 0)
+		size = slot->sl_maxfds;
+	if (size <= 0)
+		return;
+	for (at = 0; at < size; at += k) {
+		k = size - at < COUNT_CHUNK ? size - at : COUNT_CHUNK;
+		for (i = 0; i < k; i++) {
+			pfd[i].fd = (int)(at + i);
+			pfd[i].events = 0;
+			pfd[i].revents = 0;
+		}
+		/* ppoll, not poll: every CPU has it; no wait, no mask */
+		if (sys4(SYS_ppoll, pfd, k, &zero, NULL) < 0)
+			return;
+		for (i = 0; i < k; i++)
+			if (!(pfd[i].revents & POLLNVAL))
+				count++;
+	}
+	slot->sl_nfds = count;
+}
+
+/*
  * The child, from clone to execve, beside the parent in its memory: raw
  * system calls on what the slot names and what start-up prepared (the
  * signals to reset, the descriptor limit, the eventfd, the way back), no
@@ -269,6 +340,9 @@ child_main(void *arg)
 	long			 r;
 	int			 i, sig, step, cfd;
 
+	/* a built-in is always forked: this stores in its own memory */
+	if (cf->cf_builtin == BI_METRICS)
+		child_count_fds(slot);
 	/*
 	 * private-network=shared: into the service's network namespace,
 	 * by its descriptor (a high one, not in the table cut below)
@@ -384,6 +458,8 @@ child_main(void *arg)
 	if (cf->cf_builtin != BI_NONE) {
 		if (sys3(SYS_close_range, 3, ~0U, 0) < 0)
 			child_exit(126);
+		if (cf->cf_builtin == BI_METRICS)
+			metrics_fds(slot->sl_nfds, slot->sl_maxfds);
 		internal_stream(cf->cf_builtin, STDIN_FILENO);
 	}
 	/* ...and the way back until execve, which closes it */
@@ -673,9 +749,6 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		 * for none of them.
 		 */
 		slot = &sync_slot;
-		/* what only the parent can see, for the metrics child */
-		if (cf->cf_builtin == BI_METRICS)
-			metrics_snap();
 		if (cf->cf_builtin == BI_NONE && spawnenv_fill(sv,
 		    &slot->sl_env, fd, peer, px, connnum) == -1) {
 			errno = ENOMEM;

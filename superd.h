@@ -724,7 +724,7 @@ const char	*internal_name(enum builtin);
 /* metrics.c */
 void		 metrics_start(void);
 void		 metrics_reload(int);
-void		 metrics_snap(void);
+void		 metrics_fds(long, long);
 void		 metrics_exit(struct service *, enum outcome, double, double,
 		    const struct tcpcount *);
 void		 metrics_write(FILE *);
