@@ -21,7 +21,8 @@
 
 /*
  * proxy=ADDR or proxy=ADDR/BITS, IPv4 or IPv6, as allow= reads them: one
- * more source whose connections must start with a PROXY header.
+ * more source whose connections must start with a PROXY header; proxy=*
+ * every source.
  */
 int
 opt_proxy(const struct optctx *o, char *val)
@@ -29,10 +30,21 @@ opt_proxy(const struct optctx *o, char *val)
 	struct svconf	*cf = o->oc_cf;
 	struct acl	*a;
 
-	a = reallocarray(cf->cf_proxy, cf->cf_nproxy + 1, sizeof(*a));
+	char		 any4[] = "0.0.0.0/0", any6[] = "::/0";
+
+	a = reallocarray(cf->cf_proxy, cf->cf_nproxy + 2, sizeof(*a));
 	if (a == NULL)
 		fatal("reallocarray");
 	cf->cf_proxy = a;
+	/* "*": every peer, the only form a unix socket's peers can match */
+	if (strcmp(val, "*") == 0) {
+		if (acl_parse(any4, &a[cf->cf_nproxy]) == -1 ||
+		    acl_parse(any6, &a[cf->cf_nproxy + 1]) == -1)
+			return OPT_BADVAL;
+		cf->cf_nproxy += 2;
+		cf->cf_proxy_all = 1;
+		return OPT_OK;
+	}
 	if (acl_parse(val, &a[cf->cf_nproxy]) == -1)
 		return OPT_BADVAL;
 	cf->cf_nproxy++;
@@ -52,10 +64,11 @@ opt_proxy_timeout(const struct optctx *o, char *val)
 }
 
 /*
- * proxy= is for stream nowait services over tcp: superd reads no
- * datagram's header (PROXY v2 over UDP is not supported), a unix peer
- * has no address to match, and a wait service's connections are its
- * child's, never seen by superd.  proxy-timeout= without proxy= says
+ * proxy= is for stream nowait services over tcp and unix: superd reads
+ * no datagram's header (PROXY v2 over UDP is not supported), a unix
+ * socket's peers have no address to match (proxy=* is its only form:
+ * every connection is a balancer's), and a wait service's connections
+ * are its child's, never seen by superd.  proxy-timeout= without proxy= says
  * nothing.  pd is NULL when the protocol was unknown (already an error).
  * Returns -1 when reported.
  */
@@ -75,7 +88,14 @@ proxy_check(struct parser *p, struct svconf *cf,
 		cf->cf_proxy_timeout = PROXY_TIMEOUT_DEFAULT;
 	if (pd == NULL)
 		return 0;
-	if (pd->pd_proto != PROTO_TCP || socktype != SOCK_STREAM) {
+	if (pd->pd_proto == PROTO_UNIX) {
+		if (!cf->cf_proxy_all || cf->cf_nproxy != 2) {
+			perr(p, p->p_line, "proxy= on a unix socket is proxy=*: "
+			    "its peers have no address to match, so every "
+			    "connection is a balancer's");
+			return -1;
+		}
+	} else if (pd->pd_proto != PROTO_TCP || socktype != SOCK_STREAM) {
 		perr(p, p->p_line, "proxy= is for tcp stream services only, "
 		    "not %s %s", socktype == SOCK_STREAM ? "stream" : "dgram",
 		    pd->pd_name);

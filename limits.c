@@ -98,8 +98,9 @@ limits_proxy_from(const struct svconf *cf, const struct sockaddr *peer)
 	int		 family;
 	size_t		 i;
 
+	/* a unix socket's peer has no address: proxy=* alone takes it */
 	if ((family = peer_bytes(peer, a)) == AF_UNSPEC)
-		return 0;
+		return cf->cf_proxy_all && peer->sa_family == AF_UNIX;
 	for (i = 0; i < cf->cf_nproxy; i++)
 		if (acl_match(&cf->cf_proxy[i], family, a))
 			return 1;

@@ -37,6 +37,16 @@ envvar_names(const struct service *sv, const char **names)
 	int		  n, i;
 
 	switch (sv->sv_proto) {
+	case PROTO_UNIX:
+		/* behind a balancer (proxy=*): the TCP client it names */
+		if (sv->sv_cf->cf_proxy_all) {
+			src = tcp;
+			n = 7;
+		} else {
+			src = unx;
+			n = 3;
+		}
+		break;
 	case PROTO_TCP:
 		src = tcp;
 		n = 7;
@@ -48,6 +58,7 @@ envvar_names(const struct service *sv, const char **names)
 	default:
 		src = unx;
 		n = 3;
+		break;
 	}
 	/* A wait child gets the socket, not a peer: only the local side. */
 	if (sv->sv_cf->cf_wait)
@@ -264,7 +275,7 @@ spawnenv_fill(const struct service *sv, struct spawn_env *se, int fd,
 	n = envvar_names(sv, names);
 	if (n == 0)
 		return 0;
-	if (sv->sv_proto == PROTO_UNIX) {
+	if (sv->sv_proto == PROTO_UNIX && !cf->cf_proxy_all) {
 		len = sizeof(cred);
 		memset(&cred, 0, sizeof(cred));
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
@@ -278,6 +289,13 @@ spawnenv_fill(const struct service *sv, struct spawn_env *se, int fd,
 		envvar_set(se, 1, names[1], num);
 		(void)snprintf(num, sizeof(num), "%d", (int)cred.pid);
 		envvar_set(se, 2, names[2], num);
+		return 0;
+	}
+	if (sv->sv_proto == PROTO_UNIX &&
+	    (px == NULL || px->px_hdr.ph_local)) {
+		/* a balancer's health check on a unix socket: no addresses */
+		for (k = 0; k < n; k++)
+			envvar_set(se, k, names[k], k == 6 ? "1" : "");
 		return 0;
 	}
 	if (px != NULL && !px->px_hdr.ph_local) {

@@ -369,6 +369,7 @@ struct svconf {
 	int		 cf_idle;	/* idle=S; 0: none */
 	struct acl	*cf_proxy;	/* proxy=: balancers (ac_deny unused) */
 	size_t		 cf_nproxy;
+	int		 cf_proxy_all;	/* proxy=*: every peer, a unix one too */
 	int		 cf_proxy_timeout; /* proxy-timeout=S */
 };
 

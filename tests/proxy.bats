@@ -21,7 +21,7 @@ load helpers
 	refute_line --partial "superd.conf:1:"
 	assert_line --partial "superd.conf:2: bad value \"10.0.0.0/33\" for option proxy"
 	assert_line --partial "superd.conf:3: proxy= is for tcp stream services only, not dgram udp"
-	assert_line --partial "superd.conf:4: proxy= is for tcp stream services only, not stream unix"
+	assert_line --partial "superd.conf:4: proxy= on a unix socket is proxy=*: its peers have no address to match, so every connection is a balancer's"
 	assert_line --partial "superd.conf:5: proxy= is for nowait services only"
 	assert_line --partial "superd.conf:6: proxy-timeout= without proxy="
 	assert_line --partial "superd.conf:7: bad value \"0\" for option proxy-timeout"
@@ -504,4 +504,46 @@ haproxy_start() {
 	sed -i 's|/usr/local/bin/app app|/bin/cat cat|' "$CONF"
 	run "$SUPERD" -t "$CONF"
 	assert_success
+}
+
+@test "a unix stream service with proxy=* reads the header of every connection, its child sees the client the header names" {
+	envsvc
+	table <<-EOF
+	$T/px.sock stream unix nowait,proxy=*,mode=0600 root $T/env.sh env.sh
+	EOF
+	start_superd
+	cat >"$T/ux.py" <<-'PY'
+	import socket, struct, sys
+	s = socket.socket(socket.AF_UNIX)
+	s.settimeout(10)
+	s.connect(sys.argv[1])
+	if sys.argv[2] == "v1":
+	    s.sendall(b"PROXY TCP4 192.0.2.1 198.51.100.2 5000 80\r\npayload\n")
+	elif sys.argv[2] == "local":
+	    s.sendall(b"\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00payload\n")
+	else:
+	    s.sendall(b"payload\n")
+	s.shutdown(socket.SHUT_WR)
+	out = b""
+	while True:
+	    d = s.recv(4096)
+	    if not d:
+	        break
+	    out += d
+	sys.stdout.write(out.decode("ascii", "replace"))
+	PY
+	run timeout 15 python3 "$T/ux.py" "$T/px.sock" v1
+	assert_line TCPREMOTEIP=192.0.2.1
+	assert_line TCPREMOTEPORT=5000
+	assert_line TCPLOCALIP=198.51.100.2
+	assert_line "payload"
+	refute_line --partial UNIXREMOTE
+	wait_log '^event=start .* peer=192\.0\.2\.1:5000 proxy=unix'
+	run timeout 15 python3 "$T/ux.py" "$T/px.sock" local
+	assert_line TCPREMOTEIP=
+	assert_line "payload"
+	# no header: closed, logged
+	run timeout 15 python3 "$T/ux.py" "$T/px.sock" none
+	refute_line "payload"
+	wait_log 'reason=proxy peer=unix error="bad signature"'
 }
