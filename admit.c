@@ -9,9 +9,10 @@
  * for, held (held.c) after a back-off; and the wait while every spawn
  * slot is taken.  A connection admitted here is handed to child_start()
  * (child.c) with its per-source entry, and is the child's from then on.
- * A connection from a proxy= balancer is admitted when its PROXY header
- * is in (proxywait.c reads it), under the client's address, and waits
- * while its service is paused as a held one does.
+ * A connection from a proxy= balancer is admitted under the client's
+ * address once its PROXY header is in (proxywait.c reads it) and its
+ * service may start a child: while the service is paused it waits, not
+ * yet admitted, as a held one does.
  * The datagrams of a datagram built-in are read and admitted here the
  * same way, one admission path for every kind of service, and answered
  * with what internal.c writes.
@@ -182,23 +183,35 @@ refuse_say(const struct service *sv, int fd)
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* An admitted connection from a balancer: its child, with its header's. */
+/*
+ * A connection from a balancer whose header is in, when its service may
+ * start a child: admitted now, as a direct connection from the client
+ * the header names is at its accept (allow=/deny=, per-source=, rate=),
+ * just before its child starts, then started; refused, closed and its
+ * record freed otherwise.
+ */
 static void
 proxy_start(struct service *sv, struct proxied *px, double now)
 {
-	struct srcent	*src = px->px_src;
+	struct srcent	*src;
 	int		 fd;
 
-	px->px_src = NULL;
 	fd = proxy_take(px);
+	if (admit(sv, proxy_peer(px), now, &src) == -1) {
+		refuse_say(sv, fd);
+		(void)close(fd);
+		proxy_free(px);
+		return;
+	}
 	(void)child_start(sv, fd, proxy_peer(px), src, px, now);
 }
 
 /*
- * The connections from balancers that were admitted while their service
+ * The connections from balancers whose header came while their service
  * was paused (instances=, a back-off, no spawn slot), oldest first, once
  * nothing pauses it and no held connection is before them; looked at
- * again every HELD_POLL_SECS meanwhile, as held ones are.
+ * again every HELD_POLL_SECS meanwhile, as held ones are.  They are not
+ * admitted yet: a direct connection waits in the backlog unadmitted.
  */
 static void
 proxy_retry(struct service *sv, double now)
@@ -223,23 +236,13 @@ proxy_due(struct timer *t, double now)
 }
 
 /*
- * A connection from a balancer whose PROXY header is in: admitted now,
- * as a direct connection from the client the header names would have
- * been at its accept (allow=/deny=, per-source=, rate=), then started,
- * or kept until its service may start it, behind those before it.
+ * A connection from a balancer whose PROXY header is in: started (and
+ * admitted then), or, while its service is paused, kept unadmitted
+ * until it may start, behind those before it.
  */
 static void
 proxy_admit(struct service *sv, struct proxied *px, double now)
 {
-	int	 fd;
-
-	if (admit(sv, proxy_peer(px), now, &px->px_src) == -1) {
-		fd = proxy_take(px);
-		refuse_say(sv, fd);
-		(void)close(fd);
-		proxy_free(px);
-		return;
-	}
 	if (sv->sv_held > 0 || proxy_next_ready(sv) != NULL ||
 	    sv->sv_pause != 0 || slots_wait(sv, now)) {
 		proxy_ready(px);

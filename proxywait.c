@@ -26,9 +26,10 @@
  * descriptor limit, and a service may have no more than are still free
  * for all others: over that a new connection is refused (proxy-full) and
  * those already waiting keep their chance, as a backlog would keep them.
- * A connection whose header is in has been admitted (admit.c) and may
- * still wait, out of epoll, while its service is paused (instances=, a
- * back-off), on sv_pxready: counted in the same bound.
+ * A connection whose header is in may still wait, out of epoll, while
+ * its service is paused (instances=, a back-off), on sv_pxready, not yet
+ * admitted (admit.c admits it just before its child starts): counted in
+ * the same bound.
  *
  * The record (struct proxied) is then the connection's facts: the
  * balancer's address and the header, which its spawn (the variables),
@@ -128,7 +129,6 @@ proxy_fail(struct proxied *px, const char *why, double now)
 	px->px_fd = -1;
 	refuse_why(sv, REFUSE_PROXY, (struct sockaddr *)&px->px_balancer,
 	    now, why);
-	limits_source_put(px->px_src);
 	proxy_free(px);
 }
 
@@ -284,8 +284,9 @@ proxy_event(struct evsrc *src, uint32_t events, double now)
 }
 
 /*
- * Admitted, but its service is paused: it waits on sv_pxready, in the
- * bound, for admit.c to start its child (proxy_next_ready, proxy_take).
+ * Its header is in, but its service is paused: it waits on sv_pxready,
+ * in the bound, for admit.c to admit it and start its child
+ * (proxy_next_ready, proxy_take).
  */
 void
 proxy_ready(struct proxied *px)
@@ -300,7 +301,7 @@ proxy_ready(struct proxied *px)
 	sv->sv_pxcount++;
 }
 
-/* The first of sv's admitted connections still waiting; NULL: none. */
+/* The first of sv's connections whose header is in, waiting; NULL: none. */
 struct proxied *
 proxy_next_ready(struct service *sv)
 {

@@ -464,7 +464,7 @@ struct service {
 	double		 sv_backoff_logged; /* last fork/accept/exec-failed line */
 	unsigned long	 sv_backoff_n;	/* back-offs since, not logged */
 	struct pxwait	 sv_pxwait;	/* proxy=: reading their headers */
-	struct pxlist	 sv_pxready;	/* admitted, waiting for the service */
+	struct pxlist	 sv_pxready;	/* header in, waiting for the service */
 	int		 sv_pxcount;	/* on either, counted in the bound */
 	struct timer	 sv_pxtimer;	/* sv_pxready's next try (admit.c) */
 	int		 sv_errpipes;	/* stderr=log pipes open or unreaped */
@@ -819,12 +819,11 @@ struct proxied {
 	int		 px_state;	/* PX_* */
 	int		 px_lowat;	/* SO_RCVLOWAT raised for a v2 */
 	int		 px_inpoll;	/* in the epoll set */
-	struct srcent	*px_src;	/* PX_READY: its per-source entry */
 	struct sockaddr_storage px_balancer;
 	struct proxyhdr	 px_hdr;
 };
 #define PX_READING	1	/* in epoll, its timer running */
-#define PX_READY	2	/* admitted, its service paused: on sv_pxready */
+#define PX_READY	2	/* header in, its service paused: sv_pxready */
 #define PX_TAKEN	3	/* out of the wait set: the connection's facts */
 
 /* logtext.c */

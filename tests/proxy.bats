@@ -233,6 +233,26 @@ envsvc() {
 	wait_log '^event=status svc=0 line=1 .* proxy_waiting=0$'
 }
 
+@test "a connection whose header comes while its service is at instances= is admitted when its child starts, so per-source= counts only the running ones" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,instances=1,per-source=1 root /bin/sh sh -c "sleep 0.5; echo served"
+	EOF
+	start_superd
+	# three at once from one client, the headers 0.3 s late
+	for i in 1 2 3; do
+		psend --src 192.0.2.1:$i --split 5 --pause 0.3 --timeout 8 \
+		    "$(port 1)" >"$T/c$i" &
+		eval "c$i=\$!"
+	done
+	wait "$c1" "$c2" "$c3"
+	for i in 1 2 3; do
+		run cat "$T/c$i"
+		assert_output served
+	done
+	refute log_has 'event=refused'
+	wait_log '^event=start .* peer=192\.0\.2\.1:3 proxy='
+}
+
 # holders N PORT SECS: N connections from 127.0.0.2 that send nothing,
 # held SECS seconds; prints "up" once all are connected.
 holders() {
