@@ -104,6 +104,19 @@ envsvc() {
 	done
 }
 
+@test "a v2 header split after its 16th byte leaves the child a socket that wakes for a single byte (SO_RCVLOWAT set back)" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /usr/bin/head head -n 1
+	EOF
+	start_superd
+	# the client keeps its end open: the line must be read as it is
+	auth=$(printf 'a%.0s' $(seq 100))
+	run psend --authority "$auth" --split 16 --pause 0.2 --keep --timeout 3 \
+	    --payload 'hi\n' "$(port 1)"
+	assert_success
+	assert_output hi
+}
+
 @test "a v2 header of 64 KiB, its TLVs split across sends, is read whole before the child starts" {
 	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/cat cat
