@@ -18,9 +18,11 @@
  *    the family named, ports in decimal without leading zeros, CRLF and
  *    no lone CR or LF, 107 bytes at most.  UNKNOWN, with anything after
  *    it on the line (the spec's receiver "must ignore" it), is local.
- *  - v2 LOCAL is local whatever its addresses.  A PROXY header is local
- *    when its family or protocol is UNSPEC, and also when it speaks of
- *    UDP or of a unix socket: the spec's receiver "falls back to the
+ *  - v2 LOCAL is local whatever its addresses, and the spec's receiver
+ *    "must discard" its block: TLVs in it are read, a CRC32C checked,
+ *    but a block that does not parse as TLVs is dropped, not refused.
+ *    A PROXY header is local when its family or protocol is UNSPEC, and
+ *    also when it speaks of UDP or of a unix socket: the spec's receiver "falls back to the
  *    UNSPEC mode for the valid combinations" it does not support, and a
  *    stream service has no client of those kinds.  Family or protocol
  *    values the spec does not define, commands other than LOCAL and
@@ -31,7 +33,8 @@
  *    the block, sub-TLVs against what is left of theirs.  CRC32C, when
  *    present, is checked (a mismatch is malformed); AUTHORITY, UNIQUE_ID
  *    and SSL (with its VERSION and CN sub-TLVs) are read; a repeated one
- *    of these is malformed; NOOP and every other type are skipped.
+ *    of these, or a repeated sub-TLV, is malformed; NOOP and every
+ *    other type are skipped.
  *  - Their text is hostile: a value with a byte outside printable ASCII
  *    (0x20-0x7e: no NUL, no control byte, no UTF-8) or too long for
  *    PROXY_TEXT is left out (""), the header still accepted.  A unique
@@ -69,6 +72,8 @@
 #define PP2_CLIENT_CERT_CONN	0x02
 #define PP2_CLIENT_CERT_SESS	0x04
 #define PP2_UNIQUE_ID_MAX	128
+
+static const char crc_mismatch[] = "v2 CRC32C mismatch";
 
 static const unsigned char v2sig[12] = {
 	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a
@@ -354,7 +359,7 @@ v1_tcp(const unsigned char *p, const unsigned char *end, int done,
 
 /*
  * A v1 line: "PROXY TCP4|TCP6 src dst sport dport\r\n" or "PROXY
- * UNKNOWN[ anything]\r\n", in its first 107 bytes.  The line is cut at
+ * UNKNOWN[anything]\r\n", in its first 107 bytes.  The line is cut at
  * its first CR or LF: an LF first, or a CR followed by anything but LF,
  * is malformed; a CR that is the last byte so far makes the line whole
  * (done) but the header not yet complete.
@@ -383,8 +388,6 @@ proxy_v1(const unsigned char *buf, size_t len, struct proxyhdr *ph,
 	if (p < end && *p == 'U') {
 		if ((r = v1_lit(&p, end, done, "UNKNOWN")) != 1)
 			return r == 0 ? 0 : proxy_bad(why, "v1 bad protocol");
-		if (p < end && *p != ' ')
-			return proxy_bad(why, "v1 bad protocol");
 		ph->ph_local = 1;
 	} else {
 		if ((r = v1_lit(&p, end, done, "TCP")) != 1)
@@ -407,7 +410,8 @@ proxy_v1(const unsigned char *buf, size_t len, struct proxyhdr *ph,
 
 /*
  * The SSL TLV's value: the client bits, the verify result and sub-TLVs,
- * of which VERSION and CN are read.
+ * of which VERSION and CN are read, each at most once (two CNs would
+ * leave the service to guess which identity is meant).
  */
 static int
 v2_ssl(const unsigned char *v, size_t n, struct proxyhdr *ph,
@@ -415,6 +419,7 @@ v2_ssl(const unsigned char *v, size_t n, struct proxyhdr *ph,
 {
 	const unsigned char	*cn = NULL;
 	size_t			 off, sn, cnn = 0;
+	int			 seen = 0, bit;
 
 	if (n < 5)
 		return proxy_bad(why, "v2 SSL TLV too short");
@@ -425,6 +430,11 @@ v2_ssl(const unsigned char *v, size_t n, struct proxyhdr *ph,
 	for (off = 5; off < n; off += 3 + sn) {
 		if (n - off < 3 || (sn = get16(v + off + 1)) > n - off - 3)
 			return proxy_bad(why, "v2 SSL sub-TLV truncated");
+		bit = v[off] == PP2_SUBTYPE_SSL_VERSION ? 1 :
+		    v[off] == PP2_SUBTYPE_SSL_CN ? 2 : 0;
+		if (seen & bit)
+			return proxy_bad(why, "v2 repeated SSL sub-TLV");
+		seen |= bit;
 		if (v[off] == PP2_SUBTYPE_SSL_VERSION)
 			proxy_text(ph->ph_ssl_version, v + off + 3, sn);
 		else if (v[off] == PP2_SUBTYPE_SSL_CN) {
@@ -493,7 +503,7 @@ v2_tlvs(const unsigned char *buf, size_t off, size_t total, size_t avail,
 	}
 	if (crcat != 0 && crc32c_header(buf, total, crcat) !=
 	    ((uint32_t)get16(buf + crcat) << 16 | get16(buf + crcat + 2)))
-		return proxy_bad(why, "v2 CRC32C mismatch");
+		return proxy_bad(why, crc_mismatch);
 	return 1;
 }
 
@@ -554,12 +564,23 @@ v2_addrs(const unsigned char *a, int fp, struct proxyhdr *ph)
  * follows, then the addresses and the TLVs.  What is here of it is
  * checked as soon as it is here.
  */
+/* What TLVs gave, forgotten: a LOCAL header's block that is not TLVs. */
+static void
+v2_forget(struct proxyhdr *ph)
+{
+	ph->ph_authority[0] = ph->ph_unique_id[0] = '\0';
+	ph->ph_ssl_version[0] = ph->ph_ssl_cn[0] = '\0';
+	ph->ph_ssl = -1;
+	ph->ph_ssl_verified = 0;
+}
+
 static ssize_t
 proxy_v2(const unsigned char *buf, size_t len, struct proxyhdr *ph,
     const char **why)
 {
-	size_t	 total, avail;
-	int	 cmd, fp, size, r;
+	const char	*twhy = NULL;
+	size_t		 total, avail;
+	int		 cmd, fp, size, r;
 
 	if (len < 13)
 		return 0;
@@ -583,9 +604,13 @@ proxy_v2(const unsigned char *buf, size_t len, struct proxyhdr *ph,
 	/* a LOCAL header's addresses, all skipped when they are not laid
 	   out as its family says */
 	if (size >= 0 && (size_t)size <= total - V2_HEAD) {
-		r = v2_tlvs(buf, V2_HEAD + size, total, avail, ph, why);
-		if (r != 1)
-			return r;
+		r = v2_tlvs(buf, V2_HEAD + size, total, avail, ph, &twhy);
+		if (r == -1 && cmd == V2_LOCAL && twhy != crc_mismatch)
+			v2_forget(ph);	/* the spec: LOCAL's block discarded */
+		else if (r == -1)
+			return proxy_bad(why, twhy);
+		else if (r == 0)
+			return 0;
 	}
 	if (avail < total)
 		return 0;

@@ -144,6 +144,12 @@ envsvc() {
 		refute_line --partial PROXY_
 		assert_equal "${lines[-1]}" ping
 	done
+	# a LOCAL whose block is not TLVs: discarded, still served
+	run psend --raw 0d0a0d0a000d0a515549540a200000050102030405 \
+	    --payload 'pong\n' "$(port 1)"
+	assert_success
+	assert_line TCPREMOTEIP=127.0.0.2
+	assert_equal "${lines[-1]}" pong
 }
 
 @test "v2 TLVs become PROXY_AUTHORITY, PROXY_UNIQUE_ID, PROXY_SSL, PROXY_SSL_VERSION and PROXY_SSL_CN" {

@@ -58,6 +58,12 @@ parse_hex() {
 	assert_line "local=1"
 	assert_line "header=107"
 	assert_line "rest=1"
+	# the spec's receiver ignores all after UNKNOWN, even with no space
+	run "$CHECK" < <(printf 'PROXY UNKNOWNxyz\r\nab')
+	assert_success
+	assert_line "local=1"
+	assert_line "header=18"
+	assert_line "rest=2"
 }
 
 @test "a v1 line is at most 107 bytes: one byte more is refused at its 107th byte" {
@@ -105,6 +111,22 @@ parse_hex() {
 	assert_success
 	assert_line "local=1"
 	assert_line "header=28"
+}
+
+@test "a v2 LOCAL's block that is not TLVs is discarded, as the spec says, not refused; a PROXY's is refused" {
+	run parse_hex 0d0a0d0a000d0a515549540a200000050102030405
+	assert_success
+	assert_line "local=1"
+	assert_line "header=21"
+	assert_line "authority="
+	# an AUTHORITY, then a TLV cut off: what the block gave is forgotten
+	run parse_hex 0d0a0d0a000d0a515549540a20000007020001610102ff
+	assert_success
+	assert_line "header=23"
+	assert_line "authority="
+	run parse_hex 0d0a0d0a000d0a515549540a210000050102030405
+	assert_failure 1
+	assert_line "error why=v2 TLV truncated"
 }
 
 @test "v2 PROXY over IPv4 and over IPv6 gives the addresses and ports" {
@@ -183,6 +205,19 @@ parse_hex() {
 	run parse --local --bad-crc
 	assert_failure 1
 	assert_line "error why=v2 CRC32C mismatch"
+}
+
+@test "a repeated SSL sub-TLV is refused as a repeated TLV is: two CNs are two identities" {
+	# SSL: a verified certificate, CN bob, then CN eve
+	run parse --tlv 20:0700000000220003626f62220003657665
+	assert_failure 1
+	assert_line "error why=v2 repeated SSL sub-TLV"
+	run parse --tlv 20:07000000002100013121000132
+	assert_failure 1
+	assert_line "error why=v2 repeated SSL sub-TLV"
+	run parse --tlv 20:0700000000220003657665
+	assert_success
+	assert_line "ssl_cn=eve"
 }
 
 @test "v2 UNSPEC, UDP and unix headers are the balancer itself; their TLVs are still read" {
