@@ -370,6 +370,12 @@ parse_builtin(struct parser *p, struct svconf *cf,
 		    "(HTTP over tcp)");
 		bad = 1;
 	}
+	/*
+	 * A scrape's child ends itself within 30 s (scrape.c's alarm), but
+	 * a process of its uid can SIGSTOP it: the parent bounds it too.
+	 */
+	if (cf->cf_builtin == BI_METRICS && cf->cf_timeout == 0)
+		cf->cf_timeout = METRICS_TIMEOUT_DEFAULT;
 	cf->cf_argv = make_argv(internal_name(cf->cf_builtin), NULL, 0);
 	return bad ? -1 : 0;
 }

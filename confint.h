@@ -27,6 +27,7 @@ struct stat;
 #define CONF_MAXLINE	65536		/* bytes in a line of a table */
 #define CONF_MAXLINE_STR "65536"
 #define DEFAULT_INSTANCES 256		/* instances= when none is given */
+#define METRICS_TIMEOUT_DEFAULT 35	/* a metrics line's timeout= when none */
 
 /* The parser's state, one per table load (conf_load). */
 struct usercache {

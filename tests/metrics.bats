@@ -372,3 +372,24 @@ http_status() {
 	assert_equal "$(sample "$T/m" superd_stderr_lines_dropped_total "$(port 2)")" 0
 	assert_equal "$(sample "$T/m" superd_stderr_pipe_failures_total "$(port 2)")" 0
 }
+
+@test "a metrics child stopped by SIGSTOP is ended by superd within 35 s, the metrics line's default timeout=" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait nobody internal metrics
+	EOF
+	start_superd
+	m=$(port 1)
+	timeout 45 nc 127.0.0.1 "$m" </dev/null >/dev/null 3>&- &
+	client=$!
+	wait_log "event=start svc=0 line=1 "
+	pid=$(sed -n 's/^event=start svc=0 line=1 pid=\([0-9]*\).*/\1/p' "$LOG")
+	# what a process of the child's uid can do: its alarm(30) never ends it
+	kill -STOP "$pid"
+	start=$(date +%s)
+	wait_log "event=timeout svc=0 line=1 pid=$pid signal=TERM" 40
+	end=$(date +%s)
+	[ $((end - start)) -ge 32 ] && [ $((end - start)) -le 37 ]
+	wait_log "event=exit svc=0 line=1 pid=$pid signal=(TERM|KILL)" 10
+	kill "$client" 2>/dev/null || true
+	wait "$client" 2>/dev/null || true
+}
