@@ -33,6 +33,12 @@ sample() {
 	value "$1" "$2" "addr=\"127.0.0.1:$3\"" "${4:-}"
 }
 
+# send_queued PORT: a connection from PORT has bytes its peer has not
+# taken (Send-Q), a writer blocked on a reader that does not read.
+send_queued() {
+	ss -Htn "( sport = :$1 )" | awk '$3 > 0 { f = 1 } END { exit !f }'
+}
+
 # http_status PORT REQUEST [SECS]: the status line superd answers a raw
 # REQUEST with, the client's side left open for SECS (1) after it.
 http_status() {
@@ -123,7 +129,8 @@ http_status() {
 	start_superd
 	m=$(port 1)
 	e=$(port 2)
-	sleep 30 | timeout 20 nc 127.0.0.1 "$m" >/dev/null &
+	# nc without -N sends no FIN at its stdin's EOF: a silent connection
+	timeout 20 nc 127.0.0.1 "$m" </dev/null >/dev/null 3>&- &
 	silent=$!
 	wait_log "event=start svc=0 line=1 "
 	# echo answers at once, and so does another scrape, while it sits there
@@ -136,6 +143,7 @@ http_status() {
 	# the silent one; the answering one is counted once it has started
 	assert_equal "$(sample "$T/m" superd_children_running "$m")" 1
 	kill "$silent" 2>/dev/null || true
+	wait "$silent" 2>/dev/null || true
 }
 
 @test "a request head not whole after 10 s gets 408 and the child exits" {
@@ -145,12 +153,16 @@ http_status() {
 	start_superd
 	m=$(port 1)
 	start=$(date +%s)
-	{ printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n'; sleep 14; } |
-	    timeout 20 nc 127.0.0.1 "$m" >"$T/r" &
+	# half a head, and no FIN (nc without -N) while superd waits
+	printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' |
+	    timeout 20 nc 127.0.0.1 "$m" >"$T/r" 3>&- &
+	client=$!
 	wait_until 14 grep -q '^HTTP/1.1 408 Request Timeout' "$T/r"
 	end=$(date +%s)
 	[ $((end - start)) -ge 9 ] && [ $((end - start)) -le 12 ]
 	wait_log "event=exit svc=0 line=1 pid=[0-9]+ status=0 "
+	kill "$client" 2>/dev/null || true
+	wait "$client" 2>/dev/null || true
 }
 
 @test "anything but GET or HEAD /metrics gets a short HTTP error: 405 with Allow, 404, 400, 505, 431" {
@@ -221,7 +233,8 @@ http_status() {
 	127.0.0.1:$m stream tcp nowait nobody internal metrics
 	127.0.0.1:$e stream tcp nowait,instances=5 nobody internal echo
 	EOF
-	sleep 1.1
+	# the reload's time is to be later than t0 (milliseconds)
+	wait_until 2 eval '[ "$(echo "$(date +%s.%N) > $t0 + 0.002" | bc)" = 1 ]'
 	kill -HUP "$SUPERD_PID"
 	wait_log "event=reload services=2 added=0 removed=0 changed=1 kept=1"
 	echo "127.0.0.1:0 stream tcp bogus nobody internal echo" >"$CONF"
@@ -336,7 +349,7 @@ http_status() {
 	wait_until 5 eval 'test "$(wc -l <"$PORTS")" -eq 1500'
 	m=$(port 1)
 	# a small receive window, a request, and no read for 40 s
-	timeout 45 python3 - "$m" <<-'PY' &
+	timeout 45 python3 - "$m" 3>&- <<-'PY' &
 	import socket, sys, time
 	s = socket.socket()
 	s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -349,8 +362,10 @@ http_status() {
 	run talk "$(port 2)" ping
 	assert_output ping
 	# the whole answer is more than the socket buffers hold: still running
-	sleep 3
-	! log_has "event=exit svc=0 line=1 "
+	wait_until 10 send_queued "$m"
+	if log_has "event=exit svc=0 line=1 "; then
+		fail "the metrics child exited with its answer unread"
+	fi
 	wait_log "event=exit svc=0 line=1 pid=[0-9]+ signal=ALRM duration=(29|30|31)\." 35
 	run talk "$(port 3)" pong
 	assert_output pong
