@@ -135,12 +135,17 @@ takes_own(const struct service *sv)
 	return !sv->sv_cf->cf_wait || sv->sv_cf->cf_builtin != BI_NONE;
 }
 
-/* Does superd count the bytes of sv's connections (child.c)? */
+/*
+ * Does superd count the bytes of sv's connections (child.c)?  Only where
+ * it keeps a copy of each (linger= or idle=, stream nowait only): for
+ * the others a 0 would claim traffic that flowed was none, so their
+ * series are left out.
+ */
 static int
 counts_bytes(const struct service *sv)
 {
 	return sv->sv_proto == PROTO_TCP && sv->sv_socktype == SOCK_STREAM &&
-	    takes_own(sv);
+	    (sv->sv_cf->cf_linger > 0 || sv->sv_cf->cf_idle != 0);
 }
 
 /*
@@ -318,8 +323,11 @@ write_services(FILE *f, const struct service **all, size_t n)
 		(void)fprintf(f, "%lu\n", all[i]->sv_started);
 	}
 	family(f, "superd_refused_total", "counter", "Connections or "
-	    "datagrams closed without a child, by reason (as event=refused "
-	    "says it).");
+	    "datagrams refused, by reason (as event=refused says it): closed "
+	    "without a child, but for epoll, whose child superd could not "
+	    "watch and killed at once; for a datagram built-in, deny also "
+	    "counts sources it never answers (broadcast, a port below 1024 "
+	    "or of a service that answers anything), deny= or not.");
 	for (i = 0; i < n; i++)
 		for (r = 0; r < REFUSE_MAX; r++) {
 			if (refusal_labels[r] == NULL)
@@ -357,7 +365,9 @@ write_services(FILE *f, const struct service **all, size_t n)
 		(void)fprintf(f, "%lu\n", all[i]->sv_mx.mx_spawnfail);
 	}
 	family(f, "superd_connection_duration_seconds", "histogram", "How "
-	    "long each child ran, from its start to its reap.");
+	    "long each child ran, from its start to its reap: a connection's "
+	    "life for a nowait service, not for a wait one, whose child may "
+	    "serve many.");
 	for (i = 0; i < n; i++)
 		put_histogram(f, all[i]);
 	family(f, "superd_child_cpu_seconds_total", "counter", "CPU seconds, "
@@ -389,7 +399,7 @@ write_services(FILE *f, const struct service **all, size_t n)
 		}
 	family(f, "superd_sent_bytes_total", "counter", "Bytes sent to the "
 	    "clients of the children reaped and acknowledged by them (as "
-	    "superd_received_bytes_total).");
+	    "superd_received_bytes_total; none for the other services).");
 	for (i = 0; i < n; i++)
 		if (counts_bytes(all[i])) {
 			put_series(f, "superd_sent_bytes_total", all[i], NULL,
@@ -410,11 +420,12 @@ write_superd(FILE *f)
 	family(f, "superd_start_time_seconds", "gauge", "When superd started, "
 	    "in seconds since the epoch.");
 	(void)fprintf(f, "superd_start_time_seconds %.3f\n", start_time);
-	family(f, "superd_reloads_total", "counter", "Reloads (SIGHUP) that "
-	    "took a new table.");
+	family(f, "superd_reloads_total", "counter", "Reloads (SIGHUP, or a "
+	    "change superd -w saw) that took a new table.");
 	(void)fprintf(f, "superd_reloads_total %lu\n", nreloads);
-	family(f, "superd_reload_failures_total", "counter", "Reloads that "
-	    "kept the running table: the new one had errors.");
+	family(f, "superd_reload_failures_total", "counter", "Reloads (SIGHUP "
+	    "or superd -w) that kept the running table "
+	    "(event=reload-failed).");
 	(void)fprintf(f, "superd_reload_failures_total %lu\n", nreloadfails);
 	family(f, "superd_last_reload_success_timestamp_seconds", "gauge",
 	    "When the running table was loaded, in seconds since the epoch.");

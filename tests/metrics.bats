@@ -408,3 +408,24 @@ http_status() {
 	kill "$client" 2>/dev/null || true
 	wait "$client" 2>/dev/null || true
 }
+
+@test "a tcp nowait service of whose connections superd keeps no copy (linger=0, no idle=) has no byte series, not a 0" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait nobody internal metrics
+	127.0.0.1:0 stream tcp nowait,linger=0 nobody internal echo
+	127.0.0.1:0 stream tcp nowait,linger=0,idle=30 nobody internal echo
+	EOF
+	start_superd
+	run talk "$(port 2)" hello
+	assert_output hello
+	run talk "$(port 3)" hello
+	assert_output hello
+	wait_until 5 log_lines "event=exit svc=0 line=[23] " 2
+	scrape "$(port 1)" >"$T/m"
+	"$PROMTOOL" check metrics <"$T/m"
+	for name in superd_received_bytes_total superd_sent_bytes_total; do
+		run grep -c "^$name{.*addr=\"127.0.0.1:$(port 2)\"" "$T/m"
+		assert_output 0
+		assert_equal "$(sample "$T/m" "$name" "$(port 3)")" 5
+	done
+}
