@@ -200,10 +200,11 @@ uninstall:
 	-d=$(DESTDIR)$(EXAMPLEDIR); rmdir $$d $${d%/*} \
 	    $(DESTDIR)$(SYSCONFDIR)/superd.d 2>/dev/null
 
-# superd_VERSION_ARCH.deb in this directory, built by dpkg-buildpackage
-# from a copy of the tree under deb-build/ (debian/; this tree's objects
-# are left alone), then checked by lintian.  The version is superd.h's
-# SUPERD_VERSION, which debian/changelog's top entry must name.
+# superd_VERSION_ARCH.deb in this directory (make clean removes it),
+# built by dpkg-buildpackage from a copy of the tree under deb-build/
+# (debian/; this tree's objects are left alone), then checked by lintian.
+# The version is superd.h's SUPERD_VERSION, which debian/changelog's top
+# entry must name.
 DEB_BUILD_DEPS = debhelper dpkg-dev fakeroot lintian
 DEBBUILD ?= deb-build
 deb:
@@ -223,7 +224,7 @@ deb:
 	cd $(DEBBUILD)/superd && dpkg-buildpackage -us -uc -b
 	lintian -I --pedantic --fail-on error,warning $(DEBBUILD)/superd_*.changes
 	mv $(DEBBUILD)/superd_*.deb .
-	@ls superd_*.deb
+	@ls superd_`dpkg-parsechangelog -S Version`_`dpkg --print-architecture`.deb
 
 # libFuzzer harnesses (fuzz/), built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer from the sources supertab shares (timer_fuzz
@@ -362,6 +363,7 @@ bench: all $(BENCH)
 
 clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS) tests/proxycheck
+	rm -f superd_*.deb
 	rm -rf $(DEBBUILD)
 
 .PHONY: all bench deps check-deps run run-table test promtool check-asan lint layers install uninstall deb clean \

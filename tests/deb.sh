@@ -23,7 +23,10 @@ export DEBIAN_FRONTEND=noninteractive
 pkg=${1:-}
 if [ -z "$pkg" ]; then
 	make deb
-	pkg=$(ls superd_*.deb | tail -n 1)
+	# the very file make deb built: a glob could pick a stale one
+	# (0.9.0 sorts after 0.10.0)
+	pkg=superd_$(dpkg-parsechangelog -S Version)_$(dpkg --print-architecture).deb
+	[ -f "$pkg" ] || { echo "deb.sh: make deb built no $pkg" >&2; exit 1; }
 fi
 case $pkg in /*) ;; *) pkg=./$pkg;; esac
 
