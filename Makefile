@@ -154,6 +154,8 @@ layers: $(OBJS) $(TAB_OBJS)
 # The table, the units and the example table take the installation's
 # paths (sed); $(SYSCONFDIR)/superd.conf is installed only when there is
 # none, so a reinstall never overwrites the administrator's table.
+# superd.socket is an example (EXAMPLEDIR), not a unit: it must be edited
+# to the table's addresses before it is enabled.
 install: superd supertab
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5
@@ -177,24 +179,24 @@ install: superd supertab
 	    echo "installing $(DESTDIR)$(INETD_CONF)"; \
 	    mkdir -p `dirname $(DESTDIR)$(INETD_CONF)` && \
 	    install -m 644 conf/inetd.conf $(DESTDIR)$(INETD_CONF); fi
-	for u in superd.service superd.socket; do \
+	for u in $(UNITDIR)/superd.service $(EXAMPLEDIR)/superd.socket; do \
 	    sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
-	    -e 's|/etc/superd|$(SYSCONFDIR)/superd|g' conf/$$u \
-	    >$(DESTDIR)$(UNITDIR)/$$u && \
-	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	    -e 's|/etc/superd|$(SYSCONFDIR)/superd|g' conf/$${u##*/} \
+	    >$(DESTDIR)$$u && chmod 644 $(DESTDIR)$$u || exit 1; done
 	sed 's|/usr/local/libexec/superd/|$(LIBEXEC)/|g' conf/superd.conf \
 	    >$(DESTDIR)$(EXAMPLEDIR)/superd.conf
 	chmod 644 $(DESTDIR)$(EXAMPLEDIR)/superd.conf
 
 # What install put, but the table: $(SYSCONFDIR)/superd.conf may be the
 # administrator's, and so may what is in superd.d; $(INETD_CONF) holds
-# the lines of the packages that registered with update-inetd.
+# the lines of the packages that registered with update-inetd.  (Stop and
+# disable the unit first: systemctl disable --now superd.)
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/superd $(DESTDIR)$(SBINDIR)/supertab \
 	    $(DESTDIR)$(MANDIR)/man8/superd.8 $(DESTDIR)$(MANDIR)/man8/supertab.8 \
 	    $(DESTDIR)$(MANDIR)/man5/superd.conf.5 \
 	    $(DESTDIR)$(UNITDIR)/superd.service \
-	    $(DESTDIR)$(UNITDIR)/superd.socket \
+	    $(DESTDIR)$(EXAMPLEDIR)/superd.socket \
 	    $(DESTDIR)$(EXAMPLEDIR)/superd.conf
 	rm -rf $(DESTDIR)$(LIBEXEC)
 	-d=$(DESTDIR)$(EXAMPLEDIR); rmdir $$d $${d%/*} \

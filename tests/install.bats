@@ -12,7 +12,7 @@ inst() {
 	}
 }
 
-@test "make install puts the table, superd.d, the units and the example table under DESTDIR" {
+@test "make install puts the table, superd.d, the service unit, the example socket unit and the example table under DESTDIR" {
 	inst install
 	[ -f "$T/root/etc/superd.conf" ]
 	[ -d "$T/root/etc/superd.d" ]
@@ -23,7 +23,10 @@ inst() {
 	assert_output ''
 	u=$T/root/usr/local/lib/systemd/system
 	[ -f "$u/superd.service" ]
-	[ -f "$u/superd.socket" ]
+	# the socket unit is an example, to edit before it is enabled
+	[ ! -e "$u/superd.socket" ]
+	grep -q '^ListenStream=' \
+	    "$T/root/usr/local/share/doc/superd/examples/superd.socket"
 	[ -x "$T/root/usr/local/sbin/superd" ]
 	[ -x "$T/root/usr/local/libexec/superd/upper" ]
 	ex=$T/root/usr/local/share/doc/superd/examples/superd.conf
