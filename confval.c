@@ -117,7 +117,9 @@ parse_rsize(const char *s, uint64_t *out)
 
 /*
  * ADDR or ADDR/BITS, IPv4 or IPv6 (brackets allowed); an IPv4-mapped IPv6
- * address is kept as the IPv4 address it is, as peers are matched.
+ * address is kept as the IPv4 address it is, as peers are matched, its
+ * BITS IPv6's (96 to 128: ::ffff:10.0.0.0/104 is 10.0.0.0/8), so that
+ * ::ffff:127.0.0.2/8 is an error, not 127.0.0.0/8.
  */
 int
 acl_parse(const char *s, struct acl *acl)
@@ -125,7 +127,7 @@ acl_parse(const char *s, struct acl *acl)
 	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *a;
 	const char	*errstr;
 	size_t		 len;
-	int		 max;
+	int		 max, mapped = 0;
 
 	memset(acl, 0, sizeof(*acl));
 	if (strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
@@ -149,15 +151,17 @@ acl_parse(const char *s, struct acl *acl)
 		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)acl->ac_addr)) {
 			memmove(acl->ac_addr, acl->ac_addr + 12, 4);
 			acl->ac_family = AF_INET;
-			max = 32;
+			mapped = 1;
 		}
 	} else
 		return -1;
 	acl->ac_bits = max;
 	if (slash != NULL) {
-		acl->ac_bits = strtonum(slash, 0, max, &errstr);
+		acl->ac_bits = strtonum(slash, mapped ? 96 : 0, max, &errstr);
 		if (errstr != NULL)
 			return -1;
 	}
+	if (mapped)
+		acl->ac_bits -= 96;
 	return 0;
 }

@@ -2253,3 +2253,36 @@ evil_dropin() {
 	refute_output --partial "owned"
 	kill "$imp" 2>/dev/null || true
 }
+
+@test "an IPv4-mapped address in allow=, deny= or proxy= takes its prefix in IPv6 terms: ::ffff:127.0.0.2/8 is an error, not 127.0.0.0/8" {
+	table <<-'EOF2'
+	127.0.0.1:0 stream tcp nowait,proxy=::ffff:127.0.0.2/8 root /bin/echo echo x
+	127.0.0.1:0 stream tcp nowait,allow=::ffff:127.0.0.2/95 root /bin/echo echo x
+	127.0.0.1:0 stream tcp nowait,deny=[::ffff:127.0.0.2]/129 root /bin/echo echo x
+	127.0.0.1:0 stream tcp nowait,allow=::ffff:127.0.0.0/104,deny=::ffff:127.0.0.1 root /bin/echo echo x
+	EOF2
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line --partial 'superd.conf:1: bad value "::ffff:127.0.0.2/8" for option proxy'
+	assert_line --partial 'superd.conf:2: bad value "::ffff:127.0.0.2/95" for option allow'
+	assert_line --partial 'superd.conf:3: bad value "[::ffff:127.0.0.2]/129" for option deny'
+	refute_line --partial 'superd.conf:4:'
+	# /104 is 127.0.0.0/8, a lone mapped address one address
+	table <<-'EOF2'
+	127.0.0.1:0 stream tcp nowait,allow=::ffff:127.0.0.0/104 root /bin/echo echo allowed
+	127.0.0.1:0 stream tcp nowait,allow=::ffff:127.0.0.0/120,deny=::ffff:127.0.0.1 root /bin/echo echo denied
+	127.0.0.1:0 stream tcp nowait,proxy=::ffff:127.0.0.2/128 root /bin/echo echo direct
+	EOF2
+	start_superd
+	run talk "$(port 1)"
+	assert_output allowed
+	run talk "$(port 2)"
+	refute_output --partial denied
+	wait_log '^event=refused svc=0 line=2 reason=deny peer=127\.0\.0\.1:'
+	run talk "$(port 3)"
+	assert_output direct
+	run timeout 5 python3 "$TOP/tests/proxysend.py" --bind 127.0.0.2 \
+	    --src 192.0.2.9:1 "$(port 3)"
+	assert_output direct
+	wait_log 'line=3 pid=[0-9]+ peer=192\.0\.2\.9:1 proxy=127\.0\.0\.2:'
+}
