@@ -13,11 +13,14 @@
  * no refusal (the client was served, its socket could not be held after
  * the child): event=linger-full.  REFUSE_PROXY is a connection from a
  * balancer whose PROXY header was bad, late or cut off (proxywait.c),
+ * (and one closed, error=removed, when a reload or -k removed its service
+ * while it waited for its header or, after it, for the service),
  * REFUSE_PROXY_FULL one refused because too many headers were waited
- * for already: reason=proxy and reason=proxy-full.  A back-off also pauses the service
- * (PAUSE_BACKOFF) for a moment (poll.c ends it).  stderr lines dropped
- * over stderr=log's rate (errlog.c) are summed up the same way, one
- * event=stderr-dropped count=N line a second at most, never one a line.
+ * for already: reason=proxy and reason=proxy-full.  A back-off also
+ * pauses the service (PAUSE_BACKOFF) for a moment (poll.c ends it).
+ * stderr lines dropped over stderr=log's rate (errlog.c) are summed up
+ * the same way, one event=stderr-dropped count=N line a second at most,
+ * never one a line.
  */
 
 #include <sys/types.h>

@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "superd.h"
 
@@ -90,7 +91,7 @@ status_lines(double now, void (*put)(const char *, void *), void *arg)
 	struct status_out	 so;
 	struct service		*sv;
 	struct child		*ch;
-	char			 peer[128], orphans[32] = "";
+	char			 peer[128], px[136], orphans[32] = "";
 	long long		 n;
 
 	so.so_put = put;
@@ -106,9 +107,16 @@ status_lines(double now, void (*put)(const char *, void *), void *arg)
 	LIST_FOREACH(ch, child_list(), ch_entry) {
 		peer_format((struct sockaddr *)&ch->ch_peer, peer,
 		    sizeof(peer));
-		status_put(&so, "event=child svc=%s line=%d pid=%d peer=%s "
+		/* a balancer's connection: the balancer, as at its start */
+		px[0] = '\0';
+		if (ch->ch_px != NULL) {
+			(void)strlcpy(px, " proxy=", sizeof(px));
+			peer_format((struct sockaddr *)&ch->ch_px->px_balancer,
+			    px + 7, sizeof(px) - 7);
+		}
+		status_put(&so, "event=child svc=%s line=%d pid=%d peer=%s%s "
 		    "age=%.3f", log_str(ch->ch_sv->sv_name),
-		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, peer,
+		    ch->ch_sv->sv_cf->cf_line, (int)ch->ch_pid, peer, px,
 		    now - ch->ch_start);
 	}
 }

@@ -196,6 +196,9 @@ envsvc() {
 	psend --src 192.0.2.1:1 --keep --timeout 4 "$(port 3)" >"$T/first" &
 	first=$!
 	wait_log 'line=3 pid=[0-9]+ peer=192\.0\.2\.1:1 proxy='
+	# the status names its balancer as its start line does
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=child svc=0 line=3 pid=[0-9]+ peer=192\.0\.2\.1:1 proxy=127\.0\.0\.2:[0-9]+ age=[0-9.]+$'
 	run psend --src 192.0.2.1:2 --timeout 3 "$(port 3)"
 	refute_output --partial served
 	wait_log '^event=refused svc=0 line=3 reason=per-source peer=192\.0\.2\.1:2$'
