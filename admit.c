@@ -191,7 +191,7 @@ refuse_say(const struct service *sv, int fd)
  * record freed otherwise.
  */
 static void
-proxy_start(struct service *sv, struct proxied *px, double now)
+admit_px_start(struct service *sv, struct proxied *px, double now)
 {
 	struct srcent	*src;
 	int		 fd;
@@ -214,7 +214,7 @@ proxy_start(struct service *sv, struct proxied *px, double now)
  * admitted yet: a direct connection waits in the backlog unadmitted.
  */
 static void
-proxy_retry(struct service *sv, double now)
+admit_px_retry(struct service *sv, double now)
 {
 	struct proxied	*px;
 
@@ -225,14 +225,14 @@ proxy_retry(struct service *sv, double now)
 			timer_set_by(&sv->sv_pxtimer, now + HELD_POLL_SECS);
 			return;
 		}
-		proxy_start(sv, px, now);
+		admit_px_start(sv, px, now);
 	}
 }
 
 static void
-proxy_due(struct timer *t, double now)
+admit_px_due(struct timer *t, double now)
 {
-	proxy_retry(t->tm_arg, now);
+	admit_px_retry(t->tm_arg, now);
 }
 
 /*
@@ -241,16 +241,16 @@ proxy_due(struct timer *t, double now)
  * until it may start, behind those before it.
  */
 static void
-proxy_admit(struct service *sv, struct proxied *px, double now)
+admit_px(struct service *sv, struct proxied *px, double now)
 {
 	if (sv->sv_held > 0 || proxy_next_ready(sv) != NULL ||
 	    sv->sv_pause != 0 || slots_wait(sv, now)) {
 		proxy_ready(px);
-		timer_init(&sv->sv_pxtimer, proxy_due, sv);
+		timer_init(&sv->sv_pxtimer, admit_px_due, sv);
 		timer_set_by(&sv->sv_pxtimer, now + HELD_POLL_SECS);
 		return;
 	}
-	proxy_start(sv, px, now);
+	admit_px_start(sv, px, now);
 }
 
 /*
@@ -263,7 +263,7 @@ admit_proxied(struct evsrc *src, uint32_t events, double now)
 	struct proxied	*px;
 
 	if ((px = proxy_event(src, events, now)) != NULL)
-		proxy_admit(px->px_sv, px, now);
+		admit_px(px->px_sv, px, now);
 }
 
 /*
@@ -287,7 +287,7 @@ accept_batch(struct service *sv, double now)
 			return;
 	}
 	if (proxy_next_ready(sv) != NULL) {
-		proxy_retry(sv, now);
+		admit_px_retry(sv, now);
 		if (proxy_next_ready(sv) != NULL || sv->sv_pause != 0)
 			return;
 	}
@@ -328,7 +328,7 @@ accept_batch(struct service *sv, double now)
 		    limits_proxy_from(sv->sv_cf, (struct sockaddr *)&ss)) {
 			if ((px = proxy_wait(sv, fd, (struct sockaddr *)&ss,
 			    now)) != NULL)
-				proxy_admit(sv, px, now);
+				admit_px(sv, px, now);
 			continue;
 		}
 		if (admit(sv, (struct sockaddr *)&ss, now, &src) == -1) {

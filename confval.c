@@ -1,8 +1,9 @@
 /*
  * confval.c: the small value parsers of a table's fields and options:
  * decimal numbers, sizes (socket buffers, resource limits), octal
- * modes, and addresses with a prefix length (allow=, deny=, proxy=).  Each returns 0 with the value, or -1; the caller says what is
- * wrong, as FILE:LINE: message.  Calls nothing of superd's.
+ * modes, and addresses with a prefix length (allow=, deny=, proxy=).
+ * Each returns 0 with the value, or -1; the caller says what is wrong,
+ * as FILE:LINE: message.  Calls nothing of superd's.
  */
 
 #include <sys/types.h>

@@ -22,13 +22,13 @@
  *    "must discard" its block: TLVs in it are read, a CRC32C checked,
  *    but a block that does not parse as TLVs is dropped, not refused.
  *    A PROXY header is local when its family or protocol is UNSPEC, and
- *    also when it speaks of UDP or of a unix socket: the spec's receiver "falls back to the
- *    UNSPEC mode for the valid combinations" it does not support, and a
- *    stream service has no client of those kinds.  Family or protocol
- *    values the spec does not define, commands other than LOCAL and
- *    PROXY, and versions other than 2 are refused.  The address block
- *    must be at least as long as its family's addresses; what follows
- *    them is TLVs.
+ *    also when it speaks of UDP or of a unix socket: the spec's receiver
+ *    "falls back to the UNSPEC mode for the valid combinations" it does
+ *    not support, and a stream service has no client of those kinds.
+ *    Family or protocol values the spec does not define, commands other
+ *    than LOCAL and PROXY, and versions other than 2 are refused.  The
+ *    address block must be at least as long as its family's addresses;
+ *    what follows them is TLVs.
  *  - TLVs are walked with every length checked against what is left of
  *    the block, sub-TLVs against what is left of theirs.  CRC32C, when
  *    present, is checked (a mismatch is malformed); AUTHORITY, UNIQUE_ID
