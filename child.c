@@ -680,15 +680,15 @@ child_track(void)
  * The orphan reaper (reaper.c) found pid's zombie.  One of superd's own
  * children is reaped and logged now, through its pidfd (taken out of
  * epoll first: a pidfd kept for a group's SIGKILL must not report a
- * freed child later); a leader kept for its group's SIGKILL gets it now,
- * early, while its zombie still holds the pid, and goes.  Returns 1 for
- * either, 0 for a pid that is not superd's own: an orphan.
+ * freed child later).  A leader kept for its group's SIGKILL is left
+ * alone: its zombie goes when the SIGKILL is due, its group's 2 seconds
+ * after SIGTERM kept.  Returns 1 for a child reaped, 2 for a kept
+ * leader, 0 for a pid that is not superd's own: an orphan.
  */
 int
 child_reap_pid(pid_t pid, double now)
 {
 	struct child		 ckey, *ch;
-	struct groupkill	 gkey, *gk;
 
 	ckey.ch_pid = pid;
 	if ((ch = RB_FIND(chpids, &chpids, &ckey)) != NULL) {
@@ -697,11 +697,18 @@ child_reap_pid(pid_t pid, double now)
 		child_reap(ch, now);
 		return 1;
 	}
+	return child_owns(pid) ? 2 : 0;
+}
+
+/* pid is one of superd's own children, or a leader kept as a zombie. */
+int
+child_owns(pid_t pid)
+{
+	struct child		 ckey;
+	struct groupkill	 gkey;
+
+	ckey.ch_pid = pid;
 	gkey.gk_pgid = pid;
-	if ((gk = RB_FIND(gkpids, &gkpids, &gkey)) != NULL) {
-		timer_clear(&gk->gk_timer);
-		groupkill_due(&gk->gk_timer, now);
-		return 1;
-	}
-	return 0;
+	return RB_FIND(chpids, &chpids, &ckey) != NULL ||
+	    RB_FIND(gkpids, &gkpids, &gkey) != NULL;
 }

@@ -12,12 +12,13 @@
  * left, REAPER_BATCH at a time, the rest at once on the next turn of the
  * loop.  waitid(P_ALL, WNOWAIT) names the first zombie without reaping
  * it.  superd's own children are reaped through their pidfds (child.c),
- * and one of them may be that zombie (its pidfd not read yet, or a
- * leader kept for its group's SIGKILL): child_reap_pid looks the pid up
- * in child.c's trees, kept only in this mode, and deals with it there
- * and then, so the same zombie never comes back and every turn reaps
- * one.  Any other pid is an orphan's, reaped by its pid, which stays its
- * own until then.  Children of superd's own that run superd's code and
+ * and one of them may be that zombie (its pidfd not read yet):
+ * child_reap_pid looks the pid up in child.c's trees, kept only in this
+ * mode, and reaps it there and then, so the same zombie never comes
+ * back and every turn reaps one.  A leader kept as a zombie for its
+ * group's SIGKILL (timeout=, -k) keeps its 2 seconds: while waitid names
+ * it, the other zombies are found by pid (reap_listed).  Any other pid
+ * is an orphan's, reaped by its pid, which stays its own until then.  Children of superd's own that run superd's code and
  * never exec (ctl.c's) have no exit signal, and waitid without __WALL
  * does not see them; every exec makes SIGCHLD a process's exit signal.
  *
@@ -32,6 +33,8 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +42,7 @@
 
 #define REAPER_BATCH	256	/* orphans reaped per turn of the loop */
 #define REAPER_LOG_SECS	60.0	/* event=reaped at most this often */
+#define REAPER_KIDS	16384	/* bytes of the children listing a turn */
 
 static int		 reaping;	/* -r, or PID 1 */
 static long long	 reaped;	/* orphans reaped since start */
@@ -95,6 +99,81 @@ more_due(struct timer *t, double now)
 }
 
 /*
+ * A leader kept as a zombie for its group's SIGKILL is the zombie
+ * waitid(P_ALL) names first, and would name again and again: the other
+ * zombies are found by pid instead, among superd's children as
+ * /proc/thread-self/children lists them, and each that is not superd's
+ * own is reaped by its pid (one that still runs answers nothing).  The
+ * listing is read REAPER_KIDS bytes at a time, at most budget waitids a
+ * turn, from where the last turn stopped.  This costs a system call per
+ * child only while a kept leader exists, for 2 seconds.  Returns 1 when
+ * the listing was not read to its end.
+ */
+static int
+reap_listed(int budget)
+{
+	static char	 buf[REAPER_KIDS];
+	static off_t	 off;
+	static int	 warned;
+	siginfo_t	 si;
+	char		*p, *end, *q;
+	ssize_t		 len;
+	pid_t		 pid;
+	long		 v;
+	int		 fd, n = 0;
+
+	if ((fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC)) ==
+	    -1) {
+		if (!warned++)
+			log_warn("event=reaper-failed what=children");
+		return 0;
+	}
+	len = pread(fd, buf, sizeof(buf) - 1, off);
+	(void)close(fd);
+	if (len <= 0) {
+		off = 0;
+		return 0;
+	}
+	buf[len] = '\0';
+	end = buf + len;
+	/* a pid cut at the end of a full buffer is read again next turn */
+	if ((size_t)len == sizeof(buf) - 1)
+		while (end > buf && end[-1] != ' ')
+			end--;
+	for (p = buf; p < end && n < budget; p = q) {
+		while (p < end && (*p == ' ' || *p == '\n'))
+			p++;
+		if (p >= end)
+			break;
+		v = strtol(p, &q, 10);
+		if (q == p || v <= 0)
+			break;
+		pid = (pid_t)v;
+		if (pid == getpid() || child_owns(pid))
+			continue;
+		n++;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG) == -1) {
+			/* gone, or ctl.c's clone (no exit signal) */
+			if (errno != ECHILD)
+				log_warn("event=waitid-failed what=orphans "
+				    "pid=%d", (int)pid);
+			continue;
+		}
+		if (si.si_pid == 0)
+			continue;	/* runs on */
+		reaped++;
+		unlogged++;
+	}
+	if (p < end || (size_t)len == sizeof(buf) - 1) {
+		off += p - buf;
+		return 1;
+	}
+	off = 0;
+	return 0;
+}
+
+/*
  * SIGCHLD: every orphan that has exited is reaped, REAPER_BATCH of them
  * now; when there may be more, the loop comes back at once (a timer due
  * now), so a flood of them never holds the loop for long.
@@ -104,7 +183,7 @@ reaper_reap(double now)
 {
 	siginfo_t	 si;
 	pid_t		 pid;
-	int		 n;
+	int		 n, more = 0, r;
 
 	if (!reaping)
 		return;
@@ -117,8 +196,13 @@ reaper_reap(double now)
 		}
 		if (si.si_pid == 0)
 			break;
-		if (child_reap_pid(si.si_pid, now))
+		if ((r = child_reap_pid(si.si_pid, now)) == 1)
 			continue;
+		if (r == 2) {
+			/* a kept leader: its timer ends it, the rest by pid */
+			more = reap_listed(REAPER_BATCH - n);
+			break;
+		}
 		pid = si.si_pid;
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG) == -1 ||
@@ -130,7 +214,7 @@ reaper_reap(double now)
 		reaped++;
 		unlogged++;
 	}
-	if (n == REAPER_BATCH)
+	if (n == REAPER_BATCH || more)
 		timer_set(&more_timer, now);
 	if (unlogged > 0 && !timer_pending(&log_timer))
 		timer_set(&log_timer, now >= logged_at + REAPER_LOG_SECS ?

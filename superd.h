@@ -883,6 +883,7 @@ struct child	*child_start(struct service *, int, const struct sockaddr *,
 void		 child_reap(struct child *, double);
 void		 child_track(void);
 int		 child_reap_pid(pid_t, double);
+int		 child_owns(pid_t);
 void		 child_end_all(double);
 int		 child_pending(void);
 

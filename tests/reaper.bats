@@ -240,6 +240,25 @@ ppid_of() {
 	kill "$orphan" 2>/dev/null || true
 }
 
+@test "with -r, a timed-out group still has its 2 seconds after SIGTERM: a member that traps TERM finishes its trap" {
+	cat >"$T/member.sh" <<-'EOF'
+	#!/bin/sh
+	trap 'sleep 1; echo done >"$1"; exit 0' TERM
+	while :; do sleep 0.1; done
+	EOF
+	chmod +x "$T/member.sh"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,timeout=1 root /bin/sh sh -c "$T/member.sh $T/done </dev/null >/dev/null 2>&1 & echo up; exec sleep 30"
+	EOF
+	start_superd -r
+	timeout 15 nc 127.0.0.1 "$(port 1)" </dev/null >"$T/out" 2>&1 3>&- &
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM '
+	# the leader's zombie is kept, the member an orphan of superd's
+	wait_until 5 test -s "$T/done"
+	wait_log '^event=timeout svc=0 line=1 pid=[0-9]+ signal=KILL'
+	wait_until 5 no_zombie_of_superd
+}
+
 # status_orphans N: a SIGUSR1 status line says N orphans reaped.
 status_orphans() {
 	kill -USR1 "$SUPERD_PID"
