@@ -133,6 +133,7 @@ named_conflicts(struct parser *p, struct service **v, size_t i, size_t j)
 #define CS_SERVED	1	/* the named table's, or an accepted entry's */
 #define CS_TRYING	2	/* of the entry being tried */
 #define CS_LEFT_OUT	3
+#define CS_HALF		4	/* an accepted included entry's IPv6 half */
 
 /* A service as sorted, and where it is on the table's list. */
 struct slot {
@@ -151,8 +152,10 @@ slot_cmp(const void *va, const void *vb)
 /*
  * An included entry (its services bylist[a..b)) is served unless one of
  * its addresses is taken by a service already served (the named table's,
- * or an entry read before it) or by another of its own; else it is left
- * out, with the error of its line.
+ * its implicit IPv6 halves too, or an entry read before it) or by another
+ * of its own; else it is left out, with the error of its line.  Its own
+ * implicit IPv6 half is not tried here: it is CS_HALF, settled once every
+ * entry is (half_settle).
  */
 static void
 try_entry(struct parser *p, struct service **bylist, size_t a, size_t b,
@@ -165,7 +168,8 @@ try_entry(struct parser *p, struct service **bylist, size_t a, size_t b,
 	size_t		 k, m, pos;
 
 	for (k = a; k < b && o == NULL; k++) {
-		if ((sv = bylist[k]) == NULL || port_of(sv) == 0)
+		if ((sv = bylist[k]) == NULL || port_of(sv) == 0 ||
+		    (is_implicit_half(sv) && sv->sv_family == AF_INET6))
 			continue;
 		pos = inv[k];
 		for (m = gs[pos]; m < ge[pos]; m++)
@@ -178,7 +182,10 @@ try_entry(struct parser *p, struct service **bylist, size_t a, size_t b,
 	}
 	for (k = a; k < b; k++)
 		if (bylist[k] != NULL)
-			st[inv[k]] = o == NULL ? CS_SERVED : CS_LEFT_OUT;
+			st[inv[k]] = o != NULL ? CS_LEFT_OUT :
+			    is_implicit_half(bylist[k]) &&
+			    bylist[k]->sv_family == AF_INET6 ? CS_HALF :
+			    CS_SERVED;
 	if (o == NULL)
 		return;
 	ofile = o->sv_cf->cf_file != NULL ? o->sv_cf->cf_file : p->p_file;
@@ -194,6 +201,26 @@ try_entry(struct parser *p, struct service **bylist, size_t a, size_t b,
 }
 
 /*
+ * The implicit IPv6 half of an accepted included entry, at pos: dropped,
+ * with no error, if a service that survives takes its socket (an explicit
+ * entry of that family, read before or after it); else served.
+ */
+static void
+half_settle(struct service **v, const size_t *gs, const size_t *ge, int *st,
+    size_t pos)
+{
+	size_t	m;
+
+	for (m = gs[pos]; m < ge[pos]; m++)
+		if (m != pos && v[m] != NULL && st[m] == CS_SERVED &&
+		    clash(v[m], v[pos])) {
+			st[pos] = CS_LEFT_OUT;
+			return;
+		}
+	st[pos] = CS_SERVED;
+}
+
+/*
  * Two entries that would bind the same socket conflict: same socket type,
  * family and port (or path), and the same address or one of them "*".
  * Port 0 never conflicts.  The half of a dual "tcp" or "udp" entry on "*"
@@ -201,7 +228,10 @@ try_entry(struct parser *p, struct service **bylist, size_t a, size_t b,
  * "ftp tcp6", as inetd tables write it): that half is dropped.  Between
  * two entries of the named table it is an error of the table, at the
  * one that sorts after; an included file's entry yields to the named
- * table's and to those read before it: it is left out, with its error.
+ * table's (its halves too) and to those read before it: it is left out,
+ * with its error.  A half yields only to an entry that survives, and
+ * only to one of its own table: a named entry's half to a named entry,
+ * an included entry's half to any entry served.
  */
 void
 check_conflicts(struct parser *p)
@@ -210,7 +240,7 @@ check_conflicts(struct parser *p)
 	struct service	**v, **bylist, *sv, *a;
 	struct slot	 *sl;
 	size_t		  n = 0, i, j, k, *inv, *gs, *ge;
-	int		 *st, seq;
+	int		 *st, seq, named;
 
 	if (c->c_nservices < 2)
 		return;
@@ -243,11 +273,14 @@ check_conflicts(struct parser *p)
 		if (j - i < 2 || port_of(v[i]) == 0)
 			continue;
 		/* v[i..j) share type, family and port. */
-		for (k = i; k < j; k++) {
+		for (k = i, named = 0; k < j; k++)
+			named += v[k]->sv_cf->cf_file == NULL;
+		for (k = i; k < j && named > 1; k++) {
 			a = v[k];
-			if (!is_implicit_half(a) || a->sv_family != AF_INET6)
+			if (!is_implicit_half(a) || a->sv_family != AF_INET6 ||
+			    a->sv_cf->cf_file != NULL)
 				continue;
-			/* an explicit entry in this family wins */
+			/* another named entry in this family wins */
 			TAILQ_REMOVE(&c->c_services, a, sv_entry);
 			c->c_nservices--;
 			bylist[sl[k].sl_li] = NULL;
@@ -270,6 +303,9 @@ check_conflicts(struct parser *p)
 		if (bylist[i]->sv_cf->cf_file != NULL)
 			try_entry(p, bylist, i, j, v, inv, gs, ge, st);
 	}
+	for (i = 0; i < n; i++)
+		if (st[i] == CS_HALF)
+			half_settle(v, gs, ge, st, i);
 	for (i = 0; i < n; i++)
 		if (bylist[i] != NULL && st[inv[i]] == CS_LEFT_OUT) {
 			TAILQ_REMOVE(&c->c_services, bylist[i], sv_entry);

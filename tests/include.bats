@@ -239,3 +239,29 @@ reload() {
 	assert_failure 1
 	assert_output "$D/a.conf:1: address 127.0.0.1:$p1 (tcp4) is already used by $CONF:1: left out"
 }
+
+@test "an included entry never takes or removes the IPv6 half of a named entry, and a lone survivor keeps its own" {
+	dropin
+	p1=$(free_port) p2=$(free_port) p3=$(free_port)
+	table <<-EOF
+	$p1 stream tcp nowait nobody /bin/echo echo main1
+	$p2 stream tcp nowait nobody /bin/echo echo main2
+	.include $D/*.conf
+	EOF
+	echo "$p1 stream tcp nowait nobody /bin/echo echo dup" >"$D/a.conf"
+	echo "[::1]:$p2 stream tcp6 nowait nobody /bin/echo echo thief" >"$D/b.conf"
+	echo "$p3 stream tcp nowait nobody /bin/echo echo first" >"$D/c.conf"
+	echo "$p3 stream tcp nowait nobody /bin/echo echo second" >"$D/d.conf"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$D/a.conf:1: address 0.0.0.0:$p1 (tcp4) is already used by $CONF:1: left out"
+	assert_line "$D/b.conf:1: address [::1]:$p2 (tcp6) is already used by $CONF:2: left out"
+	assert_line "$D/d.conf:1: address 0.0.0.0:$p3 (tcp4) is already used by $D/c.conf:1: left out"
+	start_superd
+	assert_equal "$(talk "$p1")" main1
+	assert_equal "$(talk6 "$p1")" main1
+	assert_equal "$(talk "$p2")" main2
+	assert_equal "$(talk6 "$p2")" main2
+	assert_equal "$(talk "$p3")" first
+	assert_equal "$(talk6 "$p3")" first
+}
