@@ -104,7 +104,7 @@ append(char **bufp, size_t *lenp, const char *s, size_t n)
 static char *
 error_key(const char *path, const char *e, const struct lines *l)
 {
-	const char	*p, *m, *ref;
+	const char	*p, *q, *m, *ref;
 	char		*key = NULL, *end;
 	size_t		 len = 0, plen = strlen(path), rlen;
 	unsigned long	 n;
@@ -114,15 +114,21 @@ error_key(const char *path, const char *e, const struct lines *l)
 		p = e + plen + 1;
 	else {
 		append(&key, &len, "", 0);
-		while ((m = strstr(p, path)) != NULL && m[plen] == ':' &&
-		    isdigit((unsigned char)m[plen + 1])) {
+		/* the path may also start another, /etc/superd.conf.d/a.conf */
+		q = p;
+		while ((m = strstr(q, path)) != NULL) {
+			if (m[plen] != ':' ||
+			    !isdigit((unsigned char)m[plen + 1])) {
+				q = m + 1;	/* not a line of ours: on */
+				continue;
+			}
 			append(&key, &len, p, m - p);
 			n = strtoul(m + plen + 1, &end, 10);
 			append(&key, &len, "[", 1);
 			append(&key, &len, line_text(l, n),
 			    strlen(line_text(l, n)));
 			append(&key, &len, "]", 1);
-			p = end;
+			p = q = end;
 		}
 		append(&key, &len, p, strlen(p));
 		return key;

@@ -265,3 +265,22 @@ reload() {
 	assert_equal "$(talk "$p3")" first
 	assert_equal "$(talk6 "$p3")" first
 }
+
+@test "supertab keeps an old conflict as old when the drop-in directory's path starts with the table's own" {
+	D=$CONF.d
+	mkdir -p "$D"
+	chmod 755 "$T" "$D"
+	p0=$(free_port) p1=$(free_port)
+	table <<-EOF
+	127.0.0.1:$p0 stream tcp nowait nobody /bin/echo echo x
+	127.0.0.1:$p1 stream tcp nowait nobody /bin/echo echo main
+	.include $D/*.conf
+	EOF
+	echo "127.0.0.1:$p1 stream tcp nowait nobody /bin/echo echo a" >"$D/a.conf"
+	run "$SUPERTAB" -f "$CONF" remove "127.0.0.1:$p0"
+	assert_success
+	assert_output --partial "1 error already in $CONF, left as it was"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$D/a.conf:1: address 127.0.0.1:$p1 (tcp4) is already used by $CONF:1: left out"
+}
