@@ -26,6 +26,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,37 +267,142 @@ put_histogram(FILE *f, const struct service *sv)
 	(void)fprintf(f, "%lu\n", sum);
 }
 
-/* errlog.c's counters, for put_counters. */
-static unsigned long
-err_lines(const struct service *sv)
-{
-	return sv->sv_errlines;
-}
-
-static unsigned long
-err_dropped(const struct service *sv)
-{
-	return sv->sv_errdropped;
-}
-
-static unsigned long
-err_nopipe(const struct service *sv)
-{
-	return sv->sv_errnopipe;
-}
-
-/* A family of one counter a service, as get reads it. */
+/* A service's superd_refused_total, a series for each reason. */
 static void
-put_counters(FILE *f, const char *name, const char *help,
-    const struct service **all, size_t n,
-    unsigned long (*get)(const struct service *))
+put_refused(FILE *f, const struct service *sv)
 {
-	size_t	 i;
+	int	 r;
 
-	family(f, name, "counter", help);
-	for (i = 0; i < n; i++) {
-		put_series(f, name, all[i], NULL, NULL);
-		(void)fprintf(f, "%lu\n", get(all[i]));
+	for (r = 0; r < REFUSE_MAX; r++) {
+		if (refusal_labels[r] == NULL)
+			continue;
+		put_series(f, "superd_refused_total", sv, "reason",
+		    refusal_labels[r]);
+		(void)fprintf(f, "%lu\n", sv->sv_refused[r]);
+	}
+}
+
+/* A service's superd_exits_total, a series for each outcome. */
+static void
+put_exits(FILE *f, const struct service *sv)
+{
+	int	 r;
+
+	for (r = 0; r < OUTCOME_MAX; r++) {
+		put_series(f, "superd_exits_total", sv, "outcome",
+		    outcome_labels[r]);
+		(void)fprintf(f, "%lu\n", sv->sv_mx.mx_exits[r]);
+	}
+}
+
+/*
+ * The families of each service, in the order they are written: one
+ * series a service, the field at mf_off of struct service as mf_kind
+ * says, or the series mf_put writes (MF_PUT); only for the services
+ * mf_shown says (NULL: every one).
+ */
+enum mfkind { MF_ULONG, MF_INT, MF_U64, MF_SECS, MF_PUT };
+
+struct mfamily {
+	const char	*mf_name;
+	const char	*mf_type;
+	const char	*mf_help;
+	int		(*mf_shown)(const struct service *);
+	enum mfkind	 mf_kind;
+	size_t		 mf_off;
+	void		(*mf_put)(FILE *, const struct service *);
+};
+
+#define SVOFF(field)	offsetof(struct service, field)
+
+static const struct mfamily mfamilies[] = {
+	{ "superd_connections_total", "counter", "Connections accepted, or "
+	    "datagrams taken, by superd for the service (not for wait "
+	    "services, whose children take their own).", takes_own,
+	    MF_ULONG, SVOFF(sv_mx.mx_conns), NULL },
+	{ "superd_children_started_total", "counter", "Children started "
+	    "(datagrams answered, for a datagram built-in).", NULL,
+	    MF_ULONG, SVOFF(sv_started), NULL },
+	{ "superd_refused_total", "counter", "Connections or datagrams "
+	    "refused, by reason (as event=refused says it): closed without a "
+	    "child, but for epoll, whose child superd could not watch and "
+	    "killed at once; for a datagram built-in, deny also counts "
+	    "sources it never answers (broadcast, a port below 1024 or of a "
+	    "service that answers anything), deny= or not.", NULL,
+	    MF_PUT, 0, put_refused },
+	{ "superd_linger_full_total", "counter", "Connections served but "
+	    "closed at once after their child: too many lingering "
+	    "(event=linger-full).", NULL,
+	    MF_ULONG, SVOFF(sv_refused[REFUSE_LINGER]), NULL },
+	{ "superd_children_running", "gauge", "Children running now.", NULL,
+	    MF_INT, SVOFF(sv_children), NULL },
+	{ "superd_exits_total", "counter", "Children reaped, by how they "
+	    "ended: exit-zero, exit-nonzero, signal, or never-ran (exit 126 "
+	    "or 127: a step before execve failed, or no program).", NULL,
+	    MF_PUT, 0, put_exits },
+	{ "superd_spawn_failures_total", "counter", "Children that could not "
+	    "be started (fork, namespace, memory).", NULL,
+	    MF_ULONG, SVOFF(sv_mx.mx_spawnfail), NULL },
+	{ "superd_connection_duration_seconds", "histogram", "How long each "
+	    "child ran, from its start to its reap: a connection's life for "
+	    "a nowait service, not for a wait one, whose child may serve "
+	    "many.", NULL,
+	    MF_PUT, 0, put_histogram },
+	{ "superd_child_cpu_seconds_total", "counter", "CPU seconds, user "
+	    "and system, of the children reaped and what they waited for.",
+	    NULL, MF_SECS, SVOFF(sv_mx.mx_cpu), NULL },
+	{ "superd_stderr_lines_logged_total", "counter", "Lines the children "
+	    "wrote to stderr, logged as event=stderr (stderr=log).", NULL,
+	    MF_ULONG, SVOFF(sv_errlines), NULL },
+	{ "superd_stderr_lines_dropped_total", "counter", "stderr lines "
+	    "dropped over the rate of 100 a second (event=stderr-dropped).",
+	    NULL, MF_ULONG, SVOFF(sv_errdropped), NULL },
+	{ "superd_stderr_pipe_failures_total", "counter", "Children given "
+	    "/dev/null as stderr: no pipe could be made (event=stderr-nopipe).",
+	    NULL, MF_ULONG, SVOFF(sv_errnopipe), NULL },
+	{ "superd_received_bytes_total", "counter", "Bytes received from the "
+	    "clients of the children reaped (TCP stream nowait services that "
+	    "linger= or idle= gives superd a copy of).", counts_bytes,
+	    MF_U64, SVOFF(sv_mx.mx_in), NULL },
+	{ "superd_sent_bytes_total", "counter", "Bytes sent to the clients of "
+	    "the children reaped and acknowledged by them (as "
+	    "superd_received_bytes_total; none for the other services).",
+	    counts_bytes, MF_U64, SVOFF(sv_mx.mx_out), NULL },
+};
+
+/*
+ * One service's series of a family of one series a service: its field,
+ * copied out (memcpy: no cast of a struct's bytes to another type).
+ */
+static void
+put_field(FILE *f, const struct mfamily *mf, const struct service *sv)
+{
+	const char	*p = (const char *)sv + mf->mf_off;
+	unsigned long	 ul;
+	uint64_t	 u64;
+	double		 d;
+	int		 i;
+
+	put_series(f, mf->mf_name, sv, NULL, NULL);
+	switch (mf->mf_kind) {
+	case MF_ULONG:
+		memcpy(&ul, p, sizeof(ul));
+		(void)fprintf(f, "%lu\n", ul);
+		break;
+	case MF_INT:
+		memcpy(&i, p, sizeof(i));
+		(void)fprintf(f, "%d\n", i);
+		break;
+	case MF_U64:
+		memcpy(&u64, p, sizeof(u64));
+		(void)fprintf(f, "%llu\n", (unsigned long long)u64);
+		break;
+	case MF_SECS:
+		memcpy(&d, p, sizeof(d));
+		(void)fprintf(f, "%.6f\n", d);
+		break;
+	case MF_PUT:
+		break;
 	}
 }
 
@@ -303,110 +410,21 @@ put_counters(FILE *f, const char *name, const char *help,
 static void
 write_services(FILE *f, const struct service **all, size_t n)
 {
-	size_t	 i;
-	int	 r;
+	const struct mfamily	*mf;
+	size_t			 i;
 
-	family(f, "superd_connections_total", "counter", "Connections "
-	    "accepted, or datagrams taken, by superd for the service (not "
-	    "for wait services, whose children take their own).");
-	for (i = 0; i < n; i++)
-		if (takes_own(all[i])) {
-			put_series(f, "superd_connections_total", all[i],
-			    NULL, NULL);
-			(void)fprintf(f, "%lu\n", all[i]->sv_mx.mx_conns);
-		}
-	family(f, "superd_children_started_total", "counter", "Children "
-	    "started (datagrams answered, for a datagram built-in).");
-	for (i = 0; i < n; i++) {
-		put_series(f, "superd_children_started_total", all[i], NULL,
-		    NULL);
-		(void)fprintf(f, "%lu\n", all[i]->sv_started);
-	}
-	family(f, "superd_refused_total", "counter", "Connections or "
-	    "datagrams refused, by reason (as event=refused says it): closed "
-	    "without a child, but for epoll, whose child superd could not "
-	    "watch and killed at once; for a datagram built-in, deny also "
-	    "counts sources it never answers (broadcast, a port below 1024 "
-	    "or of a service that answers anything), deny= or not.");
-	for (i = 0; i < n; i++)
-		for (r = 0; r < REFUSE_MAX; r++) {
-			if (refusal_labels[r] == NULL)
+	for (mf = mfamilies;
+	    mf < mfamilies + sizeof(mfamilies) / sizeof(mfamilies[0]); mf++) {
+		family(f, mf->mf_name, mf->mf_type, mf->mf_help);
+		for (i = 0; i < n; i++) {
+			if (mf->mf_shown != NULL && !mf->mf_shown(all[i]))
 				continue;
-			put_series(f, "superd_refused_total", all[i],
-			    "reason", refusal_labels[r]);
-			(void)fprintf(f, "%lu\n", all[i]->sv_refused[r]);
+			if (mf->mf_kind == MF_PUT)
+				mf->mf_put(f, all[i]);
+			else
+				put_field(f, mf, all[i]);
 		}
-	family(f, "superd_linger_full_total", "counter", "Connections served "
-	    "but closed at once after their child: too many lingering "
-	    "(event=linger-full).");
-	for (i = 0; i < n; i++) {
-		put_series(f, "superd_linger_full_total", all[i], NULL, NULL);
-		(void)fprintf(f, "%lu\n", all[i]->sv_refused[REFUSE_LINGER]);
 	}
-	family(f, "superd_children_running", "gauge", "Children running now.");
-	for (i = 0; i < n; i++) {
-		put_series(f, "superd_children_running", all[i], NULL, NULL);
-		(void)fprintf(f, "%d\n", all[i]->sv_children);
-	}
-	family(f, "superd_exits_total", "counter", "Children reaped, by how "
-	    "they ended: exit-zero, exit-nonzero, signal, or never-ran (exit "
-	    "126 or 127: a step before execve failed, or no program).");
-	for (i = 0; i < n; i++)
-		for (r = 0; r < OUTCOME_MAX; r++) {
-			put_series(f, "superd_exits_total", all[i], "outcome",
-			    outcome_labels[r]);
-			(void)fprintf(f, "%lu\n", all[i]->sv_mx.mx_exits[r]);
-		}
-	family(f, "superd_spawn_failures_total", "counter", "Children that "
-	    "could not be started (fork, namespace, memory).");
-	for (i = 0; i < n; i++) {
-		put_series(f, "superd_spawn_failures_total", all[i], NULL,
-		    NULL);
-		(void)fprintf(f, "%lu\n", all[i]->sv_mx.mx_spawnfail);
-	}
-	family(f, "superd_connection_duration_seconds", "histogram", "How "
-	    "long each child ran, from its start to its reap: a connection's "
-	    "life for a nowait service, not for a wait one, whose child may "
-	    "serve many.");
-	for (i = 0; i < n; i++)
-		put_histogram(f, all[i]);
-	family(f, "superd_child_cpu_seconds_total", "counter", "CPU seconds, "
-	    "user and system, of the children reaped and what they waited "
-	    "for.");
-	for (i = 0; i < n; i++) {
-		put_series(f, "superd_child_cpu_seconds_total", all[i], NULL,
-		    NULL);
-		(void)fprintf(f, "%.6f\n", all[i]->sv_mx.mx_cpu);
-	}
-	put_counters(f, "superd_stderr_lines_logged_total", "Lines the "
-	    "children wrote to stderr, logged as event=stderr (stderr=log).",
-	    all, n, err_lines);
-	put_counters(f, "superd_stderr_lines_dropped_total", "stderr lines "
-	    "dropped over the rate of 100 a second (event=stderr-dropped).",
-	    all, n, err_dropped);
-	put_counters(f, "superd_stderr_pipe_failures_total", "Children given "
-	    "/dev/null as stderr: no pipe could be made (event=stderr-nopipe).",
-	    all, n, err_nopipe);
-	family(f, "superd_received_bytes_total", "counter", "Bytes received "
-	    "from the clients of the children reaped (TCP stream nowait "
-	    "services that linger= or idle= gives superd a copy of).");
-	for (i = 0; i < n; i++)
-		if (counts_bytes(all[i])) {
-			put_series(f, "superd_received_bytes_total", all[i],
-			    NULL, NULL);
-			(void)fprintf(f, "%llu\n",
-			    (unsigned long long)all[i]->sv_mx.mx_in);
-		}
-	family(f, "superd_sent_bytes_total", "counter", "Bytes sent to the "
-	    "clients of the children reaped and acknowledged by them (as "
-	    "superd_received_bytes_total; none for the other services).");
-	for (i = 0; i < n; i++)
-		if (counts_bytes(all[i])) {
-			put_series(f, "superd_sent_bytes_total", all[i], NULL,
-			    NULL);
-			(void)fprintf(f, "%llu\n",
-			    (unsigned long long)all[i]->sv_mx.mx_out);
-		}
 }
 
 /* superd's own. */
