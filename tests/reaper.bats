@@ -295,6 +295,32 @@ status_orphans() {
 	[ "$(log_count '^event=reaped ')" -le 2 ]
 }
 
+# exits_right N: N exit lines of the gated service, each status=7 and a
+# duration of at least the gate's second.
+exits_right() {
+	[ "$(log_count '^event=exit svc=0 line=1 pid=[0-9]+ status=7 ')" -eq "$1" ] &&
+	    [ "$(log_count '^event=exit svc=0 line=1 pid=[0-9]+ status=7 duration=([1-9]|[1-2][0-9])\.[0-9]+ ')" -eq "$1" ]
+}
+
+@test "with -r, 150 of superd's own children and 150 orphans exiting at the same moment: each child has its exit line, status and duration, and only the orphans are counted" {
+	mkfifo "$T/gate"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "(cat $T/gate </dev/null >/dev/null 2>&1 &); echo up; cat $T/gate >/dev/null; exit 7"
+	EOF
+	start_superd -r
+	for i in $(seq 150); do
+		timeout 30 nc 127.0.0.1 "$(port 1)" </dev/null >"$T/out.$i" 2>&1 3>&- &
+	done
+	wait_until 20 eval '[ "$(grep -l ^up "$T"/out.* | wc -l)" -eq 150 ]'
+	# all 300 cats open the gate while it is held, and end at its close
+	timeout 10 sleep 1 >"$T/gate"
+	wait_until 20 exits_right 150
+	wait_until 10 no_zombie_of_superd
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=status services=1 children=0 orphans=150$' 10
+	[ "$(log_count '^event=exit ')" -eq 150 ]
+}
+
 @test "conf/Dockerfile: its table passes superd -t with the ENTRYPOINT's options, its files and make target exist" {
 	df=$TOP/conf/Dockerfile
 	# the ENTRYPOINT's argv, one a line, superd's options after argv[0]
