@@ -8,7 +8,8 @@
  * `sh -c 'sleep 1 &'`), and must wait for each, or it stays a zombie.
  *
  * SIGCHLD comes through superd's signalfd (added to its set only in this
- * mode); signals coalesce, so each SIGCHLD reaps until no zombie is
+ * mode); signals coalesce, so a SIGCHLD makes a sweep due 0.2 s later
+ * (one sweep for every exit meanwhile), which reaps until no zombie is
  * left, REAPER_BATCH at a time, the rest at once on the next turn of the
  * loop.  waitid(P_ALL, WNOWAIT) names the first zombie without reaping
  * it.  superd's own children are reaped through their pidfds (child.c),
@@ -42,17 +43,19 @@
 
 #define REAPER_BATCH	256	/* orphans reaped per turn of the loop */
 #define REAPER_LOG_SECS	60.0	/* event=reaped at most this often */
+#define REAPER_SWEEP_SECS 0.2	/* a SIGCHLD's sweep, this much later */
 #define REAPER_KIDS	16384	/* bytes of the children listing a turn */
 
 static int		 reaping;	/* -r, or PID 1 */
 static long long	 reaped;	/* orphans reaped since start */
 static long long	 unlogged;	/* of which not logged yet */
 static double		 logged_at = -REAPER_LOG_SECS;
-static struct timer	 more_timer;	/* a batch was not the last */
+static struct timer	 sweep_timer;	/* the next sweep for zombies */
 static struct timer	 log_timer;	/* the next event=reaped */
 
 static void		 log_due(struct timer *, double);
-static void		 more_due(struct timer *, double);
+static void		 sweep(double);
+static void		 sweep_due(struct timer *, double);
 
 /*
  * At start, after daemon(3) (the attribute is not inherited by fork):
@@ -68,7 +71,7 @@ reaper_start(int want)
 		err(1, "prctl PR_SET_CHILD_SUBREAPER");
 	reaping = 1;
 	child_track();
-	timer_init(&more_timer, more_due, NULL);
+	timer_init(&sweep_timer, sweep_due, NULL);
 	timer_init(&log_timer, log_due, NULL);
 	return 1;
 }
@@ -92,10 +95,10 @@ log_due(struct timer *t, double now)
 }
 
 static void
-more_due(struct timer *t, double now)
+sweep_due(struct timer *t, double now)
 {
 	(void)t;
-	reaper_reap(now);
+	sweep(now);
 }
 
 /*
@@ -174,19 +177,32 @@ reap_listed(int budget)
 }
 
 /*
- * SIGCHLD: every orphan that has exited is reaped, REAPER_BATCH of them
- * now; when there may be more, the loop comes back at once (a timer due
- * now), so a flood of them never holds the loop for long.
+ * SIGCHLD: the sweep is due REAPER_SWEEP_SECS from now, unless it is
+ * already.  Each waitid(P_ALL) walks all of superd's children in the
+ * kernel, under its tasklist lock (58 us at 2,000 children): once per
+ * child's exit that would be a cost per connection, once per
+ * REAPER_SWEEP_SECS it is not.  superd's own children are still reaped
+ * at once through their pidfds, so the sweep mostly meets orphans.
  */
 void
 reaper_reap(double now)
+{
+	if (reaping && !timer_pending(&sweep_timer))
+		timer_set(&sweep_timer, now + REAPER_SWEEP_SECS);
+}
+
+/*
+ * Every orphan that has exited is reaped, REAPER_BATCH of them now;
+ * when there may be more, the loop comes back at once (a timer due
+ * now), so a flood of them never holds the loop for long.
+ */
+static void
+sweep(double now)
 {
 	siginfo_t	 si;
 	pid_t		 pid;
 	int		 n, more = 0, r;
 
-	if (!reaping)
-		return;
 	for (n = 0; n < REAPER_BATCH; n++) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
@@ -215,7 +231,7 @@ reaper_reap(double now)
 		unlogged++;
 	}
 	if (n == REAPER_BATCH || more)
-		timer_set(&more_timer, now);
+		timer_set(&sweep_timer, now);
 	if (unlogged > 0 && !timer_pending(&log_timer))
 		timer_set(&log_timer, now >= logged_at + REAPER_LOG_SECS ?
 		    now : logged_at + REAPER_LOG_SECS);
@@ -227,8 +243,9 @@ reaper_end(void)
 {
 	if (!reaping)
 		return;
-	reaper_reap(timer_now());
-	timer_clear(&more_timer);
+	timer_clear(&sweep_timer);
+	sweep(timer_now());
+	timer_clear(&sweep_timer);
 	timer_clear(&log_timer);
 	log_due(&log_timer, timer_now());
 }
