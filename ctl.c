@@ -28,11 +28,13 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,9 +220,36 @@ ctl_kid_due(struct timer *t, double now)
 }
 
 /*
+ * A fork with a pidfd and no exit signal, so that the orphan reaper's
+ * waitid(P_ALL) never sees it: clone3(2), whose arguments are the same
+ * on every architecture (Linux 5.3, which pidfds need anyway).  Where a
+ * seccomp filter says clone3 does not exist (the default profile of
+ * Docker and others), clone(2), whose parent-tid argument is the third
+ * except on s390 (the stack first) and sparc (the pid returned in both).
+ */
+static pid_t
+ctl_clone(int *pidfd)
+{
+	struct clone_args	 ca;
+	pid_t			 pid;
+
+	*pidfd = -1;
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+	ca.exit_signal = 0;
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+#if !defined(__s390__) && !defined(__sparc__)
+	if (pid == -1 && errno == ENOSYS)
+		pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD, 0, pidfd, 0, 0);
+#endif
+	return pid;
+}
+
+/*
  * Answer fd from a child of its own.  A fork, not spawn.c's clone: the
  * child runs superd's code on a copy of its memory, and this is rare.
- * It is clone(2) as fork(2) makes it, with its pidfd (CLONE_PIDFD) and
+ * It is a clone as fork(2) makes it (ctl_clone), with its pidfd and
  * no exit signal (it never execs, so keeps none): reaped with __WALL
  * through the pidfd, never by the orphan reaper's waitid(P_ALL)
  * (reaper.c), which sees only SIGCHLD children.  No
@@ -243,10 +272,7 @@ ctl_answer(int fd, double now)
 		}
 	if (ck == NULL)
 		return -1;
-	pidfd = -1;
-	/* the parent-tid argument, third on every architecture */
-	if ((pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD, 0, &pidfd, 0,
-	    0)) == -1) {
+	if ((pid = ctl_clone(&pidfd)) == -1) {
 		log_warn("event=control-fork-failed");
 		return -1;
 	}
