@@ -7,8 +7,10 @@
  * it.  A pattern's matches are read in the C locale's order (strcmp, not
  * strcoll), and a pattern that matches nothing, or whose directory does
  * not exist, is no error: an empty drop-in directory is normal.  A plain
- * path that cannot be read is an error of the .include line.  Each file
- * read gets a parser of its own: its "hosts:" lines start at "*" and end
+ * path that cannot be read or is refused is an error of the .include
+ * line; such a match of a pattern is an error of that file alone, which
+ * is not read: it never refuses the named table.  Each file read gets a
+ * parser of its own: its "hosts:" lines start at "*" and end
  * with it, and its errors leave out only the entry they are about
  * (perr, conferr.c); an .include line's own errors are the including
  * file's, so in the named table they refuse the table whole.
@@ -119,12 +121,29 @@ include_loops(const struct parser *p, const struct stat *st)
 }
 
 /*
- * Read the file path (its name in messages too) as part of the table,
- * with a parser of its own, entries handed to fn; any failure to read it
- * is an error of p's .include line.
+ * An error of p's .include line about the file path: for an explicit
+ * .include FILE, one of p's line (perr: in the named table it refuses the
+ * table); for one match of a pattern, one of that file alone (logged as
+ * an included file's error: that file is not read, the table is kept).
  */
 static void
-include_file(struct parser *p, const char *path, conf_entry_fn *fn)
+include_refuse(struct parser *p, int glob, const char *path, const char *why)
+{
+	if (glob)
+		conf_entry_error(p->p_conf, p->p_file, p->p_line,
+		    ".include %s: %s", path, why);
+	else
+		perr(p, p->p_line, ".include %s: %s", path, why);
+}
+
+/*
+ * Read the file path (its name in messages too) as part of the table,
+ * with a parser of its own, entries handed to fn; any failure to read it
+ * is an error of p's .include line (include_refuse: glob, a pattern's
+ * match, refuses that file alone).
+ */
+static void
+include_file(struct parser *p, const char *path, conf_entry_fn *fn, int glob)
 {
 	struct parser	 q;
 	struct stat	 st;
@@ -133,24 +152,24 @@ include_file(struct parser *p, const char *path, conf_entry_fn *fn)
 	FILE		*fp;
 
 	if ((fp = conf_open(path, 1, &st, why, sizeof(why))) == NULL) {
-		perr(p, p->p_line, ".include %s: %s", path, why);
+		include_refuse(p, glob, path, why);
 		return;
 	}
 	if (include_unsafe(p, &st, why, sizeof(why)) != NULL) {
-		perr(p, p->p_line, ".include %s: %s", path, why);
+		include_refuse(p, glob, path, why);
 		fclose(fp);
 		return;
 	}
 	if (include_loops(p, &st)) {
-		perr(p, p->p_line, ".include %s: a loop: it is being read "
-		    "already", path);
+		include_refuse(p, glob, path,
+		    "a loop: it is being read already");
 		fclose(fp);
 		return;
 	}
 	buf = conf_slurp(fp, &len, why, sizeof(why));
 	fclose(fp);
 	if (buf == NULL) {
-		perr(p, p->p_line, ".include %s: %s", path, why);
+		include_refuse(p, glob, path, why);
 		return;
 	}
 	conf_list_add(&p->p_conf->c_files, &p->p_conf->c_nfiles,
@@ -279,7 +298,7 @@ include_glob(struct parser *p, const char *pattern, conf_entry_fn *fn)
 		} else
 			free(dir);
 		if (!bad)
-			include_file(p, g.gl_pathv[i], fn);
+			include_file(p, g.gl_pathv[i], fn, 1);
 	}
 	free(last);
 	globfree(&g);
@@ -318,6 +337,6 @@ conf_include(struct parser *p, char **f, int nf, conf_entry_fn *fn)
 	if (strpbrk(path, "*?[") != NULL)
 		include_glob(p, path, fn);
 	else
-		include_file(p, path, fn);
+		include_file(p, path, fn, 0);
 	free(path);
 }

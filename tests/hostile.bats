@@ -2091,10 +2091,10 @@ evil_dropin() {
 
 @test ".include refuses a file its group or others can write, a file another user owns, a writable directory and a symbolic link" {
 	is_root || skip "needs root"
-	p1=$(free_port)
+	p1=$(free_port) pm=$(free_port)
 	evil_dropin "$p1"
 	table <<-EOF
-	127.0.0.1:$(free_port) stream tcp nowait nobody /bin/echo echo main
+	127.0.0.1:$pm stream tcp nowait nobody /bin/echo echo main
 	.include $D/*.conf
 	EOF
 	# the reproducer: the user nobody can write it
@@ -2102,10 +2102,20 @@ evil_dropin() {
 	run "$SUPERD" -t "$CONF"
 	assert_failure 1
 	assert_output "$CONF:2: .include $D/evil.conf: writable by its group or others (mode 0666): refused; chmod go-w it"
-	# superd refuses the whole table: nothing answers, least of all as root
+	# that file alone is refused: the rest is served, nothing as root
+	start_superd
+	assert_equal "$(talk "$pm")" main
+	run talk "$p1"
+	assert_failure
+	refute_output 0
+	stop_superd
+	# named explicitly, it refuses the whole table
+	sed -i "s|\*\.conf|evil.conf|" "$CONF"
 	run timeout 10 "$SUPERD" -d "$CONF" 3>&-
 	assert_failure 1
-	! talk "$p1"
+	assert_output --partial "$CONF:2: .include $D/evil.conf: writable by its group or others (mode 0666): refused"
+	refute_output --partial "event=listen"
+	sed -i "s|evil\.conf|*.conf|" "$CONF"
 	# owned by another user, even if only it can write it
 	chmod 644 "$D/evil.conf"
 	chown 65534:65534 "$D/evil.conf"
@@ -2141,7 +2151,8 @@ evil_dropin() {
 	EOF
 	start_superd
 	assert_equal "$(talk "$p2")" good
-	! talk "$p1"
+	run talk "$p1"
+	assert_failure
 	log_has "^event=table-error error=\"$D/good.conf:2: .include $T/evil.inc: writable by its group or others \\(mode 0666\\): refused; chmod go-w it\"$"
 }
 

@@ -284,3 +284,40 @@ reload() {
 	assert_failure 1
 	assert_output "$D/a.conf:1: address 127.0.0.1:$p1 (tcp4) is already used by $CONF:1: left out"
 }
+
+@test "a bad file a pattern matches is refused alone: a symbolic link, a group-writable file, a directory, a FIFO, one over 16 MiB" {
+	dropin
+	p1=$(free_port) p2=$(free_port)
+	table <<-EOF
+	127.0.0.1:$p1 stream tcp nowait nobody /bin/echo echo main
+	.include $D/*.conf
+	EOF
+	echo "127.0.0.1:$p2 stream tcp nowait nobody /bin/echo echo good" >"$D/5-good.conf"
+	echo "# a package's" >"$T/target"
+	ln -s "$T/target" "$D/1-link.conf"
+	: >"$D/2-group.conf"
+	chmod 664 "$D/2-group.conf"
+	mkdir "$D/3-dir.conf"
+	mkfifo "$D/4-fifo.conf"
+	truncate -s 17M "$D/6-big.conf"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:2: .include $D/1-link.conf: is a symbolic link: name its target"
+	assert_line "$CONF:2: .include $D/2-group.conf: writable by its group or others (mode 0664): refused; chmod go-w it"
+	assert_line --partial "$CONF:2: .include $D/3-dir.conf: "
+	assert_line --partial "$CONF:2: .include $D/4-fifo.conf: "
+	assert_line --partial "$CONF:2: .include $D/6-big.conf: "
+	assert_equal "${#lines[@]}" 5
+	start_superd
+	assert_equal "$(talk "$p1")" main
+	assert_equal "$(talk "$p2")" good
+	log_has "^event=table-error error=\"$CONF:2: .include $D/1-link.conf: is a symbolic link: name its target\"$"
+	# an explicit .include of such a file still refuses the named table
+	echo ".include $D/2-group.conf" >>"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_line "$CONF:3: .include $D/2-group.conf: writable by its group or others (mode 0664): refused; chmod go-w it"
+	run timeout 10 "$SUPERD" -d "$CONF" 3>&-
+	assert_failure 1
+	refute_output --partial "event=listen"
+}
