@@ -690,6 +690,7 @@ conf_load_as(const char *name, FILE *fp, const char *file)
 	free(buf);
 	check_conflicts(&p);
 	free(p.p_defhosts);
+	free(p.p_seen);
 	free(p.p_uc.uc_name);
 	free(p.p_uc.uc_home);
 	free(p.p_uc.uc_shell);

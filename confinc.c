@@ -24,7 +24,11 @@
  * read as the named table is (conf_open, conf_slurp: a regular file, at
  * most CONF_MAXSIZE bytes).  Nesting stops at CONF_MAXDEPTH, and a file
  * that includes itself, through any chain, is an error at the line that
- * closes the loop.  Every file and pattern directory read is listed in
+ * closes the loop.  Work is bounded in total too: a file (dev, inode)
+ * already read in this load is not read again (a second .include of it
+ * says nothing), at most INC_MAXFILES files are opened for one load
+ * (past it one error, and nothing more is read), and at most INC_MAXMATCH
+ * of one pattern's matches are read (past it an error).  Every file and pattern directory read is listed in
  * c_files, absolute, for superd -w to watch.
  */
 
@@ -42,6 +46,9 @@
 
 #include "superd.h"
 #include "confint.h"
+
+#define INC_MAXFILES	1024	/* files opened for .include, one load */
+#define INC_MAXMATCH	1024	/* files read of one pattern's matches */
 
 static const char *inc_confined; /* only a name, read from there */
 static int	 inc_globerr;	/* the errno glob(3) stopped at */
@@ -121,6 +128,30 @@ include_loops(const struct parser *p, const struct stat *st)
 }
 
 /*
+ * Was st read already in this load?  If not, it is now listed as read:
+ * each file is read once a load, however many lines include it.
+ */
+static int
+include_seen(struct parser *p, const struct stat *st)
+{
+	struct fileid	*v;
+	size_t		 i;
+
+	for (i = 0; i < p->p_nseen; i++)
+		if (p->p_seen[i].fi_dev == st->st_dev &&
+		    p->p_seen[i].fi_ino == st->st_ino)
+			return 1;
+	if ((v = reallocarray(p->p_seen, p->p_nseen + 1, sizeof(*v))) ==
+	    NULL)
+		fatal("reallocarray");
+	v[p->p_nseen].fi_dev = st->st_dev;
+	v[p->p_nseen].fi_ino = st->st_ino;
+	p->p_seen = v;
+	p->p_nseen++;
+	return 0;
+}
+
+/*
  * An error of p's .include line about the file path: for an explicit
  * .include FILE, one of p's line (perr: in the named table it refuses the
  * table); for one match of a pattern, one of that file alone (logged as
@@ -151,6 +182,16 @@ include_file(struct parser *p, const char *path, conf_entry_fn *fn, int glob)
 	size_t		 len;
 	FILE		*fp;
 
+	if (p->p_nopen >= INC_MAXFILES) {
+		/* one error says it; what is past it is not read either */
+		(void)snprintf(why, sizeof(why), "more than %d files opened "
+		    "for .include in one table: it and the rest not read",
+		    INC_MAXFILES);
+		if (p->p_nopen++ == INC_MAXFILES)
+			include_refuse(p, glob, path, why);
+		return;
+	}
+	p->p_nopen++;
 	if ((fp = conf_open(path, 1, &st, why, sizeof(why))) == NULL) {
 		include_refuse(p, glob, path, why);
 		return;
@@ -164,6 +205,10 @@ include_file(struct parser *p, const char *path, conf_entry_fn *fn, int glob)
 		include_refuse(p, glob, path,
 		    "a loop: it is being read already");
 		fclose(fp);
+		return;
+	}
+	if (include_seen(p, &st)) {
+		fclose(fp);	/* read already: once is enough */
 		return;
 	}
 	buf = conf_slurp(fp, &len, why, sizeof(why));
@@ -191,6 +236,9 @@ include_file(struct parser *p, const char *path, conf_entry_fn *fn, int glob)
 	/* what the included file's parse cached and counted is p's again */
 	p->p_uc = q.p_uc;
 	p->p_seq = q.p_seq;
+	p->p_seen = q.p_seen;
+	p->p_nseen = q.p_nseen;
+	p->p_nopen = q.p_nopen;
 }
 
 /*
@@ -289,7 +337,12 @@ include_glob(struct parser *p, const char *pattern, conf_entry_fn *fn)
 	}
 	if (rc == 0)
 		qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), path_cmp);
-	for (i = 0; rc == 0 && i < g.gl_pathc; i++) {
+	if (rc == 0 && g.gl_pathc > INC_MAXMATCH)
+		conf_entry_error(p->p_conf, p->p_file, p->p_line,
+		    ".include %s: %zu matches: only the first %d read",
+		    pattern, g.gl_pathc, INC_MAXMATCH);
+	for (i = 0; rc == 0 && i < g.gl_pathc && i < INC_MAXMATCH &&
+	    p->p_nopen < INC_MAXFILES + 1; i++) {
 		dir = dir_of(g.gl_pathv[i]);
 		if (strcmp(dir, last) != 0) {
 			free(last);

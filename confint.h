@@ -61,6 +61,9 @@ struct parser {
 	int		 p_depth;	/* 0: the named table */
 	struct fileid	 p_chain[CONF_MAXDEPTH + 1]; /* files being read */
 	int		 p_seq;		/* entries so far, every file */
+	struct fileid	*p_seen;	/* files read so far, every file */
+	size_t		 p_nseen;
+	size_t		 p_nopen;	/* files opened for .include so far */
 	uid_t		 p_euid;
 	struct usercache p_uc;
 };

@@ -321,3 +321,20 @@ reload() {
 	assert_failure 1
 	refute_output --partial "event=listen"
 }
+
+@test "drop-ins that each include their own directory are each read once: 8 of them give 29 errors, not millions" {
+	dropin
+	echo ".include $D/*.conf" >"$CONF"
+	for i in 1 2 3 4 5 6 7 8; do
+		printf '%s\n' "127.0.0.1:$(free_port) stream tcp nowait nobody /bin/echo echo $i" \
+		    ".include *.conf" >"$D/$i.conf"
+	done
+	run timeout 20 "$SUPERD" -t "$CONF"
+	assert_failure 1
+	# file k's pattern meets the k files being read (loops); the 8th is too deep
+	assert_equal "${#lines[@]}" 29
+	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c ': a loop: it is being read already$')" 28
+	assert_line "$D/8.conf:2: .include *.conf: nested deeper than 8 levels"
+	start_superd
+	assert_equal "$(log_count '^event=listen ')" 8
+}
