@@ -161,6 +161,26 @@ ppid_of() {
 	gone "$SUPERD_PID"
 }
 
+@test "as PID 1 with -k 1, a group still has its 2 seconds after SIGTERM: a member that traps TERM finishes its trap" {
+	pid1_possible
+	cat >"$T/member.sh" <<-'EOF'
+	#!/bin/sh
+	trap 'sleep 1; echo done >"$1"; exit 0' TERM
+	while :; do sleep 0.1; done
+	EOF
+	chmod +x "$T/member.sh"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "$T/member.sh $T/done </dev/null >/dev/null 2>&1 & echo up; exec sleep 30"
+	EOF
+	start_pid1 -k 1
+	timeout 20 nc 127.0.0.1 "$(port 1)" </dev/null >"$T/out" 2>&1 3>&- &
+	wait_until 5 test -s "$T/out"
+	in_ns sh -c 'kill -TERM 1'
+	wait_log '^event=exit svc=0 line=1 pid=2 signal=TERM ' 10
+	wait_until 5 test -s "$T/done"
+	wait_until 10 gone "$UNSHARE_PID"
+}
+
 @test "SIGKILL from outside ends PID 1 superd and everything in its namespace" {
 	pid1_possible
 	table <<-EOF
