@@ -11,10 +11,13 @@
  *
  * Host names go through getaddrinfo(3); resolve.c keeps that off the
  * network, so an iteration never waits on DNS.  ".include" reads files:
- * the harness confines it to names in a directory it made and removed
- * (conf_include_confine), so an input never reads the machine's files,
- * stays fast and reads the same each time; an included file's message
- * must still be "FILE:LINE: message".
+ * the harness confines it to names in a directory of its own
+ * (conf_include_confine), so an input never reads the machine's files.
+ * An input is split at its first NUL byte: before it the table, after it
+ * one included file, written there as "inc.conf" (".include inc.conf" or
+ * "*.conf" reads it; with no NUL there is none), so that the included
+ * file's parse, its errors and the conflicts between files are fuzzed;
+ * an included file's message must still be "FILE:LINE: message".
  */
 
 #include <sys/types.h>
@@ -22,6 +25,7 @@
 
 #include <ctype.h>
 #include <err.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,21 +39,48 @@
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/*
- * .include reads from a directory that was made and removed at once:
- * nothing is ever there, so nothing of the machine is read.
- */
+static char	 inc_dir[] = "/tmp/conf_fuzz.XXXXXX";
+static char	 inc_path[sizeof(inc_dir) + 16];
+
+/* The directory and its one file go when the fuzzer exits. */
+static void
+fuzz_cleanup(void)
+{
+	(void)unlink(inc_path);
+	(void)rmdir(inc_dir);
+}
+
+/* .include reads names in a directory of the harness's own, mode 0700. */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char	 dir[] = "/tmp/conf_fuzz.XXXXXX";
-
 	(void)argc;
 	(void)argv;
-	if (mkdtemp(dir) == NULL || rmdir(dir) == -1)
-		err(1, "%s", dir);
-	conf_include_confine(dir);
+	if (mkdtemp(inc_dir) == NULL)
+		err(1, "%s", inc_dir);
+	(void)snprintf(inc_path, sizeof(inc_path), "%s/inc.conf", inc_dir);
+	atexit(fuzz_cleanup);
+	conf_include_confine(inc_dir);
 	return 0;
+}
+
+/* The included file of this input: len bytes at s, or none (s NULL). */
+static void
+write_included(const char *s, size_t len)
+{
+	int	 fd;
+
+	(void)unlink(inc_path);
+	if (s == NULL)
+		return;
+	/* 0600 whatever the umask: a file its group can write is refused */
+	if ((fd = open(inc_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		err(1, "%s", inc_path);
+	if (len > 0 && write(fd, s, len) != (ssize_t)len)
+		err(1, "%s", inc_path);
+	if (close(fd) == -1)
+		err(1, "%s", inc_path);
 }
 
 /* An included file's messages: "NAME:LINE: message", one line. */
@@ -116,12 +147,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conf	*c;
 	FILE		*fp;
-	char		*buf;
+	char		*buf, *nul;
 
 	/* A copy: fmemopen(3) takes a char *, libFuzzer's data is const. */
 	if ((buf = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(buf, data, size);
+	if ((nul = memchr(buf, '\0', size)) != NULL) {
+		write_included(nul + 1, size - (nul + 1 - buf));
+		size = nul - buf;
+	} else
+		write_included(NULL, 0);
+	/* fmemopen(3) refuses size 0: an empty table reads as a newline. */
+	if (size == 0)
+		buf[size++] = '\n';
 	if ((fp = fmemopen(buf, size, "r")) == NULL) {
 		free(buf);
 		return 0;
