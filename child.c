@@ -690,6 +690,7 @@ child_reap_pid(pid_t pid, double now)
 {
 	struct child		 ckey, *ch;
 
+	memset(&ckey, 0, sizeof(ckey));
 	ckey.ch_pid = pid;
 	if ((ch = RB_FIND(chpids, &chpids, &ckey)) != NULL) {
 		if (!ch->ch_unwatched)
@@ -707,6 +708,8 @@ child_owns(pid_t pid)
 	struct child		 ckey;
 	struct groupkill	 gkey;
 
+	memset(&ckey, 0, sizeof(ckey));
+	memset(&gkey, 0, sizeof(gkey));
 	ckey.ch_pid = pid;
 	gkey.gk_pgid = pid;
 	return RB_FIND(chpids, &chpids, &ckey) != NULL ||

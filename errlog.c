@@ -451,9 +451,13 @@ orphans_due(struct timer *t, double now)
 			if (most == NULL ||
 			    ep->ep_sv->sv_errorphans > most->sv_errorphans)
 				most = ep->ep_sv;
+		if (most == NULL)	/* norphans counts the list: never */
+			break;
 		TAILQ_FOREACH(ep, &orphans, ep_entry)
 			if (ep->ep_sv == most)
 				break;
+		if (ep == NULL)
+			break;
 		orphan_close(ep, now);
 	}
 }

@@ -270,7 +270,7 @@ child_count_fds(struct spawn_slot *slot)
 	struct pollfd	 pfd[COUNT_CHUNK];
 	struct timespec	 zero = { 0, 0 };
 	char		 buf[4096];
-	uint64_t	 lim[2];
+	uint64_t	 lim[2] = { RLIM_INFINITY, RLIM_INFINITY };
 	long		 n, size = -1, count = 0, at, i, k;
 	int		 sfd;
 
@@ -281,6 +281,10 @@ child_count_fds(struct spawn_slot *slot)
 	sfd = (int)sys4(SYS_openat, AT_FDCWD, "/proc/self/status",
 	    O_RDONLY | O_CLOEXEC, 0);
 	if (sfd >= 0) {
+#ifdef __clang_analyzer__
+		/* scan-build cannot see the raw read(2) fill it */
+		__builtin_memset(buf, 0, sizeof(buf));
+#endif
 		n = sys3(SYS_read, sfd, buf, sizeof(buf) - 1);
 		(void)sys3(SYS_close, sfd, 0, 0);
 		for (i = 0; i + 7 < n; i++) {
