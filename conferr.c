@@ -39,19 +39,25 @@ conf_list_add(char ***list, size_t *n, char *msg)
 	*list = nl;
 }
 
-/* Append "FILE:LINE: message" to a list of errors or warnings. */
+/*
+ * Append "FILE:LINE: message" to a list of errors or warnings, or
+ * "FILE: message" when line is 0 (the table as a whole).
+ */
 static void
-padd(struct parser *p, char ***list, size_t *n, int line, const char *fmt,
+vadd(char ***list, size_t *n, const char *file, int line, const char *fmt,
     va_list ap)
 {
 	char	*msg, *full;
+	int	 r;
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		return;
-	if (asprintf(&full, "%s:%d: %s", p->p_file, line, msg) == -1)
-		full = NULL;
+	if (line > 0)
+		r = asprintf(&full, "%s:%d: %s", file, line, msg);
+	else
+		r = asprintf(&full, "%s: %s", file, msg);
 	free(msg);
-	if (full != NULL)
+	if (r != -1)
 		conf_list_add(list, n, full);
 }
 
@@ -68,9 +74,10 @@ perr(struct parser *p, int line, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (p->p_incl)
-		padd(p, &c->c_incerrors, &c->c_nincerrors, line, fmt, ap);
+		vadd(&c->c_incerrors, &c->c_nincerrors, p->p_file, line, fmt,
+		    ap);
 	else
-		padd(p, &c->c_errors, &c->c_nerrors, line, fmt, ap);
+		vadd(&c->c_errors, &c->c_nerrors, p->p_file, line, fmt, ap);
 	va_end(ap);
 	if (line == p->p_line)
 		p->p_nerr_line++;
@@ -83,8 +90,8 @@ pwarn(struct parser *p, int line, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	padd(p, &p->p_conf->c_warnings, &p->p_conf->c_nwarnings, line, fmt,
-	    ap);
+	vadd(&p->p_conf->c_warnings, &p->p_conf->c_nwarnings, p->p_file,
+	    line, fmt, ap);
 	va_end(ap);
 }
 
@@ -113,17 +120,10 @@ void
 conf_file_error(struct conf *c, const char *path, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg, *full;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	vadd(&c->c_errors, &c->c_nerrors, path, 0, fmt, ap);
 	va_end(ap);
-	if (msg == NULL)
-		return;
-	if (asprintf(&full, "%s: %s", path, msg) != -1)
-		conf_list_add(&c->c_errors, &c->c_nerrors, full);
-	free(msg);
 }
 
 /*
@@ -136,15 +136,8 @@ conf_entry_error(struct conf *c, const char *file, int line,
     const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg, *full;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	vadd(&c->c_incerrors, &c->c_nincerrors, file, line, fmt, ap);
 	va_end(ap);
-	if (msg == NULL)
-		return;
-	if (asprintf(&full, "%s:%d: %s", file, line, msg) != -1)
-		conf_list_add(&c->c_incerrors, &c->c_nincerrors, full);
-	free(msg);
 }

@@ -141,32 +141,33 @@ table_check_cgroups(struct conf *c, const char *file)
 	}
 }
 
+/* Each message of a list logged as a line of its own, quoted. */
+static void
+log_list(const char *event, char *const *list, size_t n)
+{
+	char	 q[1024];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		log_quote(q, sizeof(q), list[i]);
+		log_warnx("event=%s error=%s", event, q);
+	}
+}
+
 /*
  * At start and on a reload: each error of an included file's entry, left
- * out while the rest is served, logged as a line of its own, quoted.
+ * out while the rest is served.
  */
 void
 table_log_errors(const struct conf *c)
 {
-	char	 q[1024];
-	size_t	 i;
-
-	for (i = 0; i < c->c_nincerrors; i++) {
-		log_quote(q, sizeof(q), c->c_incerrors[i]);
-		log_warnx("event=table-error error=%s", q);
-	}
+	log_list("table-error", c->c_incerrors, c->c_nincerrors);
 }
 
-/* On a reload: the new table's warnings, each logged, quoted. */
+/* On a reload: the new table's warnings. */
 void
 table_log_warnings(const struct conf *c)
 {
-	char	 q[1024];
-	size_t	 i;
-
-	for (i = 0; i < c->c_nwarnings; i++) {
-		log_quote(q, sizeof(q), c->c_warnings[i]);
-		log_warnx("event=warning error=%s", q);
-	}
+	log_list("warning", c->c_warnings, c->c_nwarnings);
 }
 
