@@ -8,15 +8,20 @@
  * the header's length is read, so the child reads exactly what follows,
  * however the header was split.  Most headers arrive with the
  * connection and are read at its accept (proxy_wait); one that does not
- * waits here: its descriptor moved high (fd.c: it does not lengthen the
- * children's short tables), in epoll edge-triggered (a peeked byte stays
- * readable, and a level-triggered watch would report it at every turn
- * of the loop), with a timer of proxy-timeout= seconds.  A v2 header's
- * length is known from its 16th byte on: its socket's SO_RCVLOWAT is set
- * to it, so the kernel wakes superd once, when all of it is there, and
- * a sender of one byte a segment costs one peek, not one per byte (a v1
- * header is 107 bytes at most).  The loop never waits: every call here
- * says MSG_DONTWAIT.
+ * (a balancer writes it just after its connect(2) returns: superd may
+ * have accepted by then) waits here: in epoll edge-triggered (a peeked
+ * byte stays readable, and a level-triggered watch would report it at
+ * every turn of the loop), with a timer of proxy-timeout= seconds.  A
+ * v2 header's length is known from its 16th byte on: its socket's
+ * SO_RCVLOWAT is set to it, so the kernel wakes superd once, when all of
+ * it is there, and a sender of one byte a segment costs one peek, not
+ * one per byte (a v1 header is 107 bytes at most).  The loop never
+ * waits: every call here says MSG_DONTWAIT.  The first PROXY_LOW waiting
+ * keep their low descriptor, as a connection does from its accept to
+ * its child: most wait a moment only, and moving one high and back
+ * costs four system calls.  Beyond them it is moved high (fd.c), so that
+ * a flood of silent connections does not lengthen every child's short
+ * table.
  *
  * A header that is malformed, too long, not complete within the timeout,
  * or cut off by the peer's end closes its connection, logged and summed
@@ -53,6 +58,7 @@
 
 #define PROXY_MIN_MAX	16	/* proxy_max() is never below */
 #define PROXY_CAP	16384	/* nor above: a record is 1.5 KiB */
+#define PROXY_LOW	16	/* waiting with their low descriptor */
 
 static struct proxied	*freelist;
 static int		 npx;		/* reading or ready: the bound's */
@@ -249,7 +255,8 @@ proxy_wait(struct service *sv, int fd, const struct sockaddr *peer,
 		proxy_leave(px);
 		return px;
 	}
-	px->px_fd = fd_high(fd);
+	if (npx > PROXY_LOW)
+		px->px_fd = fd_high(fd);
 	if (poll_add(px->px_fd, EPOLLIN | EPOLLRDHUP | EPOLLET, px) == -1) {
 		proxy_fail(px, "epoll", now);
 		return NULL;
@@ -321,7 +328,8 @@ proxy_take(struct proxied *px)
 
 	proxy_leave(px);
 	px->px_fd = -1;
-	/* the lowest free number, as accept(2) would have given it */
+	/* the lowest free number, as accept(2) would have given it, when
+	   it waited high */
 	if (fd >= SPAWN_FDTOP && (nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) != -1) {
 		(void)close(fd);
 		fd = nfd;
