@@ -322,6 +322,36 @@ holders() {
 	wait "$h" || true
 }
 
+# lowsocks PID: how many of PID's sockets have a descriptor from 5 to 63,
+# where a child's short table is (fd.c).
+lowsocks() {
+	local f n=0
+	for f in /proc/"$1"/fd/*; do
+		[ "${f##*/}" -ge 5 ] && [ "${f##*/}" -lt 64 ] || continue
+		case $(readlink "$f") in socket:*) n=$((n + 1)) ;; esac
+	done
+	echo "$n"
+}
+
+@test "past 16 silent connections from a balancer, the rest wait for their header above the children's short tables, and a split header is still served" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2,proxy-timeout=30 root /bin/echo echo one
+	EOF
+	start_superd
+	holders 40 "$(port 1)" 20 >"$T/held" &
+	h=$!
+	wait_until 10 grep -q up "$T/held"
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=status svc=0 line=1 .* proxy_waiting=40 ?'
+	run lowsocks "$SUPERD_PID"
+	[ "$output" -le 16 ] || fail "$output sockets below 64: $(ls -l /proc/"$SUPERD_PID"/fd)"
+	# a header split after its first byte, the rest a moment later
+	run psend --src 192.0.2.1:1 --split 1 "$(port 1)"
+	assert_output one
+	kill "$h" 2>/dev/null || true
+	wait "$h" || true
+}
+
 @test "a reload that removes a service closes the connections waiting for their header, and -k closes them too" {
 	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait root /bin/echo echo y
