@@ -358,13 +358,15 @@ bench/hello: bench/hello.c
 # SUPERD_BASE=/path/to/superd: that binary beside ./superd, as superd-base.
 # NSJAIL=/path/to/nsjail: the contained scenario's peer (by default
 # ../shared/anchors/nsjail).  CONTAINED_OPTIONS=1: the per-option cost
-# table too; CONTAINED_ONLY=1: only the contained runs; ROUNDS=N.
+# table too; CONTAINED_ONLY=1: only the contained runs; PROXY_ONLY=1: only
+# hello and the proxy scenario, the proxy one's CPU against hello's; ROUNDS=N.
 # IDLE_OPTIONS=idle=3600: the idle-children run again with those options.
 bench: all $(BENCH)
 	SUPERD_BASE=$(SUPERD_BASE) NSJAIL=$(NSJAIL) \
 	    IDLE_OPTIONS=$(IDLE_OPTIONS) bash bench/run \
 	    $(if $(QUICK),--quick) $(if $(CONTAINED_OPTIONS),--options) \
-	    $(if $(CONTAINED_ONLY),--contained) $(if $(ROUNDS),--rounds=$(ROUNDS))
+	    $(if $(CONTAINED_ONLY),--contained) $(if $(PROXY_ONLY),--proxy) \
+	    $(if $(ROUNDS),--rounds=$(ROUNDS))
 
 clean:
 	rm -f superd supertab *.o $(BENCH) $(FUZZERS) tests/proxycheck
