@@ -20,8 +20,12 @@
  * removed where nothing runs in it any more (cgsweep.c).
  *
  * cgroup v2's rule that a cgroup with processes passes no controller to
- * its sub-cgroups means superd.PID gets memory and pids there only where
- * superd's own cgroup already passes them on, or can (the root cgroup).
+ * its sub-cgroups means superd.PID gets memory and pids there directly
+ * only where superd's own cgroup already passes them on, or can (the
+ * root cgroup).  Elsewhere (a systemd service with Delegate=yes) superd
+ * moves itself into a leaf of its cgroup and enables them in the cgroup
+ * it left (cgdelegate.c), at the first load whose table needs them;
+ * from then on, as once superd.PID is made, the hierarchies are fixed.
  *
  * Nothing here waits: every step is a small read or write of cgroupfs.
  * Everything a child needs is prepared here, in the parent.
@@ -63,6 +67,9 @@ struct hier {
 	char		 h_top[CG_PATHMAX];	/* h_own/superd.PID */
 	int		 h_made;	/* h_top exists */
 	int		 h_probed;	/* at load: 1, or -errno of the mkdir */
+	int		 h_deleg;	/* v2: needs superd moved to a leaf */
+	int		 h_entered;	/* ... and it has been */
+	char		 h_dwhy[512];	/* at load: why the move failed */
 };
 
 /* A child's cgroup that was still busy at its reap: tried again. */
@@ -136,7 +143,7 @@ own_path(const char *ctl, char *path, size_t len)
 		    (p = strchr(c + 1, ':')) == NULL)
 			continue;
 		*p++ = '\0';
-		c++;
+		*c++ = '\0';	/* line: the hierarchy's number alone */
 		if (ctl == NULL ? strcmp(line, "0") == 0 && *c == '\0' :
 		    has_word(c, ctl, ","))
 			ok = strlcpy(path, p, len) < len ? 0 : -1;
@@ -227,9 +234,21 @@ hier_take(int c, const char *dir, int v2)
 	ctl_hier[c] = i;
 }
 
+/* Does dir's cgroup.subtree_control pass controller c on? */
+static int
+v2_passes(int c, const char *dir)
+{
+	char	 path[CG_PATHMAX + 64], buf[512];
+
+	(void)snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	return read_file(path, buf, sizeof(buf)) == 0 &&
+	    has_word(buf, ctl_names[c], " \n");
+}
+
 /*
  * cgroup v2: can superd.PID under dir (superd's own cgroup, own) have
- * controller c?  dir must have it, and pass it on or be the root.
+ * controller c?  dir must have it (1: it passes it on or is the root; 2:
+ * once superd has moved into a leaf of it), or 0 with why in ctl_why.
  */
 static int
 v2_usable(int c, const char *dir, const char *own)
@@ -238,17 +257,17 @@ v2_usable(int c, const char *dir, const char *own)
 
 	(void)snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
 	if (read_file(path, buf, sizeof(buf)) == -1 ||
-	    !has_word(buf, ctl_names[c], " \n"))
+	    !has_word(buf, ctl_names[c], " \n")) {
+		(void)snprintf(ctl_why[c], sizeof(ctl_why[c]), "%s= needs the "
+		    "%s cgroup controller: superd's cgroup %s does not have "
+		    "it in its cgroup.controllers (not delegated to superd: "
+		    "Delegate=yes under systemd)", c == CTL_MEMORY ? "memory" :
+		    "tasks", ctl_names[c], dir);
 		return 0;
-	(void)snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-	if (strcmp(own, "/") == 0 || (read_file(path, buf, sizeof(buf)) == 0 &&
-	    has_word(buf, ctl_names[c], " \n")))
+	}
+	if (strcmp(own, "/") == 0 || v2_passes(c, dir))
 		return 1;
-	(void)snprintf(ctl_why[c], sizeof(ctl_why[c]), "%s= needs the %s "
-	    "cgroup controller: superd's cgroup %s does not pass it on "
-	    "(cgroup v2: a cgroup with processes in it cannot)",
-	    c == CTL_MEMORY ? "memory" : "tasks", ctl_names[c], dir);
-	return -1;
+	return 2;
 }
 
 /*
@@ -266,10 +285,12 @@ cgroup_find(void)
 	int	 c, i, n, v2 = 0, r;
 
 	found = 1;
-	for (i = 0; i < nhiers; i++)
+	for (i = 0; i < nhiers; i++) {
 		hiers[i].h_probed = 0;
+		hiers[i].h_dwhy[0] = '\0';
+	}
 	for (i = 0; i < nhiers; i++)
-		if (hiers[i].h_made)
+		if (hiers[i].h_made || hiers[i].h_entered)
 			return;
 	nhiers = 0;
 	for (c = 0; c < NCTL; c++) {
@@ -325,9 +346,20 @@ cgroup_find(void)
 		}
 	}
 	(void)fclose(f);
-	for (c = 0; c < NCTL && v2; c++)
-		if (ctl_hier[c] == -1 && v2_usable(c, v2dir, v2own) == 1)
-			hier_take(c, v2dir, 1);
+	/* superd in the leaf already: the cgroup above it passes them on */
+	if (v2 && (n = (int)cgdeleg_above(v2dir)) > 0) {
+		v2dir[n] = '\0';
+		for (c = 0; c < NCTL; c++)
+			if (!v2_passes(c, v2dir))
+				v2dir[n] = '/';
+	}
+	for (c = 0; c < NCTL && v2; c++) {
+		if (ctl_hier[c] != -1 || (r = v2_usable(c, v2dir, v2own)) == 0)
+			continue;
+		hier_take(c, v2dir, 1);
+		if (r == 2)
+			hiers[ctl_hier[c]].h_deleg = 1;
+	}
 }
 
 /* superd.PID's path in h, with superd's pid now (after daemon(3)). */
@@ -364,6 +396,20 @@ stale_skip(const char *top)
 	(void)closedir(d);
 }
 
+/* The controllers h is used for, as cgroup.subtree_control takes them. */
+static void
+ctls_text(const struct hier *h, char *ctls, size_t len)
+{
+	int	 c;
+
+	ctls[0] = '\0';
+	for (c = 0; c < NCTL; c++)
+		if (h->h_ctls & (1 << c)) {
+			(void)strlcat(ctls, ctls[0] != '\0' ? " +" : "+", len);
+			(void)strlcat(ctls, ctl_names[c], len);
+		}
+}
+
 /*
  * Make superd.PID in hierarchy h, once: on v2 with the controllers its
  * children need passed on (and superd's own cgroup passing them on, when
@@ -373,18 +419,11 @@ static int
 top_make(struct hier *h)
 {
 	char	 ctls[64];
-	int	 c;
 
 	if (h->h_made)
 		return 0;
 	top_name(h);
-	ctls[0] = '\0';
-	for (c = 0; c < NCTL; c++)
-		if (h->h_ctls & (1 << c)) {
-			(void)strlcat(ctls, ctls[0] != '\0' ? " +" : "+",
-			    sizeof(ctls));
-			(void)strlcat(ctls, ctl_names[c], sizeof(ctls));
-		}
+	ctls_text(h, ctls, sizeof(ctls));
 	if (h->h_v2)
 		(void)write_file(h->h_own, "cgroup.subtree_control", ctls);
 	if (mkdir(h->h_top, 0755) == -1) {
@@ -413,13 +452,44 @@ needs(const struct svconf *cf)
 }
 
 /*
+ * A v2 hierarchy h that needs superd in a leaf of its own cgroup, at
+ * the first load that needs h: superd moved there (cgdelegate.c), once;
+ * with -t (dry) only checked.  Tried once per load.  0, or -1 with why.
+ */
+static int
+deleg_enter(struct hier *h, int dry, char *why, size_t len)
+{
+	char	 ctls[64];
+	int	 r;
+
+	if (!h->h_deleg || h->h_entered)
+		return 0;
+	if (h->h_dwhy[0] == '\0') {
+		ctls_text(h, ctls, sizeof(ctls));
+		r = dry ? cgdeleg_check(h->h_own, h->h_dwhy,
+		    sizeof(h->h_dwhy)) : cgdeleg_enter(h->h_own, ctls,
+		    h->h_dwhy, sizeof(h->h_dwhy));
+		if (r == 0) {
+			h->h_entered = !dry;
+			(void)strlcpy(h->h_dwhy, "-", sizeof(h->h_dwhy));
+		}
+	}
+	if (strcmp(h->h_dwhy, "-") == 0)
+		return 0;
+	(void)snprintf(why, len, "%s= needs %s", (h->h_ctls &
+	    (1 << CTL_MEMORY)) != 0 ? "memory" : "tasks", h->h_dwhy);
+	return -1;
+}
+
+/*
  * At load, after cgroup_find: can cf's memory= and tasks= work here?
  * 0, or -1 with what is wrong in why.  A hierarchy whose superd.PID is
  * not made yet is tried once per load by making it and removing it
- * again (superd -t leaves nothing).
+ * again (superd -t, dry, leaves nothing); one that needs superd in a
+ * leaf of its cgroup has it moved there, unless dry.
  */
 int
-cgroup_check(const struct svconf *cf, char *why, size_t len)
+cgroup_check(const struct svconf *cf, int dry, char *why, size_t len)
 {
 	struct hier	*h;
 	int		 c, i, m;
@@ -439,6 +509,8 @@ cgroup_check(const struct svconf *cf, char *why, size_t len)
 		h = &hiers[i];
 		if ((m & (1 << i)) == 0 || h->h_made)
 			continue;
+		if (deleg_enter(h, dry, why, len) == -1)
+			return -1;
 		if (h->h_probed == 0) {
 			top_name(h);
 			if (mkdir(h->h_top, 0755) == -1 && errno != EEXIST)

@@ -170,7 +170,7 @@ reload(void)
 	watch_table(c);
 	if (c->c_nerrors == 0) {
 		table_check_contain(c, conf_path);
-		table_check_cgroups(c, conf_path);
+		table_check_cgroups(c, conf_path, 0);
 	}
 	if (c->c_nerrors > 0) {
 		for (i = 0; i < c->c_nerrors; i++) {
@@ -544,7 +544,7 @@ load_table(void)
 	c = conf_load(conf_path, strcmp(conf_path, "-") == 0 ? stdin : NULL);
 	table_check_paths(c, conf_path);
 	table_check_contain(c, conf_path);
-	table_check_cgroups(c, conf_path);
+	table_check_cgroups(c, conf_path, opt_test);
 	conf_name = conf_path;
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);

@@ -53,6 +53,8 @@
  *     cgroup.c     memory= and tasks=: a cgroup per child, made before
  *                  its clone, read and removed at its reap
  *     cgsweep.c    at start, the cgroups a superd that is gone left
+ *     cgdelegate.c cgroup v2 under systemd's Delegate=yes: superd moved
+ *                  into a leaf of its cgroup, the controllers passed on
  *     internal.c   the built-in services' answers
  *     scrape.c     the metrics built-in's one HTTP exchange, bounded
  *     metrics.c    the counters' meaning, and their exposition in
@@ -616,7 +618,7 @@ int		 conf_line_joins(const char *);
 /* table.c */
 void		 table_check_paths(struct conf *, const char *);
 void		 table_check_contain(struct conf *, const char *);
-void		 table_check_cgroups(struct conf *, const char *);
+void		 table_check_cgroups(struct conf *, const char *, int);
 void		 table_report(const struct conf *, int);
 void		 table_log_errors(const struct conf *);
 void		 table_log_warnings(const struct conf *);
@@ -690,7 +692,7 @@ int		 spawn_failure(pid_t, char *, size_t);
 
 /* cgroup.c */
 void		 cgroup_find(void);
-int		 cgroup_check(const struct svconf *, char *, size_t);
+int		 cgroup_check(const struct svconf *, int, char *, size_t);
 int		 cgroup_make(const struct svconf *, struct cgref *,
 		    struct cgjoin *);
 int		 cgroup_oom(const struct cgref *);
@@ -698,6 +700,12 @@ void		 cgroup_remove(struct cgref *);
 void		 cgroup_end(void);
 void		 cgroup_size(uint64_t, char *, size_t);
 void		 cgroup_sweep(void);
+
+/* cgdelegate.c */
+#define CGDELEG_LEAF	"supervisor"	/* superd's own leaf (systemd's name) */
+size_t		 cgdeleg_above(const char *);
+int		 cgdeleg_check(const char *, char *, size_t);
+int		 cgdeleg_enter(const char *, const char *, char *, size_t);
 
 /* cgsweep.c */
 void		 cgsweep_run(const char *);

@@ -121,10 +121,11 @@ table_check_contain(struct conf *c, const char *file)
  * memory= and tasks= that cannot work here (no such cgroup controller,
  * no right to make cgroups) are errors of their lines, at start, with
  * -t and on a reload: never a failure of each connection.  One error a
- * line, whatever its number of addresses.
+ * line, whatever its number of addresses.  dry (-t): the machine is
+ * checked, not changed (superd is not moved to a leaf of its cgroup).
  */
 void
-table_check_cgroups(struct conf *c, const char *file)
+table_check_cgroups(struct conf *c, const char *file, int dry)
 {
 	struct service	*sv, *next;
 	char		 why[1024];
@@ -134,7 +135,7 @@ table_check_cgroups(struct conf *c, const char *file)
 	for (sv = TAILQ_FIRST(&c->c_services); sv != NULL; sv = next) {
 		next = TAILQ_NEXT(sv, sv_entry);
 		if (sv->sv_cf->cf_seq != last &&
-		    cgroup_check(sv->sv_cf, why, sizeof(why)) == -1) {
+		    cgroup_check(sv->sv_cf, dry, why, sizeof(why)) == -1) {
 			last = sv->sv_cf->cf_seq;
 			next = table_error(c, file, sv, why);
 		}
