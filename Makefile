@@ -30,7 +30,8 @@ WERROR	?=
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS) \
 	     $(BSD_CFLAGS)
 
-SRCS	 = superd.c reload.c watch.c ctlask.c ctl.c status.c reaper.c serve.c admit.c dgramwait.c child.c \
+SRCS	 = superd.c upgradeask.c upgrade.c upgradeenc.c upgradeadopt.c \
+	   upgradedec.c reload.c watch.c ctlask.c ctl.c status.c reaper.c serve.c admit.c dgramwait.c child.c \
 	   linger.c errlog.c held.c proxywait.c refuse.c poll.c services.c $(CONF_SRCS) addr.c listen.c \
 	   tcpopt.c contain.c spawn.c spawnns.c spawnfail.c spawnback.c \
 	   spawnenv.c cgroup.c cgsweep.c cgdelegate.c limits.c guard.c backlog.c \
@@ -70,6 +71,11 @@ supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
 
 $(OBJS) $(TAB_OBJS): superd.h
+# An upgrade's from= and to= tell two builds of one release apart by
+# the commit they were built from, when there is a git checkout.
+BUILD_ID != git rev-parse --short HEAD 2>/dev/null || true
+upgradedec.o: upgradedec.c
+	$(CC) $(ALL_CFLAGS) -DSUPERD_BUILD='"$(BUILD_ID)"' -c upgradedec.c
 spawn.o spawnns.o spawnfail.o spawnback.o spawnenv.o: spawnint.h
 spawn.o spawnns.o spawnback.o: sys.h
 $(CONF_OBJS): confint.h

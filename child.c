@@ -56,6 +56,7 @@
 struct groupkill {
 	struct timer	 gk_timer;
 	RB_ENTRY(groupkill) gk_pentry;	/* by pid, when tracking */
+	LIST_ENTRY(groupkill) gk_entry;	/* all of them, for an upgrade */
 	pid_t		 gk_pgid;
 	int		 gk_pidfd;
 	int		 gk_line;
@@ -70,6 +71,7 @@ static struct timer	 unwatched_timer;	/* their next look */
 static void		 unwatched_poll(struct timer *, double);
 static struct child	*child_freelist;
 static int		 ngroupkills;	/* SIGKILLs still due to groups */
+static LIST_HEAD(, groupkill) groupkills = LIST_HEAD_INITIALIZER(groupkills);
 static int		 nkept;		/* children with ch_conn open */
 static int		 tracking;	/* -r: the trees by pid are kept */
 
@@ -449,6 +451,7 @@ groupkill_due(struct timer *t, double now)
 	    gk->gk_reason != NULL ? gk->gk_reason : "");
 	(void)kill(-gk->gk_pgid, SIGKILL);
 	ngroupkills--;
+	LIST_REMOVE(gk, gk_entry);
 	if (tracking)
 		RB_REMOVE(gkpids, &gkpids, gk);
 	/* the zombie leader may go now, and its pid with it */
@@ -489,6 +492,7 @@ groupkill_add(struct child *ch)
 	gk->gk_line = ch->ch_sv->sv_cf->cf_line;
 	gk->gk_reason = ch->ch_reason;
 	ngroupkills++;
+	LIST_INSERT_HEAD(&groupkills, gk, gk_entry);
 	if (tracking)
 		RB_INSERT(gkpids, &gkpids, gk);
 	memset(&gk->gk_timer, 0, sizeof(gk->gk_timer));
@@ -714,4 +718,130 @@ child_owns(pid_t pid)
 	gkey.gk_pgid = pid;
 	return RB_FIND(chpids, &chpids, &ckey) != NULL ||
 	    RB_FIND(gkpids, &gkpids, &gkey) != NULL;
+}
+
+/* ch_reason's texts as an upgrade's state numbers them (UPR_*). */
+int
+child_reason_code(const char *reason)
+{
+	if (reason == NULL)
+		return UPR_NONE;
+	return strcmp(reason, "idle") == 0 ? UPR_IDLE : UPR_SHUTDOWN;
+}
+
+static const char *
+reason_text(int code)
+{
+	return code == UPR_IDLE ? "idle" : code == UPR_SHUTDOWN ?
+	    "shutdown" : NULL;
+}
+
+/*
+ * An upgrade's state (upgradeenc.c): the groups whose SIGKILL is due,
+ * each handed to fn with its zombie leader's pidfd.
+ */
+void
+child_groupkills(void (*fn)(const struct upgk *, void *), void *arg)
+{
+	struct groupkill	*gk;
+	struct upgk		 ug;
+
+	LIST_FOREACH(gk, &groupkills, gk_entry) {
+		memset(&ug, 0, sizeof(ug));
+		ug.ug_pgid = gk->gk_pgid;
+		ug.ug_pidfd = gk->gk_pidfd;
+		ug.ug_at = timer_at(&gk->gk_timer);
+		ug.ug_line = gk->gk_line;
+		ug.ug_reason = child_reason_code(gk->gk_reason);
+		ug.ug_name = gk->gk_name;
+		fn(&ug, arg);
+	}
+}
+
+/*
+ * After an upgrade in place: a child the old binary started, with its
+ * pidfd, taken over as child_start would have left it (its timers due
+ * when they were, its slot in instances= and per-source=, its stderr
+ * pipe ep, its connection), under sv.  Returns -1 when no record could
+ * be had: the pidfd is closed then (the child runs on, unwatched, as
+ * after a restart).
+ */
+int
+child_adopt(struct service *sv, const struct upchild *uc,
+    struct errpipe *ep)
+{
+	struct child	*ch;
+	int		 nowatch;
+
+	if ((ch = child_new()) == NULL)
+		return -1;
+	ch->ch_pid = uc->uc_pid;
+	ch->ch_pidfd = uc->uc_pidfd;
+	ch->ch_sv = sv;
+	memcpy(&ch->ch_peer, &uc->uc_peer, sizeof(ch->ch_peer));
+	ch->ch_src = ch->ch_peer.ss_family == AF_UNSPEC ? NULL :
+	    limits_source_get(sv, (struct sockaddr *)&ch->ch_peer);
+	ch->ch_start = uc->uc_start;
+	ch->ch_conn = uc->uc_conn;
+	ch->ch_reason = reason_text(uc->uc_reason);
+	ch->ch_termed = uc->uc_termed;
+	ch->ch_killed = uc->uc_killed;
+	ch->ch_wait = uc->uc_wait;
+	ch->ch_tries = uc->uc_tries;
+	ch->ch_quiet = uc->uc_quiet;
+	ch->ch_cg = uc->uc_cg;
+	ch->ch_err = ep;
+	if (ch->ch_conn != -1)
+		nkept++;
+	nowatch = watch_child(ch, EPOLL_CTL_ADD) == -1;
+	(void)errlog_start(ep, ch->ch_pid, nowatch);
+	LIST_INSERT_HEAD(&children, ch, ch_entry);
+	if (tracking)
+		RB_INSERT(chpids, &chpids, ch);
+	nchildren++;
+	sv->sv_children++;
+	if (uc->uc_timer_at >= 0) {
+		timer_init(&ch->ch_timer, timeout_due, ch);
+		timer_set(&ch->ch_timer, uc->uc_timer_at);
+	}
+	if (uc->uc_idle_at >= 0) {
+		timer_init(&ch->ch_idle, idle_due, ch);
+		timer_set(&ch->ch_idle, uc->uc_idle_at);
+	}
+	if (sv->sv_retired)
+		return 0;
+	if (ch->ch_wait)
+		poll_pause(sv, PAUSE_WAIT);
+	if (uc->uc_dgram) {
+		sv->sv_dgramchild = ch;
+		poll_pause(sv, PAUSE_DGRAM);
+	}
+	if (sv->sv_children >= sv->sv_cf->cf_instances)
+		poll_pause(sv, PAUSE_INSTANCES);
+	return 0;
+}
+
+/* After an upgrade: a group whose SIGKILL the old binary had due. */
+void
+child_groupkill_adopt(const struct upgk *ug)
+{
+	struct groupkill	*gk;
+
+	if ((gk = calloc(1, sizeof(*gk))) == NULL ||
+	    (gk->gk_name = strdup(ug->ug_name)) == NULL) {
+		free(gk);
+		(void)kill(-ug->ug_pgid, SIGKILL);
+		(void)close(ug->ug_pidfd);
+		return;
+	}
+	gk->gk_pgid = ug->ug_pgid;
+	gk->gk_pidfd = ug->ug_pidfd;
+	gk->gk_line = ug->ug_line;
+	gk->gk_reason = reason_text(ug->ug_reason);
+	ngroupkills++;
+	LIST_INSERT_HEAD(&groupkills, gk, gk_entry);
+	if (tracking)
+		RB_INSERT(gkpids, &gkpids, gk);
+	timer_init(&gk->gk_timer, groupkill_due, gk);
+	timer_set(&gk->gk_timer, ug->ug_at);
 }

@@ -517,3 +517,53 @@ errlog_stop(double now)
 	TAILQ_FOREACH(sv, services_retired(), sv_entry)
 		errdrop_flush(sv, now);
 }
+
+/* An upgrade's state: the read end of a child's pipe (-1: none). */
+int
+errlog_fd(const struct errpipe *ep)
+{
+	return ep != NULL ? ep->ep_fd : -1;
+}
+
+/*
+ * After an upgrade in place: the read end fd of a running child's pipe,
+ * kept by the old binary, as errlog_open would have made it; the
+ * child's errlog_start puts it in the poll set.  NULL for fd -1, or
+ * when no record could be had (the pipe is closed then: the child's
+ * next write to its stderr fails).  A line the old binary had begun to
+ * read is lost.
+ */
+struct errpipe *
+errlog_adopt(struct service *sv, int fd)
+{
+	struct errpipe	*ep;
+
+	if (fd == -1)
+		return NULL;
+	if ((ep = freelist) != NULL)
+		freelist = ep->ep_next;
+	else if ((ep = malloc(sizeof(*ep))) == NULL) {
+		(void)close(fd);
+		return NULL;
+	}
+	memset(ep, 0, sizeof(*ep));
+	ep->ep_ev.ev_kind = EV_ERRPIPE;
+	ep->ep_sv = sv;
+	ep->ep_fd = fd;
+	sv->sv_errpipes++;
+	nopen++;
+	TAILQ_INSERT_TAIL(&live, ep, ep_entry);
+	return ep;
+}
+
+/*
+ * Before an upgrade in place: the pipes whose child is gone (what it
+ * started still holds them) are read one last time and closed, as at
+ * exit; the running children's go to the new binary.
+ */
+void
+errlog_orphans_stop(double now)
+{
+	timer_clear(&orphan_timer);
+	list_stop(&orphans, now);
+}

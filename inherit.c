@@ -59,9 +59,12 @@ inherit_raise_nofile(void)
  * sigaction(2) on the two signals it keeps for itself (32 and 33), which
  * GNU make's recipes get ignored: superd has no threads, and resets them
  * with the system call (an all-zero kernel sigaction is SIG_DFL).
+ * After an upgrade in place (keep) the signals superd reads from its
+ * signalfd stay blocked: one that came during the execve is pending,
+ * and is read, not acted on by its default (SIGTERM's would end superd).
  */
 void
-inherit_reset_signals(void)
+inherit_reset_signals(int keep)
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
@@ -80,6 +83,14 @@ inherit_reset_signals(void)
 			    (size_t)(NSIG / 8));
 	}
 	(void)sigemptyset(&none);
+	if (keep) {
+		(void)sigaddset(&none, SIGHUP);
+		(void)sigaddset(&none, SIGTERM);
+		(void)sigaddset(&none, SIGINT);
+		(void)sigaddset(&none, SIGUSR1);
+		(void)sigaddset(&none, SIGUSR2);
+		(void)sigaddset(&none, SIGCHLD);
+	}
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 

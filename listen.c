@@ -525,6 +525,24 @@ listen_cover(struct service *sv, const struct svlist *list)
 }
 
 /*
+ * After an upgrade in place: the socket the old binary had for sv's
+ * address (upgradeadopt.c matched it), taken as it is: bound,
+ * listening, its options set.  An unmatched one is closed as a reload
+ * closes a removed service's.
+ */
+void
+listen_take(struct service *sv, int fd)
+{
+	sv->sv_fd = fd;
+	sv->sv_adopted = 1;
+	sv->sv_upgraded = 1;
+	nopen++;
+	nchanges++;
+	listen_readback(sv);
+	tcpopt_apply(sv);
+}
+
+/*
  * A socket handed over that no service took: logged and closed, so that
  * no client waits in a backlog nobody reads.
  */

@@ -64,6 +64,9 @@ static double		 start_time;	/* since the epoch */
 static double		 reload_time;	/* the last good load */
 static unsigned long	 nreloads;
 static unsigned long	 nreloadfails;
+static unsigned long	 nupgrades;	/* upgrades in place taken */
+static unsigned long	 nupgradefails;	/* tried, the old one kept */
+static char		 upgrade_err[256]; /* the last failure's reason */
 static long		 open_fds = -1;	/* at the last snap; -1: unknown */
 static long		 max_fds = -1;
 
@@ -93,6 +96,54 @@ metrics_reload(int ok)
 	}
 	nreloads++;
 	reload_time = wall_now();
+}
+
+/*
+ * An upgrade in place (upgrade.c) was taken (ok), or failed for err and
+ * the running superd was kept.
+ */
+void
+metrics_upgrade(int ok, const char *err)
+{
+	if (ok) {
+		nupgrades++;
+		return;
+	}
+	nupgradefails++;
+	(void)strlcpy(upgrade_err, err, sizeof(upgrade_err));
+}
+
+/* The upgrades so far, for the status line (superd -u reads it). */
+void
+metrics_upgrades(unsigned long *ok, unsigned long *failed, const char **err)
+{
+	*ok = nupgrades;
+	*failed = nupgradefails;
+	*err = upgrade_err;
+}
+
+/* superd's own counters, into the state an upgrade hands over. */
+void
+metrics_carry(struct upstate *st)
+{
+	st->st_start = start_time;
+	st->st_reload = reload_time;
+	st->st_reloads = nreloads;
+	st->st_reloadfails = nreloadfails;
+	st->st_upgrades = nupgrades;
+	st->st_upgradefails = nupgradefails;
+}
+
+/* And back, in the new binary: the counters go on from there. */
+void
+metrics_adopt(const struct upstate *st)
+{
+	start_time = st->st_start;
+	reload_time = st->st_reload;
+	nreloads = st->st_reloads;
+	nreloadfails = st->st_reloadfails;
+	nupgrades = st->st_upgrades;
+	nupgradefails = st->st_upgradefails;
 }
 
 /*
@@ -449,6 +500,13 @@ write_superd(FILE *f)
 	    "When the running table was loaded, in seconds since the epoch.");
 	(void)fprintf(f, "superd_last_reload_success_timestamp_seconds %.3f\n",
 	    reload_time);
+	family(f, "superd_upgrades_total", "counter", "Upgrades in place "
+	    "(SIGUSR2, superd -u) that a new binary took over.");
+	(void)fprintf(f, "superd_upgrades_total %lu\n", nupgrades);
+	family(f, "superd_upgrade_failures_total", "counter", "Upgrades in "
+	    "place that kept the running superd (event=upgrade-failed).");
+	(void)fprintf(f, "superd_upgrade_failures_total %lu\n",
+	    nupgradefails);
 	family(f, "superd_services", "gauge", "Services in the running table "
 	    "(one per listening socket).");
 	(void)fprintf(f, "superd_services %d\n", services_count());

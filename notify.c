@@ -58,3 +58,10 @@ notify_send(const char *msg)
 		log_warn("event=notify-failed");
 	(void)close(fd);
 }
+
+/* NOTIFY_SOCKET as it was, for the environment of an upgrade; or NULL. */
+const char *
+notify_socket(void)
+{
+	return notify_path[0] != '\0' ? notify_path : NULL;
+}

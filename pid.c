@@ -177,3 +177,36 @@ pid_running(const char *path, uid_t *uid, char *why, size_t size)
 	(void)close(fd);
 	return pid;
 }
+
+/* The locked pid file's descriptor, which an upgrade hands over; -1. */
+int
+pid_held(void)
+{
+	return pid_fd;
+}
+
+/*
+ * After an upgrade in place: the pid file the old binary locked, by the
+ * descriptor it handed over (the lock is the open file's, and stays):
+ * it names this very pid already, so it is not written again.  Returns
+ * -1, the descriptor closed, when it is not that file any more.
+ */
+int
+pid_take(const char *path, int fd)
+{
+	struct stat	 st, pst;
+
+	if (fstat(fd, &st) == -1 || lstat(path, &pst) == -1 ||
+	    st.st_dev != pst.st_dev || st.st_ino != pst.st_ino) {
+		(void)close(fd);
+		return -1;
+	}
+	pid_path = path;
+	pid_fd = fd;
+	pid_dev = st.st_dev;
+	pid_ino = st.st_ino;
+	pid_owner = getpid();
+	if (atexit(pid_remove) != 0)
+		err(1, "atexit");
+	return 0;
+}

@@ -93,6 +93,17 @@ services_retire(struct service *sv)
 }
 
 /*
+ * After an upgrade in place: a service the new table lacks, made for the
+ * old binary's children that still run, joins the retired ones.
+ */
+void
+services_keep_retired(struct service *sv)
+{
+	sv->sv_retired = 1;
+	TAILQ_INSERT_TAIL(&retired, sv, sv_entry);
+}
+
+/*
  * A retired service's last child has been reaped, or its last stderr
  * pipe closed: once both are, what its summaries still count is logged
  * and their timers go (refuse.c), then it is freed.

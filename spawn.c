@@ -623,6 +623,25 @@ spawn_ready(void)
 }
 
 /*
+ * Is a child between its clone and its execve?  An upgrade in place
+ * waits until none is: such a child runs in superd's memory, and its
+ * failure record and slot must be read by the process that reaps it.
+ */
+int
+spawn_busy(void)
+{
+	int	 i;
+
+	if (npending > 0)
+		spawn_collect();
+	for (i = 0; i < nslots; i++)
+		if (slots[i].sl_fd != -1 ||
+		    __atomic_load_n(&slots[i].sl_tid, __ATOMIC_ACQUIRE) != 0)
+			return 1;
+	return 0;
+}
+
+/*
  * Every slot is in use: kill each child that has not reached execve
  * SPAWN_DEADLINE seconds after its clone.  Its pidfd proves it is ours;
  * the slot is free once the kernel has taken it down.

@@ -92,14 +92,26 @@ status_lines(double now, void (*put)(const char *, void *), void *arg)
 	struct service		*sv;
 	struct child		*ch;
 	char			 peer[128], px[136], orphans[32] = "";
+	char			 ups_s[400] = "", uperr[300] = "";
+	const char		*err;
+	unsigned long		 ups, upfails;
 	long long		 n;
 
 	so.so_put = put;
 	so.so_arg = arg;
 	if ((n = reaper_orphans()) != -1)
 		(void)snprintf(orphans, sizeof(orphans), " orphans=%lld", n);
-	status_put(&so, "event=status services=%d children=%d%s",
-	    services_count(), child_count(), orphans);
+	/* superd -u waits for these to move (upgradeask.c) */
+	metrics_upgrades(&ups, &upfails, &err);
+	if (*err != '\0') {
+		(void)strlcpy(uperr, " upgrade_error=", sizeof(uperr));
+		log_quote(uperr + 15, sizeof(uperr) - 15, err);
+	}
+	if (ups + upfails > 0)
+		(void)snprintf(ups_s, sizeof(ups_s), " upgrades=%lu "
+		    "upgrade_failures=%lu%s", ups, upfails, uperr);
+	status_put(&so, "event=status services=%d children=%d%s%s",
+	    services_count(), child_count(), orphans, ups_s);
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		status_service(&so, sv);
 	TAILQ_FOREACH(sv, services_retired(), sv_entry)

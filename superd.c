@@ -18,7 +18,10 @@
  *      control socket superd -S asks (ctl.c), and a signalfd for
  *      SIGHUP (reload.c), SIGTERM and SIGINT (close every listener and
  *      exit 0; children finish on their own, or with -k are waited for
- *      and then ended) and SIGUSR1 (status).  Every
+ *      and then ended), SIGUSR1 (status) and SIGUSR2 (upgrade in
+ *      place: the new binary checked, then executed in this process
+ *      with every socket, child and counter: upgrade.c; its start takes
+ *      them over, upgradeadopt.c).  Every
  *      deadline (timeouts, retries, pauses, log summaries) is a timer
  *      (timer.c): the loop sleeps until the first.
  * A supervisor is told when superd is ready, reloading and stopping
@@ -57,7 +60,8 @@ static const char	*conf_path = SUPERD_CONF;
 static const char	*conf_name;	/* conf_path as given, for messages */
 static const char	*ports_path;
 static const char	*pid_path;
-static const char	*status_arg;	/* -S */
+static const char	*status_arg;	/* -S, -u */
+static int		 opt_upgrade;	/* -u */
 static int		 opt_bindfatal;	/* -b */
 static int		 opt_debug;	/* -d */
 static int		 opt_fg;	/* -D, -d */
@@ -72,7 +76,8 @@ static struct evsrc	 signal_ev = { EV_SIGNAL };
 
 #define USAGE	"usage: superd [-bdDeEhrtVw] [-k seconds] [-P portsfile] " \
 		    "[-p pidfile] [-q backlog] [service-table | -]\n" \
-		"       superd -S pidfile | pid\n"
+		"       superd -S pidfile | pid\n" \
+		"       superd -u pidfile | pid\n"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -197,7 +202,7 @@ reload(void)
  * SIGCHLD is in the set only when superd reaps orphans (reaper.c).
  */
 static int
-read_signals(int sigfd, int *hup, int *usr1, int *chld)
+read_signals(int sigfd, int *hup, int *usr1, int *usr2, int *chld)
 {
 	struct signalfd_siginfo	 si;
 	int			 quit = 0;
@@ -209,6 +214,9 @@ read_signals(int sigfd, int *hup, int *usr1, int *chld)
 			break;
 		case SIGUSR1:
 			*usr1 = 1;
+			break;
+		case SIGUSR2:
+			*usr2 = 1;
 			break;
 		case SIGCHLD:
 			*chld = 1;
@@ -339,7 +347,7 @@ loop(int sigfd, int ending)
 	struct epoll_event	 events[MAX_EVENTS];
 	struct evsrc		*src;
 	double			 now;
-	int			 n, i, quit = 0, hup, usr1, chld;
+	int			 n, i, quit = 0, hup, usr1, usr2, chld;
 
 	log_hold();
 	for (;;) {
@@ -354,13 +362,13 @@ loop(int sigfd, int ending)
 			fatal("epoll_wait");
 		}
 		now = timer_now();
-		hup = usr1 = chld = 0;
+		hup = usr1 = usr2 = chld = 0;
 		for (i = 0; i < n; i++) {
 			src = events[i].data.ptr;
 			switch (src->ev_kind) {
 			case EV_SIGNAL:
 				quit = read_signals(sigfd, &hup, &usr1,
-				    &chld);
+				    &usr2, &chld);
 				break;
 			case EV_LISTENER:
 				serve_listener((struct service *)src, now);
@@ -386,6 +394,9 @@ loop(int sigfd, int ending)
 			case EV_WATCH:
 				watch_event(now);
 				break;
+			case EV_UPGRADE:
+				upgrade_event(src, now);
+				break;
 			}
 		}
 		/* Signals last: a reload may free what this batch named. */
@@ -404,6 +415,8 @@ loop(int sigfd, int ending)
 			reaper_reap(now);
 		if (usr1)
 			serve_status(now);
+		if (usr2)
+			upgrade_signal(conf_path, ending, now);
 		timer_run(now);
 		/* -w: the table changed and has been quiet since */
 		if (watch_due() && !ending)
@@ -412,6 +425,9 @@ loop(int sigfd, int ending)
 		if (serve_bound_late())
 			ports_write();
 		title_update(now);
+		/* the check passed: this process becomes the new binary */
+		if (upgrade_due())
+			upgrade_exec(now);
 	}
 }
 
@@ -436,9 +452,13 @@ end_wait(int sigfd)
 static void
 start_clean(void)
 {
-	inherit_reset_signals();
-	/* What our parent left open is not for the services. */
-	closefrom(3 + adopt_take());
+	inherit_reset_signals(getenv(UPGRADE_STATE_ENV) != NULL);
+	/*
+	 * What our parent left open is not for the services; an upgrade's
+	 * old binary left exactly what it hands over (upgradeadopt.c).
+	 */
+	if (!upgrade_take())
+		closefrom(3 + adopt_take());
 	adopt_raise();
 	inherit_open_stdio();
 	/* the eventfd lowest, before anything else opens a descriptor */
@@ -457,7 +477,7 @@ parse_args(int argc, char *argv[])
 	const char	*errstr;
 	int		 ch, nopts = 0;
 
-	while ((ch = getopt(argc, argv, "bdDeEhk:rtp:P:q:S:Vw")) != -1) {
+	while ((ch = getopt(argc, argv, "bdDeEhk:rtp:P:q:S:u:Vw")) != -1) {
 		nopts++;
 		switch (ch) {
 		case 'b':
@@ -496,7 +516,11 @@ parse_args(int argc, char *argv[])
 			ports_path = optarg;
 			break;
 		case 'S':
+		case 'u':
+			if (status_arg != NULL)
+				usage();
 			status_arg = optarg;
+			opt_upgrade = ch == 'u';
 			break;
 		case 'q':
 			opt_backlog = strtonum(optarg, 1, INT_MAX, &errstr);
@@ -521,6 +545,8 @@ parse_args(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1 || (status_arg != NULL && (argc > 0 || nopts > 1)))
 		usage();
+	if (status_arg != NULL && opt_upgrade)
+		upgrade_ask(status_arg);
 	if (status_arg != NULL)
 		ctl_ask(status_arg);
 	if (argc == 1)
@@ -566,7 +592,8 @@ start_daemon(void)
 	if (!opt_stderr && !opt_debug)
 		log_check_syslog();
 	log_init(opt_stderr || opt_debug, opt_debug);
-	if (pid_path != NULL)
+	/* an upgrade's new binary holds the old one's lock already */
+	if (!upgrade_pid(pid_path) && pid_path != NULL)
 		pid_open(pid_path);
 	ports_init(ports_path);
 	inherit_raise_nofile();
@@ -590,7 +617,9 @@ start_services(struct conf *c)
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		if (spawn_prepare(sv, opt_keepenv) == -1)
 			err(1, "spawn_prepare");
-		adopt_match(sv);
+		upgrade_match(sv);
+		if (sv->sv_fd == -1)
+			adopt_match(sv);
 	}
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		if (sv->sv_fd != -1 || listen_cover(sv, services_list()) == 0)
@@ -619,6 +648,7 @@ start_events(void)
 	(void)sigaddset(&mask, SIGTERM);
 	(void)sigaddset(&mask, SIGINT);
 	(void)sigaddset(&mask, SIGUSR1);
+	(void)sigaddset(&mask, SIGUSR2);
 	/*
 	 * As PID 1 the kernel drops a signal whose action is the default;
 	 * a blocked one is always queued, and read here.
@@ -649,7 +679,9 @@ start_serving(void)
 	struct service	*sv;
 
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
-		if (sv->sv_adopted) {
+		if (sv->sv_upgraded)
+			poll_resume(sv, PAUSE_UNBOUND);
+		else if (sv->sv_adopted) {
 			log_info("event=listen svc=%s line=%d addr=%s proto=%s "
 			    "adopted=1%s%s%s", log_str(sv->sv_name),
 			    sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
@@ -679,6 +711,7 @@ main(int argc, char *argv[])
 	struct conf	*c;
 	int		 sigfd, sig;
 
+	upgrade_init(argc, argv);
 	setproctitle_init(argc, argv, environ);
 	start_clean();
 	parse_args(argc, argv);
@@ -688,6 +721,10 @@ main(int argc, char *argv[])
 	if (opt_test) {
 		sig = c->c_nincerrors > 0 ? EXIT_CONF : 0;
 		conf_free(c);
+		/* an upgrade's check (upgrade.c): which states this reads */
+		if (sig == 0 && getenv(UPGRADE_CHECK_ENV) != NULL)
+			printf(UPGRADE_HELLO " version=%s states=%d\n",
+			    upstate_binary(), UPSTATE_VERSION);
 		return sig;
 	}
 	start_daemon();
@@ -699,14 +736,21 @@ main(int argc, char *argv[])
 		watch_table(c);
 	}
 	start_services(c);
-	/* PID 1 that detached would end its PID namespace: it never does */
-	if (!opt_fg && getpid() != 1 && daemon(0, 0) == -1)
+	/*
+	 * PID 1 that detached would end its PID namespace: it never does;
+	 * nor does an upgrade's new binary: its pid is the one to keep.
+	 */
+	if (!opt_fg && getpid() != 1 && !upgrade_active() &&
+	    daemon(0, 0) == -1)
 		err(1, "daemon");
-	pid_write();
+	if (!upgrade_active())
+		pid_write();
 	sigfd = start_events();
 	watch_start();
 	ctl_open();
+	upgrade_adopt(timer_now());
 	start_serving();
+	upgrade_done(timer_now());
 	sig = loop(sigfd, 0);
 	shutdown_all(sig);
 	if (opt_endwait >= 0)

@@ -15,6 +15,11 @@
  *
  *   the daemon's life
  *     superd.c     options, start, signals, the loop, reload, exit
+ *     upgradeask.c superd -u: a running superd upgraded, its outcome
+ *     upgrade.c    SIGUSR2: the new binary checked, then executed in
+ *                  place with the state (upgrade in place)
+ *     upgradeenc.c the state a new binary takes over, written
+ *     upgradeadopt.c  the state an old binary left, taken over
  *     table.c      a loaded table's checks and reports
  *     inherit.c    what superd inherited, put right at start
  *     adopt.c      the sockets a supervisor handed over (LISTEN_FDS)
@@ -87,6 +92,7 @@
  *     logtext.c    text made fit for a log line
  *     addr.c       addresses as text, a service's identity
  *     proxyhdr.c   a PROXY v1 or v2 header read from a buffer (pure)
+ *     upgradedec.c an upgrade's state read from a buffer (pure)
  *     tcpinfo.c    TCP_INFO: a connection's bytes and quiet time
  *     httpreq.c    an HTTP request head, parsed (a pure function)
  *     fd.c         long-lived descriptors at SPAWN_FDTOP and above
@@ -135,6 +141,7 @@ enum ev_kind {
 	EV_CONTROL,		/* the -S control socket, its children */
 	EV_ERRPIPE,		/* a child's stderr (errlog.c) */
 	EV_WATCH,		/* -w: the table's directories (watch.c) */
+	EV_UPGRADE,		/* SIGUSR2: the new binary's check */
 };
 
 struct evsrc {
@@ -421,6 +428,7 @@ struct service {
 
 	int		 sv_fd;
 	int		 sv_adopted;	/* from LISTEN_FDS */
+	int		 sv_upgraded;	/* from the binary before (upgrade) */
 	int		 sv_bindfailed;	/* the last bind failed: retried */
 	dev_t		 sv_sockdev;	/* unix: the file superd bound */
 	ino_t		 sv_sockino;
@@ -521,6 +529,122 @@ struct child {
 LIST_HEAD(childlist, child);
 
 
+/*
+ * upgradedec.c: the state an upgrade hands over (SIGUSR2), as read back
+ * from its memory file.  Native byte order: written and read on one
+ * machine.  What each record carries is the old superd's own.
+ */
+#define UPSTATE_MAGIC	"SUPERDST"
+#define UPSTATE_VERSION	1	/* the format this binary writes */
+#define UPSTATE_HEAD	48	/* the header's bytes */
+#define UPSTATE_MAX	(1024 * 1024 * 1024)	/* a state, at most */
+#define UPSTATE_NAMEMAX	4096	/* a service field, at most */
+struct upsvc {
+	int		 us_fd;		/* -1: none (covered, unbound) */
+	int		 us_socktype;
+	int		 us_family;
+	int		 us_proto;
+	int		 us_retired;	/* removed, waiting for its children */
+	struct sockaddr_storage us_addr; /* as configured */
+	socklen_t	 us_addrlen;
+	uint64_t	 us_dev;	/* unix: the file superd bound */
+	uint64_t	 us_ino;
+	char		*us_name;
+	int		 us_line;
+	unsigned long	 us_started;
+	unsigned long	 us_refused[REFUSE_MAX];
+	struct svmetrics us_mx;
+	double		 us_tokens;
+	double		 us_tokens_at;
+	unsigned long	 us_errlines;
+	unsigned long	 us_errdropped;
+	unsigned long	 us_errnopipe;
+	int		 us_reflog;	/* the summaries below are there */
+	double		 us_rl_at[REFUSE_MAX];
+	unsigned long	 us_rl_n[REFUSE_MAX];
+	char		 us_rl_peer[REFUSE_MAX][64];
+	struct service	*us_sv;		/* the new table's, once matched */
+};
+#define UPR_NONE	0	/* ch_reason: timeout= */
+#define UPR_IDLE	1
+#define UPR_SHUTDOWN	2
+struct upchild {
+	pid_t		 uc_pid;
+	int		 uc_pidfd;
+	unsigned int	 uc_svc;	/* index into the services */
+	struct sockaddr_storage uc_peer; /* AF_UNSPEC: none */
+	double		 uc_start;	/* CLOCK_MONOTONIC, as timer_now */
+	double		 uc_timer_at;	/* timeout=: due then; -1: none */
+	double		 uc_idle_at;	/* idle=: next look then; -1: none */
+	int		 uc_termed;
+	int		 uc_killed;
+	int		 uc_reason;	/* UPR_* */
+	int		 uc_conn;	/* superd's copy; -1: none */
+	int		 uc_errfd;	/* stderr=log's read end; -1: none */
+	int		 uc_wait;	/* holds its service's socket */
+	int		 uc_dgram;	/* dgram nowait: has not read yet */
+	int		 uc_tries;
+	int		 uc_quiet;
+	struct cgref	 uc_cg;
+};
+struct upgk {
+	pid_t		 ug_pgid;
+	int		 ug_pidfd;	/* the zombie leader's */
+	double		 ug_at;		/* its group's SIGKILL */
+	int		 ug_line;
+	int		 ug_reason;	/* UPR_* */
+	char		*ug_name;
+};
+struct upstate {
+	int		 st_version;
+	char		 st_from[64];	/* the old binary's version */
+	double		 st_paused;	/* when the old one stopped serving */
+	double		 st_start;	/* metrics: superd's start, wall */
+	double		 st_reload;	/* the last good load, wall */
+	unsigned long	 st_reloads;
+	unsigned long	 st_reloadfails;
+	unsigned long	 st_upgrades;
+	unsigned long	 st_upgradefails;
+	int		 st_pidfd;	/* the locked pid file; -1: none */
+	unsigned int	 st_nsvc;
+	struct upsvc	*st_svc;
+	unsigned int	 st_nchild;
+	struct upchild	*st_child;
+	unsigned int	 st_ngk;
+	struct upgk	*st_gk;
+};
+int		 upstate_decode(const unsigned char *, size_t,
+		    struct upstate *, char *, size_t);
+void		 upstate_free(struct upstate *);
+uint64_t	 upstate_sum(const unsigned char *, size_t);
+const char	*upstate_binary(void);
+#define UPGRADE_CHECK_ENV "SUPERD_UPGRADE_CHECK" /* -t says what it reads */
+#define UPGRADE_STATE_ENV "SUPERD_UPGRADE_STATE" /* the memory file's fd */
+#define UPGRADE_CWD_ENV	"SUPERD_UPGRADE_CWD"	/* where superd started */
+#define UPGRADE_HELLO	"superd-upgrade"	/* the check's answer */
+#define UPGRADE_CHECK_SECS 10			/* the check's bound */
+
+/* upgrade.c */
+void		 upgrade_init(int, char *[]);
+void		 upgrade_signal(const char *, int, double);
+void		 upgrade_event(struct evsrc *, double);
+int		 upgrade_due(void);
+void		 upgrade_exec(double);
+
+/* upgradeenc.c */
+int		 upgrade_write(double, int **, int *);
+
+/* upgradeadopt.c */
+int		 upgrade_take(void);
+int		 upgrade_active(void);
+int		 upgrade_pid(const char *);
+void		 upgrade_match(struct service *);
+void		 upgrade_adopt(double);
+void		 upgrade_done(double);
+
+/* upgradeask.c */
+void		 upgrade_ask(const char *) __attribute__((noreturn));
+
 /* tcpinfo.c */
 struct tcpcount {
 	uint64_t	 tc_in;		/* bytes received from the peer */
@@ -544,13 +668,14 @@ void		 adopt_drop(void);
 /* notify.c */
 void		 notify_init(void);
 void		 notify_send(const char *);
+const char	*notify_socket(void);
 
 /* ports.c */
 void		 ports_init(const char *);
 void		 ports_write(void);
 
 /* inherit.c */
-void		 inherit_reset_signals(void);
+void		 inherit_reset_signals(int);
 void		 inherit_open_stdio(void);
 void		 inherit_raise_nofile(void);
 
@@ -558,6 +683,8 @@ void		 inherit_raise_nofile(void);
 void		 pid_open(const char *);
 void		 pid_write(void);
 void		 pid_remove(void);
+int		 pid_held(void);
+int		 pid_take(const char *, int);
 long long	 pid_running(const char *, uid_t *, char *, size_t);
 
 /* reaper.c */
@@ -631,6 +758,7 @@ void		 services_append(struct svlist *);
 void		 services_remove(struct service *);
 void		 services_retire(struct service *);
 void		 services_release(struct service *);
+void		 services_keep_retired(struct service *);
 int		 services_udp_port(in_port_t);
 
 /* svconf.c */
@@ -664,6 +792,7 @@ int		 listen_check_path(const struct service *, char *, size_t);
 int		 listen_cover(struct service *, const struct svlist *);
 void		 listen_drop_unadopted(int *, int);
 int		 listen_adopt(struct service *, int *, int);
+void		 listen_take(struct service *, int);
 
 /* contain.c */
 void		 contain_reset(void);
@@ -685,6 +814,7 @@ int		 spawn_watch(void);
 void		 spawn_event(void);
 int		 spawn_forget(pid_t);
 int		 spawn_ready(void);
+int		 spawn_busy(void);
 void		 spawn_reclaim(double);
 
 /* spawnfail.c */
@@ -731,12 +861,18 @@ enum builtin	 internal_lookup(const char *);
 const char	*internal_name(enum builtin);
 
 /* metrics.c */
+struct upstate;
 void		 metrics_start(void);
 void		 metrics_reload(int);
 void		 metrics_fds(long, long);
 void		 metrics_exit(struct service *, enum outcome, double, double,
 		    const struct tcpcount *);
 void		 metrics_write(FILE *);
+void		 metrics_upgrade(int, const char *);
+void		 metrics_upgrades(unsigned long *, unsigned long *,
+		    const char **);
+void		 metrics_carry(struct upstate *);
+void		 metrics_adopt(const struct upstate *);
 
 /* scrape.c */
 void		 scrape_serve(int) __attribute__((noreturn));
@@ -894,6 +1030,13 @@ int		 child_reap_pid(pid_t, double);
 int		 child_owns(pid_t);
 void		 child_end_all(double);
 int		 child_pending(void);
+struct upchild;
+struct upgk;
+int		 child_reason_code(const char *);
+void		 child_groupkills(void (*)(const struct upgk *, void *), void *);
+int		 child_adopt(struct service *, const struct upchild *,
+		    struct errpipe *);
+void		 child_groupkill_adopt(const struct upgk *);
 
 /* linger.c */
 void		 linger_start(struct service *, int, pid_t, int,
@@ -913,6 +1056,9 @@ void		 errlog_cancel(struct errpipe *, int *);
 void		 errlog_reaped(struct errpipe *, double);
 void		 errlog_event(struct evsrc *, uint32_t, double);
 int		 errlog_held(void);
+int		 errlog_fd(const struct errpipe *);
+struct errpipe	*errlog_adopt(struct service *, int);
+void		 errlog_orphans_stop(double);
 void		 errlog_stop(double);
 
 /* refuse.c */

@@ -1,0 +1,419 @@
+/*
+ * upgradeadopt.c: the state an old binary handed over (upgrade.c), taken
+ * over by the new one, which this process now is (same pid).
+ *
+ * First thing at start (upgrade_take, before any descriptor is opened
+ * or closed): the memory file UPGRADE_STATE_ENV names is read and
+ * decoded (upgradedec.c), and exactly the descriptors it names are kept
+ * (close-on-exec again, high: fd.c); every other one is closed, as
+ * closefrom(3) does at a fresh start.  A state that cannot be read makes
+ * this a fresh start: what it named is closed, every socket bound anew
+ * (children the old binary started run on, unwatched, as after a
+ * restart), and event=upgrade-failed says so once the log is open.
+ *
+ * Then the table is read as at any start; each new service takes the
+ * socket of the old service of its address (upgrade_match: the first
+ * unmatched one, as a reload matches), its counters, its rate bucket and
+ * its refusal summaries, instead of binding; the pid file's lock is
+ * taken over by its descriptor (upgrade_pid).  Once the poll set exists
+ * (upgrade_adopt) the children are taken over, under their service (a
+ * service the new table lacks is kept retired until its last child, as
+ * a reload would), with their timers, pipes and connections, and the
+ * groups whose SIGKILL is due; an old socket no new service took is
+ * closed as a reload closes a removed one.  upgrade_done logs
+ * event=upgrade once superd serves again.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd.h"
+
+static struct upstate	 st;
+static int		 exec_by_upgrade;	/* UPGRADE_STATE_ENV was set */
+static int		 good;			/* and its state read */
+static char		 take_err[512];
+static unsigned int	 next_svc;		/* where upgrade_match looks */
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int	 x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every descriptor field of the state, so each can be checked and moved. */
+static int **
+fd_fields(size_t *np)
+{
+	int		**f;
+	size_t		  n = 0, i;
+
+	if ((f = calloc(1 + st.st_nsvc + 3 * (size_t)st.st_nchild + st.st_ngk,
+	    sizeof(*f))) == NULL)
+		return NULL;
+	f[n++] = &st.st_pidfd;
+	for (i = 0; i < st.st_nsvc; i++)
+		f[n++] = &st.st_svc[i].us_fd;
+	for (i = 0; i < st.st_nchild; i++) {
+		f[n++] = &st.st_child[i].uc_pidfd;
+		f[n++] = &st.st_child[i].uc_conn;
+		f[n++] = &st.st_child[i].uc_errfd;
+	}
+	for (i = 0; i < st.st_ngk; i++)
+		f[n++] = &st.st_gk[i].ug_pidfd;
+	*np = n;
+	return f;
+}
+
+/*
+ * The descriptors the state names: each open, none named twice, each
+ * high and close-on-exec.  Every other descriptor above stdio is closed.
+ * -1 when the state's descriptors are not what it says.
+ */
+static int
+keep_fds(void)
+{
+	int		**f, *v;
+	size_t		  n, i, k = 0;
+	unsigned int	  lo;
+	int		  nfd;
+
+	if ((f = fd_fields(&n)) == NULL || (v = calloc(n + 1,
+	    sizeof(*v))) == NULL) {
+		free(f);
+		(void)strlcpy(take_err, "out of memory", sizeof(take_err));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (*f[i] == -1)
+			continue;
+		if (fcntl(*f[i], F_GETFD) == -1) {
+			(void)snprintf(take_err, sizeof(take_err), "descriptor "
+			    "%d it names is not open", *f[i]);
+			goto bad;
+		}
+		/* low numbers are for connections (fd.c) */
+		if (*f[i] < SPAWN_FDTOP &&
+		    (nfd = fcntl(*f[i], F_DUPFD_CLOEXEC, SPAWN_FDTOP)) != -1)
+			*f[i] = nfd;
+		(void)fcntl(*f[i], F_SETFD, FD_CLOEXEC);
+		v[k++] = *f[i];
+	}
+	qsort(v, k, sizeof(*v), int_cmp);
+	for (i = 1; i < k; i++)
+		if (v[i] == v[i - 1]) {
+			(void)snprintf(take_err, sizeof(take_err), "descriptor "
+			    "%d is named twice", v[i]);
+			goto bad;
+		}
+	for (lo = 3, i = 0; i < k; i++) {
+		if ((unsigned int)v[i] > lo)
+			(void)close_range(lo, (unsigned int)v[i] - 1, 0);
+		lo = (unsigned int)v[i] + 1;
+	}
+	(void)close_range(lo, ~0U, 0);
+	free(f);
+	free(v);
+	return 0;
+bad:
+	free(f);
+	free(v);
+	return -1;
+}
+
+/* The memory file fd, read whole. */
+static unsigned char *
+read_state(int fd, size_t *lenp)
+{
+	struct stat	 sb;
+	unsigned char	*buf;
+	size_t		 off;
+	ssize_t		 n;
+
+	if (fstat(fd, &sb) == -1 || sb.st_size < 0 ||
+	    sb.st_size > UPSTATE_MAX) {
+		(void)snprintf(take_err, sizeof(take_err), "its file: %s",
+		    sb.st_size > UPSTATE_MAX ? "too large" : strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(sb.st_size + 1)) == NULL) {
+		(void)strlcpy(take_err, "out of memory", sizeof(take_err));
+		return NULL;
+	}
+	for (off = 0; off < (size_t)sb.st_size; off += (size_t)n)
+		if ((n = pread(fd, buf + off, sb.st_size - off, off)) <= 0) {
+			(void)snprintf(take_err, sizeof(take_err), "its file: "
+			    "%s", n == 0 ? "short" : strerror(errno));
+			free(buf);
+			return NULL;
+		}
+	*lenp = (size_t)sb.st_size;
+	return buf;
+}
+
+/*
+ * At start, first: this process an upgrade's new binary?  Its state
+ * taken and every other descriptor closed: 1.  Not one, or a state that
+ * could not be had (then everything is closed as at a fresh start by
+ * the caller, and a restart it is): 0.
+ */
+int
+upgrade_take(void)
+{
+	const char	*s, *errstr, *dir;
+	unsigned char	*buf;
+	char		 why[256];
+	size_t		 len;
+	int		 fd;
+
+	if ((s = getenv(UPGRADE_STATE_ENV)) == NULL)
+		return 0;
+	exec_by_upgrade = 1;
+	/* the old binary's command line, relative to where it started */
+	if ((dir = getenv(UPGRADE_CWD_ENV)) != NULL) {
+		if (chdir(dir) == -1)
+			warn("upgrade: chdir %s", dir);
+		(void)unsetenv(UPGRADE_CWD_ENV);
+	}
+	fd = (int)strtonum(s, 3, INT_MAX, &errstr);
+	(void)unsetenv(UPGRADE_STATE_ENV);
+	if (errstr != NULL) {
+		(void)snprintf(take_err, sizeof(take_err), "%s is %s",
+		    UPGRADE_STATE_ENV, errstr);
+		return 0;
+	}
+	buf = read_state(fd, &len);
+	(void)close(fd);
+	if (buf == NULL)
+		return 0;
+	if (upstate_decode(buf, len, &st, why, sizeof(why)) == -1) {
+		free(buf);
+		upstate_free(&st);
+		(void)strlcpy(take_err, why, sizeof(take_err));
+		return 0;
+	}
+	free(buf);
+	if (keep_fds() == -1) {
+		upstate_free(&st);
+		return 0;
+	}
+	good = 1;
+	return 1;
+}
+
+/* Was this process started by an upgrade (its state good or not)? */
+int
+upgrade_active(void)
+{
+	return exec_by_upgrade;
+}
+
+/*
+ * The pid file, path: the old binary's lock taken over (1), or none was
+ * handed over (0: the caller opens it as at any start).
+ */
+int
+upgrade_pid(const char *path)
+{
+	int	 fd = st.st_pidfd;
+
+	if (!good || fd == -1)
+		return 0;
+	st.st_pidfd = -1;
+	if (path == NULL) {
+		(void)close(fd);
+		return 0;
+	}
+	return pid_take(path, fd) == 0;
+}
+
+/* An old service's counters, summaries and bucket, into sv. */
+static void
+take_counters(struct service *sv, const struct upsvc *us)
+{
+	sv->sv_started = us->us_started;
+	memcpy(sv->sv_refused, us->us_refused, sizeof(sv->sv_refused));
+	sv->sv_mx = us->us_mx;
+	sv->sv_tokens = us->us_tokens;
+	sv->sv_tokens_at = us->us_tokens_at;
+	sv->sv_errlines = us->us_errlines;
+	sv->sv_errdropped = us->us_errdropped;
+	sv->sv_errnopipe = us->us_errnopipe;
+	if (us->us_reflog && sv->sv_reflog == NULL &&
+	    (sv->sv_reflog = calloc(1, sizeof(*sv->sv_reflog))) != NULL) {
+		memcpy(sv->sv_reflog->rl_at, us->us_rl_at,
+		    sizeof(us->us_rl_at));
+		memcpy(sv->sv_reflog->rl_n, us->us_rl_n, sizeof(us->us_rl_n));
+		memcpy(sv->sv_reflog->rl_peer, us->us_rl_peer,
+		    sizeof(us->us_rl_peer));
+	}
+}
+
+/* The same identity: socket type, family, configured address. */
+static int
+same_addr(const struct upsvc *us, const struct service *sv)
+{
+	return us->us_socktype == sv->sv_socktype &&
+	    us->us_family == sv->sv_family && us->us_proto == (int)sv->sv_proto &&
+	    us->us_addrlen == sv->sv_addrlen &&
+	    memcmp(&us->us_addr, &sv->sv_addr, sv->sv_addrlen) == 0;
+}
+
+/*
+ * A service of the new table: the old one of its address (the first not
+ * taken yet: equal addresses, which only port 0 allows, in table order)
+ * hands over its socket and its counters.  The tables are usually the
+ * same, so the search starts after the last match.
+ */
+void
+upgrade_match(struct service *sv)
+{
+	struct upsvc	*us;
+	unsigned int	 i, k;
+
+	if (!good)
+		return;
+	for (k = 0; k < st.st_nsvc; k++) {
+		i = (next_svc + k) % st.st_nsvc;
+		us = &st.st_svc[i];
+		if (us->us_sv != NULL || us->us_retired || !same_addr(us, sv))
+			continue;
+		us->us_sv = sv;
+		next_svc = i + 1;
+		if (us->us_fd != -1) {
+			listen_take(sv, us->us_fd);
+			us->us_fd = -1;
+			sv->sv_sockdev = (dev_t)us->us_dev;
+			sv->sv_sockino = (ino_t)us->us_ino;
+		}
+		take_counters(sv, us);
+		return;
+	}
+}
+
+/*
+ * An old service the new table lacks, whose children still run: kept
+ * retired under its name and line until the last is reaped, as a
+ * reload keeps a removed one.
+ */
+static struct service *
+retired_service(struct upsvc *us)
+{
+	struct service	*sv;
+
+	if ((sv = calloc(1, sizeof(*sv))) == NULL ||
+	    (sv->sv_cf = calloc(1, sizeof(*sv->sv_cf))) == NULL ||
+	    (sv->sv_name = strdup(us->us_name != NULL ? us->us_name : "-")) ==
+	    NULL) {
+		if (sv != NULL)
+			free(sv->sv_cf);
+		free(sv);
+		return NULL;
+	}
+	sv->sv_ev.ev_kind = EV_LISTENER;
+	sv->sv_fd = -1;
+	sv->sv_socktype = us->us_socktype;
+	sv->sv_family = us->us_family;
+	sv->sv_proto = (enum sv_proto)us->us_proto;
+	memcpy(&sv->sv_addr, &us->us_addr, sizeof(sv->sv_addr));
+	sv->sv_addrlen = us->us_addrlen;
+	sv->sv_cf->cf_line = us->us_line;
+	sv->sv_cf->cf_instances = INT_MAX;
+	sv->sv_cf->cf_builtin = BI_NONE;
+	sv->sv_cf->cf_netns = -1;
+	LIST_INIT(&sv->sv_pxwait);
+	TAILQ_INIT(&sv->sv_pxready);
+	if ((sv->sv_addrstr = strdup("-")) == NULL) {
+		service_free(sv);
+		return NULL;
+	}
+	take_counters(sv, us);
+	services_keep_retired(sv);
+	us->us_sv = sv;
+	return sv;
+}
+
+/*
+ * With the poll set made: the old binary's children and its groups
+ * whose SIGKILL is due, taken over; its sockets no service took, closed.
+ */
+void
+upgrade_adopt(double now)
+{
+	struct upchild	*uc;
+	struct upsvc	*us;
+	struct service	*sv;
+	unsigned int	 i;
+
+	(void)now;
+	if (!good)
+		return;
+	metrics_adopt(&st);
+	for (i = 0; i < st.st_nsvc; i++) {
+		us = &st.st_svc[i];
+		if (us->us_fd == -1)
+			continue;
+		log_info("event=upgrade-closed svc=%s line=%d error=\"the new "
+		    "table has no service of this address\"",
+		    log_str(us->us_name != NULL ? us->us_name : "-"),
+		    us->us_line);
+		(void)close(us->us_fd);
+		us->us_fd = -1;
+	}
+	for (i = 0; i < st.st_nchild; i++) {
+		uc = &st.st_child[i];
+		us = &st.st_svc[uc->uc_svc];
+		if ((sv = us->us_sv) == NULL && (sv = retired_service(us)) ==
+		    NULL) {
+			fd_close_set(&uc->uc_pidfd, 1);
+			fd_close_set(&uc->uc_conn, 1);
+			fd_close_set(&uc->uc_errfd, 1);
+			continue;
+		}
+		if (child_adopt(sv, uc, errlog_adopt(sv, uc->uc_errfd)) ==
+		    -1) {
+			fd_close_set(&uc->uc_pidfd, 1);
+			fd_close_set(&uc->uc_conn, 1);
+		}
+	}
+	for (i = 0; i < st.st_ngk; i++)
+		child_groupkill_adopt(&st.st_gk[i]);
+}
+
+/*
+ * superd serves again: the upgrade's line, with the pause (from the old
+ * binary's last turn to now, the monotonic clock being one for both), or
+ * the line of a state that could not be taken.
+ */
+void
+upgrade_done(double now)
+{
+	char	 q[600];
+
+	if (!exec_by_upgrade)
+		return;
+	if (!good) {
+		log_quote(q, sizeof(q), take_err);
+		log_warnx("event=upgrade-failed error=%s restart=1", q);
+		metrics_upgrade(0, take_err);
+		return;
+	}
+	metrics_upgrade(1, NULL);
+	log_info("event=upgrade from=%s to=%s services=%d children=%d "
+	    "pause_ms=%.1f", log_str(st.st_from), log_str(upstate_binary()),
+	    services_count(), child_count(), (now - st.st_paused) * 1000);
+	upstate_free(&st);
+}
