@@ -1,0 +1,285 @@
+#!/usr/bin/env bats
+# Upgrade in place (issue 18, SPEC 13): SIGUSR2 and superd -u check the
+# binary superd was started from, then execute it in the same pid with
+# every listener, child and counter; a binary that fails its check
+# leaves the old superd serving, with one event=upgrade-failed line.
+
+load helpers
+
+# superd runs from $BIN (a copy), so that a test can replace that file
+# as a package upgrade does: a new file renamed over the path.
+setup_bin() {
+	mkdir -p "$T/bin" "$T/alt"
+	cp "$TOP/superd" "$T/bin/superd"
+	cp "$TOP/superd" "$T/alt/superd"
+	BIN=$T/bin/superd
+}
+
+# install_bin FILE: FILE becomes $BIN, renamed over it.
+install_bin() {
+	cp "$1" "$BIN.new" && chmod 755 "$BIN.new" && mv -f "$BIN.new" "$BIN"
+}
+
+start_bin() {
+	rm -f "$PORTS"
+	"$BIN" -d -P "$PORTS" "$@" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+}
+
+# upgrade N: SIGUSR2, then the Nth event=upgrade line.
+upgrade() {
+	kill -USR2 "$SUPERD_PID"
+	wait_until 15 log_lines '^event=upgrade from=' "$1"
+}
+
+@test "a SIGUSR2 upgrade keeps the pid and the listeners, and logs from= to= services= children=" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	127.0.0.1:0 dgram udp wait root internal echo
+	EOF
+	start_bin
+	p=$(port 1)
+	run talk "$p" "before"
+	assert_output "before"
+	upgrade 1
+	wait_log '^event=upgrade from=[0-9.]+(\+[0-9a-f]+)? to=[0-9.]+(\+[0-9a-f]+)? services=2 children=0 pause_ms=[0-9.]+$'
+	kill -0 "$SUPERD_PID"
+	run talk "$p" "after"
+	assert_output "after"
+	# the listener was kept, not bound again
+	run log_count '^event=listen '
+	assert_output 2
+	log_has '^event=upgrade-check binary=.*/bin/superd pid=[0-9]+$'
+}
+
+@test "300 connections during 5 upgrades (the binary copied to a second path and back) are all answered, by the same pid throughout" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	start_bin
+	p=$(port 1)
+	# the same pid answers kill -0 every 5 ms through all of it
+	( while [ ! -e "$T/done" ]; do
+		kill -0 "$SUPERD_PID" 2>/dev/null || echo gone >>"$T/gone"
+		sleep 0.005
+	done ) &
+	watcher=$!
+	timeout 60 python3 - "$p" >"$T/clients" <<-'PY' &
+	import socket, sys, time
+	port, ok, bad = int(sys.argv[1]), 0, 0
+	for i in range(300):
+	    msg = b"c%d\n" % i
+	    try:
+	        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+	        s.sendall(msg)
+	        s.shutdown(socket.SHUT_WR)
+	        got = b""
+	        while True:
+	            d = s.recv(100)
+	            if not d:
+	                break
+	            got += d
+	        s.close()
+	        ok += got == msg
+	        bad += got != msg
+	    except OSError:
+	        bad += 1
+	    time.sleep(0.01)
+	print("ok=%d bad=%d" % (ok, bad))
+	PY
+	clients=$!
+	for n in 1 2 3 4 5; do
+		if [ $((n % 2)) = 1 ]; then install_bin "$T/alt/superd"
+		else install_bin "$TOP/superd"; fi
+		upgrade "$n"
+	done
+	wait "$clients"
+	touch "$T/done"
+	wait "$watcher"
+	run cat "$T/clients"
+	assert_output "ok=300 bad=0"
+	[ ! -e "$T/gone" ]
+	run log_count '^event=upgrade from='
+	assert_output 5
+	! log_has 'event=upgrade-failed'
+}
+
+@test "a child started before an upgrade and ending after it is logged by the new binary with its service and its whole duration" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/sh sh -c "sleep 2; echo done"
+	EOF
+	start_bin
+	( talk "$(port 1)" >"$T/reply" ) &
+	client=$!
+	wait_log '^event=start svc=0 line=1 pid='
+	upgrade 1
+	log_has '^event=upgrade from=.* children=1 '
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=' 10
+	# the exit line comes after the upgrade's, with the time before it
+	run sed -n '/^event=upgrade from=/,$p' "$LOG"
+	assert_line --regexp '^event=exit svc=0 line=1 pid=[0-9]+ status=0 duration=(2\.|3\.)'
+	wait "$client"
+	run cat "$T/reply"
+	assert_output "done"
+}
+
+@test "a timeout=2 child started 1 s before an upgrade is killed about 1 s after it" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,timeout=2 root /bin/sleep sleep 30
+	EOF
+	start_bin
+	( talk "$(port 1)" >/dev/null ) &
+	client=$!
+	wait_log '^event=start svc=0 line=1 pid='
+	sleep 1
+	upgrade 1
+	wait_log '^event=timeout svc=0 line=1 pid=[0-9]+ signal=TERM$' 5
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM duration=' 5
+	run grep -E '^event=exit svc=0' "$LOG"
+	# 2 s from its start, not 2 s from the upgrade
+	assert_output --regexp 'duration=(1\.9|2\.[0-4])'
+	wait "$client" || true
+}
+
+@test "a broken new binary (a script that exits 1) leaves the old superd serving, with one upgrade-failed line" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	start_bin
+	printf '#!/bin/sh\necho "this is no superd" >&2\nexit 1\n' >"$T/broken"
+	install_bin "$T/broken"
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade-failed error=".*/bin/superd -t exited 1: this is no superd"$'
+	kill -0 "$SUPERD_PID"
+	run talk "$(port 1)" "still here"
+	assert_output "still here"
+	run log_count '^event=upgrade-failed'
+	assert_output 1
+	! log_has '^event=upgrade-exec'
+}
+
+@test "a missing binary, one that does not answer the handshake, and one that reads only a newer state are refused" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	start_bin
+	rm -f "$BIN"
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade-failed error=".*/bin/superd: No such file or directory"$'
+	# an old superd: -t passes, but it says nothing of states
+	printf '#!/bin/sh\nexit 0\n' >"$T/old"
+	install_bin "$T/old"
+	kill -USR2 "$SUPERD_PID"
+	wait_log 'error=".*/bin/superd does not say which state versions it reads'
+	printf '#!/bin/sh\necho "superd-upgrade version=9.0 states=2,3"\n' >"$T/newer"
+	install_bin "$T/newer"
+	kill -USR2 "$SUPERD_PID"
+	wait_log 'error=".*/bin/superd reads state versions 2,3, not 1"$'
+	run talk "$(port 1)" "served"
+	assert_output "served"
+	run log_count '^event=upgrade-failed'
+	assert_output 3
+}
+
+@test "a check that does not end in 10 s is killed and the upgrade refused" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	start_bin
+	printf '#!/bin/sh\nexec sleep 60\n' >"$T/hang"
+	install_bin "$T/hang"
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade-check '
+	# the loop serves during the check
+	run talk "$(port 1)" "during"
+	assert_output "during"
+	wait_log '^event=upgrade-failed error=".*/bin/superd -t gave no answer in 10 s: killed"$' 15
+	kill -0 "$SUPERD_PID"
+}
+
+@test "a SIGUSR2 while a check runs is refused, and the first upgrade goes on" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	start_bin
+	printf '#!/bin/sh\nsleep 1\nexec %s "$@"\n' "$TOP/superd" >"$T/slow"
+	install_bin "$T/slow"
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade-check '
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade-failed error="an upgrade is in progress already: this one is refused"$'
+	wait_log '^event=upgrade from=' 10
+	run talk "$(port 1)" "x"
+	assert_output "x"
+}
+
+@test "the counters are carried: superd -S and the metrics show the totals from before the upgrade" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	127.0.0.1:0 stream tcp nowait root internal metrics
+	EOF
+	start_bin -p "$T/pid"
+	for i in 1 2 3; do talk "$(port 1)" "x" >/dev/null; done
+	wait_until 5 log_lines '^event=exit svc=0 line=1 ' 3
+	upgrade 1
+	run "$BIN" -S "$T/pid"
+	assert_success
+	assert_line --regexp '^event=status services=2 children=0 upgrades=1 upgrade_failures=0$'
+	assert_line --regexp '^event=status svc=0 line=1 .* started=3 '
+	run timeout 10 curl -sS "http://127.0.0.1:$(port 2)/metrics"
+	assert_line 'superd_upgrades_total 1'
+	assert_line --regexp '^superd_connections_total\{service="0",addr="127.0.0.1:[0-9]+",proto="tcp4"\} 3$'
+	# the pid file still names this pid, locked
+	[ "$(cat "$T/pid")" = "$SUPERD_PID" ]
+}
+
+@test "superd -u upgrades a running superd and says so; a failed upgrade exits 1 with the reason" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	start_bin -p "$T/pid"
+	run timeout 40 "$BIN" -u "$T/pid"
+	assert_success
+	assert_output "superd pid $SUPERD_PID upgraded in place"
+	log_has '^event=upgrade from='
+	printf '#!/bin/sh\necho "bad table" >&2\nexit 1\n' >"$T/broken"
+	cp "$BIN" "$T/good"
+	install_bin "$T/broken"
+	run timeout 40 "$T/good" -u "$T/pid"
+	assert_failure 1
+	assert_output --regexp "^[a-z]+: superd pid $SUPERD_PID kept its binary: .*/bin/superd -t exited 1: bad table$"
+	run talk "$(port 1)" "ok"
+	assert_output "ok"
+	run timeout 10 "$T/good" -u "$T/nopid"
+	assert_failure 1
+}
+
+@test "a state of a newer format version is refused by the new binary, which starts afresh" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	python3 - "$T/state" <<-'PY'
+	import struct, sys
+	head = b"SUPERDST" + struct.pack("<IIQIIIIQ", 2, 48, 48, 0, 0, 0, 0, 0)
+	open(sys.argv[1], "wb").write(head)
+	PY
+	rm -f "$PORTS"
+	SUPERD_UPGRADE_STATE=7 "$TOP/superd" -d -P "$PORTS" "$CONF" \
+	    7<"$T/state" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	wait_log '^event=upgrade-failed error="a newer state version than this binary reads" restart=1$'
+	run talk "$(port 1)" "fresh"
+	assert_output "fresh"
+}
