@@ -247,7 +247,8 @@ deb:
 # libFuzzer harnesses (fuzz/), built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer from the sources supertab shares (timer_fuzz
 # from timer.c alone, http_fuzz from httpreq.c); make fuzz runs each for FUZZ_S seconds on its seeds
-# (fuzz/corpus/; timer_fuzz starts from none), writing what it learns
+# (fuzz/corpus/; timer_fuzz starts from none; upgrade_fuzz reads
+# upgradedec.c's states, its seeds real ones), writing what it learns
 # under fuzz/work/ (not in git) and a crash as fuzz/work/crash-*.
 FUZZ_S	?= 60
 FUZZ_CC	?= clang
@@ -257,7 +258,7 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -g -O1 \
 FUZZ_OPTS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 TAB_FUZZERS = fuzz/conf_fuzz fuzz/text_fuzz
 FUZZERS	 = $(TAB_FUZZERS) fuzz/xinetd_fuzz fuzz/timer_fuzz fuzz/proxy_fuzz \
-	   fuzz/http_fuzz
+	   fuzz/http_fuzz fuzz/upgrade_fuzz
 # Besides what supertab links: the allow=/deny= matcher text_fuzz checks.
 FUZZ_EXTRA = limits.c
 
@@ -289,9 +290,14 @@ fuzz/proxy_fuzz: fuzz/proxy_fuzz.c proxyhdr.c superd.h
 fuzz/http_fuzz: fuzz/http_fuzz.c httpreq.c superd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/http_fuzz.c httpreq.c $(BSD_LIBS)
 
+# upgradedec.c alone: the state an upgrade in place hands over.
+fuzz/upgrade_fuzz: fuzz/upgrade_fuzz.c upgradedec.c superd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/upgrade_fuzz.c upgradedec.c \
+	    $(BSD_LIBS) -lm
+
 fuzz: check-deps $(FUZZERS)
 	mkdir -p fuzz/work/conf fuzz/work/text fuzz/work/timer \
-	    fuzz/work/xinetd fuzz/work/proxy fuzz/work/http
+	    fuzz/work/xinetd fuzz/work/proxy fuzz/work/http fuzz/work/upgrade
 	fuzz/conf_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=65536 -dict=fuzz/conf.dict -artifact_prefix=fuzz/work/ \
 	    fuzz/work/conf fuzz/corpus/conf
@@ -309,6 +315,9 @@ fuzz: check-deps $(FUZZERS)
 	fuzz/http_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
 	    -max_len=8192 -dict=fuzz/http.dict -artifact_prefix=fuzz/work/ \
 	    fuzz/work/http fuzz/corpus/http
+	fuzz/upgrade_fuzz $(FUZZ_OPTS) -max_total_time=$(FUZZ_S) \
+	    -max_len=65536 -artifact_prefix=fuzz/work/ \
+	    fuzz/work/upgrade fuzz/corpus/upgrade
 
 # Static analysis, clean or failing: gcc's -fanalyzer, cppcheck and clang's
 # scan-build over every source.  A report that is wrong is silenced at its
