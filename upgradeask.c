@@ -6,7 +6,9 @@
  * Its argument is superd's pid file or pid, as for -S.  The pid is held
  * by a pidfd first, then proved to be that superd by asking its status
  * (ctlask.c: SO_PEERCRED on its control socket); SIGUSR2 goes through
- * the pidfd, so it reaches that process or none.  The outcome is in the
+ * the pidfd, so it reaches that process or none, and only when that
+ * process blocks it (reads it from its signalfd): a superd older than
+ * upgrades in place would be ended by it.  The outcome is in the
  * status line, whose upgrades= and upgrade_failures= counters (carried
  * across an upgrade) move when it is known: they are asked every
  * ASK_STEP seconds, by a child that runs -S (a superd between its
@@ -99,6 +101,31 @@ ask_once(const char *arg, struct counts *c)
 	return 0;
 }
 
+/*
+ * Does pid read SIGUSR2 (blocked, for its signalfd)?  A superd older than
+ * upgrades in place does not, and SIGUSR2's default would end it.
+ */
+static int
+takes_usr2(pid_t pid)
+{
+	char			 path[64], line[256];
+	unsigned long long	 mask;
+	FILE			*f;
+	int			 yes = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "SigBlk:", 7) == 0) {
+			mask = strtoull(line + 7, NULL, 16);
+			yes = (mask >> (SIGUSR2 - 1)) & 1;
+			break;
+		}
+	(void)fclose(f);
+	return yes;
+}
+
 /* The pid arg names: a number, or the pid in a pid file a superd locks. */
 static pid_t
 ask_pid(const char *arg)
@@ -137,6 +164,9 @@ upgrade_ask(const char *arg)
 	if (ask_once(arg, &before) == -1)
 		errx(1, "superd pid %d does not answer its status (superd -S "
 		    "%s says why): not upgraded", (int)pid, arg);
+	if (!takes_usr2(pid))
+		errx(1, "superd pid %d does not take SIGUSR2 (a superd older "
+		    "than upgrades in place): not upgraded", (int)pid);
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGUSR2, NULL, 0) == -1)
 		err(1, "superd pid %d: SIGUSR2", (int)pid);
 	for (tries = 0; tries < (UPGRADE_CHECK_SECS + ASK_SLACK) * 1000 /
