@@ -330,8 +330,9 @@ fuzz: check-deps $(FUZZERS)
 # and what tabmodel.c keeps in supertab's struct table (freed by
 # table_free), what import-xinetd's files keep in theirs (xi_free,
 # xi_line_free), the names watch.c keeps in its table of directories
-# (wdir_free) and the partial line errlog.c keeps in a pipe's record
-# (pipe_end), and is off for those files, where scan-build checks
+# (wdir_free), the partial line errlog.c keeps in a pipe's record
+# (pipe_end) and the records upgradedec.c reads into the caller's struct
+# upstate (upstate_free), and is off for those files, where scan-build checks
 # leaks; supertab is one thread too (readdir).
 ANALYZE_CC ?= gcc
 CPPCHECK_FLAGS = -q --enable=warning,portability,performance --std=c11 \
@@ -350,7 +351,7 @@ CPPCHECK_FLAGS = -q --enable=warning,portability,performance --std=c11 \
 analyze: check-deps
 	@echo "== gcc -fanalyzer"
 	@for f in $(SRCS) $(TAB_SRCS); do \
-	    case $$f in conferr.c|tabmodel.c|tabxinetd.c|xiparse.c|xiconv.c|watch.c|errlog.c) \
+	    case $$f in conferr.c|tabmodel.c|tabxinetd.c|xiparse.c|xiconv.c|watch.c|errlog.c|upgradedec.c) \
 	    x=-Wno-analyzer-malloc-leak;; \
 	    *) x=;; esac; \
 	    $(ANALYZE_CC) $(ALL_CFLAGS) -Werror -fanalyzer $$x -c $$f \

@@ -116,18 +116,28 @@ void
 upgrade_init(int argc, char *argv[])
 {
 	const char	*dir;
+	size_t		 len = 0, n;
+	char		**a, *p;
 	int		 i;
 
 	if ((dir = getenv(UPGRADE_CWD_ENV)) != NULL && dir[0] == '/')
 		startdir = strdup(dir);
 	else
 		startdir = getcwd(NULL, 0);
-
-	if ((args = calloc(argc + 1, sizeof(*args))) == NULL)
-		return;
+	/* one block: the array, then the strings */
 	for (i = 0; i < argc; i++)
-		if ((args[i] = strdup(argv[i])) == NULL)
-			return;
+		len += strlen(argv[i]) + 1;
+	if (argc < 0 || (a = malloc((argc + 1) * sizeof(*a) + len)) == NULL)
+		return;
+	p = (char *)(a + argc + 1);
+	for (i = 0; i < argc; i++) {
+		n = strlen(argv[i]) + 1;
+		memcpy(p, argv[i], n);
+		a[i] = p;
+		p += n;
+	}
+	a[argc] = NULL;
+	args = a;
 	binpath = find_self(argc > 0 ? argv[0] : NULL);
 }
 

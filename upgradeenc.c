@@ -53,7 +53,7 @@ put(struct wbuf *w, const void *p, size_t n)
 	unsigned char	*nb;
 	size_t		 cap;
 
-	if (w->w_bad)
+	if (w->w_bad || n == 0)
 		return;
 	if (w->w_len + n > w->w_cap) {
 		cap = w->w_cap == 0 ? 65536 : w->w_cap;
@@ -289,6 +289,7 @@ put_all(struct wbuf *w, struct svidx *idx, unsigned int nsvc)
 			put_service(w, sv);
 		}
 	qsort(idx, nsvc, sizeof(*idx), svidx_cmp);
+	memset(&key, 0, sizeof(key));
 	LIST_FOREACH(ch, child_list(), ch_entry) {
 		key.si_sv = ch->ch_sv;
 		if ((found = bsearch(&key, idx, nsvc, sizeof(*idx),
