@@ -49,7 +49,7 @@ TAB_SRCS = supertab.c tabedit.c tabio.c tabmodel.c tabcheck.c tabsignal.c \
 	   tabxinetd.c xiconv.c xiparse.c
 TAB_OBJS = $(TAB_SRCS:.c=.o) $(CONF_OBJS) builtin.o log.o logtext.o fd.o \
 	   addr.o
-BENCH	 = bench/loadgen bench/spawnloop bench/hello
+BENCH	 = bench/loadgen bench/spawnloop bench/hello bench/refserver
 
 # What the build and the tests need on Debian or Ubuntu.
 DEB_DEPS = build-essential pkg-config libbsd-dev bats bats-support \
@@ -380,6 +380,9 @@ bench/spawnloop: bench/spawnloop.c
 
 bench/hello: bench/hello.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/hello.c
+
+bench/refserver: bench/refserver.c
+	$(CC) -O2 -Wall -Wextra -o $@ bench/refserver.c
 
 # SUPERD_BASE=/path/to/superd: that binary beside ./superd, as superd-base.
 # NSJAIL=/path/to/nsjail: the contained scenario's peer (by default
