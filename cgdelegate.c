@@ -17,7 +17,9 @@
  * A superd that finds itself in CGDELEG_LEAF already (a superd upgraded
  * in place keeps its cgroup; systemd's DelegateSubgroup=supervisor puts
  * a service there) uses the cgroup above it as it is: cgroup.c asks
- * cgdeleg_above.
+ * cgdeleg_above.  A superd -t that systemd runs as the unit's
+ * ExecReload= is in the unit's ".control" cgroup: the unit's is checked
+ * (cgdeleg_control).
  */
 
 #include <sys/types.h>
@@ -81,6 +83,22 @@ cgdeleg_above(const char *own)
 
 	if (slash == NULL || slash == own ||
 	    strcmp(slash + 1, CGDELEG_LEAF) != 0)
+		return 0;
+	return (size_t)(slash - own);
+}
+
+/*
+ * The directory own is systemd's ".control" cgroup of a delegated unit,
+ * where it runs the unit's ExecReload= (superd -t) and other control
+ * processes: the length of the unit's cgroup above it, which is the one
+ * the running superd uses and so the one to check, or 0.
+ */
+size_t
+cgdeleg_control(const char *own)
+{
+	const char	*slash = strrchr(own, '/');
+
+	if (slash == NULL || slash == own || strcmp(slash + 1, ".control") != 0)
 		return 0;
 	return (size_t)(slash - own);
 }

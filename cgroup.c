@@ -346,6 +346,9 @@ cgroup_find(void)
 		}
 	}
 	(void)fclose(f);
+	/* superd -t as a delegated unit's ExecReload=: the unit's cgroup */
+	if (v2 && (n = (int)cgdeleg_control(v2dir)) > 0)
+		v2dir[n] = '\0';
 	/* superd in the leaf already: the cgroup above it passes them on */
 	if (v2 && (n = (int)cgdeleg_above(v2dir)) > 0) {
 		v2dir[n] = '\0';

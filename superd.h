@@ -834,6 +834,7 @@ void		 cgroup_sweep(void);
 /* cgdelegate.c */
 #define CGDELEG_LEAF	"supervisor"	/* superd's own leaf (systemd's name) */
 size_t		 cgdeleg_above(const char *);
+size_t		 cgdeleg_control(const char *);
 int		 cgdeleg_check(const char *, char *, size_t);
 int		 cgdeleg_enter(const char *, const char *, char *, size_t);
 

@@ -139,6 +139,10 @@ in_cg $svc superd -t /etc/superd.conf >/tmp/t 2>&1
 check "superd -t in a delegated cgroup accepts memory= and tasks=" [ $? = 0 ]
 check "superd -t moves nothing and enables nothing" \
     sh -c "[ ! -d $svc/supervisor ] && [ -z \"\$(cat $svc/cgroup.subtree_control)\" ]"
+# systemd runs a delegated unit's ExecReload= in its .control cgroup
+mkdir $svc/.control
+in_cg $svc/.control superd -t /etc/superd.conf >/tmp/t 2>&1
+check "superd -t as ExecReload= (in .control) checks the unit's cgroup" [ $? = 0 ]
 
 # superd itself the background job, so that $! is its pid
 sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' $svc \
@@ -178,6 +182,8 @@ check "... removed at its exit" wait_for 10 sh -c "[ ! -d $cg$out ]"
 check "no child's cgroup is left" wait_for 10 sh -c \
     "[ -z \"\$(find $svc/superd.$spid -mindepth 1 -type d)\" ]"
 
+in_cg $svc/.control superd -t /etc/superd.conf >/tmp/t 2>&1
+check "superd -t in .control passes beside the running superd" [ $? = 0 ]
 kill -HUP $spid
 check "a reload is done" wait_for 10 logged '^event=reload '
 check "a reload moves nothing again" \
