@@ -18,7 +18,9 @@
 # that is gone left is swept; a child over memory=16m is killed and its
 # exit line says out of memory; a fork loop under tasks=8 is stopped and
 # superd serves on; a child's cgroup has its limit and is removed at its
-# exit; a reload moves nothing again; a cgroup that is not delegated
+# exit; a reload moves nothing again; superd -t in systemd's .control
+# cgroup checks the unit's; a superd started in the leaf uses the cgroup
+# above it; a cgroup that is not delegated
 # (no controllers, other processes in it, not writable by superd's
 # user) is a FILE:LINE: error.
 #
@@ -190,6 +192,20 @@ check "a reload moves nothing again" \
     [ "$(grep -c '^event=cgroup-delegated' /tmp/log)" = 1 ]
 out=$(talk 7002)
 check "memory= works after the reload" [ "$out" = survived ]
+kill $spid
+wait $spid
+
+# a superd started in the leaf already (upgraded in place, or put there
+# by systemd's DelegateSubgroup=supervisor)
+sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' $svc/supervisor \
+    superd -d -P /tmp/ports2 /etc/superd.conf >/dev/null 2>/tmp/log2 &
+spid=$!
+wait_for 20 test -s /tmp/ports2
+talk 7005 >/tmp/show
+check "a superd started in the leaf makes its children's cgroups beside it" \
+    grep -Eqx "/system.slice/superd.service/superd.$spid/[0-9]+" /tmp/show
+check "... and moves nothing" sh -c "! grep -q cgroup-delegated /tmp/log2 &&
+    grep -qx 0::/system.slice/superd.service/supervisor /proc/$spid/cgroup"
 kill $spid
 wait $spid
 
