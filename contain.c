@@ -54,6 +54,7 @@ void
 contain_reset(void)
 {
 	nprobes = 0;
+	nspool_reset();
 }
 
 /*
@@ -399,5 +400,7 @@ contain_prepare(struct svconf *cf, char *why, size_t len)
 		return -1;
 	}
 	cf->cf_clone = flags;
+	/* root: the namespaces made ahead, by a pool (nspool.c) */
+	nspool_start(cf);
 	return 0;
 }

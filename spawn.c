@@ -111,6 +111,10 @@ struct spawn_slot {
 	struct spawn_fail *sl_fail;	/* in fails[] */
 	unsigned int	 sl_gen;	/* its record's f_gen at the clone */
 	struct cgjoin	 sl_cg;		/* the cgroup it joins (cgroup.c) */
+	int		 sl_nsfd[NSPOOL_NS]; /* its pool's set (nspool.c), -1
+					   each: none; kept until reuse */
+	int		 sl_pooled;	/* the clone flags the set stands for */
+	int		 sl_nsheld;	/* the parent's copies still open */
 	long		 sl_nfds;	/* metrics: superd's descriptors, */
 	long		 sl_maxfds;	/* and their limit; -1: unknown */
 };
@@ -158,11 +162,15 @@ spawn_init(void)
 		return -1;
 	for (i = 0; i < SPAWN_SLOTS; i++) {
 		slots[i].sl_fd = -1;
+		slots[i].sl_nsfd[0] = slots[i].sl_nsfd[1] = -1;
+		slots[i].sl_nsfd[2] = slots[i].sl_nsfd[3] = -1;
 		slots[i].sl_errw = -1;
 		slots[i].sl_errlow = -1;
 		slots[i].sl_fail = &fails[i];
 	}
 	sync_slot.sl_fd = -1;
+	sync_slot.sl_nsfd[0] = sync_slot.sl_nsfd[1] = -1;
+	sync_slot.sl_nsfd[2] = sync_slot.sl_nsfd[3] = -1;
 	sync_slot.sl_errw = -1;
 	sync_slot.sl_errlow = -1;
 	sync_slot.sl_fail = &fails[SPAWN_SLOTS];
@@ -342,7 +350,7 @@ child_main(void *arg)
 	uint64_t		 one = 1;
 	const char		*what;
 	long			 r;
-	int			 i, sig, step, cfd;
+	int			 i, sig, step, cfd, top, nsfd[NSPOOL_NS];
 
 	/* a built-in is always forked: this stores in its own memory */
 	if (cf->cf_builtin == BI_METRICS)
@@ -357,10 +365,14 @@ child_main(void *arg)
 	/*
 	 * A table shared with the parent (CLONE_FILES) becomes a private
 	 * one first, holding only the descriptors up to the socket's (or
-	 * the stderr pipe's, both low ones); a copied one is cut there.
+	 * the stderr pipe's, or its pool set's: all low ones); a copied
+	 * one is cut there.
 	 */
-	if (sys3(SYS_close_range, (errw > fd ? errw : fd) + 1, ~0U,
-	    CLOSE_RANGE_UNSHARE) < 0)
+	top = errw > fd ? errw : fd;
+	for (i = 0; i < NSPOOL_NS; i++)
+		if ((nsfd[i] = slot->sl_nsfd[i]) > top)
+			top = nsfd[i];
+	if (sys3(SYS_close_range, top + 1, ~0U, CLOSE_RANGE_UNSHARE) < 0)
 		child_exit(126);
 	/* The parent may close its copy now; wake it if it sleeps. */
 	if (__atomic_exchange_n(&slot->sl_state, SLOT_UNSHARED,
@@ -414,7 +426,8 @@ child_main(void *arg)
 	if (cf->cf_clone != 0 || cf->cf_chroot != NULL) {
 		step = 0;
 		what = NULL;
-		if ((r = spawnns_enter(cf, &step, &what)) < 0)
+		if ((r = spawnns_enter(cf, slot->sl_pooled, nsfd, &step,
+		    &what)) < 0)
 			child_fail(slot, step, 0, r, what);
 	}
 	/* the table's containment: nice, the rlimits, the umask */
@@ -489,6 +502,12 @@ static void
 slot_close(struct spawn_slot *slot)
 {
 	int	 fds[3];
+
+	if (slot->sl_nsheld) {
+		/* sl_nsfd stays as the child may still read it */
+		fd_close_set(slot->sl_nsfd, NSPOOL_NS);
+		slot->sl_nsheld = 0;
+	}
 
 	fds[0] = slot->sl_fd;
 	fds[1] = slot->sl_errw;
@@ -779,13 +798,17 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		}
 		if (cgroup_make(cf, cg, &slot->sl_cg) == -1)
 			return -1;
+		/* its namespaces made ahead, or by the clone (nspool.c) */
+		slot->sl_pooled = nspool_take(cf, slot->sl_nsfd);
 		slot->sl_cf = cf;
 		slot->sl_sock = fd;
 		slot->sl_errw = errw;
 		slot->sl_state = SLOT_CLONED;
 		slot_gen(slot);
 		pid = clone(child_main, slot->sl_stack + SYNC_STACK,
-		    CLONE_PIDFD | SIGCHLD | cf->cf_clone, slot, pidfd);
+		    CLONE_PIDFD | SIGCHLD | (cf->cf_clone & ~slot->sl_pooled),
+		    slot, pidfd);
+		fd_close_set(slot->sl_nsfd, NSPOOL_NS);	/* the child's own */
 		if (pid == -1) {
 			e = errno;
 			cgroup_remove(cg);
@@ -811,6 +834,8 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	}
 	if (cgroup_make(cf, cg, &slot->sl_cg) == -1)
 		return -1;
+	slot->sl_pooled = nspool_take(cf, slot->sl_nsfd);
+	slot->sl_nsheld = 0;
 	slot->sl_cf = cf;
 	slot->sl_sv = sv;
 	slot->sl_sock = fd;
@@ -820,10 +845,11 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 	slot->sl_start = timer_now();
 	/*
 	 * The namespaces come with the clone, one call: CLONE_NEW* goes with
-	 * CLONE_VM (not with CLONE_FS, which is not set).
+	 * CLONE_VM (not with CLONE_FS, which is not set); those of a pool's
+	 * set the child enters by setns(2) instead (spawnns.c).
 	 */
 	flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD |
-	    cf->cf_clone;
+	    (cf->cf_clone & ~slot->sl_pooled);
 	/*
 	 * A short descriptor table is cheaper to copy than to share: the
 	 * parent then closes its copy of the socket at once.  It is as long
@@ -843,6 +869,7 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		slot->sl_tid = 0;
 		slot->sl_cf = NULL;
 		slot->sl_errw = -1;
+		fd_close_set(slot->sl_nsfd, NSPOOL_NS);
 		cgroup_remove(cg);
 		errno = e;
 		return -1;
@@ -856,9 +883,13 @@ spawn_child(struct service *sv, int fd, const struct sockaddr *peer,
 		/* ours go when the child has its own table */
 		slot->sl_fd = fd;
 		slot->sl_errlow = errfd != NULL ? errfd[0] : -1;
+		slot->sl_nsheld = 1;
 		npending++;
-	} else	/* the slot is the child's: sl_errw stays as it reads it */
+	} else {
+		/* the slot is the child's: sl_errw stays as it reads it */
 		spawn_closefds(fd, errfd, pidfd);
+		fd_close_set(slot->sl_nsfd, NSPOOL_NS);
+	}
 out:
 	errno = saved;
 	*pidfd = fd_high(*pidfd);

@@ -68,6 +68,7 @@ step_name(int step)
 	case STEP_DEVNULL:	return "stderr=null";
 	case STEP_CGROUP:	return "cgroup";
 	case STEP_NETNS:	return "private-network=shared";
+	case STEP_POOL:		return "namespace pool";
 	}
 	return "step";
 }

@@ -45,6 +45,7 @@ struct spawn_env {
 #define STEP_SETUID	13	/* f_arg the uid */
 #define STEP_CGROUP	14	/* f_text: the cgroup.procs path */
 #define STEP_NETNS	15	/* private-network=shared's setns */
+#define STEP_POOL	16	/* a pool set's setns (nspool.c) */
 #define STEP_TEXTLEN	128	/* of f_text, its NUL included */
 
 /*
@@ -73,7 +74,8 @@ struct spawn_fail {
 #define SPAWN_SLOTS	64		/* children between clone and execve */
 
 /* spawnns.c */
-long		 spawnns_enter(const struct svconf *, int *, const char **);
+long		 spawnns_enter(const struct svconf *, int, const int *, int *,
+		    const char **);
 
 /* spawnfail.c */
 struct spawn_fail *spawnfail_init(void);

@@ -1,8 +1,8 @@
 /*
  * spawnns.c: what a contained child does for itself between clone and
  * execve, inside the namespaces its clone(2) made (contain.c chose the
- * flags at load): its user namespace's maps, its host name, its lo, its
- * mounts and its root.
+ * flags at load) or its pool's set (nspool.c), entered here: its user
+ * namespace's maps, its host name, its lo, its mounts and its root.
  *
  * This is the CLONE_VM child path (spawn.c): raw system calls only
  * (sys.h), on what the svconf holds, which contain.c made ready at load
@@ -81,14 +81,34 @@ ns_lo_up(void)
 
 /*
  * Every namespace step of cf, in order; 0, or a negative errno with
- * *step (STEP_*) and *arg (what it was on) set.
+ * *step (STEP_*) and *arg (what it was on) set.  pooled: the clone
+ * flags a pool's set stands for (nspool.c), its descriptors in nsfd
+ * (net, ipc, uts, mnt; -1: none), entered first, set up already: what
+ * the pool did (lo, the host name, the mounts but /proc) is not done
+ * again.
  */
 CHILD_FN long
-spawnns_enter(const struct svconf *cf, int *step, const char **arg)
+spawnns_enter(const struct svconf *cf, int pooled, const int *nsfd,
+    int *step, const char **arg)
 {
 	struct mount_attr	 ma;
 	unsigned long		 pflags;
+	int			 made = cf->cf_clone & ~pooled;
 	long			 r;
+
+	/* the mount namespace last: setns(2) there sets root and cwd */
+	if (nsfd[0] >= 0 && (r = sys3(SYS_setns, nsfd[0], CLONE_NEWNET,
+	    0)) < 0)
+		NS_FAIL(STEP_POOL, "setns net", r);
+	if (nsfd[1] >= 0 && (r = sys3(SYS_setns, nsfd[1], CLONE_NEWIPC,
+	    0)) < 0)
+		NS_FAIL(STEP_POOL, "setns ipc", r);
+	if (nsfd[2] >= 0 && (r = sys3(SYS_setns, nsfd[2], CLONE_NEWUTS,
+	    0)) < 0)
+		NS_FAIL(STEP_POOL, "setns uts", r);
+	if (nsfd[3] >= 0 && (r = sys3(SYS_setns, nsfd[3], CLONE_NEWNS,
+	    0)) < 0)
+		NS_FAIL(STEP_POOL, "setns mnt", r);
 
 	if ((cf->cf_clone & CLONE_NEWUSER) != 0) {
 		/* an unprivileged map needs setgroups(2) denied first */
@@ -101,12 +121,13 @@ spawnns_enter(const struct svconf *cf, int *step, const char **arg)
 		    cf->cf_gidmaplen)) < 0)
 			NS_FAIL(STEP_USERNS, "gid_map", r);
 	}
-	if (cf->cf_hostname != NULL && (r = sys3(SYS_sethostname,
-	    cf->cf_hostname, cf->cf_hostlen, 0)) < 0)
+	if (cf->cf_hostname != NULL && (made & CLONE_NEWUTS) != 0 &&
+	    (r = sys3(SYS_sethostname, cf->cf_hostname, cf->cf_hostlen,
+	    0)) < 0)
 		NS_FAIL(STEP_HOSTNAME, cf->cf_hostname, r);
-	if ((cf->cf_clone & CLONE_NEWNET) != 0 && (r = ns_lo_up()) < 0)
+	if ((made & CLONE_NEWNET) != 0 && (r = ns_lo_up()) < 0)
 		NS_FAIL(STEP_LO, "lo", r);
-	if ((cf->cf_clone & CLONE_NEWNS) != 0) {
+	if ((made & CLONE_NEWNS) != 0) {
 		/*
 		 * What the child mounts or unmounts stays its own.  The
 		 * kernel reads no source or type here ("none": valgrind
@@ -116,7 +137,7 @@ spawnns_enter(const struct svconf *cf, int *step, const char **arg)
 		    MS_REC | MS_PRIVATE, 0, 0)) < 0)
 			NS_FAIL(STEP_MOUNT, "private /", r);
 	}
-	if ((cf->cf_ns & NS_RDONLY) != 0) {
+	if ((cf->cf_ns & NS_RDONLY) != 0 && (made & CLONE_NEWNS) != 0) {
 		ma.attr_set = MOUNT_ATTR_RDONLY;
 		ma.attr_clr = 0;
 		ma.propagation = 0;
@@ -130,7 +151,7 @@ spawnns_enter(const struct svconf *cf, int *step, const char **arg)
 		    (r = sys3(SYS_chdir, "/", 0, 0)) < 0)
 			NS_FAIL(STEP_CHROOT, cf->cf_chroot, r);
 	}
-	if ((cf->cf_ns & NS_TMP) != 0) {
+	if ((cf->cf_ns & NS_TMP) != 0 && (made & CLONE_NEWNS) != 0) {
 		if ((r = sys6(SYS_mount, (long)"tmpfs", (long)"/tmp",
 		    (long)"tmpfs", MS_NOSUID | MS_NODEV, (long)cf->cf_tmpdata,
 		    0)) < 0)

@@ -508,6 +508,7 @@ parse_args(int argc, char *argv[])
 			break;
 		case 't':
 			opt_test = 1;
+			nspool_allow(0);	/* a check makes no pool */
 			break;
 		case 'p':
 			pid_path = optarg;

@@ -52,6 +52,8 @@
  *     spawn.c      spawn slots, clone(2), the child's path to execve
  *                  (raw system calls only: sys.h; spawnint.h)
  *     spawnns.c    the child's own namespaces, mounts and chroot
+ *     nspool.c     namespaces made ahead of connections, by a pool
+ *                  process a service, a set taken per connection
  *     spawnenv.c   a child's environment, built in the parent
  *     spawnfail.c  the containment step a child failed at
  *     spawnback.c  a connection a child gives back over RLIMIT_NPROC
@@ -277,6 +279,7 @@ struct cf_rlimit {
 #define NS_TMP		0x08	/* private-tmp */
 #define NS_RDONLY	0x10	/* read-only */
 #define NS_NETSHARED	0x20	/* private-network=shared (with NS_NETWORK) */
+#define NSPOOL_NS	4	/* a pool's set: net, ipc, uts, mnt (nspool.c) */
 #define CF_MAPLEN	48	/* "U U 1\n" for uid_map, as text */
 #define TMP_SIZE	(16 * 1024 * 1024)	/* private-tmp's, by default */
 #define CF_TMPDATA	80	/* "mode=1777,size=N,nr_inodes=N" */
@@ -360,6 +363,11 @@ struct svconf {
 	int		 cf_clone;	/* CLONE_NEW* flags of each clone */
 	int		 cf_vartmp;	/* private-tmp: on /var/tmp too */
 	int		 cf_netns;	/* private-network=shared: its netns; 0: none */
+	int		 cf_poolfd;	/* its namespace pool (nspool.c); 0: none */
+	int		 cf_poolflags;	/* the CLONE_NEW* flags a pool's set is */
+	int		 cf_poolowed;	/* sets taken, not yet credited back */
+	unsigned long	 cf_pooltaken;	/* connections served a pool's set */
+	unsigned long	 cf_poolempty;	/* ...and served the clone flags */
 	char		 cf_uidmap[CF_MAPLEN]; /* superd not root: own ids */
 	char		 cf_gidmap[CF_MAPLEN];
 	int		 cf_uidmaplen;
@@ -797,6 +805,12 @@ void		 listen_take(struct service *, int);
 /* contain.c */
 void		 contain_reset(void);
 int		 contain_prepare(struct svconf *, char *, size_t);
+/* nspool.c */
+void		 nspool_allow(int);
+void		 nspool_reset(void);
+void		 nspool_start(struct svconf *);
+int		 nspool_take(struct svconf *, int *);
+
 /* tcpopt.c */
 void		 tcpopt_apply(struct service *);
 

@@ -47,6 +47,10 @@ svconf_copy(const struct svconf *o)
 	cf->cf_pins = 0;
 	cf->cf_dead = 0;
 	cf->cf_netns = 0;
+	cf->cf_poolfd = 0;
+	cf->cf_poolflags = 0;
+	cf->cf_poolowed = 0;
+	cf->cf_pooltaken = cf->cf_poolempty = 0;
 	cf->cf_user = xstrdup(o->cf_user);
 	cf->cf_home = xstrdup(o->cf_home);
 	cf->cf_shell = xstrdup(o->cf_shell);
@@ -107,6 +111,9 @@ svconf_free(struct svconf *cf)
 	free(cf->cf_shell);
 	if (cf->cf_netns > 0)
 		(void)close(cf->cf_netns);
+	/* its pool reads end of file and exits (nspool.c) */
+	if (cf->cf_poolfd > 0)
+		(void)close(cf->cf_poolfd);
 	free(cf->cf_chroot);
 	free(cf->cf_hostname);
 	free(cf->cf_groups);
