@@ -66,18 +66,25 @@ status_put(struct status_out *so, const char *fmt, ...)
 static void
 status_service(struct status_out *so, const struct service *sv)
 {
+	const struct svconf	*cf = sv->sv_cf;
+	char			 pool[64] = "";
+
+	/* its namespace pool's sets, and the connections that found none */
+	if (cf->cf_poolflags != 0)
+		(void)snprintf(pool, sizeof(pool), " nspool_taken=%lu "
+		    "nspool_empty=%lu", cf->cf_pooltaken, cf->cf_poolempty);
 	status_put(so, "event=status svc=%s line=%d addr=%s proto=%s "
 	    "state=%s children=%d started=%lu refused_deny=%lu "
 	    "refused_per_source=%lu refused_rate=%lu refused_fork=%lu "
 	    "refused_epoll=%lu linger_full=%lu refused_proxy=%lu "
-	    "refused_proxy_full=%lu proxy_waiting=%d%s%s",
+	    "refused_proxy_full=%lu proxy_waiting=%d%s%s%s",
 	    log_str(sv->sv_name), sv->sv_cf->cf_line, log_str(sv->sv_addrstr),
 	    proto_label(sv), state_of(sv), sv->sv_children, sv->sv_started,
 	    sv->sv_refused[REFUSE_DENY], sv->sv_refused[REFUSE_PER_SOURCE],
 	    sv->sv_refused[REFUSE_RATE], sv->sv_refused[REFUSE_SPAWN],
 	    sv->sv_refused[REFUSE_EPOLL], sv->sv_refused[REFUSE_LINGER],
 	    sv->sv_refused[REFUSE_PROXY], sv->sv_refused[REFUSE_PROXY_FULL],
-	    sv->sv_pxcount, sv->sv_cf->cf_file != NULL ? " file=" : "",
+	    sv->sv_pxcount, pool, sv->sv_cf->cf_file != NULL ? " file=" : "",
 	    sv->sv_cf->cf_file != NULL ? log_str(sv->sv_cf->cf_file) : "");
 }
 

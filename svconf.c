@@ -94,6 +94,14 @@ svconf_free(struct svconf *cf)
 
 	if (cf == NULL)
 		return;
+	/*
+	 * Its pool reads end of file and exits (nspool.c) now, not when
+	 * the last child cloned with it lets go: none takes a set again.
+	 */
+	if (cf->cf_poolfd > 0) {
+		(void)close(cf->cf_poolfd);
+		cf->cf_poolfd = 0;
+	}
 	if (cf->cf_pins > 0) {
 		cf->cf_dead = 1;
 		return;
@@ -111,9 +119,6 @@ svconf_free(struct svconf *cf)
 	free(cf->cf_shell);
 	if (cf->cf_netns > 0)
 		(void)close(cf->cf_netns);
-	/* its pool reads end of file and exits (nspool.c) */
-	if (cf->cf_poolfd > 0)
-		(void)close(cf->cf_poolfd);
 	free(cf->cf_chroot);
 	free(cf->cf_hostname);
 	free(cf->cf_groups);

@@ -185,6 +185,94 @@ jail() {
 	[ -n "$a" ] && [ "$a" != "$b" ] && [ "$a" != "$shared" ]
 }
 
+@test "private-network: two connections alive at once are in two network namespaces, each made for it by the pool, neither the host's" {
+	is_root || skip "a pool is a root superd's"
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-network root /bin/sh sh -c "readlink /proc/self/ns/net; grep -c : /proc/net/dev; sleep 1"
+	EOF
+	start_superd
+	# a set ahead of the first connection: the pool is up
+	pg=$(ps -o pgid= -p "$SUPERD_PID" | tr -d ' ')
+	wait_until 5 pgrep -g "$pg" -x superd-nspool
+	pool=$(pgrep -g "$pg" -x superd-nspool)
+	talk "$(port 1)" >"$T/a" &
+	a=$!
+	talk "$(port 1)" >"$T/b" &
+	b=$!
+	wait "$a" "$b"
+	# "net:[N]", then one interface (lo) each
+	assert_equal "$(sed -n 2p "$T/a") $(sed -n 2p "$T/b")" "1 1"
+	na=$(sed -n 1p "$T/a")
+	nb=$(sed -n 1p "$T/b")
+	[[ $na == net:* ]] && [ "$na" != "$nb" ]
+	[ "$na" != "$(readlink /proc/self/ns/net)" ]
+	[ "$nb" != "$(readlink /proc/self/ns/net)" ]
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=status svc=.* nspool_taken=2 nspool_empty=0'
+	# the pool goes with superd (gone, or a zombie of an init that
+	# does not reap)
+	stop_superd
+	wait_until 5 eval '[ "$(ps -o stat= -p "$pool")" = "" ] ||
+	    [ "$(ps -o stat= -p "$pool" | cut -c1)" = Z ]'
+}
+
+@test "private-network: a burst past what the pool has ready falls back to the clone, and every connection still gets a network of its own with only lo" {
+	is_root || skip "a pool is a root superd's"
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,private-network,private-tmp root /bin/sh sh -c "readlink /proc/self/ns/net; grep -c : /proc/net/dev; ls /tmp | wc -l; : >/tmp/seen; sleep 2"
+	EOF
+	start_superd
+	# 64 connections at once, all alive together: 64 namespaces
+	timeout 20 python3 - "$(port 1)" >"$T/burst" <<-'PY'
+	import socket, sys
+	port = int(sys.argv[1])
+	socks = [socket.create_connection(("127.0.0.1", port), timeout=15)
+	    for _ in range(64)]
+	for s in socks:
+	    s.shutdown(socket.SHUT_WR)
+	for s in socks:
+	    data = b""
+	    while True:
+	        b = s.recv(4096)
+	        if not b:
+	            break
+	        data += b
+	    print(data.decode().replace("\n", " ").strip())
+	PY
+	assert_equal "$(wc -l <"$T/burst")" 64
+	# each: its own namespace, only lo, an empty /tmp of its own
+	assert_equal "$(awk '{ print $2, $3 }' "$T/burst" | sort -u)" "1 0"
+	assert_equal "$(awk '{ print $1 }' "$T/burst" | grep -c '^net:')" 64
+	assert_equal "$(awk '{ print $1 }' "$T/burst" | sort -u | wc -l)" 64
+	! grep -qF "$(readlink /proc/self/ns/net)" "$T/burst"
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=status svc=.* nspool_taken=[1-9][0-9]* nspool_empty=[1-9][0-9]*'
+}
+
+@test "a reload that changes a private-network entry gives it a new pool, and the old one exits" {
+	is_root || skip "a pool is a root superd's"
+	p=$(free_port)
+	table <<-EOF
+	127.0.0.1:$p stream tcp nowait,private-network root /bin/readlink readlink /proc/self/ns/net
+	EOF
+	start_superd
+	pg=$(ps -o pgid= -p "$SUPERD_PID" | tr -d ' ')
+	wait_until 5 pgrep -g "$pg" -x superd-nspool
+	old=$(pgrep -g "$pg" -x superd-nspool)
+	# a child's slot keeps the old entry pinned: not its pool
+	run talk "$p"
+	assert_output --regexp '^net:'
+	sed -i "s/private-network/private-network,instances=9/" "$CONF"
+	kill -HUP "$SUPERD_PID"
+	wait_log '^event=reload .*changed=1'
+	wait_until 5 eval '[ "$(ps -o stat= -p "$old")" = "" ] ||
+	    [ "$(ps -o stat= -p "$old" | cut -c1)" = Z ]'
+	run talk "$p"
+	assert_output --regexp '^net:'
+	kill -USR1 "$SUPERD_PID"
+	wait_log '^event=status svc=.* nspool_taken=1 nspool_empty=0'
+}
+
 @test "private-network takes no value but shared" {
 	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait,private-network=yes root /bin/true true
