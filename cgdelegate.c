@@ -9,7 +9,8 @@
  * itself.  So, as systemd's delegation documents say, superd moves
  * itself into a leaf of that cgroup, CGDELEG_LEAF, then enables the
  * controllers in the cgroup it left; its children's cgroups
- * (superd.PID/N, cgroup.c) are made beside that leaf.  The move is done
+ * (superd.PID/N, cgroup.c) are made beside that leaf.  Children it
+ * started before (a reload that first needs the move) go with it.  The move is done
  * once, at the first load whose table needs it, never with -t (which
  * only checks what it can without changing anything), and undone when
  * enabling the controllers fails.
@@ -28,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -134,16 +136,88 @@ cgdeleg_check(const char *dir, char *why, size_t len)
 	return 0;
 }
 
+/* The parent of process pid, from /proc/PID/stat; -1 when it is gone. */
+static pid_t
+deleg_parent(pid_t pid)
+{
+	char	 path[64], buf[1024], *p;
+	ssize_t	 n;
+	int	 fd, ppid;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %d",
+	    &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
 /*
- * At load, once: superd moves itself into dir/CGDELEG_LEAF, then enables
- * ctls in dir's cgroup.subtree_control.  0, or -1 with why, superd back
- * in dir and the leaf removed (EBUSY: other processes still in dir, such
- * as children superd started there before a table needed it).
+ * superd's own children in dir (services started there before a table
+ * needed the move) moved into to; their pids into *moved (*nmoved of
+ * them, allocated), so that a failure can move them back.  A child is
+ * superd's until superd reaps it, which it does not do meanwhile, so its
+ * pid names no other process.  Processes that are not superd's children
+ * (what a child started and left) stay, and the controllers' enabling
+ * then fails with EBUSY.
+ */
+static void
+deleg_children(const char *dir, const char *to, pid_t **moved,
+    size_t *nmoved)
+{
+	char	 path[CG_PATHMAX + 64], num[32];
+	pid_t	*pids = NULL, *np, me = getpid();
+	size_t	 n = 0, cap = 0, i;
+	FILE	*f;
+	long	 v;
+
+	*moved = NULL;
+	*nmoved = 0;
+	(void)snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	/* all of the list first: moving while reading it can skip some */
+	while (fscanf(f, "%ld", &v) == 1) {
+		if (v <= 0 || v == me || deleg_parent((pid_t)v) != me)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			if ((np = reallocarray(pids, cap, sizeof(*pids))) ==
+			    NULL)
+				break;
+			pids = np;
+		}
+		pids[n++] = (pid_t)v;
+	}
+	(void)fclose(f);
+	for (i = 0; i < n; i++) {
+		(void)snprintf(num, sizeof(num), "%d", (int)pids[i]);
+		if (deleg_write(to, "cgroup.procs", num) == 0)
+			pids[(*nmoved)++] = pids[i];
+	}
+	*moved = pids;
+}
+
+/*
+ * At load, once: superd moves itself and its children into
+ * dir/CGDELEG_LEAF, then enables ctls in dir's cgroup.subtree_control.
+ * 0, or -1 with why, superd and its children back in dir and the leaf
+ * removed (EBUSY: other processes still in dir, such as what a child
+ * started and left, or processes that are not superd's).
  */
 int
 cgdeleg_enter(const char *dir, const char *ctls, char *why, size_t len)
 {
-	char	 leaf[CG_PATHMAX + 32];
+	char	 leaf[CG_PATHMAX + 32], num[32];
+	pid_t	*moved;
+	size_t	 nmoved, i;
 	int	 saved;
 
 	if (cgdeleg_check(dir, why, len) == -1)
@@ -164,9 +238,15 @@ cgdeleg_enter(const char *dir, const char *ctls, char *why, size_t len)
 		    "%s: %s", dir, leaf, strerror(saved));
 		return -1;
 	}
+	deleg_children(dir, leaf, &moved, &nmoved);
 	if (deleg_write(dir, "cgroup.subtree_control", ctls) == -1) {
 		saved = errno;
 		(void)deleg_write(dir, "cgroup.procs", "0");
+		for (i = 0; i < nmoved; i++) {
+			(void)snprintf(num, sizeof(num), "%d", (int)moved[i]);
+			(void)deleg_write(dir, "cgroup.procs", num);
+		}
+		free(moved);
 		(void)rmdir(leaf);
 		(void)snprintf(why, len, "superd's cgroup %s cannot pass the "
 		    "controllers on: writing \"%s\" to its "
@@ -174,7 +254,8 @@ cgdeleg_enter(const char *dir, const char *ctls, char *why, size_t len)
 		    saved == EBUSY ? " (other processes are in it)" : "");
 		return -1;
 	}
-	log_info("event=cgroup-delegated path=%s leaf=%s controllers=\"%s\"",
-	    log_str(dir), CGDELEG_LEAF, ctls);
+	free(moved);
+	log_info("event=cgroup-delegated path=%s leaf=%s controllers=\"%s\" "
+	    "children=%zu", log_str(dir), CGDELEG_LEAF, ctls, nmoved);
 	return 0;
 }

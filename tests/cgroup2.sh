@@ -18,7 +18,8 @@
 # that is gone left is swept; a child over memory=16m is killed and its
 # exit line says out of memory; a fork loop under tasks=8 is stopped and
 # superd serves on; a child's cgroup has its limit and is removed at its
-# exit; a reload moves nothing again; superd -t in systemd's .control
+# exit; a reload moves nothing again, and one that first needs the move
+# takes superd's running children along; superd -t in systemd's .control
 # cgroup checks the unit's; a superd started in the leaf uses the cgroup
 # above it; a cgroup that is not delegated
 # (no controllers, other processes in it, not writable by superd's
@@ -159,7 +160,7 @@ check "superd moved itself into the leaf supervisor" \
     grep -qx "0::/system.slice/superd.service/supervisor" /proc/$spid/cgroup
 check "the service's cgroup passes memory and pids on" \
     sh -c "grep -qw memory $svc/cgroup.subtree_control && grep -qw pids $svc/cgroup.subtree_control"
-check "the move is logged once" logged '^event=cgroup-delegated path=/sys/fs/cgroup/system.slice/superd.service leaf=supervisor controllers="\+memory \+pids"$'
+check "the move is logged once" logged '^event=cgroup-delegated path=/sys/fs/cgroup/system.slice/superd.service leaf=supervisor controllers="\+memory \+pids" children=0$'
 check "what a superd that is gone left is swept" \
     sh -c "grep -q 'event=cgroup-swept path=$svc/superd.99999 removed=1 left=0' /tmp/log && [ ! -d $svc/superd.99999 ]"
 
@@ -207,6 +208,33 @@ check "a superd started in the leaf makes its children's cgroups beside it" \
 check "... and moves nothing" sh -c "! grep -q cgroup-delegated /tmp/log2 &&
     grep -qx 0::/system.slice/superd.service/supervisor /proc/$spid/cgroup"
 kill $spid
+wait $spid
+
+# a reload that first needs the move, while a child started before runs
+grow=$cg/system.slice/grow.service
+mkdir $grow
+echo '127.0.0.1:7006 stream tcp nowait root /bin/cg2prog cg2prog show 20' \
+    >/tmp/grow.conf
+sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' $grow \
+    superd -d -P /tmp/ports3 /tmp/grow.conf >/dev/null 2>/tmp/log3 &
+spid=$!
+wait_for 20 test -s /tmp/ports3
+talk 7006 >/tmp/show &
+tpid=$!
+wait_for 10 grep -q event=start /tmp/log3
+cpid=$(sed -n 's/^event=start .* pid=\([0-9]*\) .*/\1/p' /tmp/log3)
+grep 7005 /etc/superd.conf >>/tmp/grow.conf
+kill -HUP $spid
+check "a reload that first needs the move is done" \
+    wait_for 10 grep -q '^event=reload ' /tmp/log3
+check "... and takes superd's running child along" grep -q \
+    "^event=cgroup-delegated path=$grow leaf=supervisor controllers=\"+memory +pids\" children=1\$" /tmp/log3
+check "... into the leaf" \
+    grep -qx "0::/system.slice/grow.service/supervisor" /proc/$cpid/cgroup
+talk 7005 >/tmp/show2
+check "... and memory= works from then on" \
+    grep -Eqx "/system.slice/grow.service/superd.$spid/[0-9]+" /tmp/show2
+kill $tpid $spid
 wait $spid
 
 # a service's cgroup whose slice passes no controllers on
