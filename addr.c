@@ -17,7 +17,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <stdio.h>
 #include <string.h>
 
 #include "superd.h"
@@ -39,6 +38,55 @@ addr_unmap(struct sockaddr_storage *ss)
 	memcpy(ss, &sin, sizeof(sin));
 }
 
+/*
+ * n in decimal at p, no NUL: how many digits (5 at most: n is a port or
+ * an octet).  Every connection has its addresses written a few times
+ * (its variables, its start line; a balancer's twice more): by hand,
+ * not with snprintf(3) and inet_ntop(3), which goes through sprintf for
+ * IPv4, each a vfprintf costing more than the rest of the work.
+ */
+static size_t
+addr_digits(char *p, unsigned int n)
+{
+	char	 d[5];
+	size_t	 k = 0, i;
+
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0 && k < sizeof(d));
+	for (i = 0; i < k; i++)
+		p[i] = d[k - 1 - i];
+	return k;
+}
+
+/* The number as text in buf (len bytes), cut to fit as snprintf would. */
+static void
+addr_port(char *buf, size_t len, unsigned int n)
+{
+	char	 t[6];
+
+	t[addr_digits(t, n)] = '\0';
+	(void)strlcpy(buf, t, len);
+}
+
+/* An IPv4 address, dotted, cut to fit as inet_ntop's result would be. */
+static void
+addr_ipv4(const struct in_addr *in, char *buf, size_t len)
+{
+	const unsigned char	*b = (const unsigned char *)&in->s_addr;
+	char			 t[INET_ADDRSTRLEN];
+	size_t			 k = 0;
+	int			 i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			t[k++] = '.';
+		k += addr_digits(t + k, b[i]);
+	}
+	t[k] = '\0';
+	(void)strlcpy(buf, t, len);
+}
+
 /* The address alone and the port alone, as the environment wants them. */
 void
 addr_format(const struct sockaddr *sa, char *ip, size_t iplen, char *port,
@@ -49,12 +97,12 @@ addr_format(const struct sockaddr *sa, char *ip, size_t iplen, char *port,
 
 	switch (sa->sa_family) {
 	case AF_INET:
-		(void)inet_ntop(AF_INET, &sin->sin_addr, ip, iplen);
-		(void)snprintf(port, portlen, "%u", ntohs(sin->sin_port));
+		addr_ipv4(&sin->sin_addr, ip, iplen);
+		addr_port(port, portlen, ntohs(sin->sin_port));
 		break;
 	case AF_INET6:
 		(void)inet_ntop(AF_INET6, &sin6->sin6_addr, ip, iplen);
-		(void)snprintf(port, portlen, "%u", ntohs(sin6->sin6_port));
+		addr_port(port, portlen, ntohs(sin6->sin6_port));
 		break;
 	case AF_UNIX:
 		(void)strlcpy(ip, ((const struct sockaddr_un *)sa)->sun_path,
@@ -76,11 +124,16 @@ addr_format_full(const struct sockaddr *sa, char *buf, size_t len)
 	char	 ip[INET6_ADDRSTRLEN + 108], port[8];
 
 	addr_format(sa, ip, sizeof(ip), port, sizeof(port));
-	if (sa->sa_family == AF_INET6)
-		(void)snprintf(buf, len, "[%s]:%s", ip, port);
-	else if (sa->sa_family == AF_INET)
-		(void)snprintf(buf, len, "%s:%s", ip, port);
-	else
+	if (sa->sa_family == AF_INET6) {
+		(void)strlcpy(buf, "[", len);
+		(void)strlcat(buf, ip, len);
+		(void)strlcat(buf, "]:", len);
+		(void)strlcat(buf, port, len);
+	} else if (sa->sa_family == AF_INET) {
+		(void)strlcpy(buf, ip, len);
+		(void)strlcat(buf, ":", len);
+		(void)strlcat(buf, port, len);
+	} else
 		(void)strlcpy(buf, ip, len);
 }
 

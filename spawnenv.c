@@ -201,10 +201,10 @@ proxy_vars(const struct svconf *cf, struct spawn_env *se, int n,
 {
 	const struct proxyhdr	*ph = &px->px_hdr;
 	const char		*val[NPROXYVARS];
-	static const char	*names[NPROXYVARS] = { "PROXYREMOTEIP",
-	    "PROXYREMOTEPORT", "PROXY_AUTHORITY", "PROXY_UNIQUE_ID",
-	    "PROXY_SSL", "PROXY_SSL_VERSION", "PROXY_SSL_CN" };
-	char			 ip[INET6_ADDRSTRLEN], port[8], pair[32];
+	static const char	*names[NPROXYVARS] = { "PROXYREMOTEIP=",
+	    "PROXYREMOTEPORT=", "PROXY_AUTHORITY=", "PROXY_UNIQUE_ID=",
+	    "PROXY_SSL=", "PROXY_SSL_VERSION=", "PROXY_SSL_CN=" };
+	char			 ip[INET6_ADDRSTRLEN], port[8];
 	size_t			 len;
 	int			 k;
 
@@ -223,10 +223,9 @@ proxy_vars(const struct svconf *cf, struct spawn_env *se, int n,
 	for (k = 0; k < NPROXYVARS; k++) {
 		if (val[k] == NULL || val[k][0] == '\0')
 			continue;
-		(void)snprintf(pair, sizeof(pair), "%s=", names[k]);
-		if (env_has(cf->cf_envp, cf->cf_nenvconst, pair))
+		if (env_has(cf->cf_envp, cf->cf_nenvconst, names[k]))
 			continue;
-		len = strlcpy(se->se_pvar[k], pair, PROXYVARLEN);
+		len = strlcpy(se->se_pvar[k], names[k], PROXYVARLEN);
 		(void)strlcpy(se->se_pvar[k] + len, val[k], PROXYVARLEN - len);
 		se->se_envp[n++] = se->se_pvar[k];
 	}
