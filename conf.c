@@ -45,8 +45,12 @@
 /*
  * Split on blanks, in place.  Quotes group words, a superd extension for
  * shell one-liners (inetd has none): '...' is taken as it stands, "..."
- * with \" and \\ as escapes.  Returns the number of fields, or -1 for
- * an unterminated quote.
+ * with \n (newline), \t (tab), \\ and \" as escapes, so that a line can
+ * carry a program of several lines (python3 -c).  Any other backslash in
+ * "..." is kept as it stands with the character after it, as sh(1) keeps
+ * it, so a regular expression's \d or refuse-message='s \r reads as it
+ * always did.  Returns the number of fields; -1 for an unterminated
+ * quote, -2 for a backslash that ends the entry inside "...".
  */
 static int
 split_fields(char *s, char **f, int max)
@@ -67,9 +71,26 @@ split_fields(char *s, char **f, int max)
 			}
 			q = *s++;
 			while (*s != '\0' && *s != q) {
-				if (q == '"' && *s == '\\' &&
-				    (s[1] == '"' || s[1] == '\\'))
+				if (q != '"' || *s != '\\') {
+					*d++ = *s++;
+					continue;
+				}
+				switch (s[1]) {
+				case '\0':
+					return -2;
+				case 'n':
+					*d++ = '\n';
+					s += 2;
+					continue;
+				case 't':
+					*d++ = '\t';
+					s += 2;
+					continue;
+				case '"':
+				case '\\':
 					s++;
+					break;
+				}
 				*d++ = *s++;
 			}
 			if (*s != q)
@@ -497,6 +518,11 @@ entry_fields(struct parser *p, char *text, char **f)
 	nf = split_fields(text, f, MAXFIELDS);
 	if (nf == -1) {
 		perr(p, p->p_line, "unterminated quote");
+		return -1;
+	}
+	if (nf == -2) {
+		perr(p, p->p_line, "a backslash ends the entry inside \"...\": "
+		    "a backslash is written twice there");
 		return -1;
 	}
 	if (nf == MAXFIELDS) {

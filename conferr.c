@@ -40,6 +40,35 @@ conf_list_add(char ***list, size_t *n, char *msg)
 }
 
 /*
+ * A newline in a message (a value quoted from a field, where "\n" made
+ * one) written as the two characters \n: a message is one line.
+ */
+static void
+one_line(char **msgp)
+{
+	char	*msg = *msgp, *t, *d;
+	size_t	 nl = 0;
+	const char *s;
+
+	for (s = msg; *s != '\0'; s++)
+		nl += *s == '\n';
+	if (nl == 0)
+		return;
+	if ((t = malloc(strlen(msg) + nl + 1)) == NULL)
+		fatal("malloc");
+	for (s = msg, d = t; *s != '\0'; s++) {
+		if (*s == '\n') {
+			*d++ = '\\';
+			*d++ = 'n';
+		} else
+			*d++ = *s;
+	}
+	*d = '\0';
+	free(msg);
+	*msgp = t;
+}
+
+/*
  * Append "FILE:LINE: message" to a list of errors or warnings, or
  * "FILE: message" when line is 0 (the table as a whole).
  */
@@ -52,6 +81,7 @@ vadd(char ***list, size_t *n, const char *file, int line, const char *fmt,
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		return;
+	one_line(&msg);
 	if (line > 0)
 		r = asprintf(&full, "%s:%d: %s", file, line, msg);
 	else

@@ -138,6 +138,48 @@ CORPUS=${CORPUS:-$TOP/../shared/inetd-corpus}
 	assert_output '[two words][say "hi"]'
 }
 
+@test "inside double quotes \\n is a newline: a python3 -c line runs its two statements" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait root /usr/bin/python3 python3 -c "import sys\nprint('got', sys.stdin.read().strip())"
+	EOF
+	start_superd
+	run talk "$(port 1)" 'hello'
+	assert_output "got hello"
+}
+
+@test "inside double quotes \\t is a tab, \\\\ and \\\" themselves, another backslash stays; single quotes are literal" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait root /usr/bin/printf printf "[%s]" "a\tb" "c\\d" "e\"f" "g\dh" 'i\tj'
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	assert_output "$(printf '[a\tb][c\\d][e"f][g\\dh][i\\tj]')"
+}
+
+@test "a backslash that ends an entry inside double quotes is a FILE:LINE error" {
+	printf '127.0.0.1:0 stream tcp nowait root /bin/echo echo "abc\\\\\n' >"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:1: a backslash ends the entry inside \"...\": a backslash is written twice there"
+	# a newline made by \n stays inside its message's one line
+	printf '127.0.0.1:0 stream tcp nowait "no\\nbody" /bin/echo echo\n' >"$CONF"
+	run "$SUPERD" -t "$CONF"
+	assert_failure 1
+	assert_output "$CONF:1: unknown user \"no\\\\nbody\""
+}
+
+@test "supertab add keeps a line with escapes byte for byte, and superd reads it" {
+	: >"$CONF"
+	line='127.0.0.1:0 stream tcp nowait root /usr/bin/python3 python3 -c "print(1)\nprint(\"a\\tb\")"'
+	run "$SUPERTAB" -f "$CONF" add "$line"
+	assert_success
+	run grep -F -x -- "$line" "$CONF"
+	assert_success
+	start_superd
+	run talk "$(port 1)"
+	assert_output "$(printf '1\na\tb')"
+}
+
 @test "a service name from /etc/services gives its port" {
 	grep -q '^tcpmux' /etc/services || skip "no /etc/services"
 	table <<-EOF
