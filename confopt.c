@@ -245,6 +245,8 @@ opt_owner(const struct optctx *o, char *val)
 #define RSIZE_EXPECT	"a size in bytes, with k, m or g, or unlimited"
 #define RCOUNT_EXPECT	"a number from 0 to 1073741824"
 
+static opt_fn	 opt_line_buffered;
+
 static const struct optdef {
 	const char	*od_name;
 	opt_fn		*od_parse;
@@ -293,6 +295,7 @@ static const struct optdef {
 	{ "user-timeout", opt_user_timeout, "a number of seconds from 1 to "
 					"86400", 0 },
 	{ "nodelay",	opt_nodelay,	NULL,	OD_FLAG },
+	{ "line-buffered", opt_line_buffered, NULL, OD_FLAG },
 	{ "refuse-message", opt_refuse_message, "text of 1 to 512 bytes, with "
 					"\\r, \\n, \\t and \\\\ the only "
 					"escapes", 0 },
@@ -307,6 +310,19 @@ static const struct optdef {
 	{ "tasks",	opt_tasks,	"a number from 1 to 4194304", 0 },
 };
 #define NOPTDEFS	(sizeof(optdefs) / sizeof(optdefs[0]))
+
+/*
+ * line-buffered: the child's C stdio writes its stdout a line at a time,
+ * as stdbuf -oL makes it (spawnenv.c); whether the library is there is
+ * the load's to check (contain.c), never the parser's.
+ */
+static int
+opt_line_buffered(const struct optctx *o, char *val)
+{
+	(void)val;
+	o->oc_cf->cf_linebuf = 1;
+	return OPT_OK;
+}
 
 static const struct optdef *
 option_find(const char *name)

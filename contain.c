@@ -14,6 +14,8 @@
  * when superd is not root, its uid and gid mapped to themselves, the
  * maps' text here) and whether /var/tmp is there for private-tmp.
  *
+ * Also line-buffered's library (STDBUF_LIB), on the host or inside DIR.
+ *
  * A check that fails is an error of the entry's line, FILE:LINE: as the
  * parser's are (table.c adds it): a table that cannot be contained is
  * refused whole, at start, with -t and on a reload, never a child that
@@ -334,9 +336,47 @@ out:
 }
 
 /*
+ * line-buffered: coreutils' STDBUF_LIB must be a regular file where the
+ * child's dynamic loader will look for it, inside chroot= when there is
+ * one (found as the chroot finds it), or every child would start with a
+ * loader error.  -1 with why set.
+ */
+static int
+check_stdbuf(const struct svconf *cf, char *why, size_t len)
+{
+	struct stat	 st;
+	int		 dfd, fd;
+
+	if (!cf->cf_linebuf || cf->cf_builtin != BI_NONE)
+		return 0;
+	if (cf->cf_chroot == NULL)
+		fd = open(STDBUF_LIB, O_PATH | O_CLOEXEC);
+	else if ((dfd = open(cf->cf_chroot, O_PATH | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fd = -1;
+	else {
+		fd = open_in(dfd, STDBUF_LIB, 0);
+		(void)close(dfd);
+	}
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)snprintf(why, len, "line-buffered needs %s%s%s "
+		    "(coreutils' library for stdbuf): %s", STDBUF_LIB,
+		    cf->cf_chroot != NULL ? " inside chroot " : "",
+		    cf->cf_chroot != NULL ? cf->cf_chroot : "",
+		    fd == -1 ? strerror(errno) : "not a regular file");
+		if (fd != -1)
+			(void)close(fd);
+		return -1;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+/*
  * Check cf's chroot= and namespaces against the machine and make them
- * ready for its children (cf_clone, the maps, cf_vartmp).  0, or -1 with
- * why set to the line's error.
+ * ready for its children (cf_clone, the maps, cf_vartmp); and that
+ * line-buffered's library is there.  0, or -1 with why set to the line's
+ * error.
  */
 int
 contain_prepare(struct svconf *cf, char *why, size_t len)
@@ -345,6 +385,8 @@ contain_prepare(struct svconf *cf, char *why, size_t len)
 
 	cf->cf_clone = 0;
 	cf->cf_vartmp = 0;
+	if (check_stdbuf(cf, why, len) == -1)
+		return -1;
 	if (cf->cf_chroot == NULL && cf->cf_ns == 0 && cf->cf_hostname == NULL)
 		return 0;
 	if (cf->cf_builtin != BI_NONE || cf->cf_program == NULL)

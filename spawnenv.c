@@ -3,9 +3,9 @@
  *
  * The constant part once per service at load (spawn_prepare): the clean
  * environment (or superd's own under -E), the service's user, PROTO,
- * SUPERD_SERVICE and env=.  The connection variables (TCPREMOTEIP and
- * the like), with that part, into a struct spawn_env just before each
- * spawn (spawnenv_fill).
+ * SUPERD_SERVICE and env=, and line-buffered's LD_PRELOAD.  The
+ * connection variables (TCPREMOTEIP and the like), with that part, into
+ * a struct spawn_env just before each spawn (spawnenv_fill).
  * Nothing here runs in the child.
  */
 
@@ -92,6 +92,35 @@ env_has(char **envp, int n, const char *pair)
 }
 
 /*
+ * line-buffered, as stdbuf -oL does it: STDBUF_LIB first in LD_PRELOAD,
+ * before what the entry's env= (or superd's own, under -E) preloads
+ * already, and _STDBUF_O=L unless env= set it.  envp has room for two
+ * more; returns its new count.
+ */
+static int
+stdbuf_vars(char **envp, int n)
+{
+	char	*old;
+	int	 k;
+
+	for (k = 0; k < n; k++)
+		if (strncmp(envp[k], "LD_PRELOAD=", 11) == 0)
+			break;
+	if (k == n)
+		envp[n++] = env_pair("LD_PRELOAD", STDBUF_LIB);
+	else {
+		old = envp[k];
+		if (asprintf(&envp[k], "LD_PRELOAD=%s%s%s", STDBUF_LIB,
+		    old[11] != '\0' ? ":" : "", old + 11) == -1)
+			fatal("asprintf");
+		free(old);
+	}
+	if (!env_has(envp, n, "_STDBUF_O="))
+		envp[n++] = env_pair("_STDBUF_O", "L");
+	return n;
+}
+
+/*
  * Build the service's constant environment: the clean one (or superd's
  * own under -E), then the service's user, PROTO and SUPERD_SERVICE, then
  * env=.  A later source wins over an earlier one.  cf_envvars says which
@@ -147,6 +176,8 @@ spawn_prepare(struct service *sv, int keepenv)
 		if (!env_has(envp, n, e))
 			envp[n++] = strdup(e);
 	}
+	if (cf->cf_linebuf)
+		n = stdbuf_vars(envp, n);
 	/* the constant strings in one block: a table may have 10,000 */
 	for (k = 0, len = 0; k < n; k++) {
 		if (envp[k] == NULL)

@@ -131,6 +131,8 @@
 #define BUILTIN_DGRAM_RATE_N	100	/* datagram built-ins answer at most */
 #define BUILTIN_DGRAM_RATE_S	1.0	/* this many per second without rate= */
 #define SUPERD_PATH		"/usr/local/bin:/usr/bin:/bin"
+/* line-buffered: coreutils' library for stdbuf(1), where Debian puts it */
+#define STDBUF_LIB		"/usr/libexec/coreutils/libstdbuf.so"
 
 /* What an epoll event's data.ptr points at starts with one of these. */
 enum ev_kind {
@@ -354,6 +356,7 @@ struct svconf {
 	int		 cf_has_nice;
 	int		 cf_umask;	/* umask=OOO, -1: superd's */
 	int		 cf_nnp;	/* no-new-privs */
+	int		 cf_linebuf;	/* line-buffered: STDBUF_LIB preloaded */
 	char		*cf_chroot;	/* chroot=DIR */
 	char		*cf_hostname;	/* hostname=NAME */
 	int		 cf_hostlen;
