@@ -31,7 +31,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS) \
 	     $(BSD_CFLAGS)
 
 SRCS	 = superd.c upgradeask.c upgrade.c upgradeenc.c upgradeadopt.c \
-	   upgradedec.c reload.c watch.c ctlask.c ctl.c status.c reaper.c serve.c admit.c dgramwait.c child.c \
+	   upgradedec.c reload.c watch.c ctlask.c ctl.c status.c reaper.c serve.c \
+	   dgramconn.c admit.c dgramwait.c child.c \
 	   linger.c errlog.c held.c proxywait.c refuse.c poll.c services.c $(CONF_SRCS) addr.c listen.c \
 	   tcpopt.c contain.c spawn.c spawnns.c nspool.c spawnfail.c spawnback.c \
 	   spawnenv.c cgroup.c cgsweep.c cgdelegate.c limits.c guard.c backlog.c \

@@ -69,6 +69,7 @@ static int		 nchildren;
 static struct childlist	 unwatched = LIST_HEAD_INITIALIZER(unwatched);
 static struct timer	 unwatched_timer;	/* their next look */
 static void		 unwatched_poll(struct timer *, double);
+static void		 dgram_left(struct child *, double);
 static struct child	*child_freelist;
 static int		 ngroupkills;	/* SIGKILLs still due to groups */
 static LIST_HEAD(, groupkill) groupkills = LIST_HEAD_INITIALIZER(groupkills);
@@ -305,6 +306,9 @@ child_start(struct service *sv, int fd, const struct sockaddr *peer,
 	 */
 	if (!fd_own && sv->sv_socktype == SOCK_STREAM &&
 	    (sv->sv_cf->cf_linger > 0 || sv->sv_cf->cf_idle != 0))
+		keep = &ch->ch_conn;
+	/* a datagram child's own socket: what it leaves, the next child's */
+	if (!fd_own && sv->sv_socktype == SOCK_DGRAM)
 		keep = &ch->ch_conn;
 	/* stderr=log: its pipe, made last, just above the connection */
 	ch->ch_err = errlog_open(sv, errfd);
@@ -642,7 +646,12 @@ child_reap(struct child *ch, double now)
 	 * superd's copy of the connection: lingered (linger.c), or closed
 	 * at once when the child gave its connection back for another try.
 	 */
-	if (ch->ch_conn != -1) {
+	if (ch->ch_conn != -1 && ch->ch_sv->sv_socktype == SOCK_DGRAM) {
+		nkept--;
+		(void)back_take(ch, exited126, now);
+		dgram_left(ch, now);
+		ch->ch_conn = -1;
+	} else if (ch->ch_conn != -1) {
 		nkept--;
 		if (back_take(ch, exited126, now))
 			(void)close(ch->ch_conn);
@@ -657,6 +666,43 @@ child_reap(struct child *ch, double now)
 	errlog_reaped(ch->ch_err, now);
 	ch->ch_err = NULL;
 	child_done(ch, left, missed, now);
+}
+
+/*
+ * A dgram udp nowait child on a socket of its own has exited: what its
+ * client sent since, unread, is on that socket still, and gets a child
+ * of its own there, as each datagram of dgram nowait does (its client
+ * admitted already: the per-source entry goes on to it).  Not when the
+ * datagram first in the queue is the one the child was started for (by
+ * its sum: source, length, first bytes): a child that never read it
+ * would otherwise be started again for ever; the socket and what it
+ * holds are dropped then, and so is a retry that looks the same.
+ */
+static void
+dgram_left(struct child *ch, double now)
+{
+	struct service		*sv = ch->ch_sv;
+	struct sockaddr_storage	 ss;
+	struct child		*nch;
+	unsigned char		 b[64];
+	socklen_t		 len = sizeof(ss);
+	uint64_t		 sum;
+	ssize_t			 n;
+
+	memset(&ss, 0, sizeof(ss));
+	n = recvfrom(ch->ch_conn, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT |
+	    MSG_TRUNC, (struct sockaddr *)&ss, &len);
+	if (n == -1 || sv->sv_retired || ch->ch_dgsum == 0 ||
+	    (sum = guard_sum(&ss, len, n, b, (size_t)n)) == ch->ch_dgsum) {
+		(void)close(ch->ch_conn);
+		return;
+	}
+	sv->sv_mx.mx_conns++;
+	nch = child_start(sv, ch->ch_conn, (struct sockaddr *)&ch->ch_peer,
+	    ch->ch_src, NULL, now);
+	ch->ch_src = NULL;
+	if (nch != NULL)
+		nch->ch_dgsum = sum;
 }
 
 /* The children epoll could not take: reap those that have exited. */

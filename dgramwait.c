@@ -23,7 +23,6 @@ dgram_nowait(struct service *sv, double now)
 {
 	struct sockaddr_storage	 ss;
 	struct srcent		*src;
-	struct child		*ch;
 	struct dgid		 id;
 	char			 b;
 
@@ -36,14 +35,27 @@ dgram_nowait(struct service *sv, double now)
 		sv->sv_mx.mx_conns++;
 		return;
 	}
+	dgram_shared(sv, (struct sockaddr *)&ss, &id, src, now);
+}
+
+/*
+ * A child for the admitted datagram id, from peer, at the head of sv's
+ * queue, given the service's socket itself; the service paused until it
+ * has read the datagram.
+ */
+void
+dgram_shared(struct service *sv, const struct sockaddr *peer,
+    const struct dgid *id, struct srcent *src, double now)
+{
+	struct child	*ch;
+
 	/* one a spawn failed for stays, and is counted when it goes */
-	if ((ch = child_start(sv, -1, (struct sockaddr *)&ss, src, NULL,
-	    now)) == NULL)
+	if ((ch = child_start(sv, -1, peer, src, NULL, now)) == NULL)
 		return;
 	sv->sv_mx.mx_conns++;
 	/* No fork storm: wait until this child has read its datagram. */
 	sv->sv_dgramchild = ch;
-	sv->sv_dgram_id = id;
+	sv->sv_dgram_id = *id;
 	sv->sv_dgram_step = 0.001;
 	poll_pause(sv, PAUSE_DGRAM);
 	timer_init(&sv->sv_dgram_timer, dgram_check, sv);

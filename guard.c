@@ -52,6 +52,21 @@ sum_bytes(uint64_t h, const void *p, size_t n)
 }
 
 /*
+ * The sum of a datagram: its source (len bytes of ss), its length n
+ * and its first blen bytes at b (SUM_BYTES at most count).
+ */
+uint64_t
+guard_sum(const struct sockaddr_storage *ss, socklen_t len, ssize_t n,
+    const void *b, size_t blen)
+{
+	uint64_t	 h;
+
+	h = sum_bytes(1469598103934665603ULL, ss, len);
+	h = sum_bytes(h, &n, sizeof(n));
+	return sum_bytes(h, b, blen < SUM_BYTES ? blen : SUM_BYTES);
+}
+
+/*
  * Is any receive timestamp on for sv's socket?  One its child asked for
  * is left alone: turning SO_TIMESTAMPNS off would clear SO_TIMESTAMP too.
  */
@@ -131,9 +146,7 @@ guard_peek(struct service *sv, struct sockaddr_storage *ss, struct dgid *id)
 			    tv.tv_usec * 1000LL;
 		}
 	}
-	id->di_sum = sum_bytes(1469598103934665603ULL, ss, msg.msg_namelen);
-	id->di_sum = sum_bytes(id->di_sum, &n, sizeof(n));
-	id->di_sum = sum_bytes(id->di_sum, b,
+	id->di_sum = guard_sum(ss, msg.msg_namelen, n, b,
 	    (size_t)n < sizeof(b) ? (size_t)n : sizeof(b));
 	return 1;
 }

@@ -64,9 +64,13 @@ listen_readback(struct service *sv)
 	socklen_t		 len = sizeof(ss);
 	char			 buf[128];
 
+	sv->sv_boundlen = 0;
 	if (sv->sv_family == AF_UNIX ||
 	    getsockname(sv->sv_fd, (struct sockaddr *)&ss, &len) == -1) {
 		memcpy(&ss, &sv->sv_addr, sizeof(ss));
+	} else {
+		memcpy(&sv->sv_bound, &ss, sizeof(ss));
+		sv->sv_boundlen = len;
 	}
 	addr_format_full((struct sockaddr *)&ss, buf, sizeof(buf));
 	free(sv->sv_addrstr);
@@ -380,6 +384,15 @@ listen_open(struct service *sv, char *err, size_t errlen)
 	listen_apply_bufs(sv);
 	tcpopt_apply(sv);
 	if (bind(fd, (struct sockaddr *)&sv->sv_addr, sv->sv_addrlen) == -1)
+		goto fail;
+	/*
+	 * dgram udp nowait binds a socket beside this one for each child
+	 * (dgramconn.c), which SO_REUSEADDR on both allows: on port 0 it is
+	 * set once the kernel has chosen a free port, never before.
+	 */
+	sv->sv_noconn = 0;
+	if (sv->sv_socktype == SOCK_DGRAM && !reuse_wanted(sv) &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
 	if (sv->sv_socktype == SOCK_STREAM &&
 	    listen(fd, listen_backlog) == -1)

@@ -207,6 +207,19 @@ poll_update(struct service *sv)
 	sv->sv_polled = want;
 }
 
+/*
+ * sv's socket out of the set before its descriptor's number is given to
+ * another socket (dgramconn.c): epoll watches the open file, which lives
+ * on elsewhere, not the number.  poll_resume(sv, 0) puts the new one in.
+ */
+void
+poll_forget(struct service *sv)
+{
+	if (sv->sv_inpoll && sv->sv_fd != -1)
+		poll_del(sv->sv_fd);
+	sv->sv_inpoll = 0;
+}
+
 void
 poll_pause(struct service *sv, int why)
 {

@@ -140,7 +140,7 @@ serve_listener(struct service *sv, double now)
 		}
 	} else if (sv->sv_socktype == SOCK_DGRAM) {
 		listen_nonblock(sv, 0);
-		dgram_nowait(sv, now);
+		dgram_connect(sv, now);
 	} else {
 		listen_nonblock(sv, 1);
 		accept_batch(sv, now);

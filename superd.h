@@ -34,6 +34,8 @@
  *                  reload due once they are quiet
  *   a service's events
  *     serve.c      a service opened, removed, its bind retried, ready
+ *     dgramconn.c  dgram udp nowait: the child's own socket, connected
+ *                  to its client, the listener bound again beside it
  *     dgramwait.c  dgram nowait: has the child read its datagram yet
  *     admit.c      accept, admission, the built-ins' datagrams
  *     child.c      a child's life in the parent: start, timeout, reap,
@@ -438,6 +440,9 @@ struct service {
 	socklen_t	 sv_addrlen;
 
 	int		 sv_fd;
+	struct sockaddr_storage sv_bound; /* where sv_fd is bound */
+	socklen_t	 sv_boundlen;	/* 0: unknown */
+	int		 sv_noconn;	/* dgramconn.c cannot bind beside it */
 	int		 sv_adopted;	/* from LISTEN_FDS */
 	int		 sv_upgraded;	/* from the binary before (upgrade) */
 	int		 sv_bindfailed;	/* the last bind failed: retried */
@@ -525,6 +530,8 @@ struct child {
 	struct timer	 ch_timer;	/* timeout=: its SIGTERM, its SIGKILL */
 	struct timer	 ch_idle;	/* idle=: the next look at the socket */
 	int		 ch_conn;	/* superd's copy of the connection */
+	uint64_t	 ch_dgsum;	/* dgram udp nowait on a socket of its
+					   own: its first datagram's sum */
 	const char	*ch_reason;	/* timeout line's reason=, or NULL */
 	int		 ch_termed;	/* SIGTERM sent, SIGKILL due */
 	int		 ch_wait;	/* holds the service's socket */
@@ -1012,8 +1019,13 @@ int		 slots_wait(struct service *, double);
 void		 slots_check(double);
 void		 slots_forget(struct service *);
 
+/* dgramconn.c */
+void		 dgram_connect(struct service *, double);
+
 /* dgramwait.c */
 void		 dgram_nowait(struct service *, double);
+void		 dgram_shared(struct service *, const struct sockaddr *,
+		    const struct dgid *, struct srcent *, double);
 
 /* held.c */
 int		 held_keep(struct service *, int, const struct sockaddr *,
@@ -1096,6 +1108,7 @@ int		 poll_init(void);
 int		 poll_add(int, uint32_t, void *);
 int		 poll_mod(int, uint32_t, void *);
 void		 poll_del(int);
+void		 poll_forget(struct service *);
 int		 poll_wait(struct epoll_event *, int, int);
 void		 poll_pause(struct service *, int);
 void		 poll_pause_until(struct service *, int, double);
@@ -1123,6 +1136,8 @@ int		 backlog_left(struct service *);
 int		 guard_peek(struct service *, struct sockaddr_storage *,
 		    struct dgid *);
 int		 guard_dgram_left(struct service *, const struct dgid *);
+uint64_t	 guard_sum(const struct sockaddr_storage *, socklen_t, ssize_t,
+		    const void *, size_t);
 void		 guard_mark(struct service *);
 int		 guard_left(const struct child *);
 int		 guard_missed(const struct child *, int, double);

@@ -63,3 +63,60 @@ ASK=$TOP/tests/lineask.py
 	run "$SUPERD" -t "$CONF"
 	assert_success
 }
+
+UDPASK=$TOP/tests/udpask.py
+
+@test "tr a-z A-Z answers a UDP datagram through its stdout under dgram udp nowait, over IPv4 and ::1" {
+	table <<-'EOF'
+	127.0.0.1:0 dgram udp nowait,line-buffered,timeout=5 nobody /usr/bin/tr tr a-z A-Z
+	[::1]:0 dgram udp6 nowait,line-buffered,timeout=5 nobody /usr/bin/tr tr a-z A-Z
+	EOF
+	start_superd
+	run "$UDPASK" 127.0.0.1 "$(port 1)" a:hello
+	assert_output "a: HELLO"
+	run "$UDPASK" ::1 "$(port 2)" a:hello6
+	assert_output "a: HELLO6"
+	# and so does socat, a client of its own
+	run sh -c "echo again | timeout 5 socat -t2 - UDP4:127.0.0.1:$(port 1)"
+	assert_output "AGAIN"
+}
+
+@test "a dgram udp nowait child reads its client's second datagram, and another client's goes to a child of its own" {
+	table <<-'EOF'
+	127.0.0.1:0 dgram udp nowait,timeout=10 nobody /usr/bin/python3 python3 -c "import os\nfor i in (1, 2):\n\td = os.read(0, 65536)\n\tos.write(1, b'%d %d ' % (i, os.getpid()) + d)"
+	EOF
+	start_superd
+	run "$UDPASK" 127.0.0.1 "$(port 1)" a:one b:other a:two
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	pa=$(echo "${lines[0]}" | awk '{print $3}')
+	pb=$(echo "${lines[1]}" | awk '{print $3}')
+	assert_equal "${lines[0]}" "a: 1 $pa one"
+	assert_equal "${lines[1]}" "b: 1 $pb other"
+	assert_equal "${lines[2]}" "a: 2 $pa two"
+	[ "$pa" != "$pb" ]
+	assert_equal "$(log_count 'event=start svc=0 ')" 2
+}
+
+@test "datagrams from three clients queued at once while the service is paused each get their child and their answer" {
+	table <<-'EOF'
+	127.0.0.1:0 dgram udp nowait,instances=1,timeout=10 nobody /usr/bin/python3 python3 -c "import socket, time\ns = socket.socket(fileno=0)\ntime.sleep(0.5)\nd, a = s.recvfrom(65536)\ns.sendto(d.upper(), a)"
+	EOF
+	start_superd
+	run timeout 20 python3 - "$(port 1)" <<-'PY'
+	import socket, sys
+	port = int(sys.argv[1])
+	socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for i in range(3)]
+	for i, s in enumerate(socks):
+	    s.settimeout(8)
+	    s.sendto(b"c%d" % i, ("127.0.0.1", port))
+	for s in socks:
+	    try:
+	        print(s.recv(100).decode())
+	    except socket.timeout:
+	        print("-")
+	PY
+	assert_success
+	assert_output "$(printf 'C0\nC1\nC2')"
+	assert_equal "$(log_count 'event=start svc=0 ')" 3
+}
