@@ -184,6 +184,13 @@ dgram_connect(struct service *sv, double now)
 	int			 nfd, cfd, off;
 	char			 b;
 
+	/* a socket another superd bound (an upgrade) is looked up once */
+	if (sv->sv_boundlen == 0 && sv->sv_proto == PROTO_UDP) {
+		plen = sizeof(sv->sv_bound);
+		if (getsockname(sv->sv_fd, (struct sockaddr *)&sv->sv_bound,
+		    &plen) == 0)
+			sv->sv_boundlen = plen;
+	}
 	if (sv->sv_proto != PROTO_UDP || sv->sv_noconn ||
 	    sv->sv_boundlen == 0) {
 		dgram_nowait(sv, now);
