@@ -648,8 +648,10 @@ child_reap(struct child *ch, double now)
 	 */
 	if (ch->ch_conn != -1 && ch->ch_sv->sv_socktype == SOCK_DGRAM) {
 		nkept--;
-		(void)back_take(ch, exited126, now);
-		dgram_left(ch, now);
+		if (back_take(ch, exited126, now))
+			(void)close(ch->ch_conn);
+		else
+			dgram_left(ch, now);
 		ch->ch_conn = -1;
 	} else if (ch->ch_conn != -1) {
 		nkept--;
@@ -692,7 +694,8 @@ dgram_left(struct child *ch, double now)
 	memset(&ss, 0, sizeof(ss));
 	n = recvfrom(ch->ch_conn, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT |
 	    MSG_TRUNC, (struct sockaddr *)&ss, &len);
-	if (n == -1 || sv->sv_retired || ch->ch_dgsum == 0 ||
+	if (n == -1 || sv->sv_retired || sv->sv_fd == -1 ||
+	    ch->ch_dgsum == 0 ||
 	    (sum = guard_sum(&ss, len, n, b, (size_t)n)) == ch->ch_dgsum) {
 		(void)close(ch->ch_conn);
 		return;

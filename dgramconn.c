@@ -38,10 +38,10 @@
  * a peek, socket(2), SO_REUSEADDR (and IPV6_V6ONLY), bind(2), connect(2),
  * a peek and SO_PEEK_OFF cleared, epoll's EPOLL_CTL_DEL and ADD, a
  * duplicate for the child, dup3(2) and close(2): 14 system calls (15
- * over IPv6), and at the reap a peek and close(2) of superd's copy (one
- * more F_DUPFD at the spawn), where the shared socket took 5 for the peek (guard.c) and
- * 5 more at each look, 1 ms, 2 ms, 4 ms... later, until the child had
- * read, with the service paused meanwhile; no pause here.
+ * over IPv6); one more F_DUPFD at the spawn for superd's copy, and a
+ * peek and its close(2) at the reap.  The shared socket took 5 for the
+ * peek (guard.c), 5 more at each look, 1 ms, 2 ms, 4 ms... later, until
+ * the child had read, and 2 epoll_ctl(2) for the pause between.
  */
 
 #include <sys/types.h>
@@ -70,11 +70,12 @@ dgram_foreign(int fd, const struct sockaddr_storage *peer, socklen_t plen)
 	socklen_t		 len;
 	ssize_t			 n;
 	int			 i;
+	char			 b;
 
 	for (i = 0; i < DGRAM_WALK; i++) {
 		len = sizeof(ss);
 		memset(&ss, 0, sizeof(ss));
-		n = recvfrom(fd, NULL, 0, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC,
+		n = recvfrom(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC,
 		    (struct sockaddr *)&ss, &len);
 		if (n == -1)
 			return 0;	/* EAGAIN: nothing more */
