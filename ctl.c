@@ -368,3 +368,38 @@ ctl_event(struct evsrc *src, double now)
 	else
 		ctl_reap((struct ctlkid *)src);
 }
+
+/* Is an answer being written?  An upgrade in place waits for it. */
+int
+ctl_busy(void)
+{
+	return ctl_nkids > 0;
+}
+
+/*
+ * Before an upgrade in place, once its wait for the answers is over:
+ * each child still writing one is killed through its pidfd and reaped
+ * (a process SIGKILL reached exits without running anything more), so
+ * that the new binary inherits no child it does not know of; its asker
+ * sees an answer cut short.  The control socket goes with the execve.
+ */
+void
+ctl_stop(void)
+{
+	siginfo_t	 si;
+	int		 i;
+
+	for (i = 0; i < CTL_CHILDREN; i++) {
+		if (ctl_kids[i].ck_pid == 0)
+			continue;
+		(void)pidfd_send_signal(ctl_kids[i].ck_pidfd, SIGKILL, NULL, 0);
+		(void)waitid(P_PIDFD, ctl_kids[i].ck_pidfd, &si,
+		    WEXITED | __WALL);
+		poll_del(ctl_kids[i].ck_pidfd);
+		(void)close(ctl_kids[i].ck_pidfd);
+		timer_clear(&ctl_kids[i].ck_timer);
+		ctl_kids[i].ck_pid = 0;
+		ctl_kids[i].ck_pidfd = -1;
+		ctl_nkids--;
+	}
+}

@@ -720,6 +720,8 @@ struct sockaddr_un;
 socklen_t	 ctl_addr(pid_t, struct sockaddr_un *);
 void		 ctl_open(void);
 void		 ctl_event(struct evsrc *, double);
+int		 ctl_busy(void);
+void		 ctl_stop(void);
 /* ctlask.c */
 void		 ctl_ask(const char *) __attribute__((noreturn));
 

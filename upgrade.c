@@ -19,14 +19,17 @@
  * on): two upgrades never overlap.
  *
  * Then, at the end of the loop's turn (nothing of the batch half done),
- * once no child is between its clone and its execve (spawn.c): the state
+ * once no child is between its clone and its execve (spawn.c) and no
+ * answer to superd -S is being written (ctl.c; after 1 s such a one is
+ * killed and reaped, so that no child is left unknown): the state
  * into a sealed memory file (upgradeenc.c), the close-on-exec flag
  * cleared on exactly the descriptors it names and on the file, what is
  * not carried closed as superd's exit would close it (lingering
  * connections, held ones, PROXY headers still awaited, orphaned stderr
- * pipes), and execve of the command line superd was started with,
- * UPGRADE_STATE_ENV naming the file and UPGRADE_CWD_ENV the directory
- * it was started in (its relative paths are relative to it).  Should
+ * pipes, answers to -S cut short), and execve of the command line
+ * superd was started with, UPGRADE_STATE_ENV naming the file and
+ * UPGRADE_CWD_ENV the directory it was started in (its relative paths
+ * are relative to it).  Should
  * the execve itself fail, superd is still this process: the flags go
  * back, it serves on, event=upgrade-failed.  The new binary takes it
  * over (upgradeadopt.c).  superd killed before the execve loses nothing
@@ -476,6 +479,7 @@ close_uncarried(double now)
 	struct service	*sv;
 
 	linger_stop();
+	ctl_stop();
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		held_drop(sv, now);
 		proxy_forget(sv, now);
@@ -496,15 +500,18 @@ upgrade_exec(double now)
 	char		**env;
 	int		*fds = NULL, nfds = 0, fd, nadd = 0, saved;
 
-	if (spawn_busy()) {
+	if (spawn_busy() || ctl_busy()) {
 		if (now - due_since < BUSY_SECS) {
 			timer_init(&busy_timer, busy_due, NULL);
 			timer_set(&busy_timer, now + BUSY_STEP);
 			return;
 		}
-		due = 0;
-		fail("children still between their clone and execve after 1 s");
-		return;
+		if (spawn_busy()) {
+			due = 0;
+			fail("children still between their clone and execve "
+			    "after 1 s");
+			return;
+		}
 	}
 	due = 0;
 	if ((fd = upgrade_write(now, &fds, &nfds)) == -1) {

@@ -2297,3 +2297,27 @@ evil_dropin() {
 	assert_output direct
 	wait_log 'line=3 pid=[0-9]+ peer=192\.0\.2\.9:1 proxy=127\.0\.0\.2:'
 }
+
+@test "superd -u never sends SIGUSR2 to a process that would die of it: one that answers as superd but does not block it is refused" {
+	# a superd older than upgrades in place answers -S but SIGUSR2's
+	# default would end it: -u must look before it signals
+	cat >"$T/old.py" <<-'EOF2'
+	import os, socket, sys, time
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.bind("\0superd/%d" % os.getpid())
+	s.listen(4)
+	open(sys.argv[1], "w").write("%d\n" % os.getpid())
+	end = time.time() + 20
+	while time.time() < end:
+	    c, _ = s.accept()
+	    c.sendall(b"event=status services=1 children=0\nevent=status-end\n")
+	    c.close()
+	EOF2
+	timeout 30 python3 "$T/old.py" "$T/old.pid" &
+	old=$!
+	wait_until 5 test -s "$T/old.pid"
+	run -1 timeout 20 "$SUPERD" -u "$(cat "$T/old.pid")"
+	assert_output --partial "does not take SIGUSR2 (a superd older than upgrades in place): not upgraded"
+	kill -0 "$old"
+	kill "$old" 2>/dev/null || true
+}

@@ -283,3 +283,32 @@ upgrade() {
 	run talk "$(port 1)" "fresh"
 	assert_output "fresh"
 }
+
+@test "a short, garbled or foreign state is refused by the new binary, which closes what it named and binds afresh" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	python3 - "$T" <<-'PY'
+	import struct, sys
+	d = sys.argv[1]
+	open(d + "/short", "wb").write(b"SUPERDST\x01\x00")
+	body = b"\x07" * 64
+	head = b"SUPERDST" + struct.pack("<IIQIIIIQ", 1, 48, 48 + len(body),
+	                                 0, 0, 0, 0, 12345)
+	open(d + "/garbled", "wb").write(head + body)
+	open(d + "/foreign", "wb").write(b"\x7fELF" + b"\0" * 60)
+	PY
+	for s in short:"shorter than its header" \
+	    garbled:"a sum that does not match: garbled" \
+	    foreign:"not a superd state"; do
+		rm -f "$PORTS"
+		SUPERD_UPGRADE_STATE=7 "$TOP/superd" -d -P "$PORTS" "$CONF" \
+		    7<"$T/${s%%:*}" >"$T/stdout" 2>"$LOG" 3>&- &
+		SUPERD_PID=$!
+		wait_until 10 test -s "$PORTS"
+		wait_log "^event=upgrade-failed error=\"${s#*:}\" restart=1\$"
+		run talk "$(port 1)" "fresh"
+		assert_output "fresh"
+		stop_superd
+	done
+}
