@@ -271,7 +271,8 @@ put_own(struct wbuf *w, double now)
 
 /* The services, then the children naming them by their place. */
 static void
-put_all(struct wbuf *w, struct svidx *idx, unsigned int nsvc)
+put_all(struct wbuf *w, struct svidx *idx, unsigned int nsvc,
+    unsigned int *nchild)
 {
 	const struct svlist	*lists[2] = { services_list(),
 				    services_retired() };
@@ -291,6 +292,10 @@ put_all(struct wbuf *w, struct svidx *idx, unsigned int nsvc)
 	qsort(idx, nsvc, sizeof(*idx), svidx_cmp);
 	memset(&key, 0, sizeof(key));
 	LIST_FOREACH(ch, child_list(), ch_entry) {
+		/* none is without one; a state with one would be refused */
+		if (ch->ch_pidfd < 0)
+			continue;
+		(*nchild)++;
 		key.si_sv = ch->ch_sv;
 		if ((found = bsearch(&key, idx, nsvc, sizeof(*idx),
 		    svidx_cmp)) == NULL)
@@ -313,7 +318,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	struct svidx		*idx;
 	struct service		*sv;
 	unsigned char		 head[UPSTATE_HEAD];
-	unsigned int		 nsvc = 0, ngk = 0;
+	unsigned int		 nsvc = 0, ngk = 0, nchild = 0;
 	uint32_t		 v;
 	uint64_t		 total, sum;
 	size_t			 off;
@@ -331,7 +336,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	memset(head, 0, sizeof(head));
 	put(&w, head, sizeof(head));
 	put_own(&w, now);
-	put_all(&w, idx, nsvc);
+	put_all(&w, idx, nsvc, &nchild);
 	free(idx);
 	if (w.w_bad) {
 		free(w.w_b);
@@ -348,7 +353,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	memcpy(w.w_b + 16, &total, 8);
 	v = nsvc;
 	memcpy(w.w_b + 24, &v, 4);
-	v = (uint32_t)child_count();
+	v = nchild;
 	memcpy(w.w_b + 28, &v, 4);
 	v = ngk;
 	memcpy(w.w_b + 32, &v, 4);
