@@ -323,3 +323,71 @@ linger_forget(struct service *sv)
 			lg->lg_sv = NULL;
 	sv->sv_lingering = 0;
 }
+
+/*
+ * An upgrade's state (upgradeenc.c): each socket held, to fn, with the
+ * service whose share it counts in (NULL: none).
+ */
+void
+linger_each(void (*fn)(const struct uplinger *, const struct service *,
+    void *), void *arg)
+{
+	struct lingering	*lg;
+	struct uplinger		 ul;
+
+	LIST_FOREACH(lg, &held, lg_entry) {
+		memset(&ul, 0, sizeof(ul));
+		ul.ul_fd = lg->lg_fd;
+		ul.ul_secs = lg->lg_secs;
+		ul.ul_pgid = lg->lg_pgid;
+		ul.ul_draining = lg->lg_draining;
+		ul.ul_budget = lg->lg_budget;
+		ul.ul_step = lg->lg_step;
+		ul.ul_at = timer_at(&lg->lg_timer);
+		fn(&ul, lg->lg_sv, arg);
+	}
+}
+
+/*
+ * After an upgrade in place: a socket the old binary held, taken over
+ * as it was, draining (in the poll set while it may still discard) or
+ * waiting for its child's group, its timer due when it was; sv is the
+ * service whose share it counts in, or NULL.
+ */
+void
+linger_adopt(struct service *sv, const struct uplinger *ul)
+{
+	struct lingering	*lg;
+
+	if ((lg = freelist) != NULL)
+		freelist = lg->lg_next;
+	else if ((lg = malloc(sizeof(*lg))) == NULL) {
+		(void)close(ul->ul_fd);
+		return;
+	}
+	memset(lg, 0, sizeof(*lg));
+	lg->lg_ev.ev_kind = EV_LINGER;
+	lg->lg_fd = ul->ul_fd;
+	lg->lg_secs = ul->ul_secs;
+	lg->lg_pgid = ul->ul_pgid;
+	lg->lg_budget = ul->ul_budget;
+	lg->lg_step = ul->ul_step;
+	nlingering++;
+	LIST_INSERT_HEAD(&held, lg, lg_entry);
+	if (sv != NULL && !sv->sv_retired) {
+		lg->lg_sv = sv;
+		sv->sv_lingering++;
+	}
+	if (!ul->ul_draining) {
+		timer_init(&lg->lg_timer, group_due, lg);
+		timer_set(&lg->lg_timer, ul->ul_at);
+		return;
+	}
+	lg->lg_draining = 1;
+	ndraining++;
+	timer_init(&lg->lg_timer, linger_due, lg);
+	timer_set(&lg->lg_timer, ul->ul_at);
+	if (lg->lg_budget > 0 &&
+	    poll_add(lg->lg_fd, EPOLLIN | EPOLLRDHUP, lg) == 0)
+		lg->lg_inpoll = 1;
+}

@@ -613,6 +613,17 @@ struct upgk {
 	int		 ug_reason;	/* UPR_* */
 	char		*ug_name;
 };
+struct uplinger {
+	int		 ul_fd;
+	unsigned int	 ul_svc;	/* whose share; UPL_NOSVC: none */
+	int		 ul_secs;	/* linger=S */
+	pid_t		 ul_pgid;	/* the group it waits for */
+	int		 ul_draining;	/* S seconds running, else waiting */
+	uint64_t	 ul_budget;	/* bytes it may still discard */
+	double		 ul_step;	/* between two looks at the group */
+	double		 ul_at;		/* its timer's deadline */
+};
+#define UPL_NOSVC	0xffffffffU
 struct upstate {
 	int		 st_version;
 	char		 st_from[64];	/* the old binary's version */
@@ -630,6 +641,8 @@ struct upstate {
 	struct upchild	*st_child;
 	unsigned int	 st_ngk;
 	struct upgk	*st_gk;
+	unsigned int	 st_nlinger;
+	struct uplinger	*st_linger;
 };
 int		 upstate_decode(const unsigned char *, size_t,
 		    struct upstate *, char *, size_t);
@@ -1078,6 +1091,10 @@ int		 linger_count(void);
 int		 linger_held(void);
 void		 linger_stop(void);
 void		 linger_forget(struct service *);
+struct uplinger;
+void		 linger_each(void (*)(const struct uplinger *,
+		    const struct service *, void *), void *);
+void		 linger_adopt(struct service *, const struct uplinger *);
 
 /* errlog.c */
 #define ERRLOG_LINE	1024	/* a stderr line's bytes logged, at most */

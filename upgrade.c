@@ -24,8 +24,8 @@
  * killed and reaped, so that no child is left unknown): the state
  * into a sealed memory file (upgradeenc.c), the close-on-exec flag
  * cleared on exactly the descriptors it names and on the file, what is
- * not carried closed as superd's exit would close it (lingering
- * connections, held ones, PROXY headers still awaited, orphaned stderr
+ * not carried closed as superd's exit would close it (connections held
+ * for another spawn, PROXY headers still awaited, orphaned stderr
  * pipes, answers to -S cut short), and execve of the command line
  * superd was started with, UPGRADE_STATE_ENV naming the file and
  * UPGRADE_CWD_ENV the directory it was started in (its relative paths
@@ -478,7 +478,6 @@ close_uncarried(double now)
 {
 	struct service	*sv;
 
-	linger_stop();
 	ctl_stop();
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		held_drop(sv, now);

@@ -18,8 +18,9 @@
  * taken over by its descriptor (upgrade_pid).  Once the poll set exists
  * (upgrade_adopt) the children are taken over, under their service (a
  * service the new table lacks is kept retired until its last child, as
- * a reload would), with their timers, pipes and connections, and the
- * groups whose SIGKILL is due; an old socket no new service took is
+ * a reload would), with their timers, pipes and connections, the
+ * groups whose SIGKILL is due and the connections lingering after their
+ * child; an old socket no new service took is
  * closed as a reload closes a removed one.  upgrade_done logs
  * event=upgrade once superd serves again.
  */
@@ -61,8 +62,8 @@ fd_fields(size_t *np)
 	int		**f;
 	size_t		  n = 0, i;
 
-	if ((f = calloc(1 + st.st_nsvc + 3 * (size_t)st.st_nchild + st.st_ngk,
-	    sizeof(*f))) == NULL)
+	if ((f = calloc(1 + st.st_nsvc + 3 * (size_t)st.st_nchild + st.st_ngk +
+	    st.st_nlinger, sizeof(*f))) == NULL)
 		return NULL;
 	f[n++] = &st.st_pidfd;
 	for (i = 0; i < st.st_nsvc; i++)
@@ -74,6 +75,8 @@ fd_fields(size_t *np)
 	}
 	for (i = 0; i < st.st_ngk; i++)
 		f[n++] = &st.st_gk[i].ug_pidfd;
+	for (i = 0; i < st.st_nlinger; i++)
+		f[n++] = &st.st_linger[i].ul_fd;
 	*np = n;
 	return f;
 }
@@ -391,6 +394,9 @@ upgrade_adopt(double now)
 	}
 	for (i = 0; i < st.st_ngk; i++)
 		child_groupkill_adopt(&st.st_gk[i]);
+	for (i = 0; i < st.st_nlinger; i++)
+		linger_adopt(st.st_linger[i].ul_svc == UPL_NOSVC ? NULL :
+		    st.st_svc[st.st_linger[i].ul_svc].us_sv, &st.st_linger[i]);
 }
 
 /*

@@ -7,7 +7,8 @@
  *
  *	header (UPSTATE_HEAD bytes): magic "SUPERDST", u32 version,
  *	    u32 header size, u64 total size, u32 services, u32 children,
- *	    u32 group kills, u32 0, u64 FNV-1a sum of what follows
+ *	    u32 group kills, u32 lingering connections, u64 FNV-1a sum of
+ *	    what follows
  *	superd's own: str from, f64 paused, start, reload, u64 reloads,
  *	    reload failures, upgrades, upgrade failures,
  *	    i32 pid file, u32 refusal kinds, outcomes, histogram buckets
@@ -21,6 +22,8 @@
  *	    quiet, its cgroup (u64 id, i32 hierarchies, u64 memory)
  *	each group kill: i32 pgid, pidfd, f64 due, i32 line, reason, str
  *	    name
+ *	each lingering connection: i32 fd, u32 service (UPL_NOSVC: none),
+ *	    i32 linger=, pgid, draining, u64 budget, f64 step, due
  *
  * a str being a u32 length and its bytes.  Anything else is refused,
  * with a short reason: a newer or older version, a header that is not
@@ -45,6 +48,7 @@
 #define SVC_MIN		(4 * 4 + 4 + 16 + 4 + 4)
 #define CHILD_MIN	(4 * 3 + 4 + 8 * 3 + 4 * 9 + 20)
 #define GK_MIN		(4 * 2 + 8 + 4 * 2 + 4)
+#define LINGER_MIN	(4 * 5 + 8 * 3)
 
 struct rd {
 	const unsigned char	*r_p;
@@ -356,6 +360,24 @@ get_gk(struct rd *r, struct upgk *ug)
 	ug->ug_name = get_strdup(r, UPSTATE_NAMEMAX);
 }
 
+static void
+get_linger(struct rd *r, struct uplinger *ul, unsigned int nsvc)
+{
+	ul->ul_fd = get_fd(r);
+	ul->ul_svc = get_u32(r);
+	ul->ul_secs = get_i32(r);
+	ul->ul_pgid = get_i32(r);
+	ul->ul_draining = get_flag(r);
+	ul->ul_budget = get_u64(r);
+	ul->ul_step = get_f64(r);
+	ul->ul_at = get_f64(r);
+	if (ul->ul_fd == -1 || ul->ul_secs < 1 ||
+	    (!ul->ul_draining && ul->ul_pgid < 1))
+		bad(r, "a lingering connection out of range");
+	if (!r->r_bad && ul->ul_svc != UPL_NOSVC && ul->ul_svc >= nsvc)
+		bad(r, "a lingering connection of no service");
+}
+
 /* superd's own, and the array sizes this binary must share. */
 static void
 get_own(struct rd *r, struct upstate *st)
@@ -399,6 +421,7 @@ get_head(const unsigned char *buf, size_t len, struct upstate *st,
 	memcpy(&st->st_nsvc, buf + 24, 4);
 	memcpy(&st->st_nchild, buf + 28, 4);
 	memcpy(&st->st_ngk, buf + 32, 4);
+	memcpy(&st->st_nlinger, buf + 36, 4);
 	memcpy(&sum, buf + 40, 8);
 	st->st_version = (int)v;
 	if (v != UPSTATE_VERSION) {
@@ -416,7 +439,7 @@ get_head(const unsigned char *buf, size_t len, struct upstate *st,
 		return -1;
 	}
 	if (st->st_nsvc > len / SVC_MIN || st->st_nchild > len / CHILD_MIN ||
-	    st->st_ngk > len / GK_MIN) {
+	    st->st_ngk > len / GK_MIN || st->st_nlinger > len / LINGER_MIN) {
 		*why = "more records than its size holds";
 		return -1;
 	}
@@ -439,7 +462,7 @@ upstate_decode(const unsigned char *buf, size_t len, struct upstate *st,
 	st->st_pidfd = -1;
 	if (get_head(buf, len, st, &w) == -1) {
 		(void)snprintf(why, size, "%s", w);
-		st->st_nsvc = st->st_nchild = st->st_ngk = 0;
+		st->st_nsvc = st->st_nchild = st->st_ngk = st->st_nlinger = 0;
 		return -1;
 	}
 	memset(&r, 0, sizeof(r));
@@ -448,7 +471,9 @@ upstate_decode(const unsigned char *buf, size_t len, struct upstate *st,
 	if ((st->st_svc = calloc(st->st_nsvc + 1, sizeof(*st->st_svc))) ==
 	    NULL || (st->st_child = calloc(st->st_nchild + 1,
 	    sizeof(*st->st_child))) == NULL || (st->st_gk =
-	    calloc(st->st_ngk + 1, sizeof(*st->st_gk))) == NULL) {
+	    calloc(st->st_ngk + 1, sizeof(*st->st_gk))) == NULL ||
+	    (st->st_linger = calloc(st->st_nlinger + 1,
+	    sizeof(*st->st_linger))) == NULL) {
 		(void)snprintf(why, size, "out of memory");
 		return -1;
 	}
@@ -459,6 +484,8 @@ upstate_decode(const unsigned char *buf, size_t len, struct upstate *st,
 		get_child(&r, &st->st_child[i], st->st_nsvc);
 	for (i = 0; i < st->st_ngk && !r.r_bad; i++)
 		get_gk(&r, &st->st_gk[i]);
+	for (i = 0; i < st->st_nlinger && !r.r_bad; i++)
+		get_linger(&r, &st->st_linger[i], st->st_nsvc);
 	if (!r.r_bad && r.r_left != 0)
 		bad(&r, "bytes left over");
 	if (r.r_bad) {
@@ -483,8 +510,10 @@ upstate_free(struct upstate *st)
 	free(st->st_svc);
 	free(st->st_child);
 	free(st->st_gk);
+	free(st->st_linger);
 	st->st_svc = NULL;
 	st->st_child = NULL;
 	st->st_gk = NULL;
-	st->st_nsvc = st->st_nchild = st->st_ngk = 0;
+	st->st_linger = NULL;
+	st->st_nsvc = st->st_nchild = st->st_ngk = st->st_nlinger = 0;
 }

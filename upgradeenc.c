@@ -10,6 +10,8 @@
  * its deadlines on the monotonic clock (which an execve on the same
  * boot does not move), its copy of the connection and its stderr pipe;
  * every group whose SIGKILL is due, with its zombie leader's pidfd;
+ * every connection lingering after its child (linger.c), draining or
+ * waiting for the child's group, with its deadline;
  * superd's own counters and its locked pid file.  The descriptors named
  * are handed back to the caller, which clears their close-on-exec for
  * the execve and puts it back if the execve fails.  Nothing here changes
@@ -232,6 +234,40 @@ put_gk(const struct upgk *ug, void *arg)
 	put_str(w, ug->ug_name, UPSTATE_NAMEMAX);
 }
 
+/* What put_linger needs: the buffer, the services' places. */
+struct lgarg {
+	struct wbuf	*la_w;
+	struct svidx	*la_idx;
+	unsigned int	 la_nsvc;
+	unsigned int	 la_n;
+};
+
+static int	 svidx_cmp(const void *, const void *);
+
+static void
+put_linger(const struct uplinger *ul, const struct service *sv, void *arg)
+{
+	struct lgarg	*la = arg;
+	struct wbuf	*w = la->la_w;
+	struct svidx	 key, *found = NULL;
+
+	if (sv != NULL) {
+		memset(&key, 0, sizeof(key));
+		key.si_sv = sv;
+		found = bsearch(&key, la->la_idx, la->la_nsvc,
+		    sizeof(*la->la_idx), svidx_cmp);
+	}
+	put_fd(w, ul->ul_fd);
+	put_u32(w, found != NULL ? found->si_idx : UPL_NOSVC);
+	put_i32(w, ul->ul_secs);
+	put_i32(w, ul->ul_pgid);
+	put_i32(w, ul->ul_draining != 0);
+	put_u64(w, ul->ul_budget);
+	put_f64(w, ul->ul_step);
+	put_f64(w, ul->ul_at);
+	la->la_n++;
+}
+
 static void
 count_gk(const struct upgk *ug, void *arg)
 {
@@ -272,8 +308,9 @@ put_own(struct wbuf *w, double now)
 /* The services, then the children naming them by their place. */
 static void
 put_all(struct wbuf *w, struct svidx *idx, unsigned int nsvc,
-    unsigned int *nchild)
+    unsigned int *nchild, unsigned int *nlinger)
 {
+	struct lgarg		 la;
 	const struct svlist	*lists[2] = { services_list(),
 				    services_retired() };
 	struct service		*sv;
@@ -303,6 +340,12 @@ put_all(struct wbuf *w, struct svidx *idx, unsigned int nsvc,
 		put_child(w, ch, found->si_idx);
 	}
 	child_groupkills(put_gk, w);
+	memset(&la, 0, sizeof(la));
+	la.la_w = w;
+	la.la_idx = idx;
+	la.la_nsvc = nsvc;
+	linger_each(put_linger, &la);
+	*nlinger = la.la_n;
 }
 
 /*
@@ -318,7 +361,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	struct svidx		*idx;
 	struct service		*sv;
 	unsigned char		 head[UPSTATE_HEAD];
-	unsigned int		 nsvc = 0, ngk = 0, nchild = 0;
+	unsigned int		 nsvc = 0, ngk = 0, nchild = 0, nlinger = 0;
 	uint32_t		 v;
 	uint64_t		 total, sum;
 	size_t			 off;
@@ -336,7 +379,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	memset(head, 0, sizeof(head));
 	put(&w, head, sizeof(head));
 	put_own(&w, now);
-	put_all(&w, idx, nsvc, &nchild);
+	put_all(&w, idx, nsvc, &nchild, &nlinger);
 	free(idx);
 	if (w.w_bad) {
 		free(w.w_b);
@@ -357,6 +400,8 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	memcpy(w.w_b + 28, &v, 4);
 	v = ngk;
 	memcpy(w.w_b + 32, &v, 4);
+	v = nlinger;
+	memcpy(w.w_b + 36, &v, 4);
 	sum = upstate_sum(w.w_b + UPSTATE_HEAD, w.w_len - UPSTATE_HEAD);
 	memcpy(w.w_b + 40, &sum, 8);
 	if ((fd = memfd_create("superd-state", MFD_CLOEXEC |

@@ -7,7 +7,8 @@
  * is read as it is, and must fail on its sum unless it is whole.  The
  * properties:
  *  - the decoder returns 0 or -1, and on -1 says why in a short text;
- *  - on 0 every child names a service that is there, every descriptor
+ *  - on 0 every child and lingering connection names a service that is
+ *    there (or, a lingering one, none), every descriptor
  *    is -1 or above stdio, every string ends within its bounds;
  *  - upstate_free frees everything (LeakSanitizer), twice harmlessly.
  * Any broken property aborts, which libFuzzer reports as a crash.
@@ -45,6 +46,11 @@ check(const struct upstate *st)
 			abort();
 	for (i = 0; i < st->st_ngk; i++)
 		if (st->st_gk[i].ug_name == NULL || st->st_gk[i].ug_pidfd < 3)
+			abort();
+	for (i = 0; i < st->st_nlinger; i++)
+		if (st->st_linger[i].ul_fd < 3 ||
+		    (st->st_linger[i].ul_svc != UPL_NOSVC &&
+		    st->st_linger[i].ul_svc >= st->st_nsvc))
 			abort();
 }
 

@@ -312,3 +312,41 @@ upgrade() {
 		stop_superd
 	done
 }
+
+@test "a connection lingering after its child is carried across an upgrade: the client's late bytes are discarded, never answered with a reset" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,linger=20 root /bin/echo echo reply
+	EOF
+	start_bin
+	timeout 30 python3 - "$(port 1)" "$T/phase" "$T/result" <<-'PY' &
+	import os, socket, sys, time
+	port, phase, result = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+	s = socket.create_connection(("127.0.0.1", port), 10)
+	got = b""
+	while True:
+	    d = s.recv(100)
+	    if not d:
+	        break
+	    got += d
+	open(phase, "w").write("read\n")
+	while not os.path.exists(phase + ".go"):
+	    time.sleep(0.05)
+	try:
+	    for _ in range(5):
+	        s.sendall(b"late bytes\n")
+	        time.sleep(0.1)
+	    s.close()
+	    open(result, "w").write("%r no-reset\n" % got)
+	except OSError as e:
+	    open(result, "w").write("%r %s\n" % (got, e.__class__.__name__))
+	PY
+	client=$!
+	wait_until 10 test -s "$T/phase"
+	wait_log '^event=exit svc=0 line=1 '
+	upgrade 1
+	touch "$T/phase.go"
+	wait "$client"
+	run cat "$T/result"
+	assert_output "b'reply\\n' no-reset"
+}
