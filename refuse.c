@@ -257,3 +257,21 @@ refuse_forget(struct service *sv, double now)
 		timer_clear(&sv->sv_reflog->rl_timer);
 	timer_clear(&sv->sv_full_timer);
 }
+
+/*
+ * After an upgrade in place: sv's summaries, taken over from the old
+ * binary (sv_reflog), have their count= lines due when they were.
+ */
+void
+refuse_adopt(struct service *sv)
+{
+	struct reflog	*rl = sv->sv_reflog;
+	int		 r;
+
+	for (r = 0; rl != NULL && r < REFUSE_MAX; r++) {
+		if (rl->rl_n[r] == 0)
+			continue;
+		timer_init(&rl->rl_timer, refuse_due, sv);
+		timer_set_by(&rl->rl_timer, rl->rl_at[r] + 1.0);
+	}
+}

@@ -1118,6 +1118,7 @@ void		 refuse_why(struct service *, enum refusal,
 void		 backoff(struct service *, double, double, const char *);
 void		 full_note(struct service *, double);
 void		 refuse_forget(struct service *, double);
+void		 refuse_adopt(struct service *);
 void		 errdrop_note(struct service *, double);
 void		 errdrop_flush(struct service *, double);
 

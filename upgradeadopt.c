@@ -262,6 +262,7 @@ take_counters(struct service *sv, const struct upsvc *us)
 		memcpy(sv->sv_reflog->rl_n, us->us_rl_n, sizeof(us->us_rl_n));
 		memcpy(sv->sv_reflog->rl_peer, us->us_rl_peer,
 		    sizeof(us->us_rl_peer));
+		refuse_adopt(sv);
 	}
 }
 

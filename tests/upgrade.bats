@@ -350,3 +350,20 @@ upgrade() {
 	run cat "$T/result"
 	assert_output "b'reply\\n' no-reset"
 }
+
+@test "refusals summed up before an upgrade are still logged as one count= line after it" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,rate=1/60 root internal echo
+	EOF
+	start_bin
+	for i in 1 2 3 4; do talk "$(port 1)" x >/dev/null || true; done
+	wait_log '^event=refused svc=0 line=1 reason=rate peer='
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade from=' 10
+	wait_log '^event=refused svc=0 line=1 reason=rate count=2 peer=' 5
+	run log_count 'reason=rate count='
+	assert_output 1
+	run "$BIN" -S "$SUPERD_PID"
+	assert_line --regexp '^event=status svc=0 line=1 .* refused_rate=3 '
+}
