@@ -28,7 +28,11 @@ BSD_CFLAGS = `pkg-config --cflags libbsd-overlay`
 BSD_LIBS   = `pkg-config --libs libbsd-overlay`
 WERROR	?=
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS) \
-	     $(BSD_CFLAGS)
+	     $(BSD_CFLAGS) -DSUPERD_LIBEXEC=\"$(LIBEXEC)\"
+# superd-pty, pty's relay (ptyrelay.c): a program of its own, static so
+# that it runs inside a chroot= that has no libraries, with flags of its
+# own (a sanitizer's runtime cannot link statically).
+PTY_CFLAGS ?= -O2 -g
 
 SRCS	 = superd.c upgradeask.c upgrade.c upgradeenc.c upgradeadopt.c \
 	   upgradedec.c reload.c watch.c ctlask.c ctl.c status.c reaper.c serve.c \
@@ -41,7 +45,7 @@ SRCS	 = superd.c upgradeask.c upgrade.c upgradeenc.c upgradeadopt.c \
 	   pid.c timer.c
 # The table parser: its files share confint.h.
 CONF_SRCS = conf.c confinc.c confread.c hosts.c confopt.c confcontain.c confconn.c \
-	    confproxy.c \
+	    confproxy.c confpty.c \
 	    confuser.c confval.c conflict.c \
 	    svconf.c conferr.c
 CONF_OBJS = $(CONF_SRCS:.c=.o)
@@ -60,13 +64,17 @@ DEB_DEPS = build-essential pkg-config libbsd-dev bats bats-support \
 # What make fuzz, make analyze and make valgrind need besides.
 CHECK_DEPS = clang libclang-rt-14-dev clang-tools cppcheck valgrind
 
-all: superd supertab
+all: superd supertab superd-pty
 
 superd: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(BSD_LIBS)
 
 .c.o:
 	$(CC) $(ALL_CFLAGS) -c $<
+
+superd-pty: ptyrelay.c
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(PTY_CFLAGS) -static \
+	    -o $@ ptyrelay.c
 
 supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
@@ -163,12 +171,12 @@ layers: $(OBJS) $(TAB_OBJS)
 # none, so a reinstall never overwrites the administrator's table.
 # superd.socket is an example (EXAMPLEDIR), not a unit: it must be edited
 # to the table's addresses before it is enabled.
-install: superd supertab
+install: superd supertab superd-pty
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5
 	install -m 755 superd supertab $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(LIBEXEC)
-	install -m 755 services/* $(DESTDIR)$(LIBEXEC)/
+	install -m 755 services/* superd-pty $(DESTDIR)$(LIBEXEC)/
 	install -m 644 man/superd.8 man/supertab.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/superd.conf.5 $(DESTDIR)$(MANDIR)/man5/superd.conf.5
 	install -d $(DESTDIR)$(SYSCONFDIR)/superd.d $(DESTDIR)$(UNITDIR) \
@@ -399,7 +407,7 @@ bench: all $(BENCH)
 	    $(if $(ROUNDS),--rounds=$(ROUNDS))
 
 clean:
-	rm -f superd supertab *.o $(BENCH) $(FUZZERS) tests/proxycheck
+	rm -f superd supertab superd-pty *.o $(BENCH) $(FUZZERS) tests/proxycheck
 	rm -f superd_*.deb
 	rm -rf $(DEBBUILD)
 

@@ -640,6 +640,8 @@ parse_entry(struct parser *p, struct entry *e)
 		cf->cf_program = xstrdup(f[5]);
 		cf->cf_argv = make_argv(f[5], f + 6, nf - 6);
 	}
+	if (pty_check(p, cf, pe.pe_socktype) == -1)
+		bad = 1;
 	if (p->p_nerr_line > 0)
 		bad = 1;
 	if (bad) {

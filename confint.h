@@ -5,14 +5,15 @@
  * struct conf that conf_load() returns.
  *
  * Included by conf.c, confinc.c, confread.c, hosts.c, confopt.c, confconn.c,
- * confproxy.c, confuser.c, conflict.c, svconf.c, conferr.c and
+ * confproxy.c, confpty.c, confuser.c, conflict.c, svconf.c, conferr.c and
  * fuzz/text_fuzz.c.  Who calls whom, downward only: conf.c (conf_load, the
  * entry parser) calls confinc.c (.include, which reads each file through
  * confread.c and hands its entries back through the conf_entry_fn it was
  * given), confread.c, hosts.c, confopt.c, confconn.c (conn_check),
- * confproxy.c (proxy_check), confuser.c, conflict.c, svconf.c and conferr.c;
- * of those, confopt.c calls confconn.c, confproxy.c and confcontain.c (their
- * options' handlers) and confuser.c (owner=), conflict.c calls svconf.c
+ * confproxy.c (proxy_check), confpty.c (pty_check), confuser.c,
+ * conflict.c, svconf.c and conferr.c; of those, confopt.c calls
+ * confconn.c, confproxy.c, confpty.c and confcontain.c (their options'
+ * handlers) and confuser.c (owner=), conflict.c calls svconf.c
  * (service_free), all call conferr.c, and none calls anything else of the
  * parser (confread.c hands each entry back through the conf_entry_fn it was
  * given); conferr.c calls none of them.  Outside the parser they call only
@@ -200,6 +201,13 @@ opt_fn		 opt_proxy;
 opt_fn		 opt_proxy_timeout;
 int		 proxy_check(struct parser *, struct svconf *,
 		    const struct protodef *, int);
+
+/* confpty.c */
+opt_fn		 opt_pty;
+opt_fn		 opt_pty_echo;
+opt_fn		 opt_pty_raw;
+opt_fn		 opt_pty_size;
+int		 pty_check(struct parser *, struct svconf *, int);
 
 /* confopt.c */
 int		 parse_wait(struct parser *, struct svconf *, char *, int);

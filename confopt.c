@@ -308,6 +308,10 @@ static const struct optdef {
 					"3600", 0 },
 	{ "memory",	opt_memory,	"a size from 1m, with k, m or g", 0 },
 	{ "tasks",	opt_tasks,	"a number from 1 to 4194304", 0 },
+	{ "pty",	opt_pty,	NULL,	OD_FLAG },
+	{ "pty-echo",	opt_pty_echo,	NULL,	OD_FLAG },
+	{ "pty-raw",	opt_pty_raw,	NULL,	OD_FLAG },
+	{ "pty-size",	opt_pty_size,	"COLSxROWS, each from 1 to 1000", 0 },
 };
 #define NOPTDEFS	(sizeof(optdefs) / sizeof(optdefs[0]))
 

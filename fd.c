@@ -14,7 +14,9 @@
  *
  * Below SPAWN_FDTOP, above stdio, are only:
  *   - spawn.c's eventfd and the children's end of the way back, made
- *     first (3 and 4), which a child needs in its short table;
+ *     first (3 and 4), which a child needs in its short table, and
+ *     pty's relay (superd-pty, O_PATH), made next, which a pty child
+ *     execs by descriptor;
  *   - connections, a held one too (its next spawn makes it a child's
  *     socket), and a wait service's duplicate of its socket, for the
  *     same reason;

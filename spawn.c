@@ -57,6 +57,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -65,6 +66,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -138,12 +140,60 @@ static int		 spawn_evfd = -1;	/* a child wakes the parent */
 /* The children's end of the way back (spawnback.c), low with the eventfd. */
 static int		 back_child = -1;
 
+/*
+ * pty's relay, superd-pty (ptyrelay.c), opened at start-up beside the
+ * eventfd, below every connection, so that it is in every child's
+ * short table and a pty child can execveat(2) it whatever its chroot=
+ * or mounts hide; -1: not found.  The master goes to descriptor 3.
+ */
+static int		 relay_fd = -1;
+#define RELAY_NAME	"superd-pty"
+#define RELAY_MASTER	3
+
 /* What a child must not inherit from superd, prepared at start-up. */
 static uint64_t		 sig_ignored;	/* bit n-1: signal n is SIG_IGN */
 static struct {
 	uint64_t	 rl_cur, rl_max;	/* the kernel's rlimit64 */
 }			 nofile;
 static int		 nofile_reset;	/* superd raised its own */
+
+/*
+ * The relay superd-pty, opened O_PATH: beside superd's own executable
+ * (a build directory, or an install of both), else in SUPERD_LIBEXEC.
+ * Only a regular, executable file that its owner (root or superd's
+ * user) alone may write: a child execs it as the service's user.
+ */
+static int
+relay_open(void)
+{
+	char		 self[PATH_MAX], path[PATH_MAX + sizeof(RELAY_NAME)];
+	const char	*cand[2];
+	struct stat	 st;
+	ssize_t		 n;
+	char		*slash;
+	int		 fd, i, nc = 0;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			(void)snprintf(path, sizeof(path), "%s/%s", self,
+			    RELAY_NAME);
+			cand[nc++] = path;
+		}
+	}
+	cand[nc++] = SUPERD_LIBEXEC "/" RELAY_NAME;
+	for (i = 0; i < nc; i++) {
+		if ((fd = open(cand[i], O_PATH | O_CLOEXEC)) == -1)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0111) != 0 && (st.st_mode & 022) == 0 &&
+		    (st.st_uid == 0 || st.st_uid == geteuid()))
+			return fd;
+		(void)close(fd);
+	}
+	return -1;
+}
 
 /*
  * The eventfd, the way back (spawnback.c) and the sync slot's stack.
@@ -186,7 +236,29 @@ spawn_init(void)
 		return -1;
 	if ((back_child = back_open()) == -1)
 		return -1;
+	relay_fd = relay_open();
+	/* descriptor 3 is the master's in a pty child: none of these */
+	if (relay_fd == RELAY_MASTER || back_child == RELAY_MASTER) {
+		if (relay_fd != -1)
+			(void)close(relay_fd);
+		relay_fd = -1;
+	}
 	return 0;
+}
+
+/*
+ * A pty service needs the relay: an error of its line at load when
+ * superd found none at start-up.
+ */
+int
+spawn_pty_check(const struct svconf *cf, char *why, size_t len)
+{
+	if (!(cf->cf_pty & PTY_ON) || relay_fd != -1)
+		return 0;
+	(void)snprintf(why, len, "pty: no relay %s beside superd's own "
+	    "executable nor in %s (make installs it)", RELAY_NAME,
+	    SUPERD_LIBEXEC);
+	return -1;
 }
 
 /*
@@ -331,6 +403,33 @@ child_count_fds(struct spawn_slot *slot)
 }
 
 /*
+ * A pty child's descriptors for its relay: the master on RELAY_MASTER
+ * (3), not close-on-exec, 0 to 2 as for any program, and until execveat
+ * the way back and the relay itself (both close-on-exec, above 3, made
+ * at start-up: spawn_init); nothing else.
+ */
+CHILD_FN static void
+child_pty_fds(int ptm)
+{
+	int	 lo, hi;
+
+	if (relay_fd < 0)	/* the table's check said so at load */
+		child_exit(127);
+	if (ptm != RELAY_MASTER) {
+		if (sys3(SYS_dup3, ptm, RELAY_MASTER, 0) < 0)
+			child_exit(126);
+	} else if (sys3(SYS_fcntl, ptm, F_SETFD, 0) < 0)
+		child_exit(126);
+	lo = back_child < relay_fd ? back_child : relay_fd;
+	hi = back_child < relay_fd ? relay_fd : back_child;
+	if ((lo > RELAY_MASTER + 1 &&
+	    sys3(SYS_close_range, RELAY_MASTER + 1, lo - 1, 0) < 0) ||
+	    (hi > lo + 1 && sys3(SYS_close_range, lo + 1, hi - 1, 0) < 0) ||
+	    sys3(SYS_close_range, hi + 1, ~0U, 0) < 0)
+		child_exit(126);
+}
+
+/*
  * The child, from clone to execve, beside the parent in its memory: raw
  * system calls on what the slot names and what start-up prepared (the
  * signals to reset, the descriptor limit, the eventfd, the way back), no
@@ -343,7 +442,7 @@ child_main(void *arg)
 {
 	struct spawn_slot	*slot = arg;
 	const struct svconf	*cf = slot->sl_cf;
-	int			 fd = slot->sl_sock, null = -1;
+	int			 fd = slot->sl_sock, null = -1, ptm = -1;
 	int			 errw = slot->sl_errw;
 	struct ksigaction	 dfl;
 	unsigned long		 nomask = 0;
@@ -422,6 +521,10 @@ child_main(void *arg)
 	    (null = (int)sys4(SYS_openat,
 	    AT_FDCWD, "/dev/null", O_WRONLY | O_CLOEXEC, 0)) < 0)
 		child_fail(slot, STEP_DEVNULL, 0, null, "/dev/null");
+	/* pty: the master of a new terminal, before a chroot too */
+	if ((cf->cf_pty & PTY_ON) && (ptm = (int)sys4(SYS_openat, AT_FDCWD,
+	    "/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, 0)) < 0)
+		child_fail(slot, STEP_PTY, 0, ptm, "/dev/ptmx");
 	/* the namespaces the clone made, their mounts, chroot= */
 	if (cf->cf_clone != 0 || cf->cf_chroot != NULL) {
 		step = 0;
@@ -480,7 +583,9 @@ child_main(void *arg)
 		internal_stream(cf->cf_builtin, STDIN_FILENO);
 	}
 	/* ...and the way back until execve, which closes it */
-	if ((back_child > 3 &&
+	if (ptm >= 0)
+		child_pty_fds(ptm);
+	else if ((back_child > 3 &&
 	    sys3(SYS_close_range, 3, back_child - 1, 0) < 0) ||
 	    sys3(SYS_close_range, back_child + 1, ~0U, 0) < 0)
 		child_exit(126);
@@ -488,7 +593,13 @@ child_main(void *arg)
 	if (cf->cf_nnp && (r = sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0,
 	    0, 0)) < 0)
 		child_fail(slot, STEP_NNP, 0, r, NULL);
-	r = sys3(SYS_execve, cf->cf_program, cf->cf_argv, slot->sl_env.se_envp);
+	/* pty: the relay, by its descriptor, runs the program (ptyrelay.c) */
+	if (ptm >= 0)
+		r = sys6(SYS_execveat, relay_fd, (long)"", (long)cf->cf_ptyargv,
+		    (long)slot->sl_env.se_envp, AT_EMPTY_PATH, 0);
+	else
+		r = sys3(SYS_execve, cf->cf_program, cf->cf_argv,
+		    slot->sl_env.se_envp);
 	if (r == -EAGAIN)
 		child_back(back_child);
 	child_exit(r == -ENOENT ? 127 : 126);

@@ -69,6 +69,7 @@ step_name(int step)
 	case STEP_CGROUP:	return "cgroup";
 	case STEP_NETNS:	return "private-network=shared";
 	case STEP_POOL:		return "namespace pool";
+	case STEP_PTY:		return "pty";
 	}
 	return "step";
 }

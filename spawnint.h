@@ -46,6 +46,7 @@ struct spawn_env {
 #define STEP_CGROUP	14	/* f_text: the cgroup.procs path */
 #define STEP_NETNS	15	/* private-network=shared's setns */
 #define STEP_POOL	16	/* a pool set's setns (nspool.c) */
+#define STEP_PTY	17	/* pty's /dev/ptmx: f_text the path */
 #define STEP_TEXTLEN	128	/* of f_text, its NUL included */
 
 /*

@@ -82,6 +82,8 @@
  *     confcontain.c  its containment options (rlimit-*=, nice=, ...)
  *     confconn.c   its connection options (keepalive, refuse-message=)
  *     confproxy.c  its PROXY protocol options (proxy=, proxy-timeout=)
+ *     confpty.c    its terminal options (pty, pty-echo, pty-raw,
+ *                  pty-size=) and the relay's argv
  *     confuser.c   the user field and owner=
  *     hosts.c      an entry's hosts, one service each
  *     conflict.c   no two services on one address
@@ -105,6 +107,10 @@
  * own files are supertab.c, tabedit.c, tabio.c, tabcheck.c, tabmodel.c,
  * tabsignal.c, and for import-xinetd tabxinetd.c, xiconv.c and
  * xiparse.c, its types in tab.h.
+ *
+ * superd-pty, the relay a pty service's child execs in place of its
+ * program (spawn.c opens it at start-up), is a program of its own:
+ * ptyrelay.c, which uses no other file.
  */
 
 #ifndef SUPERD_H
@@ -310,6 +316,11 @@ struct cgjoin {
  * What one table entry says about one socket: everything a reload may
  * change without closing the socket.  Owned by exactly one service.
  */
+/* An entry's terminal options (cf_pty; confpty.c). */
+#define PTY_ON		0x01	/* pty: the relay execs the program */
+#define PTY_ECHO	0x02
+#define PTY_RAW		0x04
+
 struct svconf {
 	uint64_t	 cf_hash;	/* of the entry as written */
 	int		 cf_line;
@@ -393,6 +404,10 @@ struct svconf {
 	size_t		 cf_nproxy;
 	int		 cf_proxy_all;	/* proxy=*: every peer, a unix one too */
 	int		 cf_proxy_timeout; /* proxy-timeout=S */
+	int		 cf_pty;		/* PTY_*: pty, pty-echo, pty-raw */
+	int		 cf_pty_cols;	/* pty-size=COLSxROWS; 0: 80x24 */
+	int		 cf_pty_rows;
+	char		**cf_ptyargv;	/* pty: superd-pty's argv (confpty.c) */
 };
 
 /*
@@ -842,6 +857,7 @@ void		 tcpopt_apply(struct service *);
 /* spawn.c */
 struct rlimit;
 int		 spawn_init(void);
+int		 spawn_pty_check(const struct svconf *, char *, size_t);
 void		 spawn_signals(void);
 void		 spawn_nofile(const struct rlimit *);
 #define ERRFD_NULL	(-2)	/* no pipe: stderr=null's /dev/null */

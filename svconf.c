@@ -42,6 +42,14 @@ svconf_copy(const struct svconf *o)
 	cf->cf_argv = xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++)
 		cf->cf_argv[i] = xstrdup(o->cf_argv[i]);
+	cf->cf_ptyargv = NULL;
+	for (n = 0; o->cf_ptyargv != NULL && o->cf_ptyargv[n] != NULL; n++)
+		;
+	if (o->cf_ptyargv != NULL) {
+		cf->cf_ptyargv = xcalloc(n + 1, sizeof(char *));
+		for (i = 0; i < n; i++)
+			cf->cf_ptyargv[i] = xstrdup(o->cf_ptyargv[i]);
+	}
 	cf->cf_envp = NULL;
 	cf->cf_envbuf = NULL;
 	cf->cf_pins = 0;
@@ -112,6 +120,9 @@ svconf_free(struct svconf *cf)
 	for (i = 0; cf->cf_argv != NULL && cf->cf_argv[i] != NULL; i++)
 		free(cf->cf_argv[i]);
 	free(cf->cf_argv);
+	for (i = 0; cf->cf_ptyargv != NULL && cf->cf_ptyargv[i] != NULL; i++)
+		free(cf->cf_ptyargv[i]);
+	free(cf->cf_ptyargv);
 	free(cf->cf_envbuf);
 	free(cf->cf_envp);
 	free(cf->cf_user);

@@ -95,8 +95,9 @@ table_check_paths(struct conf *c, const char *file)
 
 /*
  * chroot= and the namespaces, checked against the machine and made
- * ready for each service's children (contain.c): at start, with -t and
- * on a reload, whose table is refused whole if one fails.  An entry's
+ * ready for each service's children (contain.c), and pty's relay found
+ * (spawn.c): at start, with -t and on a reload, whose table is refused
+ * whole if one fails.  An entry's
  * services (one per address) share its line: its error is said once.
  */
 void
@@ -109,7 +110,8 @@ table_check_contain(struct conf *c, const char *file)
 	contain_reset();
 	for (sv = TAILQ_FIRST(&c->c_services); sv != NULL; sv = next) {
 		next = TAILQ_NEXT(sv, sv_entry);
-		if (contain_prepare(sv->sv_cf, why, sizeof(why)) == -1 &&
+		if ((contain_prepare(sv->sv_cf, why, sizeof(why)) == -1 ||
+		    spawn_pty_check(sv->sv_cf, why, sizeof(why)) == -1) &&
 		    sv->sv_cf->cf_seq != last) {
 			last = sv->sv_cf->cf_seq;
 			next = table_error(c, file, sv, why);
