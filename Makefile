@@ -31,8 +31,10 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS) \
 	     $(BSD_CFLAGS) -DSUPERD_LIBEXEC=\"$(LIBEXEC)\"
 # superd-pty, pty's relay (ptyrelay.c): a program of its own, static so
 # that it runs inside a chroot= that has no libraries, with flags of its
-# own (a sanitizer's runtime cannot link statically).
-PTY_CFLAGS ?= -O2 -g
+# own (a sanitizer's runtime cannot link statically), hardened as
+# Debian's are.
+PTY_CFLAGS ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+PTY_LDFLAGS ?= -fPIE -static-pie -Wl,-z,relro,-z,now
 
 SRCS	 = superd.c upgradeask.c upgrade.c upgradeenc.c upgradeadopt.c \
 	   upgradedec.c reload.c watch.c ctlask.c ctl.c status.c reaper.c serve.c \
@@ -73,8 +75,8 @@ superd: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -c $<
 
 superd-pty: ptyrelay.c
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(PTY_CFLAGS) -static \
-	    -o $@ ptyrelay.c
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(PTY_CFLAGS) \
+	    $(PTY_LDFLAGS) -o $@ ptyrelay.c
 
 supertab: $(TAB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TAB_OBJS) $(BSD_LIBS)
@@ -404,6 +406,7 @@ bench: all $(BENCH)
 	    IDLE_OPTIONS=$(IDLE_OPTIONS) bash bench/run \
 	    $(if $(QUICK),--quick) $(if $(CONTAINED_OPTIONS),--options) \
 	    $(if $(CONTAINED_ONLY),--contained) $(if $(PROXY_ONLY),--proxy) \
+	    $(if $(PTY),--pty) \
 	    $(if $(ROUNDS),--rounds=$(ROUNDS))
 
 clean:

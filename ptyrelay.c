@@ -24,7 +24,10 @@
  *
  * The ends: the client's EOF becomes the terminal's end-of-file (VEOF;
  * two when a partial line is pending in canonical mode, since the first
- * only ends that line); the program's exit ends the connection once the
+ * only ends that line), said again every EOF_AGAIN seconds while the
+ * program lives: a VEOF that canonical mode queued as an end-of-file
+ * reads as a NUL once the program has left it (readline does between
+ * lines), so only a later one is an EOF to it; the program's exit ends the connection once the
  * master reads EIO (the slave closed by all) and all it wrote is sent;
  * a client that goes away (a reset, a write that fails) closes the
  * master, which hangs the terminal up: the program gets SIGHUP, and
@@ -60,6 +63,7 @@
 
 #define RELAY_BUF	16384	/* bytes each way, at most */
 #define RELAY_GRACE	2.0	/* s: after a hang-up, or after the exit */
+#define EOF_AGAIN	0.2	/* s: the client's EOF said again, this often */
 #define MASTER_FD	3	/* superd's child leaves the master here */
 
 /* One direction's bytes: those from off to len are still to write. */
@@ -231,7 +235,7 @@ relay(int m, int sfd)
 {
 	struct pollfd	 pfd[3];
 	ssize_t		 n;
-	double		 exited = 0, t;
+	double		 exited = 0, again = 0, t;
 	int		 ceof = 0, mdone = 0, neof = -1, timeout;
 	char		 last = '\n', veof = 4;
 
@@ -242,9 +246,15 @@ relay(int m, int sfd)
 			mdone = 1;
 		if (mdone && toclient.rb_len == 0)
 			return 0;
-		/* the client's EOF, once its bytes are in */
+		/* the client's EOF, once its bytes are in; and again */
 		if (ceof && neof == -1 && toprog.rb_len == 0)
 			neof = eof_bytes(m, last, &veof);
+		if (neof == 0 && again == 0)
+			again = now() + EOF_AGAIN;
+		if (neof == 0 && !mdone && prog != -1 && now() >= again) {
+			neof = eof_bytes(m, last, &veof);
+			again = 0;
+		}
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = (!ceof && toprog.rb_len < RELAY_BUF ?
 		    POLLIN : 0) | (toclient.rb_len > 0 ? POLLOUT : 0);
@@ -260,6 +270,9 @@ relay(int m, int sfd)
 		timeout = -1;
 		if (!mdone && exited != 0) {
 			t = RELAY_GRACE - (now() - exited);
+			timeout = t > 0 ? (int)(t * 1000) + 1 : 0;
+		} else if (!mdone && neof == 0 && again != 0) {
+			t = again - now();
 			timeout = t > 0 ? (int)(t * 1000) + 1 : 0;
 		}
 		if (poll(pfd, 3, timeout) == -1) {
@@ -338,10 +351,13 @@ relay(int m, int sfd)
 }
 
 /*
- * After the relay: the connection and the master closed (a hang-up for
- * whatever still holds the slave), then the program waited for, with
- * the signals passed on; after a client's going away, SIGKILL to its
- * group RELAY_GRACE seconds on.
+ * After the relay: the connection closed, then the program waited for,
+ * with the signals passed on, and the master closed (a hang-up for
+ * whatever still holds the slave).  After a client's going away the
+ * master is closed first, the hang-up for the program, and SIGKILL goes
+ * to its group RELAY_GRACE seconds on; else only once it is reaped: a
+ * program that closed its terminal and has not yet exited would die of
+ * the hang-up (SIGHUP) instead of its own exit.
  */
 static void
 prog_wait(int m, int sfd, int gone)
@@ -349,7 +365,8 @@ prog_wait(int m, int sfd, int gone)
 	struct pollfd	 pfd;
 	double		 start = now(), t;
 
-	(void)close(m);
+	if (gone)
+		(void)close(m);
 	(void)close(STDIN_FILENO);
 	(void)close(STDOUT_FILENO);
 	if (quiet)
@@ -365,6 +382,8 @@ prog_wait(int m, int sfd, int gone)
 		if (poll(&pfd, 1, gone ? (int)(t * 1000) + 1 : -1) > 0)
 			signal_take(sfd);
 	}
+	if (!gone)
+		(void)close(m);
 }
 
 int

@@ -256,8 +256,9 @@ spawn_pty_check(const struct svconf *cf, char *why, size_t len)
 	if (!(cf->cf_pty & PTY_ON) || relay_fd != -1)
 		return 0;
 	(void)snprintf(why, len, "pty: no relay %s beside superd's own "
-	    "executable nor in %s (make installs it)", RELAY_NAME,
-	    SUPERD_LIBEXEC);
+	    "executable nor in %s (make install puts it there), owned by "
+	    "root or superd's user and writable by no one else",
+	    RELAY_NAME, SUPERD_LIBEXEC);
 	return -1;
 }
 

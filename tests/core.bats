@@ -165,7 +165,7 @@ load helpers
 	assert_equal "$fds" "0 1 2 "
 }
 
-@test "superd keeps its own descriptors at 64 and above: below are only stdio, spawn's eventfd and the children's way back" {
+@test "superd keeps its own descriptors at 64 and above: below are only stdio, spawn's eventfd, the children's way back and pty's relay" {
 	# The low numbers are for connections, so that a child's private
 	# descriptor table, cut at its socket's number, stays short.  With a
 	# listener of each kind, syslog (in a mount namespace with a /dev of
@@ -215,7 +215,8 @@ load helpers
 	grep -Eq '^[0-9]+$' "$T/pidseen"
 	run cat "$T/low"
 	assert_output --regexp '^3 anon_inode:\[eventfd\]
-4 socket:\[[0-9]+\]$'
+4 socket:\[[0-9]+\]
+5 /.*/superd-pty$'
 	# and at 64 and above at least the three listeners, the way back,
 	# the signalfd, the epoll descriptor, the pid file and the syslog
 	# socket

@@ -29,6 +29,8 @@ inst() {
 	    "$T/root/usr/local/share/doc/superd/examples/superd.socket"
 	[ -x "$T/root/usr/local/sbin/superd" ]
 	[ -x "$T/root/usr/local/libexec/superd/upper" ]
+	# pty's relay, where superd looks for it
+	[ -x "$T/root/usr/local/libexec/superd/superd-pty" ]
 	ex=$T/root/usr/local/share/doc/superd/examples/superd.conf
 	grep -q '/usr/local/libexec/superd/upper' "$ex"
 }

@@ -40,6 +40,11 @@ pid_of_start() {
 	run timeout 10 $CLIENT ask "$(port 1)" '1+1\n' $'2\n' 5
 	assert_success
 	assert_output got
+	# and the client's EOF ends it, though readline reads between lines
+	# in a mode of its own (a VEOF queued before is a NUL to it)
+	run talk "$(port 1)" $'x = 6 * 7\nprint(x)\n'
+	assert_output --partial 42
+	wait_until 5 log_lines '^event=exit svc=[^ ]* line=1 pid=[0-9]+ status=0 ' 2
 }
 
 @test "the program's stdin, stdout and stderr=socket are a terminal, its controlling one" {
@@ -174,4 +179,45 @@ pid_of_start() {
 	assert_line --partial ':3: pty is for programs, not internal services'
 	assert_line --partial ':4: pty-echo is for a pty service: add pty'
 	assert_line --partial ':5: bad value "80" for option pty-size'
+}
+
+@test "pty works inside a chroot= that has no /dev and no C library, with private-pid" {
+	is_root || skip "chroot= as root"
+	[ -x /bin/busybox ] || skip "needs busybox-static"
+	J=$(mktemp -d /var/lib/superd-jail.XXXXXX)
+	echo "$J" >>"$T/cleanup"
+	mkdir -p "$J/bin" "$J/tmp" "$J/proc"
+	cp /bin/busybox "$J/bin/busybox"
+	ln -s busybox "$J/bin/sh"
+	chmod 755 "$J"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,pty,chroot=$J,private-pid nobody /bin/sh sh -c "[ -t 0 ] && echo tty; echo \$\$; busybox stty size; ls /"
+	EOF
+	start_superd
+	run talk "$(port 1)"
+	# the relay is the namespace's init, the program its pid 2
+	assert_equal "$(printf '%s\n' "$output" | tr -s '\n ' '  ')" "tty 2 24 80 bin proc tmp "
+	wait_log '^event=exit svc=[^ ]* line=1 pid=[0-9]+ status=0 '
+}
+
+@test "a pty line is an error of its line where superd finds no relay" {
+	[ ! -e /usr/local/libexec/superd/superd-pty ] ||
+	    skip "a superd-pty is installed in /usr/local/libexec/superd"
+	mkdir "$T/bin"
+	cp "$SUPERD" "$T/bin/superd"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait nobody /bin/cat cat
+	127.0.0.1:0 stream tcp nowait,pty nobody /bin/cat cat
+	EOF
+	run "$T/bin/superd" -t "$CONF"
+	assert_failure
+	assert_output --partial "$CONF:2: pty: no relay superd-pty beside superd's own executable"
+	# one that is writable by others is not taken either
+	cp "$TOP/superd-pty" "$T/bin/superd-pty"
+	chmod 777 "$T/bin/superd-pty"
+	run "$T/bin/superd" -t "$CONF"
+	assert_failure
+	chmod 755 "$T/bin/superd-pty"
+	run "$T/bin/superd" -t "$CONF"
+	assert_success
 }
