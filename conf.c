@@ -571,7 +571,7 @@ entry_fields(struct parser *p, char *text, char **f)
 static void
 parse_entry(struct parser *p, struct entry *e)
 {
-	char			*f[MAXFIELDS], *popts;
+	char			*f[MAXFIELDS], *popts, *text;
 	struct proto_entry	 pe;
 	struct svconf		*cf;
 	const struct protodef	*pd;
@@ -581,11 +581,17 @@ parse_entry(struct parser *p, struct entry *e)
 	p->p_line = e->e_line;
 	p->p_nerr_line = 0;
 	hash = text_hash(e->e_text);	/* entry_fields() cuts the text */
-	if ((nf = entry_fields(p, e->e_text, f)) == -1)
+	/* as written, for an upgrade's new binary (upgradeenc.c) */
+	if (asprintf(&text, "%s:\n%s\n", p->p_defhosts, e->e_text) == -1)
+		fatal("asprintf");
+	if ((nf = entry_fields(p, e->e_text, f)) == -1) {
+		free(text);
 		return;
+	}
 
 	memset(&pe, 0, sizeof(pe));
 	cf = svconf_new(p, e->e_line, hash);
+	cf->cf_text = text;
 
 	/* Field 3: protocol[,sndbuf=N][,rcvbuf=N] */
 	if ((popts = strchr(f[2], ',')) != NULL)

@@ -566,12 +566,26 @@ parse_args(int argc, char *argv[])
 static struct conf *
 load_table(void)
 {
-	struct conf	*c;
+	struct conf	*c, *k;
 
 	c = conf_load(conf_path, strcmp(conf_path, "-") == 0 ? stdin : NULL);
 	table_check_paths(c, conf_path);
 	table_check_contain(c, conf_path);
 	table_check_cgroups(c, conf_path, opt_test);
+	/*
+	 * After an upgrade's execve a table that fails (edited since the
+	 * check) never ends superd: the old binary's running table is
+	 * served, as a failed reload keeps it (upgradeadopt.c).
+	 */
+	if (c->c_nerrors > 0 && !opt_test && upgrade_active()) {
+		table_report(c, opt_test);
+		if ((k = upgrade_table(c, conf_path)) != c) {
+			c = k;
+			table_check_paths(c, conf_path);
+			table_check_contain(c, conf_path);
+			table_check_cgroups(c, conf_path, opt_test);
+		}
+	}
 	conf_name = conf_path;
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);

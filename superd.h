@@ -323,6 +323,9 @@ struct cgjoin {
 
 struct svconf {
 	uint64_t	 cf_hash;	/* of the entry as written */
+	char		*cf_text;	/* the entry as written, after the
+					   hosts: line in force ("H:\nE\n"),
+					   which an upgrade carries */
 	int		 cf_line;
 	char		*cf_file;	/* an included file's name; NULL: the
 					   named table's entry */
@@ -667,6 +670,7 @@ const char	*upstate_binary(void);
 #define UPGRADE_CHECK_ENV "SUPERD_UPGRADE_CHECK" /* -t says what it reads */
 #define UPGRADE_STATE_ENV "SUPERD_UPGRADE_STATE" /* the memory file's fd */
 #define UPGRADE_CWD_ENV	"SUPERD_UPGRADE_CWD"	/* where superd started */
+#define UPGRADE_TABLE_ENV "SUPERD_UPGRADE_TABLE" /* the running table */
 #define UPGRADE_HELLO	"superd-upgrade"	/* the check's answer */
 #define UPGRADE_CHECK_SECS 10			/* the check's bound */
 
@@ -679,10 +683,12 @@ void		 upgrade_exec(double);
 
 /* upgradeenc.c */
 int		 upgrade_write(double, int **, int *);
+int		 upgrade_write_table(void);
 
 /* upgradeadopt.c */
 int		 upgrade_take(void);
 int		 upgrade_active(void);
+struct conf	*upgrade_table(struct conf *, const char *);
 int		 upgrade_pid(const char *);
 void		 upgrade_match(struct service *);
 void		 upgrade_adopt(double);

@@ -35,6 +35,8 @@ svconf_copy(const struct svconf *o)
 	cf = xcalloc(1, sizeof(*cf));
 	*cf = *o;
 	cf->cf_protoname = xstrdup(o->cf_protoname);
+	if (o->cf_text != NULL)
+		cf->cf_text = xstrdup(o->cf_text);
 	cf->cf_file = o->cf_file ? xstrdup(o->cf_file) : NULL;
 	cf->cf_program = o->cf_program ? xstrdup(o->cf_program) : NULL;
 	for (n = 0; o->cf_argv[n] != NULL; n++)
@@ -115,6 +117,7 @@ svconf_free(struct svconf *cf)
 		return;
 	}
 	free(cf->cf_protoname);
+	free(cf->cf_text);
 	free(cf->cf_file);
 	free(cf->cf_program);
 	for (i = 0; cf->cf_argv != NULL && cf->cf_argv[i] != NULL; i++)

@@ -493,11 +493,12 @@ close_uncarried(double now)
 void
 upgrade_exec(double now)
 {
-	char		 sfd[64], nfy[128], msg[64], why[PATH_MAX + 64];
+	char		 sfd[64], tfd[64], nfy[128], msg[64];
+	char		 why[PATH_MAX + 64];
 	char		*cwd = NULL;
-	const char	*add[3];
+	const char	*add[4];
 	char		**env;
-	int		*fds = NULL, nfds = 0, fd, nadd = 0, saved;
+	int		*fds = NULL, nfds = 0, fd, tab, nadd = 0, saved;
 
 	if (spawn_busy() || ctl_busy()) {
 		if (now - due_since < BUSY_SECS) {
@@ -519,8 +520,19 @@ upgrade_exec(double now)
 		fail(why);
 		return;
 	}
+	/* what the new binary serves should its table fail to load */
+	if ((tab = upgrade_write_table()) == -1) {
+		(void)snprintf(why, sizeof(why), "the running table: %s",
+		    strerror(errno));
+		(void)close(fd);
+		free(fds);
+		fail(why);
+		return;
+	}
 	(void)snprintf(sfd, sizeof(sfd), UPGRADE_STATE_ENV "=%d", fd);
 	add[nadd++] = sfd;
+	(void)snprintf(tfd, sizeof(tfd), UPGRADE_TABLE_ENV "=%d", tab);
+	add[nadd++] = tfd;
 	/* the command line's relative paths are relative to it */
 	if (startdir != NULL && asprintf(&cwd, UPGRADE_CWD_ENV "=%s",
 	    startdir) != -1)
@@ -531,10 +543,12 @@ upgrade_exec(double now)
 		add[nadd++] = nfy;
 	}
 	if ((env = env_with(add, nadd)) == NULL ||
-	    set_cloexec(fds, nfds, 0) == -1 || set_cloexec(&fd, 1, 0) == -1) {
+	    set_cloexec(fds, nfds, 0) == -1 || set_cloexec(&fd, 1, 0) == -1 ||
+	    set_cloexec(&tab, 1, 0) == -1) {
 		saved = errno;
 		(void)set_cloexec(fds, nfds, 1);
 		(void)close(fd);
+		(void)close(tab);
 		free(fds);
 		free(env);
 		free(cwd);
@@ -554,6 +568,7 @@ upgrade_exec(double now)
 	saved = errno;
 	(void)set_cloexec(fds, nfds, 1);
 	(void)close(fd);
+	(void)close(tab);
 	free(fds);
 	free(env);
 	free(cwd);

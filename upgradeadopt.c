@@ -11,7 +11,9 @@
  * (children the old binary started run on, unwatched, as after a
  * restart), and event=upgrade-failed says so once the log is open.
  *
- * Then the table is read as at any start; each new service takes the
+ * Then the table is read as at any start (one with errors, edited since
+ * the check, is replaced by the old binary's running table: upgrade_table,
+ * as a failed reload keeps it); each new service takes the
  * socket of the old service of its address (upgrade_match: the first
  * unmatched one, as a reload matches), its counters, its rate bucket and
  * its refusal summaries, instead of binding; the pid file's lock is
@@ -46,6 +48,9 @@ static int		 exec_by_upgrade;	/* UPGRADE_STATE_ENV was set */
 static int		 good;			/* and its state read */
 static char		 take_err[512];
 static unsigned int	 next_svc;		/* where upgrade_match looks */
+static unsigned char	*table_buf;		/* the old one's running table */
+static size_t		 table_len;
+static struct conf	*table_bad;		/* the table that failed */
 
 static int
 int_cmp(const void *a, const void *b)
@@ -168,6 +173,55 @@ read_state(int fd, size_t *lenp)
 }
 
 /*
+ * The old binary's running table (upgradeenc.c), read and its file
+ * closed; none (an older binary's upgrade, or one that cannot be read)
+ * leaves table_buf NULL.
+ */
+static void
+take_table(void)
+{
+	const char	*s, *errstr;
+	int		 fd;
+
+	if ((s = getenv(UPGRADE_TABLE_ENV)) == NULL)
+		return;
+	fd = (int)strtonum(s, 3, INT_MAX, &errstr);
+	(void)unsetenv(UPGRADE_TABLE_ENV);
+	if (errstr != NULL)
+		return;
+	table_buf = read_state(fd, &table_len);
+	(void)close(fd);
+	take_err[0] = '\0';	/* the state's own errors are what it says */
+}
+
+/*
+ * The table just read, c, has errors: on an upgrade's start the old
+ * binary's running table is served instead, as a failed reload keeps
+ * the running table (the check passed on a table that was edited since,
+ * say), and c is kept to be logged (upgrade_done).  Otherwise, or when
+ * there is none, c itself.  path names the table in messages.
+ */
+struct conf *
+upgrade_table(struct conf *c, const char *path)
+{
+	struct conf	*k;
+	FILE		*fp;
+
+	if (c->c_nerrors == 0 || table_buf == NULL)
+		return c;
+	if ((fp = fmemopen(table_buf, table_len, "r")) == NULL)
+		return c;
+	k = conf_load_as(path, fp, path);
+	fclose(fp);
+	if (k->c_nerrors > 0) {
+		conf_free(k);
+		return c;
+	}
+	table_bad = c;
+	return k;
+}
+
+/*
  * At start, first: this process an upgrade's new binary?  Its state
  * taken and every other descriptor closed: 1.  Not one, or a state that
  * could not be had (then everything is closed as at a fresh start by
@@ -191,6 +245,7 @@ upgrade_take(void)
 			warn("upgrade: chdir %s", dir);
 		(void)unsetenv(UPGRADE_CWD_ENV);
 	}
+	take_table();
 	fd = (int)strtonum(s, 3, INT_MAX, &errstr);
 	(void)unsetenv(UPGRADE_STATE_ENV);
 	if (errstr != NULL) {
@@ -409,9 +464,24 @@ void
 upgrade_done(double now)
 {
 	char	 q[600];
+	size_t	 i;
 
 	if (!exec_by_upgrade)
 		return;
+	if (table_bad != NULL) {
+		for (i = 0; i < table_bad->c_nerrors; i++) {
+			log_quote(q, sizeof(q), table_bad->c_errors[i]);
+			log_warnx("event=reload-failed error=%s upgrade=1", q);
+		}
+		log_warnx("event=reload-failed error=\"the table read after "
+		    "the upgrade has errors: the running table is kept\" "
+		    "upgrade=1");
+		metrics_reload(0);
+		conf_free(table_bad);
+		table_bad = NULL;
+	}
+	free(table_buf);
+	table_buf = NULL;
 	if (!good) {
 		log_quote(q, sizeof(q), take_err);
 		log_warnx("event=upgrade-failed error=%s restart=1", q);

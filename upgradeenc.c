@@ -12,7 +12,9 @@
  * every group whose SIGKILL is due, with its zombie leader's pidfd;
  * every connection lingering after its child (linger.c), draining or
  * waiting for the child's group, with its deadline;
- * superd's own counters and its locked pid file.  The descriptors named
+ * superd's own counters and its locked pid file.  Beside it, in a file
+ * of its own, the running table's text (upgrade_write_table), which the
+ * new binary serves should its own read of the table fail.  The descriptors named
  * are handed back to the caller, which clears their close-on-exec for
  * the execve and puts it back if the execve fails.  Nothing here changes
  * a service or a child.
@@ -428,6 +430,113 @@ fail:
 		(void)close(fd);
 	free(w.w_b);
 	free(w.w_fds);
+	errno = saved;
+	return -1;
+}
+
+#define TABLE_HEAD	"# the running table, carried by an upgrade in place\n"
+
+/* Sorted by the entry (file, line, text), then by place in the list. */
+struct tabent {
+	const struct svconf	*te_cf;
+	unsigned int		 te_pos;
+};
+
+static int
+tabent_key(const struct tabent *a, const struct tabent *b)
+{
+	int	 c;
+
+	if ((c = strcmp(a->te_cf->cf_file != NULL ? a->te_cf->cf_file : "",
+	    b->te_cf->cf_file != NULL ? b->te_cf->cf_file : "")) != 0)
+		return c;
+	if (a->te_cf->cf_line != b->te_cf->cf_line)
+		return a->te_cf->cf_line < b->te_cf->cf_line ? -1 : 1;
+	return strcmp(a->te_cf->cf_text, b->te_cf->cf_text);
+}
+
+static int
+tabent_cmp(const void *va, const void *vb)
+{
+	const struct tabent	*a = va, *b = vb;
+	int			 c;
+
+	if ((c = tabent_key(a, b)) != 0)
+		return c;
+	return a->te_pos < b->te_pos ? -1 : a->te_pos > b->te_pos;
+}
+
+static int
+tabent_pos(const void *va, const void *vb)
+{
+	const struct tabent	*a = va, *b = vb;
+
+	return a->te_pos < b->te_pos ? -1 : a->te_pos > b->te_pos;
+}
+
+/*
+ * The running table as a table's text, into a sealed memory file: each
+ * entry once (the services of one entry each hold a copy of it), in the
+ * running order, after the hosts: line that was in force for it.  A new
+ * binary whose table fails to load serves this instead, as a failed
+ * reload keeps the running table (upgradeadopt.c).  -1 with errno set.
+ */
+int
+upgrade_write_table(void)
+{
+	struct service	*sv;
+	struct tabent	*te;
+	struct wbuf	 w;
+	unsigned int	 n = 0, i, k;
+	ssize_t		 r;
+	size_t		 off;
+	int		 fd = -1, saved;
+
+	memset(&w, 0, sizeof(w));
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
+		n++;
+	if ((te = calloc(n + 1, sizeof(*te))) == NULL)
+		return -1;
+	n = 0;
+	TAILQ_FOREACH(sv, services_list(), sv_entry)
+		if (sv->sv_cf != NULL && sv->sv_cf->cf_text != NULL) {
+			te[n].te_cf = sv->sv_cf;
+			te[n].te_pos = n;
+			n++;
+		}
+	qsort(te, n, sizeof(*te), tabent_cmp);
+	for (i = k = 0; i < n; i++)
+		if (k == 0 || tabent_key(&te[k - 1], &te[i]) != 0)
+			te[k++] = te[i];
+	qsort(te, k, sizeof(*te), tabent_pos);
+	put(&w, TABLE_HEAD, strlen(TABLE_HEAD));
+	for (i = 0; i < k; i++)
+		put(&w, te[i].te_cf->cf_text, strlen(te[i].te_cf->cf_text));
+	free(te);
+	if (w.w_bad) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	if ((fd = memfd_create("superd-table", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1)
+		goto fail;
+	fd = fd_high(fd);
+	for (off = 0; off < w.w_len; off += (size_t)r)
+		if ((r = write(fd, w.w_b + off, w.w_len - off)) <= 0) {
+			if (r == 0)
+				errno = EIO;
+			goto fail;
+		}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+		goto fail;
+	free(w.w_b);
+	return fd;
+fail:
+	saved = errno;
+	if (fd != -1)
+		(void)close(fd);
+	free(w.w_b);
 	errno = saved;
 	return -1;
 }

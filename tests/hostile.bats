@@ -2321,3 +2321,53 @@ evil_dropin() {
 	kill -0 "$old"
 	kill "$old" 2>/dev/null || true
 }
+
+# --- 40. the upgrade in place (issue 18): what an attacker found
+
+# upgrade_bin FILE: $T/bin/superd, a script standing for a new binary:
+# its -t is $SUPERD's, followed by FILE's shell (an admin, an attacker),
+# every other run is $SUPERD itself, in the same pid, named as the script
+# (the path an upgrade executes).
+upgrade_bin() {
+	mkdir -p "$T/bin"
+	{
+		printf '#!/bin/bash\ncase "$1" in -t)\n\t"%s" "$@"; rc=$?\n' "$SUPERD"
+		cat "$1"
+		printf '\texit $rc;;\nesac\nexec -a "$0" "%s" "$@"\n' "$SUPERD"
+	} >"$T/bin/superd"
+	chmod 755 "$T/bin/superd"
+}
+
+@test "a table broken between the upgrade's check and the new binary's start never ends superd: the running table is served, the errors logged" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	127.0.0.1:
+	0 stream tcp nowait root /bin/echo echo two
+	EOF
+	# the table breaks once the check has passed (race.sh's reproducer)
+	printf '\techo "this line is broken" >>"%s"\n' "$CONF" >"$T/breaker"
+	upgrade_bin "$T/breaker"
+	rm -f "$PORTS"
+	"$T/bin/superd" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	p1=$(port 1)
+	p3=$(port 3)
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade from=' 15
+	log_has '^event=reload-failed error=".*superd.conf:4: .*" upgrade=1$'
+	log_has '^event=reload-failed error="the table read after the upgrade has errors: the running table is kept" upgrade=1$'
+	superd_alive
+	run talk "$p1" "still served"
+	assert_output "still served"
+	run talk "$p3"
+	assert_output "two"
+	# the table mended, a reload reads it again as any reload would
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	kill -HUP "$SUPERD_PID"
+	wait_log '^event=reload services=1'
+	run talk "$p1" "mended"
+	assert_output "mended"
+}
