@@ -243,6 +243,8 @@ shutdown_all(int sig)
 	char		 wait[32] = "";
 
 	notify_send("STOPPING=1");
+	/* an upgrade's check is ended: superd never executes while ending */
+	upgrade_cancel();
 	if (opt_endwait >= 0)
 		(void)snprintf(wait, sizeof(wait), " wait=%d", opt_endwait);
 	log_info("event=shutdown signal=%s children=%d%s",
@@ -617,7 +619,8 @@ start_daemon(void)
 /*
  * The table becomes the running one: each service takes the socket
  * handed over for its address, or binds its own (a failure is retried
- * every 10 s, or ends superd under -b).  Sockets handed over that no
+ * every 10 s, or ends superd under -b, but never after an upgrade's
+ * execve: it is a reload then).  Sockets handed over that no
  * service took are closed.
  */
 static void
@@ -639,7 +642,9 @@ start_services(struct conf *c)
 	TAILQ_FOREACH(sv, services_list(), sv_entry) {
 		if (sv->sv_fd != -1 || listen_cover(sv, services_list()) == 0)
 			continue;
-		if (serve_open(sv, why, sizeof(why)) == -1 && opt_bindfatal)
+		/* after an upgrade's execve a busy address is retried */
+		if (serve_open(sv, why, sizeof(why)) == -1 && opt_bindfatal &&
+		    !upgrade_active())
 			bind_fatal(sv, why);
 	}
 	adopt_drop();

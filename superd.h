@@ -679,6 +679,7 @@ void		 upgrade_init(int, char *[]);
 void		 upgrade_signal(const char *, int, double);
 void		 upgrade_event(struct evsrc *, double);
 int		 upgrade_due(void);
+void		 upgrade_cancel(void);
 void		 upgrade_exec(double);
 
 /* upgradeenc.c */

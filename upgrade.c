@@ -446,6 +446,33 @@ upgrade_signal(const char *table, int ending, double now)
 	    (int)check_pid);
 }
 
+/*
+ * superd is ending (SIGTERM, SIGINT): a check still running is killed by
+ * its pidfd and reaped (SIGKILL ends it but for a process stuck in the
+ * kernel: 1 s at most is waited), and an execve due is not.
+ */
+void
+upgrade_cancel(void)
+{
+	siginfo_t	 si;
+	int		 i;
+
+	due = 0;
+	timer_clear(&busy_timer);
+	if (check_pidfd == -1)
+		return;
+	(void)syscall(SYS_pidfd_send_signal, check_pidfd, SIGKILL, NULL, 0);
+	for (i = 0; i < 500; i++) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PIDFD, check_pidfd, &si, WEXITED | WNOHANG) ==
+		    -1 || si.si_pid != 0)
+			break;
+		(void)usleep(2000);
+	}
+	check_close();
+	fail("superd is ending: the check was killed");
+}
+
 /* Has the check passed, the execve due at the end of this turn? */
 int
 upgrade_due(void)

@@ -2371,3 +2371,50 @@ upgrade_bin() {
 	run talk "$p1" "mended"
 	assert_output "mended"
 }
+
+@test "with -b, an upgrade whose table adds a service on a busy address keeps superd serving: the bind is retried, never fatal" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	start_superd -b
+	p1=$(port 1)
+	busy=$(free_port)
+	timeout 30 python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+time.sleep(30)' "$busy" &
+	holder=$!
+	wait_until 5 eval "ss -ltn | grep -q '127.0.0.1:$busy '"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	127.0.0.1:$busy stream tcp nowait root internal echo
+	EOF
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade from=' 15
+	superd_alive
+	run talk "$p1" "served"
+	assert_output "served"
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+}
+
+@test "SIGTERM with -k while an upgrade's check runs ends superd: the check is killed, the binary never executed" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root /bin/sleep sleep 3
+	EOF
+	printf '\tsleep 2\n' >"$T/slow"
+	upgrade_bin "$T/slow"
+	rm -f "$PORTS"
+	"$T/bin/superd" -d -k 10 -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	timeout 8 nc 127.0.0.1 "$(port 1)" </dev/null >/dev/null &
+	wait_log '^event=start '
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade-check '
+	kill -TERM "$SUPERD_PID"
+	wait_log '^event=upgrade-failed error="superd is ending: the check was killed"$'
+	# ended once its child is reaped, never upgraded
+	wait_until 10 eval '! kill -0 '"$SUPERD_PID"' 2>/dev/null'
+	! log_has '^event=upgrade-exec'
+	! log_has '^event=upgrade from='
+}
