@@ -196,6 +196,21 @@ netns_make(void)
 static int
 check_owner(const char *dir, char *why, size_t len)
 {
+	return contain_owned(dir, "chroot", NULL, why, len);
+}
+
+/*
+ * check_owner's walk for any path, label naming it in why ("chroot=DIR:
+ * ...").  With fdp (an upgrade's binary, upgrade.c) a directory both
+ * sticky and writable by others (/tmp) is passed, as none but root and
+ * its owner can rename what is in it, the next component being checked
+ * in turn, and the O_PATH descriptor of the last component is left in
+ * *fdp: what was checked, to be used instead of the path.
+ */
+int
+contain_owned(const char *dir, const char *label, int *fdp, char *why,
+    size_t len)
+{
 	char		 path[PATH_MAX], name[PATH_MAX];
 	const char	*p = dir;
 	struct stat	 st;
@@ -211,18 +226,19 @@ check_owner(const char *dir, char *why, size_t len)
 		if (fstat(fd, &st) == -1)
 			goto fail;
 		if (S_ISLNK(st.st_mode)) {
-			(void)snprintf(why, len, "chroot=%s: %s is a symbolic "
-			    "link", dir, path);
+			(void)snprintf(why, len, "%s=%s: %s is a symbolic "
+			    "link", label, dir, path);
 			goto out;
 		}
 		if (st.st_uid != 0 && st.st_uid != me) {
-			(void)snprintf(why, len, "chroot=%s: %s is owned by "
-			    "uid %u", dir, path, (unsigned)st.st_uid);
+			(void)snprintf(why, len, "%s=%s: %s is owned by "
+			    "uid %u", label, dir, path, (unsigned)st.st_uid);
 			goto out;
 		}
-		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-			(void)snprintf(why, len, "chroot=%s: %s is writable by "
-			    "group or others", dir, path);
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (fdp == NULL ||
+		    !S_ISDIR(st.st_mode) || (st.st_mode & S_ISVTX) == 0)) {
+			(void)snprintf(why, len, "%s=%s: %s is writable by "
+			    "group or others", label, dir, path);
 			goto out;
 		}
 		p += strspn(p, "/");
@@ -241,11 +257,15 @@ check_owner(const char *dir, char *why, size_t len)
 		if ((fd = nfd) == -1)
 			goto fail;
 	}
+	if (fdp != NULL) {
+		*fdp = fd;
+		return 0;
+	}
 	(void)close(fd);
 	return 0;
 fail:
 	/* as check_paths says it: DIR is not there, or not for superd */
-	(void)snprintf(why, len, "chroot %s: %s", dir, strerror(errno));
+	(void)snprintf(why, len, "%s %s: %s", label, dir, strerror(errno));
 out:
 	if (fd != -1)
 		(void)close(fd);

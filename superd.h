@@ -852,6 +852,8 @@ void		 listen_take(struct service *, int);
 /* contain.c */
 void		 contain_reset(void);
 int		 contain_prepare(struct svconf *, char *, size_t);
+int		 contain_owned(const char *, const char *, int *, char *,
+		    size_t);
 /* nspool.c */
 void		 nspool_allow(int);
 void		 nspool_reset(void);

@@ -5,7 +5,9 @@
  *
  * Which binary: the path superd was started from, made absolute at
  * start (nginx's way: a package upgrade replaces that file), found on
- * PATH when it was started by a bare name.  The check runs first, while
+ * PATH when it was started by a bare name; opened once at the signal
+ * (bin_open: resolved, owned by root all the way down, as chroot= is)
+ * and checked and executed by that descriptor.  The check runs first, while
  * superd serves on: that binary with -t on the running table and
  * UPGRADE_CHECK_ENV set, which makes a binary that can take an upgrade
  * say on its standard output, after a table that passed, which state
@@ -76,13 +78,19 @@ static struct timer	  check_timer;
 static int		  due;		/* checked: execve at the turn's end */
 static double		  due_since;
 static struct timer	  busy_timer;
+static int		  bin_fd = -1;	/* the binary checked: executed */
+static char		  bin_proc[64];	/* its name for the check */
+
+static void	 bin_close(void);
 
 /* The path superd was started as, absolute; NULL when none is found. */
 static char *
 find_self(const char *argv0)
 {
 	char		 buf[PATH_MAX], *path, *dir, *p, *r;
+	struct stat	 self, sb;
 	ssize_t		 n;
+	int		 known;
 
 	if (argv0 != NULL && argv0[0] == '/')
 		return strdup(argv0);
@@ -92,12 +100,17 @@ find_self(const char *argv0)
 			return NULL;
 		return r;
 	}
+	/* PATH's first match that is the file running (another user's
+	   directory early on PATH may hold another of the name) */
+	known = stat("/proc/self/exe", &self) == 0;
 	if (argv0 != NULL && (p = getenv("PATH")) != NULL &&
 	    (path = strdup(p)) != NULL) {
 		for (p = path; (dir = strsep(&p, ":")) != NULL;) {
 			if (*dir != '/' || snprintf(buf, sizeof(buf), "%s/%s",
 			    dir, argv0) >= (int)sizeof(buf) ||
-			    access(buf, X_OK) == -1)
+			    access(buf, X_OK) == -1 || stat(buf, &sb) == -1 ||
+			    (known && (sb.st_dev != self.st_dev ||
+			    sb.st_ino != self.st_ino)))
 				continue;
 			free(path);
 			return strdup(buf);
@@ -327,6 +340,7 @@ check_end(double now)
 		due_since = now;
 		return;
 	}
+	bin_close();
 	fail(why);
 }
 
@@ -344,6 +358,57 @@ upgrade_event(struct evsrc *src, double now)
 	}
 	if (src == &pid_ev && check_pidfd != -1)
 		check_end(now);
+}
+
+/* The binary's descriptor, closed: no upgrade is under way. */
+static void
+bin_close(void)
+{
+	if (bin_fd != -1)
+		(void)close(bin_fd);
+	bin_fd = -1;
+}
+
+/*
+ * The binary to upgrade to, opened once: its path resolved (a package's
+ * /usr/sbin/superd may be a symbolic link), then walked from / as
+ * chroot= is (contain.c): the file and every directory above it owned
+ * by root or superd's own user and writable by no one else, or another
+ * user could make root run their program.  Both the check and the
+ * execve use this descriptor, never the path again: a file renamed over
+ * it meanwhile is not the one executed.  -1 when refused (logged).
+ */
+static int
+bin_open(void)
+{
+	char		 real[PATH_MAX], why[PATH_MAX + 128];
+	struct stat	 st;
+
+	bin_close();
+	if (realpath(binpath, real) == NULL) {
+		(void)snprintf(why, sizeof(why), "%s: %s", binpath,
+		    strerror(errno));
+		fail(why);
+		return -1;
+	}
+	if (contain_owned(real, "binary", &bin_fd, why, sizeof(why)) == -1) {
+		bin_fd = -1;
+		fail(why);
+		return -1;
+	}
+	bin_fd = fd_high(bin_fd);
+	if (fstat(bin_fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)snprintf(why, sizeof(why), "%s is not a regular file",
+		    real);
+		bin_close();
+		fail(why);
+		return -1;
+	}
+	/* the parent's descriptor, which the check's child (a script's
+	   interpreter too) opens by this name while superd holds it */
+	(void)snprintf(bin_proc, sizeof(bin_proc), "/proc/%d/fd/%d",
+	    (int)getpid(), bin_fd);
+	return 0;
 }
 
 /*
@@ -378,13 +443,17 @@ upgrade_signal(const char *table, int ending, double now)
 		    "could not read it");
 		return;
 	}
+	if (bin_open() == -1)
+		return;
 	if ((env = env_with(add, 1)) == NULL) {
 		fail(strerror(errno));
+		bin_close();
 		return;
 	}
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		fail(strerror(errno));
 		free(env);
+		bin_close();
 		return;
 	}
 	(void)sigemptyset(&none);
@@ -403,13 +472,15 @@ upgrade_signal(const char *table, int ending, double now)
 	argv[1] = "-t";
 	argv[2] = (char *)table;
 	argv[3] = NULL;
-	rc = posix_spawn(&check_pid, binpath, &fa, &attr, argv, env);
+	/* the very file checked, by superd's descriptor of it */
+	rc = posix_spawn(&check_pid, bin_proc, &fa, &attr, argv, env);
 	(void)posix_spawn_file_actions_destroy(&fa);
 	(void)posix_spawnattr_destroy(&attr);
 	free(env);
 	(void)close(p[1]);
 	if (rc != 0) {
 		(void)close(p[0]);
+		bin_close();
 		check_pid = -1;
 		(void)snprintf(why, sizeof(why), "%s: %s", binpath,
 		    strerror(rc));
@@ -425,6 +496,7 @@ upgrade_signal(const char *table, int ending, double now)
 		(void)close(check_pipe);
 		check_pipe = -1;
 		check_pid = -1;
+		bin_close();
 		fail("pidfd_open: the check could not be watched");
 		return;
 	}
@@ -437,6 +509,7 @@ upgrade_signal(const char *table, int ending, double now)
 		    NULL, 0);
 		(void)waitid(P_PIDFD, check_pidfd, NULL, WEXITED);
 		check_close();
+		bin_close();
 		fail("epoll: the check could not be watched");
 		return;
 	}
@@ -459,6 +532,7 @@ upgrade_cancel(void)
 
 	due = 0;
 	timer_clear(&busy_timer);
+	bin_close();
 	if (check_pidfd == -1)
 		return;
 	(void)syscall(SYS_pidfd_send_signal, check_pidfd, SIGKILL, NULL, 0);
@@ -535,6 +609,7 @@ upgrade_exec(double now)
 		}
 		if (spawn_busy()) {
 			due = 0;
+			bin_close();
 			fail("children still between their clone and execve "
 			    "after 1 s");
 			return;
@@ -544,6 +619,7 @@ upgrade_exec(double now)
 	if ((fd = upgrade_write(now, &fds, &nfds)) == -1) {
 		(void)snprintf(why, sizeof(why), "the state: %s",
 		    strerror(errno));
+		bin_close();
 		fail(why);
 		return;
 	}
@@ -553,6 +629,7 @@ upgrade_exec(double now)
 		    strerror(errno));
 		(void)close(fd);
 		free(fds);
+		bin_close();
 		fail(why);
 		return;
 	}
@@ -571,7 +648,8 @@ upgrade_exec(double now)
 	}
 	if ((env = env_with(add, nadd)) == NULL ||
 	    set_cloexec(fds, nfds, 0) == -1 || set_cloexec(&fd, 1, 0) == -1 ||
-	    set_cloexec(&tab, 1, 0) == -1) {
+	    set_cloexec(&tab, 1, 0) == -1 ||
+	    set_cloexec(&bin_fd, 1, 0) == -1) {
 		saved = errno;
 		(void)set_cloexec(fds, nfds, 1);
 		(void)close(fd);
@@ -581,6 +659,7 @@ upgrade_exec(double now)
 		free(cwd);
 		(void)snprintf(why, sizeof(why), "the descriptors: %s",
 		    strerror(saved));
+		bin_close();
 		fail(why);
 		return;
 	}
@@ -591,8 +670,14 @@ upgrade_exec(double now)
 	log_info("event=upgrade-exec binary=%s services=%d children=%d",
 	    log_str(binpath), services_count(), child_count());
 	log_flush();
-	(void)execve(binpath, args, env);
+	/*
+	 * The file checked, by its descriptor (a script's interpreter is
+	 * given /dev/fd/N, hence not close-on-exec; the new binary closes
+	 * what its state does not name).
+	 */
+	(void)syscall(SYS_execveat, bin_fd, "", args, env, AT_EMPTY_PATH);
 	saved = errno;
+	bin_close();
 	(void)set_cloexec(fds, nfds, 1);
 	(void)close(fd);
 	(void)close(tab);

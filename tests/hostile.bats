@@ -2327,13 +2327,14 @@ evil_dropin() {
 # upgrade_bin FILE: $T/bin/superd, a script standing for a new binary:
 # its -t is $SUPERD's, followed by FILE's shell (an admin, an attacker),
 # every other run is $SUPERD itself, in the same pid, named as the script
-# (the path an upgrade executes).
+# (the path an upgrade executes; $0 may be /dev/fd/N).
 upgrade_bin() {
 	mkdir -p "$T/bin"
 	{
 		printf '#!/bin/bash\ncase "$1" in -t)\n\t"%s" "$@"; rc=$?\n' "$SUPERD"
 		cat "$1"
-		printf '\texit $rc;;\nesac\nexec -a "$0" "%s" "$@"\n' "$SUPERD"
+		printf '\texit $rc;;\nesac\nexec -a "%s" "%s" "$@"\n' \
+		    "$T/bin/superd" "$SUPERD"
 	} >"$T/bin/superd"
 	chmod 755 "$T/bin/superd"
 }
@@ -2417,4 +2418,44 @@ time.sleep(30)' "$busy" &
 	wait_until 10 eval '! kill -0 '"$SUPERD_PID"' 2>/dev/null'
 	! log_has '^event=upgrade-exec'
 	! log_has '^event=upgrade from='
+}
+
+@test "the binary executed by an upgrade is the file checked: one renamed over its path during the check is not run" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	# during the check another file is renamed over the path (swapper.py)
+	printf '#!/bin/sh\ntouch "%s"\nexec "%s" "$@"\n' "$T/evil-ran" \
+	    "$SUPERD" >"$T/evil"
+	chmod 755 "$T/evil"
+	printf '\tmv -f "%s" "%s"\n' "$T/evil" "$T/bin/superd" >"$T/swap"
+	upgrade_bin "$T/swap"
+	rm -f "$PORTS"
+	"$T/bin/superd" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	kill -USR2 "$SUPERD_PID"
+	wait_log '^event=upgrade from=' 15
+	[ ! -e "$T/evil-ran" ]
+	run talk "$(port 1)" "checked"
+	assert_output "checked"
+}
+
+@test "an upgrade refuses a binary in a directory another user owns: root never runs what that user puts there" {
+	is_root || skip "needs root"
+	user_dir
+	cp "$SUPERD" "$UD/superd"
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	rm -f "$PORTS"
+	"$UD/superd" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+	kill -USR2 "$SUPERD_PID"
+	wait_log "^event=upgrade-failed error=\"binary=$UD/superd: $UD is owned by uid 65534\"\$"
+	! log_has '^event=upgrade-check'
+	superd_alive
+	run talk "$(port 1)" "kept"
+	assert_output "kept"
 }
