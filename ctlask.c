@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ ask_left(const struct timespec *deadline)
 static int
 ask_connect(const char *what, pid_t pid, uid_t uid)
 {
-	struct timespec		 deadline, pause = { 0, 50 * 1000 * 1000 };
+	struct timespec		 deadline, refused, pause = { 0, 50 * 1000 * 1000 };
 	struct sockaddr_un	 sun;
 	struct ucred		 uc;
 	socklen_t		 len;
@@ -64,16 +65,23 @@ ask_connect(const char *what, pid_t pid, uid_t uid)
 	len = ctl_addr(pid, &sun);
 	/*
 	 * A full backlog (others asking, or flooding it) is tried again
-	 * every 50 ms within CTL_SECS, not given up at once.
+	 * every 50 ms within CTL_SECS, not given up at once; so is no
+	 * socket at all for 1 s (an upgrade in place closes it in the
+	 * old binary and opens it in the new one, same pid).
 	 */
 	(void)clock_gettime(CLOCK_MONOTONIC, &deadline);
+	refused = deadline;
 	deadline.tv_sec += CTL_SECS;
+	/* no socket while a live pid upgrades in place: for 1 s at most */
+	refused.tv_sec += 1;
 	for (;;) {
 		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0)) == -1)
 			err(1, "socket");
 		if ((rc = connect(fd, (struct sockaddr *)&sun, len)) == 0 ||
-		    errno != EAGAIN || ask_left(&deadline) == 0)
+		    (errno != EAGAIN && (errno != ECONNREFUSED ||
+		    kill(pid, 0) == -1 || ask_left(&refused) == 0)) ||
+		    ask_left(&deadline) == 0)
 			break;
 		(void)close(fd);
 		(void)nanosleep(&pause, NULL);

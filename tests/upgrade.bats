@@ -367,3 +367,26 @@ upgrade() {
 	run "$BIN" -S "$SUPERD_PID"
 	assert_line --regexp '^event=status svc=0 line=1 .* refused_rate=3 '
 }
+
+@test "superd -S asked during upgrades in place always answers: the control socket's moment of absence is waited out" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	start_bin
+	# askers in a loop while 5 upgrades go by (the attacker's 2 in 20)
+	(
+		end=$((SECONDS + 8))
+		while [ "$SECONDS" -lt "$end" ]; do
+			timeout 15 "$BIN" -S "$SUPERD_PID" >/dev/null 2>>"$T/fails" ||
+			    echo "exit $?" >>"$T/fails"
+		done
+	) &
+	askers=$!
+	for i in 1 2 3 4 5; do
+		kill -USR2 "$SUPERD_PID"
+		wait_until 15 log_lines '^event=upgrade from=' "$i"
+	done
+	wait "$askers"
+	[ ! -s "$T/fails" ] || { cat "$T/fails"; false; }
+}
