@@ -9,12 +9,20 @@
  * one must still be there for the child to read: so the socket that
  * holds it, the listener, becomes the child's, as busybox inetd does it.
  * superd binds a new socket to the listener's address in its place
- * (SO_REUSEADDR, which listen.c set on the listener too), connects the
+ * (SO_REUSEPORT, which listen.c set on the listener too: it shares the
+ * port with sockets of superd's uid only, where SO_REUSEADDR would let
+ * any user's socket in and give it the datagrams), connects the
  * old one to the client and hands it over; the new one takes the old
  * one's descriptor number, so nothing else in superd sees a change.
  * From the connect(2) on the kernel gives that client's datagrams to the
  * child's socket (a connected socket matches them better than the
- * listener does) and every other client's to the new listener.
+ * listener does: a reuseport group with a connected socket in it is
+ * scored, not hashed) and every other client's to the new listener,
+ * the group's only unconnected socket (its hash picks among those).
+ * Between the bind(2) and the connect(2) the group has two, and the
+ * hash may give a datagram to either: the new one's are the new
+ * listener's, the old one's from another client are found by the
+ * second look below.
  *
  * What was queued behind the first datagram before the connect stays on
  * the old socket, and the child would read it: so the queue is looked at
@@ -26,7 +34,7 @@
  * datagram itself and must answer with sendto(2).  So does an empty
  * datagram (a peek offset cannot step over it), and every datagram of a
  * socket beside which no other can be bound (one a supervisor bound
- * without SO_REUSEADDR: sv_noconn, said once).
+ * without SO_REUSEPORT: sv_noconn, said once).
  *
  * What the client sends while its child runs goes to the child's socket;
  * what the child leaves unread when it exits gets a child of its own on
@@ -35,7 +43,7 @@
  * child that never reads is not started again for ever.
  *
  * The cost, in the parent, per datagram: a peek, an SO_PEEK_OFF set and
- * a peek, socket(2), SO_REUSEADDR (and IPV6_V6ONLY), bind(2), connect(2),
+ * a peek, socket(2), SO_REUSEPORT (and IPV6_V6ONLY), bind(2), connect(2),
  * a peek and SO_PEEK_OFF cleared, epoll's EPOLL_CTL_DEL and ADD, a
  * duplicate for the child, dup3(2) and close(2): 14 system calls (15
  * over IPv6); one more F_DUPFD at the spawn for superd's copy, and a
@@ -99,7 +107,7 @@ peekoff_clear(int fd)
  * listen.c binds every IPv6 socket): the listener to be.  Blocking, as
  * the listener of a dgram service is (listen_nonblock): a child may get
  * it.  -1 when it cannot be bound there (EADDRINUSE: the listener has no
- * SO_REUSEADDR), with sv_noconn set then.
+ * SO_REUSEPORT, or another uid's), with sv_noconn set then.
  */
 static int
 dgram_rebind(struct service *sv)
@@ -108,7 +116,7 @@ dgram_rebind(struct service *sv)
 
 	if ((fd = socket(sv->sv_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
 	    (sv->sv_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
 	    bind(fd, (struct sockaddr *)&sv->sv_bound, sv->sv_boundlen) == -1) {
@@ -118,7 +126,7 @@ dgram_rebind(struct service *sv)
 			sv->sv_noconn = 1;
 			log_warnx("event=dgram-shared svc=%s line=%d reason="
 			    "\"no second socket binds beside it (no "
-			    "SO_REUSEADDR): children share the socket\"",
+			    "SO_REUSEPORT): children share the socket\"",
 			    log_str(sv->sv_name), sv->sv_cf->cf_line);
 		}
 		return -1;
@@ -129,7 +137,7 @@ dgram_rebind(struct service *sv)
 /*
  * The listener whole again after a connect(2) to a client: AF_UNSPEC
  * ends the connection, and with it the binding of a socket bound to
- * port 0, which is bound again where it was (SO_REUSEADDR lets it, the
+ * port 0, which is bound again where it was (SO_REUSEPORT lets it, the
  * new socket still beside it).  The new socket goes, with what it took
  * meanwhile: datagrams lost, as UDP may lose them, in a race of a few
  * microseconds.

@@ -331,12 +331,17 @@ listen_apply_perms(struct service *sv)
 }
 
 /*
- * SO_REUSEADDR, as every inetd sets it: a stream port is bound again at
- * once after a restart (connections in TIME_WAIT do not hold it), and a
- * datagram service may take its port beside a wildcard one while a
- * reload moves it.  Not for a datagram socket on port 0: the kernel's
- * choice of a free port may then be one another reuse socket holds, and
- * two services would share it, only one of them ever getting a datagram.
+ * SO_REUSEADDR, as every inetd sets it, on a stream socket: its port is
+ * bound again at once after a restart (connections in TIME_WAIT do not
+ * hold it); tcp itself refuses a second listener on it.  A datagram
+ * socket takes SO_REUSEPORT instead, for superd's own sharing of its
+ * port (dgramconn.c's socket beside the listener, a datagram service
+ * bound beside a wildcard one while a reload moves it): Linux lets any
+ * user bind a udp port beside a socket with SO_REUSEADDR if his has it
+ * too, and gives him its datagrams, but shares an SO_REUSEPORT one only
+ * with the same effective uid.  Not for a datagram socket on port 0:
+ * the kernel's choice of a free port may then be one another of superd's
+ * reuse sockets holds, and two services would share it.
  */
 static int
 reuse_wanted(const struct service *sv)
@@ -374,8 +379,9 @@ listen_open(struct service *sv, char *err, size_t errlen)
 			goto fail;
 		goto done;
 	}
-	if (reuse_wanted(sv) &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+	if (reuse_wanted(sv) && setsockopt(fd, SOL_SOCKET,
+	    sv->sv_socktype == SOCK_DGRAM ? SO_REUSEPORT : SO_REUSEADDR,
+	    &on, sizeof(on)) == -1)
 		goto fail;
 	/* Two sockets for "tcp" on "*": the IPv6 one must not take IPv4. */
 	if (sv->sv_family == AF_INET6 &&
@@ -387,12 +393,12 @@ listen_open(struct service *sv, char *err, size_t errlen)
 		goto fail;
 	/*
 	 * dgram udp nowait binds a socket beside this one for each child
-	 * (dgramconn.c), which SO_REUSEADDR on both allows: on port 0 it is
+	 * (dgramconn.c), which SO_REUSEPORT on both allows: on port 0 it is
 	 * set once the kernel has chosen a free port, never before.
 	 */
 	sv->sv_noconn = 0;
 	if (sv->sv_socktype == SOCK_DGRAM && !reuse_wanted(sv) &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
 		goto fail;
 	if (sv->sv_socktype == SOCK_STREAM &&
 	    listen(fd, listen_backlog) == -1)
@@ -538,10 +544,36 @@ listen_cover(struct service *sv, const struct svlist *list)
 }
 
 /*
+ * A datagram socket an older superd bound with SO_REUSEADDR (before it
+ * took SO_REUSEPORT, see reuse_wanted) shares it the new way: SO_REUSEPORT
+ * on, so that dgramconn.c's socket binds beside it, and SO_REUSEADDR off,
+ * so that another user's socket no longer does.  Linux reads both at the
+ * next bind(2) of the port, not at this socket's own.
+ */
+static void
+listen_reuse_fix(struct service *sv)
+{
+	socklen_t	 len;
+	int		 on = 0, off = 0;
+
+	if (sv->sv_socktype != SOCK_DGRAM || sv->sv_family == AF_UNIX)
+		return;
+	len = sizeof(on);
+	if (getsockopt(sv->sv_fd, SOL_SOCKET, SO_REUSEADDR, &on, &len) == -1 ||
+	    !on)
+		return;
+	(void)setsockopt(sv->sv_fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on));
+	(void)setsockopt(sv->sv_fd, SOL_SOCKET, SO_REUSEADDR, &off,
+	    sizeof(off));
+}
+
+/*
  * After an upgrade in place: the socket the old binary had for sv's
  * address (upgradeadopt.c matched it), taken as it is: bound,
- * listening, its options set.  An unmatched one is closed as a reload
- * closes a removed service's.
+ * listening, its options set (a datagram one's reuse as this binary
+ * sets it).  An unmatched one is closed as a reload closes a removed
+ * service's.
  */
 void
 listen_take(struct service *sv, int fd)
@@ -553,6 +585,7 @@ listen_take(struct service *sv, int fd)
 	nchanges++;
 	listen_readback(sv);
 	tcpopt_apply(sv);
+	listen_reuse_fix(sv);
 }
 
 /*

@@ -2459,3 +2459,88 @@ time.sleep(30)' "$busy" &
 	run talk "$(port 1)" "kept"
 	assert_output "kept"
 }
+
+# --- 41. another user cannot bind beside a udp service on a fixed port and take its datagrams
+
+# thief PROTO PORT MODE: as nobody, bind 127.0.0.1:PORT with MODE
+# (SO_REUSEADDR or SO_REUSEPORT) and print "bound" or the errno's name
+# to $UD/thief.MODE; a bound udp socket then waits 3 s for a datagram and
+# appends "stole DATA".
+thief() {
+	cat >"$UD/thief.py" <<-'EOF2'
+	import errno, socket, sys
+	proto, port, mode, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+	s = socket.socket(socket.AF_INET,
+	    socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+	s.setsockopt(socket.SOL_SOCKET, getattr(socket, mode), 1)
+	try:
+	    s.bind(("127.0.0.1", port))
+	    if proto == "tcp":
+	        s.listen(1)
+	except OSError as e:
+	    open(out, "w").write(errno.errorcode[e.errno] + "\n")
+	    sys.exit(0)
+	f = open(out, "w")
+	f.write("bound\n")
+	f.flush()
+	if proto == "udp":
+	    s.settimeout(3)
+	    try:
+	        f.write("stole %s\n" % s.recv(100).decode().strip())
+	    except socket.timeout:
+	        pass
+	EOF2
+	chmod 644 "$UD/thief.py"
+	rm -f "$UD/thief.$3"
+	as_user timeout 10 python3 "$UD/thief.py" "$1" "$2" "$3" "$UD/thief.$3" &
+	THIEF=$!
+	wait_until 5 test -s "$UD/thief.$3"
+}
+
+# udp_ask PORT: one datagram "ping" to 127.0.0.1:PORT, the answer printed.
+udp_ask() {
+	timeout 10 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(b"ping\n", ("127.0.0.1", int(sys.argv[1])))
+try:
+    print(s.recv(100).decode().strip())
+except socket.timeout:
+    print("no answer")
+' "$1"
+}
+
+@test "another user cannot bind beside a udp service on a fixed port, with SO_REUSEADDR or SO_REUSEPORT, so its datagrams stay superd's" {
+	is_root || skip "needs root"
+	user_dir
+	pw=$(free_port)
+	pn=$(free_port)
+	pt=$(free_port)
+	table <<-EOF
+	127.0.0.1:$pw dgram udp wait nobody internal echo
+	127.0.0.1:$pn dgram udp nowait,line-buffered nobody /usr/bin/tr tr a-z A-Z
+	127.0.0.1:$pt stream tcp nowait nobody /bin/echo echo x
+	EOF
+	start_superd
+	for p in "$pw" "$pn"; do
+		for mode in SO_REUSEADDR SO_REUSEPORT; do
+			thief udp "$p" "$mode"
+			run udp_ask "$p"
+			wait "$THIEF"
+			echo "port $p $mode: $(cat "$UD/thief.$mode"), client: $output" >&2
+			[ "$(cat "$UD/thief.$mode")" = EADDRINUSE ]
+			if [ "$p" = "$pw" ]; then
+				assert_output ping
+			else
+				assert_output PING
+			fi
+		done
+	done
+	# a second tcp listener is refused by tcp itself, SO_REUSEADDR or not
+	thief tcp "$pt" SO_REUSEADDR
+	wait "$THIEF"
+	[ "$(cat "$UD/thief.SO_REUSEADDR")" = EADDRINUSE ]
+	run talk "$pt"
+	assert_output x
+}
