@@ -206,6 +206,48 @@ pool_send(int sock, const int *fds, int n)
 }
 
 /*
+ * The pool could not make a set: a message of its own, a zero byte and
+ * the errno, with no descriptors, so that superd says why, once.
+ */
+static void
+pool_fail(int sock, int err)
+{
+	unsigned char	 b[1 + sizeof(int)];
+
+	b[0] = 0;
+	memcpy(b + 1, &err, sizeof(err));
+	(void)send(sock, b, sizeof(b), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/*
+ * NSPOOL_RETRY_MS before the next try, on the socket, not asleep:
+ * credits that come meanwhile are counted, and superd's end going
+ * (end of file, POLLHUP) ends the pool even while it cannot make a set.
+ */
+static void
+pool_wait(int sock, int *credits)
+{
+	struct pollfd	 pfd;
+	unsigned char	 cr[64];
+	ssize_t		 r;
+	int		 i;
+
+	pfd.fd = sock;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, NSPOOL_RETRY_MS) <= 0)
+		return;
+	if (pfd.revents & POLLIN) {
+		if ((r = read(sock, cr, sizeof(cr))) == 0)
+			_exit(0);
+		if (r == -1 && errno != EINTR && errno != EAGAIN)
+			_exit(0);
+		for (i = 0; i < r; i++)
+			*credits += cr[i];
+	} else if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+		_exit(0);
+}
+
+/*
  * The pool process: sets made while it has credits, credits read while
  * it has none; end of file (superd let go of the service) ends it.
  */
@@ -217,7 +259,7 @@ pool_main(const struct svconf *cf, int flags, int sock, int size)
 	sigset_t	 none;
 	ssize_t		 r;
 	int		 home[NSPOOL_NS], fds[NSPOOL_NS], credits = size;
-	int		 i, n, null;
+	int		 i, n, null, err, said = 0;
 
 	/* nothing of superd's but the socket: stdio on /dev/null */
 	if (sock > 3)
@@ -251,10 +293,15 @@ pool_main(const struct svconf *cf, int flags, int sock, int size)
 				credits += cr[i];
 		}
 		n = pool_make(cf, flags, fds);
+		err = errno;
 		pool_home(flags, home);
 		if (n == -1) {
-			/* the kernel would not: later (superd sees none) */
-			(void)poll(NULL, 0, NSPOOL_RETRY_MS);
+			/* the kernel would not: said once, tried again later */
+			if (!said) {
+				pool_fail(sock, err);
+				said = 1;
+			}
+			pool_wait(sock, &credits);
 			continue;
 		}
 		r = pool_send(sock, fds, n);
@@ -332,7 +379,7 @@ nspool_take(struct svconf *cf, int *fds)
 		char		 buf[CMSG_SPACE(NSPOOL_NS * sizeof(int))];
 		struct cmsghdr	 align;
 	}		 u;
-	unsigned char	 b, owed;
+	unsigned char	 b[1 + sizeof(int)], owed;
 	int		 got[NSPOOL_NS], i, k, n = 0;
 	ssize_t		 r;
 
@@ -341,13 +388,21 @@ nspool_take(struct svconf *cf, int *fds)
 	if (cf->cf_poolfd <= 0)
 		return 0;
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
+	iov.iov_base = b;
+	iov.iov_len = sizeof(b);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = u.buf;
 	msg.msg_controllen = sizeof(u.buf);
 	r = recvmsg(cf->cf_poolfd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (r == (ssize_t)sizeof(b) && b[0] == 0 && msg.msg_controllen == 0) {
+		/* the pool says once why it has no set (pool_fail) */
+		memcpy(&i, b + 1, sizeof(i));
+		log_warnx("event=nspool-failed line=%d error=\"%s\"",
+		    cf->cf_line, strerror(i));
+		r = -1;
+		errno = EAGAIN;
+	}
 	if (r == 1 && !(msg.msg_flags & MSG_CTRUNC))
 		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
 		    cm = CMSG_NXTHDR(&msg, cm)) {

@@ -384,6 +384,39 @@ jail() {
 	[ -z "$(ls "$J/tmp")" ]
 }
 
+@test "a pool that cannot make a set says why once, its connections still served, and it exits with superd" {
+	is_root || skip "a pool is a root superd's"
+	jail
+	# /tmp inside the root, an absolute link to a directory of the
+	# root's that the host has not: the child's mount lands, the
+	# pool's (from the host's root) cannot
+	d=superd-nspool-missing-$$-$RANDOM
+	rmdir "$J/tmp"
+	mkdir "$J/$d"
+	ln -s "/$d" "$J/tmp"
+	[ ! -e "/$d" ]
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,chroot=$J,private-network,private-tmp root /bin/sh sh -c "echo ok"
+	EOF
+	start_superd
+	pg=$(ps -o pgid= -p "$SUPERD_PID" | tr -d ' ')
+	wait_until 5 pgrep -g "$pg" -x superd-nspool
+	pool=$(pgrep -g "$pg" -x superd-nspool)
+	run talk "$(port 1)"
+	assert_output ok
+	run talk "$(port 1)"
+	assert_output ok
+	wait_log '^event=nspool-failed line=1 error="No such file or directory"'
+	for i in 1 2 3; do
+		run talk "$(port 1)"
+		assert_output ok
+	done
+	assert_equal "$(log_count '^event=nspool-failed')" 1
+	stop_superd
+	wait_until 5 eval '[ "$(ps -o stat= -p "$pool")" = "" ] ||
+	    [ "$(ps -o stat= -p "$pool" | cut -c1)" = Z ]'
+}
+
 @test "a chroot= without the program, or without what its options mount on, is a -t error of its line" {
 	jail
 	mkdir "$J/empty"
