@@ -102,31 +102,23 @@ pool_lo_up(void)
 	return r;
 }
 
-/* A tmpfs of private-tmp's on DIR/path (DIR: chroot=, or none). */
-static int
-pool_tmpfs(const struct svconf *cf, const char *path)
-{
-	char	 p[PATH_MAX];
-
-	(void)snprintf(p, sizeof(p), "%s%s", cf->cf_chroot != NULL ?
-	    cf->cf_chroot : "", path);
-	return mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV,
-	    cf->cf_tmpdata);
-}
-
 /*
  * One fresh set, set up as spawnns.c would in the child, its
  * descriptors in fds (flags' kinds, in kinds[] order); their number,
  * or -1.  Made from the pool's own namespaces (pool_home): a mount
  * namespace is copied from the host's, never from the set made before,
- * whose tmpfs it would share.
+ * whose tmpfs it would share.  private-tmp's tmpfs are mounted after a
+ * chroot(2) to chroot=, as the child's are, so that a symbolic link in
+ * DIR resolves inside DIR, never on the host; the descriptors are
+ * opened before it (/proc is the host's), and pool_home's setns(2) of
+ * the mount namespace takes the pool back to the host's root.
  */
 static int
 pool_make(const struct svconf *cf, int flags, int *fds)
 {
 	struct mount_attr	 ma;
 	char			 path[64];
-	int			 i, n = 0;
+	int			 i, n = 0, err;
 
 	if (unshare(flags) == -1)
 		return -1;
@@ -145,23 +137,33 @@ pool_make(const struct svconf *cf, int flags, int *fds)
 			    AT_RECURSIVE, &ma, sizeof(ma)) == -1)
 				return -1;
 		}
-		if ((cf->cf_ns & NS_TMP) && (pool_tmpfs(cf, "/tmp") == -1 ||
-		    (cf->cf_vartmp && pool_tmpfs(cf, "/var/tmp") == -1)))
-			return -1;
 	}
 	for (i = 0; i < NSPOOL_NS; i++) {
 		if (!(flags & kinds[i].nk_flag))
 			continue;
 		(void)snprintf(path, sizeof(path), "/proc/thread-self/ns/%s",
 		    kinds[i].nk_name);
-		if ((fds[n] = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			while (n > 0)
-				(void)close(fds[--n]);
-			return -1;
-		}
+		if ((fds[n] = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			goto fail;
 		n++;
 	}
+	if ((flags & CLONE_NEWNS) && (cf->cf_ns & NS_TMP)) {
+		if (cf->cf_chroot != NULL && chroot(cf->cf_chroot) == -1)
+			goto fail;
+		if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+		    cf->cf_tmpdata) == -1)
+			goto fail;
+		if (cf->cf_vartmp && mount("tmpfs", "/var/tmp", "tmpfs",
+		    MS_NOSUID | MS_NODEV, cf->cf_tmpdata) == -1)
+			goto fail;
+	}
 	return n;
+fail:
+	err = errno;
+	while (n > 0)
+		(void)close(fds[--n]);
+	errno = err;
+	return -1;
 }
 
 /* Back to the pool's own namespaces: it keeps nothing of a set. */
