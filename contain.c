@@ -462,7 +462,5 @@ contain_prepare(struct svconf *cf, char *why, size_t len)
 		return -1;
 	}
 	cf->cf_clone = flags;
-	/* root: the namespaces made ahead, by a pool (nspool.c) */
-	nspool_start(cf);
 	return 0;
 }

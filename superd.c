@@ -176,6 +176,8 @@ reload(void)
 	if (c->c_nerrors == 0) {
 		table_check_contain(c, conf_path);
 		table_check_cgroups(c, conf_path, 0);
+		if (c->c_nerrors == 0)
+			table_start_pools(c);
 	}
 	if (c->c_nerrors > 0) {
 		for (i = 0; i < c->c_nerrors; i++) {
@@ -588,6 +590,7 @@ load_table(void)
 			table_check_cgroups(c, conf_path, opt_test);
 		}
 	}
+	table_start_pools(c);
 	conf_name = conf_path;
 	conf_path = absolute(conf_path);
 	ports_path = absolute(ports_path);

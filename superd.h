@@ -801,6 +801,7 @@ int		 conf_line_joins(const char *);
 void		 table_check_paths(struct conf *, const char *);
 void		 table_check_contain(struct conf *, const char *);
 void		 table_check_cgroups(struct conf *, const char *, int);
+void		 table_start_pools(struct conf *);
 void		 table_report(const struct conf *, int);
 void		 table_log_errors(const struct conf *);
 void		 table_log_warnings(const struct conf *);

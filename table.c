@@ -144,6 +144,23 @@ table_check_cgroups(struct conf *c, const char *file, int dry)
 	}
 }
 
+/*
+ * After both checks, for a table that passed them: a root superd's
+ * namespace pools (nspool.c), one an entry.  Not before the cgroup
+ * check: under Delegate=yes that moves superd and its children to a
+ * leaf, and a pool, double-forked, left in superd's cgroup would make
+ * enabling memory and pids there fail (EBUSY).
+ */
+void
+table_start_pools(struct conf *c)
+{
+	struct service	*sv;
+
+	TAILQ_FOREACH(sv, &c->c_services, sv_entry)
+		if (sv->sv_cf->cf_clone != 0)
+			nspool_start(sv->sv_cf);
+}
+
 /* Each message of a list logged as a line of its own, quoted. */
 static void
 log_list(const char *event, char *const *list, size_t n)

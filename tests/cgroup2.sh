@@ -237,6 +237,30 @@ check "... and memory= works from then on" \
 kill $tpid $spid
 wait $spid
 
+# a table with a namespace pool (private-network, root) and memory=:
+# the pool, double-forked, is started after the move, so it is not
+# left in the service's cgroup beside the leaf (enabling: EBUSY)
+pooled=$cg/system.slice/pooled.service
+mkdir $pooled
+echo '127.0.0.1:7007 stream tcp nowait,private-network,memory=64m root /bin/cg2prog cg2prog show 1' \
+    >/tmp/pooled.conf
+sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' $pooled \
+    superd -d -P /tmp/ports4 /tmp/pooled.conf >/dev/null 2>/tmp/log4 &
+spid=$!
+check "a table with a namespace pool and memory= is served" \
+    wait_for 20 test -s /tmp/ports4
+check "... its move logged" grep -q \
+    "^event=cgroup-delegated path=$pooled leaf=supervisor" /tmp/log4
+ppid=$(grep -lx superd-nspool /proc/[0-9]*/comm 2>/dev/null |
+    sed -n 's|^/proc/\([0-9]*\)/comm$|\1|p' | head -1)
+check "... and its pool in the leaf" sh -c "[ -n '$ppid' ] &&
+    grep -qx 0::/system.slice/pooled.service/supervisor /proc/$ppid/cgroup"
+talk 7007 >/tmp/show4
+check "... and memory= works for its children" \
+    grep -Eqx "/system.slice/pooled.service/superd.$spid/[0-9]+" /tmp/show4
+kill $spid
+wait $spid
+
 # a service's cgroup whose slice passes no controllers on
 mkdir -p $cg/plain.slice/superd.service
 out=$(in_cg $cg/plain.slice/superd.service superd -t /etc/superd.conf 2>&1)
