@@ -35,9 +35,12 @@
 
 #include "superd.h"
 
-/* Write text to dir/file; -1 with errno. */
-static int
-deleg_write(const char *dir, const char *file, const char *text)
+/*
+ * Write text to the cgroup file dir/file in one write(2), as the kernel
+ * wants a cgroup file written; -1 with errno.  cgroup.c's too.
+ */
+int
+cgdeleg_write(const char *dir, const char *file, const char *text)
 {
 	char	 path[CG_PATHMAX + 64];
 	size_t	 n = strlen(text);
@@ -199,7 +202,7 @@ deleg_children(const char *dir, const char *to, pid_t **moved,
 	(void)fclose(f);
 	for (i = 0; i < n; i++) {
 		(void)snprintf(num, sizeof(num), "%d", (int)pids[i]);
-		if (deleg_write(to, "cgroup.procs", num) == 0)
+		if (cgdeleg_write(to, "cgroup.procs", num) == 0)
 			pids[(*nmoved)++] = pids[i];
 	}
 	*moved = pids;
@@ -230,7 +233,7 @@ cgdeleg_enter(const char *dir, const char *ctls, char *why, size_t len)
 		return -1;
 	}
 	/* "0": the writer's whole thread group moves */
-	if (deleg_write(leaf, "cgroup.procs", "0") == -1) {
+	if (cgdeleg_write(leaf, "cgroup.procs", "0") == -1) {
 		saved = errno;
 		(void)rmdir(leaf);
 		(void)snprintf(why, len, "superd's cgroup %s is not delegated "
@@ -239,12 +242,12 @@ cgdeleg_enter(const char *dir, const char *ctls, char *why, size_t len)
 		return -1;
 	}
 	deleg_children(dir, leaf, &moved, &nmoved);
-	if (deleg_write(dir, "cgroup.subtree_control", ctls) == -1) {
+	if (cgdeleg_write(dir, "cgroup.subtree_control", ctls) == -1) {
 		saved = errno;
-		(void)deleg_write(dir, "cgroup.procs", "0");
+		(void)cgdeleg_write(dir, "cgroup.procs", "0");
 		for (i = 0; i < nmoved; i++) {
 			(void)snprintf(num, sizeof(num), "%d", (int)moved[i]);
-			(void)deleg_write(dir, "cgroup.procs", num);
+			(void)cgdeleg_write(dir, "cgroup.procs", num);
 		}
 		free(moved);
 		(void)rmdir(leaf);

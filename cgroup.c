@@ -169,26 +169,6 @@ read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-/* Write text to a cgroup file; -1 with errno. */
-static int
-write_file(const char *dir, const char *file, const char *text)
-{
-	char	 path[CG_PATHMAX + 64];
-	size_t	 n = strlen(text);
-	int	 fd, saved;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (write(fd, text, n) != (ssize_t)n) {
-		saved = errno;
-		(void)close(fd);
-		errno = saved;
-		return -1;
-	}
-	return close(fd);
-}
-
 /*
  * The hierarchy of mountinfo's mount (mount point mnt, its root in the
  * hierarchy root) takes superd's own cgroup own: that directory, or -1
@@ -428,13 +408,13 @@ top_make(struct hier *h)
 	top_name(h);
 	ctls_text(h, ctls, sizeof(ctls));
 	if (h->h_v2)
-		(void)write_file(h->h_own, "cgroup.subtree_control", ctls);
+		(void)cgdeleg_write(h->h_own, "cgroup.subtree_control", ctls);
 	if (mkdir(h->h_top, 0755) == -1) {
 		if (errno != EEXIST)
 			return -1;
 		stale_skip(h->h_top);
 	}
-	if (h->h_v2 && write_file(h->h_top, "cgroup.subtree_control",
+	if (h->h_v2 && cgdeleg_write(h->h_top, "cgroup.subtree_control",
 	    ctls) == -1)
 		return -1;
 	h->h_made = 1;
@@ -621,24 +601,25 @@ cgroup_make(const struct svconf *cf, struct cgref *cg, struct cgjoin *cj)
 		if (cf->cf_memory != 0 && (h->h_ctls & (1 << CTL_MEMORY))) {
 			(void)snprintf(num, sizeof(num), "%llu",
 			    (unsigned long long)cf->cf_memory);
-			if (write_file(dir, h->h_v2 ? "memory.max" :
+			if (cgdeleg_write(dir, h->h_v2 ? "memory.max" :
 			    "memory.limit_in_bytes", num) == -1)
 				goto fail;
 			/* swap must not dodge the limit, where it is counted */
-			if (h->h_v2 && write_file(dir, "memory.swap.max", "0") ==
-			    -1 && errno != ENOENT)
+			if (h->h_v2 && cgdeleg_write(dir, "memory.swap.max",
+			    "0") == -1 && errno != ENOENT)
 				goto fail;
-			if (!h->h_v2 && write_file(dir,
+			if (!h->h_v2 && cgdeleg_write(dir,
 			    "memory.memsw.limit_in_bytes", num) == -1 &&
 			    errno != ENOENT)
 				goto fail;
 			/* v2: the kernel's OOM kill takes the whole cgroup */
 			if (h->h_v2)
-				(void)write_file(dir, "memory.oom.group", "1");
+				(void)cgdeleg_write(dir, "memory.oom.group",
+				    "1");
 		}
 		if (cf->cf_tasks != 0 && (h->h_ctls & (1 << CTL_PIDS))) {
 			(void)snprintf(num, sizeof(num), "%d", cf->cf_tasks);
-			if (write_file(dir, "pids.max", num) == -1)
+			if (cgdeleg_write(dir, "pids.max", num) == -1)
 				goto fail;
 		}
 		child_path(i, cg->cg_id, "cgroup.procs", cj->cj_procs[cj->cj_n],
@@ -735,7 +716,8 @@ leftovers_kill(const struct cgref *cg)
 			continue;
 		child_path(h, cg->cg_id, "", dir, sizeof(dir));
 		/* cgroup.kill since Linux 5.14; before it, as on v1 */
-		if (!hiers[h].h_v2 || write_file(dir, "cgroup.kill", "1") == -1)
+		if (!hiers[h].h_v2 ||
+		    cgdeleg_write(dir, "cgroup.kill", "1") == -1)
 			v1_kill(dir);
 	}
 }

@@ -902,6 +902,7 @@ size_t		 cgdeleg_above(const char *);
 size_t		 cgdeleg_control(const char *);
 int		 cgdeleg_check(const char *, char *, size_t);
 int		 cgdeleg_enter(const char *, const char *, char *, size_t);
+int		 cgdeleg_write(const char *, const char *, const char *);
 
 /* cgsweep.c */
 void		 cgsweep_run(const char *);
