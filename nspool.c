@@ -405,7 +405,8 @@ nspool_take(struct svconf *cf, int *fds)
 		r = -1;
 		errno = EAGAIN;
 	}
-	if (r == 1 && !(msg.msg_flags & MSG_CTRUNC))
+	/* under MSG_CTRUNC too: what the kernel installed is closed below */
+	if (r == 1)
 		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
 		    cm = CMSG_NXTHDR(&msg, cm)) {
 			if (cm->cmsg_level != SOL_SOCKET ||
@@ -419,12 +420,13 @@ nspool_take(struct svconf *cf, int *fds)
 		}
 	if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR)) {
 		/* the pool is gone: the clone flags from now on */
-		log_warnx("event=nspool-gone line=%d", cf->cf_line);
+		log_warnx("event=nspool-gone line=%d error=\"%s\"",
+		    cf->cf_line, r == 0 ? "end of file" : strerror(errno));
 		(void)close(cf->cf_poolfd);
 		cf->cf_poolfd = 0;
 	}
-	if (r == 1 && n == __builtin_popcount((unsigned int)
-	    cf->cf_poolflags)) {
+	if (r == 1 && !(msg.msg_flags & MSG_CTRUNC) &&
+	    n == __builtin_popcount((unsigned int)cf->cf_poolflags)) {
 		for (i = 0, k = 0; i < NSPOOL_NS; i++)
 			if (cf->cf_poolflags & kinds[i].nk_flag)
 				fds[i] = got[k++];
@@ -440,9 +442,11 @@ nspool_take(struct svconf *cf, int *fds)
 	/* credits: a byte a few sets, or at once when it came up empty */
 	if (cf->cf_poolfd > 0 && cf->cf_poolowed > 0 &&
 	    (cf->cf_poolowed >= NSPOOL_CREDIT || n == 0)) {
-		owed = (unsigned char)cf->cf_poolowed;
+		/* a byte carries 255 at most: the rest in the next */
+		owed = (unsigned char)(cf->cf_poolowed > 255 ? 255 :
+		    cf->cf_poolowed);
 		if (write(cf->cf_poolfd, &owed, 1) == 1)
-			cf->cf_poolowed = 0;
+			cf->cf_poolowed -= owed;
 	}
 	return n > 0 ? cf->cf_poolflags : 0;
 }
