@@ -351,6 +351,38 @@ put_all(struct wbuf *w, struct svidx *idx, unsigned int nsvc,
 }
 
 /*
+ * A memory file holding b (len bytes), high and close-on-exec, sealed so
+ * that the new binary reads what was written and nothing can change it;
+ * -1 with errno set.
+ */
+static int
+sealed_memfd(const char *name, const unsigned char *b, size_t len)
+{
+	size_t	 off;
+	ssize_t	 n;
+	int	 fd, saved;
+
+	if ((fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
+		return -1;
+	fd = fd_high(fd);
+	for (off = 0; off < len; off += (size_t)n)
+		if ((n = write(fd, b + off, len - off)) <= 0) {
+			if (n == 0)
+				errno = EIO;
+			goto fail;
+		}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
  * The whole state, at now (when superd stopped serving), in a sealed
  * memory file: its descriptor (close-on-exec, as every one named), with the
  * descriptors to carry in *fdsp (*nfdsp of them, malloc'd); -1 with
@@ -366,9 +398,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	unsigned int		 nsvc = 0, ngk = 0, nchild = 0, nlinger = 0;
 	uint32_t		 v;
 	uint64_t		 total, sum;
-	size_t			 off;
-	ssize_t			 n;
-	int			 fd, saved;
+	int			 fd = -1, saved;
 
 	memset(&w, 0, sizeof(w));
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
@@ -406,19 +436,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	memcpy(w.w_b + 36, &v, 4);
 	sum = upstate_sum(w.w_b + UPSTATE_HEAD, w.w_len - UPSTATE_HEAD);
 	memcpy(w.w_b + 40, &sum, 8);
-	if ((fd = memfd_create("superd-state", MFD_CLOEXEC |
-	    MFD_ALLOW_SEALING)) == -1)
-		goto fail;
-	fd = fd_high(fd);
-	for (off = 0; off < w.w_len; off += (size_t)n)
-		if ((n = write(fd, w.w_b + off, w.w_len - off)) <= 0) {
-			if (n == 0)
-				errno = EIO;
-			goto fail;
-		}
-	/* the new binary reads what was written, and nothing can change it */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+	if ((fd = sealed_memfd("superd-state", w.w_b, w.w_len)) == -1)
 		goto fail;
 	free(w.w_b);
 	*fdsp = w.w_fds;
@@ -488,8 +506,6 @@ upgrade_write_table(void)
 	struct tabent	*te;
 	struct wbuf	 w;
 	unsigned int	 n = 0, i, k;
-	ssize_t		 r;
-	size_t		 off;
 	int		 fd = -1, saved;
 
 	memset(&w, 0, sizeof(w));
@@ -517,18 +533,7 @@ upgrade_write_table(void)
 		errno = ENOMEM;
 		goto fail;
 	}
-	if ((fd = memfd_create("superd-table", MFD_CLOEXEC |
-	    MFD_ALLOW_SEALING)) == -1)
-		goto fail;
-	fd = fd_high(fd);
-	for (off = 0; off < w.w_len; off += (size_t)r)
-		if ((r = write(fd, w.w_b + off, w.w_len - off)) <= 0) {
-			if (r == 0)
-				errno = EIO;
-			goto fail;
-		}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+	if ((fd = sealed_memfd("superd-table", w.w_b, w.w_len)) == -1)
 		goto fail;
 	free(w.w_b);
 	return fd;
