@@ -108,7 +108,11 @@ ask_connect(const char *what, pid_t pid, uid_t uid)
 	return fd;
 }
 
-/* The whole answer on fd, within CTL_SECS; its length in *lenp. */
+/*
+ * The whole answer on fd, within CTL_SECS; its length in *lenp.  NULL for
+ * a connection reset before any byte came: an upgrade in place closed the
+ * old binary's socket with this connection still in its backlog.
+ */
 static char *
 ask_read(const char *what, int fd, size_t *lenp)
 {
@@ -140,6 +144,10 @@ ask_read(const char *what, int fd, size_t *lenp)
 			break;
 		if (errno == EINTR)
 			continue;
+		if (errno == ECONNRESET && len == 0) {
+			free(buf);
+			return NULL;
+		}
 		if (errno != EAGAIN)
 			err(1, "%s: read", what);
 		if ((ms = ask_left(&deadline)) == 0)
@@ -189,8 +197,9 @@ ctl_ask(const char *arg)
 	uid_t		 uid = (uid_t)-1;
 	char		 why[PATH_MAX + 64], who[PATH_MAX + 64], *buf;
 	size_t		 len, endlen = strlen(CTL_END "\n"), i;
+	struct timespec	 pause = { 0, 50 * 1000 * 1000 };
 	long long	 pid;
-	int		 fd;
+	int		 fd, tries;
 
 	if (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg)) {
 		pid = strtonum(arg, 1, INT_MAX, &errstr);
@@ -207,9 +216,19 @@ ctl_ask(const char *arg)
 	else
 		(void)snprintf(who, sizeof(who), "%s: superd pid %lld", arg,
 		    pid);
-	fd = ask_connect(who, (pid_t)pid, uid);
-	buf = ask_read(who, fd, &len);
-	(void)close(fd);
+	/* a reset while the pid lives is an upgrade's: asked again, 1 s */
+	for (tries = 0;; tries++) {
+		fd = ask_connect(who, (pid_t)pid, uid);
+		buf = ask_read(who, fd, &len);
+		(void)close(fd);
+		if (buf != NULL)
+			break;
+		if (tries == 20 || kill((pid_t)pid, 0) == -1) {
+			errno = ECONNRESET;
+			err(1, "%s: read", who);
+		}
+		(void)nanosleep(&pause, NULL);
+	}
 	if (len > strlen(CTL_REFUSED) && memcmp(buf, CTL_REFUSED " ",
 	    strlen(CTL_REFUSED " ")) == 0)
 		errx(1, "%s refused to answer: %s", who, ask_reason(buf, len));
