@@ -390,6 +390,7 @@ nspool_take(struct svconf *cf, int *fds)
 	if (cf->cf_poolfd <= 0)
 		return 0;
 	memset(&msg, 0, sizeof(msg));
+	memset(b, 0, sizeof(b));	/* filled by recvmsg: cppcheck cannot see it */
 	iov.iov_base = b;
 	iov.iov_len = sizeof(b);
 	msg.msg_iov = &iov;
