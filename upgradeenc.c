@@ -444,8 +444,6 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	return fd;
 fail:
 	saved = errno;
-	if (fd != -1)
-		(void)close(fd);
 	free(w.w_b);
 	free(w.w_fds);
 	errno = saved;
@@ -539,8 +537,6 @@ upgrade_write_table(void)
 	return fd;
 fail:
 	saved = errno;
-	if (fd != -1)
-		(void)close(fd);
 	free(w.w_b);
 	errno = saved;
 	return -1;
