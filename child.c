@@ -634,6 +634,18 @@ child_reap(struct child *ch, double now)
 	if (ch->ch_conn != -1 && ch->ch_sv->sv_proto == PROTO_TCP &&
 	    tcpinfo_get(ch->ch_conn, &tcbuf) == 0)
 		tc = &tcbuf;
+	/*
+	 * The client waits for the end of its reply, which superd's copy
+	 * holds back: lingered (linger.c) before anything is logged.  One
+	 * that exited 126 may have given its connection back: below.
+	 */
+	if (ch->ch_conn != -1 && ch->ch_sv->sv_socktype == SOCK_STREAM &&
+	    !exited126) {
+		nkept--;
+		linger_start(ch->ch_sv, ch->ch_conn, ch->ch_pid, ch->ch_killed,
+		    (struct sockaddr *)&ch->ch_peer, now);
+		ch->ch_conn = -1;
+	}
 	cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	metrics_exit(ch->ch_sv, outcome_of(&si), now - ch->ch_start, cpu, tc);
