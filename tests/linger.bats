@@ -283,3 +283,40 @@ print(" sent=%d" % sent, file=sys.stderr)
 	# costs several times that
 	[ "$used" -le 10 ]
 }
+
+# sockets_of PID: how many sockets process PID holds.
+sockets_of() {
+	find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l
+}
+
+@test "a lingering connection is closed as soon as its client closes, superd otherwise idle" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,linger=30 root /bin/echo echo hi
+	EOF
+	start_superd
+	before=$(sockets_of "$SUPERD_PID")
+	# the client reads to the end that superd's shutdown gives, then
+	# closes; it sent nothing, and no FIN before its reply
+	run timeout 10 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(5)
+got = b""
+while True:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+sys.stdout.write(got.decode())
+s.close()' "$(port 1)"
+	assert_success
+	assert_output hi
+	wait_log '^event=exit svc=[^ ]* line=1 '
+	# superd's copy goes with the client's close (QUIET_MS, 20 ms, after
+	# it at most), not 30 s later, nor with the next timer superd has
+	for ((i = 0; i < 12 * WAIT_SCALE; i++)); do
+		[ "$(sockets_of "$SUPERD_PID")" -le "$before" ] && break
+		sleep 0.05
+	done
+	[ "$(sockets_of "$SUPERD_PID")" -le "$before" ]
+}

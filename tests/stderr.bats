@@ -196,3 +196,14 @@ stderr_sum_is() {
 	stop_superd
 	log_has '^event=stderr svc=[^ ]* line=1 pid=[0-9]+ msg="partial"$'
 }
+
+@test "a line a running child writes to stderr is logged while it runs, superd otherwise idle" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait nobody /bin/sh sh -c "echo early >&2; sleep 4; echo out"
+	EOF
+	start_superd
+	talk "$(port 1)" >/dev/null &
+	wait_log '^event=stderr svc=[^ ]* line=1 pid=[0-9]+ msg="early"$' 3
+	# read at once, not with the child's exit
+	! log_has '^event=exit svc=[^ ]* line=1 '
+}
