@@ -632,8 +632,13 @@ child_reap(struct child *ch, double now)
 	cgroup_remove(&ch->ch_cg);
 	/* the bytes, by TCP_INFO on superd's copy, before its shutdown */
 	if (ch->ch_conn != -1 && ch->ch_sv->sv_proto == PROTO_TCP &&
-	    tcpinfo_get(ch->ch_conn, &tcbuf) == 0)
+	    tcpinfo_get(ch->ch_conn, &tcbuf) == 0) {
 		tc = &tcbuf;
+		/* the client's bytes are what follows its PROXY header */
+		if (ch->ch_px != NULL)
+			tc->tc_in -= tc->tc_in < ch->ch_px->px_hdr.ph_len ?
+			    tc->tc_in : ch->ch_px->px_hdr.ph_len;
+	}
 	/*
 	 * The client waits for the end of its reply, which superd's copy
 	 * holds back: lingered (linger.c) before anything is logged.  One

@@ -206,6 +206,7 @@ proxy_read(struct proxied *px, double now)
 		    sizeof(one));
 		px->px_lowat = 0;
 	}
+	px->px_hdr.ph_len = (size_t)len;
 	addr_unmap(&px->px_hdr.ph_src);
 	addr_unmap(&px->px_hdr.ph_dst);
 	return 1;

@@ -999,6 +999,7 @@ struct proxyhdr {
 	char		 ph_ssl_cn[PROXY_TEXT];	/* only when verified */
 	int		 ph_ssl_verified; /* 1: a client certificate was
 					   presented and verified */
+	size_t		 ph_len;	/* the header's bytes, read by superd */
 };
 
 /*

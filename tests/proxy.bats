@@ -105,6 +105,20 @@ envsvc() {
 	done
 }
 
+@test "the exit line's in= counts what follows the PROXY header, not the header superd read" {
+	table <<-'EOF'
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/cat cat
+	EOF
+	start_superd
+	run psend -1 --payload 'abcdef' "$(port 1)"
+	assert_output abcdef
+	run psend -2 --authority example.org --payload 'abcdefgh' "$(port 1)"
+	assert_output abcdefgh
+	wait_until 5 eval '[ "$(log_count "^event=exit svc=[^ ]* line=1 ")" -ge 2 ]'
+	log_has '^event=exit svc=[^ ]* line=1 .* in=6 out=6 '
+	log_has '^event=exit svc=[^ ]* line=1 .* in=8 out=8 '
+}
+
 @test "a v2 header split after its 16th byte leaves the child a socket that wakes for a single byte (SO_RCVLOWAT set back)" {
 	table <<-'EOF'
 	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /usr/bin/head head -n 1
