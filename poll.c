@@ -48,7 +48,7 @@ poll_init(void)
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
 	epfd = fd_high(epfd);
-	return quiet_init();
+	return quiet_init(epfd);
 }
 
 /*

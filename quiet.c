@@ -38,40 +38,42 @@
 
 #define QUIET_MS	20	/* the longest a quiet event waits, busy */
 
+static int		 mainfd = -1;	/* poll.c's set */
 static int		 quietfd = -1;
 static int		 nquiet;	/* watches in the quiet set */
 static int		 armed;		/* quietfd watched in the main set */
 static struct evsrc	 quiet_ev = { EV_QUIET };
 
-/*
- * The quiet set, close-on-exec and high (fd.c), in the main set with no
- * events until armed; -1 with errno set when it fails.
- */
-int
-quiet_init(void)
-{
-	if ((quietfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		return -1;
-	quietfd = fd_high(quietfd);
-	return poll_add(quietfd, 0, &quiet_ev);
-}
-
 static int
-quiet_ctl(int op, int fd, uint32_t events, void *ptr)
+ctl(int set, int op, int fd, uint32_t events, void *ptr)
 {
 	struct epoll_event	 ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
 	ev.data.ptr = ptr;
-	return epoll_ctl(quietfd, op, fd, &ev);
+	return epoll_ctl(set, op, fd, &ev);
+}
+
+/*
+ * The quiet set, close-on-exec and high (fd.c), in main (poll.c's set)
+ * with no events until armed; -1 with errno set when it fails.
+ */
+int
+quiet_init(int main)
+{
+	mainfd = main;
+	if ((quietfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	quietfd = fd_high(quietfd);
+	return ctl(mainfd, EPOLL_CTL_ADD, quietfd, 0, &quiet_ev);
 }
 
 /* As poll_add and poll_mod, in the quiet set. */
 int
 quiet_add(int fd, uint32_t events, void *ptr)
 {
-	if (quiet_ctl(EPOLL_CTL_ADD, fd, events, ptr) == -1)
+	if (ctl(quietfd, EPOLL_CTL_ADD, fd, events, ptr) == -1)
 		return -1;
 	nquiet++;
 	return 0;
@@ -80,7 +82,7 @@ quiet_add(int fd, uint32_t events, void *ptr)
 int
 quiet_mod(int fd, uint32_t events, void *ptr)
 {
-	return quiet_ctl(EPOLL_CTL_MOD, fd, events, ptr);
+	return ctl(quietfd, EPOLL_CTL_MOD, fd, events, ptr);
 }
 
 /* A watch out of the quiet set (it was in it). */
@@ -137,7 +139,8 @@ quiet_collect(struct epoll_event *events, int max,
 	    (m = epoll_wait(quietfd, events, max - n, 0)) == -1)
 		m = 0;
 	if (n == 0 && m == 0 && bounded && !armed) {
-		if (poll_mod(quietfd, EPOLLIN | EPOLLONESHOT, &quiet_ev) == 0)
+		if (ctl(mainfd, EPOLL_CTL_MOD, quietfd, EPOLLIN | EPOLLONESHOT,
+		    &quiet_ev) == 0)
 			armed = 1;
 	}
 	for (i = 0; i < n; i++)

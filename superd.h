@@ -74,6 +74,7 @@
  *     listen.c     listening sockets: open, bind, permissions, close
  *     tcpopt.c     a TCP listener's options, which its connections inherit
  *     poll.c       the epoll descriptor, a listener's pauses
+ *     quiet.c      the quiet set: events that need no wake-up of their own
  *   the table parser (its private types: confint.h)
  *     conf.c       a table's entries made into services
  *     confinc.c    .include PATH: the files a table includes
@@ -1167,7 +1168,7 @@ void		 poll_resume(struct service *, int);
 void		 poll_instances_changed(struct service *);
 
 /* quiet.c */
-int		 quiet_init(void);
+int		 quiet_init(int);
 int		 quiet_add(int, uint32_t, void *);
 int		 quiet_mod(int, uint32_t, void *);
 void		 quiet_del(int);
