@@ -28,8 +28,9 @@
  * a str being a u32 length and its bytes.  Anything else is refused,
  * with a short reason: a newer or older version, a header that is not
  * this one, sizes that do not add up, a sum that does not match, a field
- * out of its range, bytes left over.  Counts are checked against what
- * is left before anything is allocated for them.
+ * out of its range, bytes left over, a descriptor named twice (each is
+ * one thing: a listener, a pidfd, a connection...).  Counts are checked
+ * against what is left before anything is allocated for them.
  */
 
 #include <sys/types.h>
@@ -378,6 +379,48 @@ get_linger(struct rd *r, struct uplinger *ul, unsigned int nsvc)
 		bad(r, "a lingering connection of no service");
 }
 
+static int
+fd_cmp(const void *a, const void *b)
+{
+	int	 x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A descriptor the state names twice (two fields, one open file: the new
+ * binary would keep it for two uses and close it twice): that one; -1
+ * when each is named once; -2 out of memory.
+ */
+static int
+named_twice(const struct upstate *st)
+{
+	size_t		 n = 0, i;
+	int		*v, fd = -1;
+
+	if ((v = calloc(2 + st->st_nsvc + 3 * (size_t)st->st_nchild +
+	    st->st_ngk + st->st_nlinger, sizeof(*v))) == NULL)
+		return -2;
+	v[n++] = st->st_pidfd;
+	for (i = 0; i < st->st_nsvc; i++)
+		v[n++] = st->st_svc[i].us_fd;
+	for (i = 0; i < st->st_nchild; i++) {
+		v[n++] = st->st_child[i].uc_pidfd;
+		v[n++] = st->st_child[i].uc_conn;
+		v[n++] = st->st_child[i].uc_errfd;
+	}
+	for (i = 0; i < st->st_ngk; i++)
+		v[n++] = st->st_gk[i].ug_pidfd;
+	for (i = 0; i < st->st_nlinger; i++)
+		v[n++] = st->st_linger[i].ul_fd;
+	qsort(v, n, sizeof(*v), fd_cmp);
+	for (i = 1; i < n && fd == -1; i++)
+		if (v[i] != -1 && v[i] == v[i - 1])
+			fd = v[i];
+	free(v);
+	return fd;
+}
+
 /* superd's own, and the array sizes this binary must share. */
 static void
 get_own(struct rd *r, struct upstate *st)
@@ -457,6 +500,7 @@ upstate_decode(const unsigned char *buf, size_t len, struct upstate *st,
 	struct rd	 r;
 	const char	*w = NULL;
 	unsigned int	 i;
+	int		 fd;
 
 	memset(st, 0, sizeof(*st));
 	st->st_pidfd = -1;
@@ -492,7 +536,16 @@ upstate_decode(const unsigned char *buf, size_t len, struct upstate *st,
 		(void)snprintf(why, size, "%s", r.r_why);
 		return -1;
 	}
-	return 0;
+	switch (fd = named_twice(st)) {
+	case -1:
+		return 0;
+	case -2:
+		(void)snprintf(why, size, "out of memory");
+		return -1;
+	default:
+		(void)snprintf(why, size, "descriptor %d is named twice", fd);
+		return -1;
+	}
 }
 
 /* What upstate_decode allocated. */

@@ -9,7 +9,8 @@
  *  - the decoder returns 0 or -1, and on -1 says why in a short text;
  *  - on 0 every child and lingering connection names a service that is
  *    there (or, a lingering one, none), every descriptor
- *    is -1 or above stdio, every string ends within its bounds;
+ *    is -1 or above stdio and named once, every string ends within its
+ *    bounds;
  *  - upstate_free frees everything (LeakSanitizer), twice harmlessly.
  * Any broken property aborts, which libFuzzer reports as a crash.
  */
@@ -22,10 +23,49 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+static int
+int_cmp(const void *a, const void *b)
+{
+	int	 x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* No descriptor other than -1 is named twice. */
+static void
+check_once(const struct upstate *st)
+{
+	size_t		 n = 0, i;
+	int		*v;
+
+	if ((v = calloc(2 + st->st_nsvc + 3 * (size_t)st->st_nchild +
+	    st->st_ngk + st->st_nlinger, sizeof(*v))) == NULL)
+		return;
+	v[n++] = st->st_pidfd;
+	for (i = 0; i < st->st_nsvc; i++)
+		v[n++] = st->st_svc[i].us_fd;
+	for (i = 0; i < st->st_nchild; i++) {
+		v[n++] = st->st_child[i].uc_pidfd;
+		v[n++] = st->st_child[i].uc_conn;
+		v[n++] = st->st_child[i].uc_errfd;
+	}
+	for (i = 0; i < st->st_ngk; i++)
+		v[n++] = st->st_gk[i].ug_pidfd;
+	for (i = 0; i < st->st_nlinger; i++)
+		v[n++] = st->st_linger[i].ul_fd;
+	qsort(v, n, sizeof(*v), int_cmp);
+	for (i = 1; i < n; i++)
+		if (v[i] != -1 && v[i] == v[i - 1])
+			abort();
+	free(v);
+}
+
 static void
 check(const struct upstate *st)
 {
 	unsigned int	 i;
+
+	check_once(st);
 
 	if (st->st_pidfd != -1 && st->st_pidfd < 3)
 		abort();
