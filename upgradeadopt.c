@@ -4,12 +4,18 @@
  *
  * First thing at start (upgrade_take, before any descriptor is opened
  * or closed): the memory file UPGRADE_STATE_ENV names is read and
- * decoded (upgradedec.c), and exactly the descriptors it names are kept
- * (close-on-exec again, high: fd.c); every other one is closed, as
- * closefrom(3) does at a fresh start.  A state that cannot be read makes
- * this a fresh start: what it named is closed, every socket bound anew
- * (children the old binary started run on, unwatched, as after a
- * restart), and event=upgrade-failed says so once the log is open.
+ * decoded (upgradedec.c), each descriptor it names is checked to be what
+ * it says (check_fds: the environment is an input like any other, and a
+ * superd started by hand with the variable set must not take a file for
+ * a listener, nor another's process for its child), and exactly those
+ * descriptors are kept (close-on-exec again, high: fd.c); every other
+ * one is closed, as closefrom(3) does at a fresh start.  The state's
+ * file, and the running table's (UPGRADE_TABLE_ENV), must be memory
+ * files sealed as upgradeenc.c seals them.  A state that cannot be read
+ * or is not what it says makes this a fresh start: what it named is
+ * closed, every socket bound anew (children the old binary started run
+ * on, unwatched, as after a restart), and event=upgrade-failed says why
+ * once the log is open.
  *
  * Then the table is read as at any start (one with errors, edited since
  * the check, is replaced by the old binary's running table: upgrade_table,
@@ -31,6 +37,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
@@ -42,6 +50,14 @@
 #include <unistd.h>
 
 #include "superd.h"
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC	0x9fa0	/* linux/magic.h: procfs's f_type */
+#endif
+
+/* The seals upgradeenc.c's sealed_memfd puts on the state and the table. */
+#define STATE_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | \
+			    F_SEAL_SEAL)
 
 static struct upstate	 st;
 static int		 exec_by_upgrade;	/* UPGRADE_STATE_ENV was set */
@@ -87,9 +103,10 @@ fd_fields(size_t *np)
 }
 
 /*
- * The descriptors the state names: each open, none named twice, each
- * high and close-on-exec.  Every other descriptor above stdio is closed.
- * -1 when the state's descriptors are not what it says.
+ * The descriptors the state names: each open, each high and
+ * close-on-exec (none is named twice: upgradedec.c refuses such a
+ * state).  Every other descriptor above stdio is closed.  -1 when the
+ * state's descriptors are not what it says.
  */
 static int
 keep_fds(void)
@@ -111,7 +128,9 @@ keep_fds(void)
 		if (fcntl(*f[i], F_GETFD) == -1) {
 			(void)snprintf(take_err, sizeof(take_err), "descriptor "
 			    "%d it names is not open", *f[i]);
-			goto bad;
+			free(f);
+			free(v);
+			return -1;
 		}
 		/* low numbers are for connections (fd.c) */
 		if (*f[i] < SPAWN_FDTOP &&
@@ -121,12 +140,6 @@ keep_fds(void)
 		v[k++] = *f[i];
 	}
 	qsort(v, k, sizeof(*v), int_cmp);
-	for (i = 1; i < k; i++)
-		if (v[i] == v[i - 1]) {
-			(void)snprintf(take_err, sizeof(take_err), "descriptor "
-			    "%d is named twice", v[i]);
-			goto bad;
-		}
 	for (lo = 3, i = 0; i < k; i++) {
 		if ((unsigned int)v[i] > lo)
 			(void)close_range(lo, (unsigned int)v[i] - 1, 0);
@@ -136,25 +149,84 @@ keep_fds(void)
 	free(f);
 	free(v);
 	return 0;
-bad:
-	free(f);
-	free(v);
-	return -1;
 }
 
-/* The memory file fd, read whole. */
+/*
+ * What descriptor fd is, for a message, and its mode into *mp (0 when
+ * it is not open).
+ */
+static const char *
+fd_kind(int fd, mode_t *mp)
+{
+	struct stat	 sb;
+
+	if (fstat(fd, &sb) == -1) {
+		*mp = 0;
+		return "not open";
+	}
+	*mp = sb.st_mode;
+	switch (sb.st_mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFIFO:
+		return "a pipe";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFLNK:
+		return "a symbolic link";
+	default:
+		return "an anonymous inode";
+	}
+}
+
+/*
+ * The memory file fd, which the variable env named, read whole: only
+ * one made as upgradeenc.c's sealed_memfd makes it, a regular file
+ * sealed against any write, growth, shrinking and further seals (on a
+ * file of any other file system F_GET_SEALS fails; any other tmpfs
+ * file, one memfd_create did not allow seals on, has F_SEAL_SEAL alone),
+ * so that no one can change what is read, nor could since it was
+ * sealed.  Anything else (a file, a pipe, a memory file left writable)
+ * was not handed over by an upgrade: NULL, with take_err saying what it
+ * is.
+ */
 static unsigned char *
-read_state(int fd, size_t *lenp)
+read_state(int fd, const char *env, size_t *lenp)
 {
 	struct stat	 sb;
 	unsigned char	*buf;
+	const char	*k;
 	size_t		 off;
 	ssize_t		 n;
+	mode_t		 m;
+	int		 seals;
 
-	if (fstat(fd, &sb) == -1 || sb.st_size < 0 ||
-	    sb.st_size > UPSTATE_MAX) {
-		(void)snprintf(take_err, sizeof(take_err), "its file: %s",
-		    sb.st_size > UPSTATE_MAX ? "too large" : strerror(errno));
+	k = fd_kind(fd, &m);
+	if (!S_ISREG(m) || (seals = fcntl(fd, F_GET_SEALS)) == -1 ||
+	    (seals & STATE_SEALS) != STATE_SEALS) {
+		if (S_ISREG(m))
+			(void)snprintf(take_err, sizeof(take_err), "%s=%d is a "
+			    "regular file not sealed as an upgrade's state "
+			    "is", env, fd);
+		else
+			(void)snprintf(take_err, sizeof(take_err), "%s=%d is "
+			    "%s, not a sealed memory file", env, fd, k);
+		return NULL;
+	}
+	if (fstat(fd, &sb) == -1) {
+		(void)snprintf(take_err, sizeof(take_err), "%s=%d: %s", env,
+		    fd, strerror(errno));
+		return NULL;
+	}
+	if (sb.st_size < 0 || sb.st_size > UPSTATE_MAX) {
+		(void)snprintf(take_err, sizeof(take_err), "%s=%d: too large",
+		    env, fd);
 		return NULL;
 	}
 	if ((buf = malloc(sb.st_size + 1)) == NULL) {
@@ -163,8 +235,8 @@ read_state(int fd, size_t *lenp)
 	}
 	for (off = 0; off < (size_t)sb.st_size; off += (size_t)n)
 		if ((n = pread(fd, buf + off, sb.st_size - off, off)) <= 0) {
-			(void)snprintf(take_err, sizeof(take_err), "its file: "
-			    "%s", n == 0 ? "short" : strerror(errno));
+			(void)snprintf(take_err, sizeof(take_err), "%s=%d: %s",
+			    env, fd, n == 0 ? "short" : strerror(errno));
 			free(buf);
 			return NULL;
 		}
@@ -174,24 +246,268 @@ read_state(int fd, size_t *lenp)
 
 /*
  * The old binary's running table (upgradeenc.c), read and its file
- * closed; none (an older binary's upgrade, or one that cannot be read)
- * leaves table_buf NULL.
+ * closed.  None named (an older binary's upgrade) leaves table_buf NULL:
+ * 0.  One named that is not the sealed memory file the old binary makes
+ * refuses the whole state, as the state's own file would: -1, take_err
+ * saying why.
  */
-static void
+static int
 take_table(void)
 {
 	const char	*s, *errstr;
 	int		 fd;
 
 	if ((s = getenv(UPGRADE_TABLE_ENV)) == NULL)
-		return;
+		return 0;
 	fd = (int)strtonum(s, 3, INT_MAX, &errstr);
+	if (errstr != NULL) {
+		(void)snprintf(take_err, sizeof(take_err), "%s is %s",
+		    UPGRADE_TABLE_ENV, errstr);
+		(void)unsetenv(UPGRADE_TABLE_ENV);
+		return -1;
+	}
 	(void)unsetenv(UPGRADE_TABLE_ENV);
-	if (errstr != NULL)
-		return;
-	table_buf = read_state(fd, &table_len);
+	table_buf = read_state(fd, UPGRADE_TABLE_ENV, &table_len);
 	(void)close(fd);
-	take_err[0] = '\0';	/* the state's own errors are what it says */
+	return table_buf != NULL ? 0 : -1;
+}
+
+/*
+ * The pid the pidfd fd names, from /proc/self/fdinfo/FD's "Pid:" line
+ * (-1 there: its process was reaped); -2 when that cannot be read, or fd
+ * has no such line (it is no pidfd).  The file is procfs's, proved by
+ * fstatfs on what was opened: a kernel file system that no user can
+ * write to, rename within or mount over (that needs root), and
+ * /proc/self is this process, so no other user can swap what is read.
+ */
+static long
+fdinfo_pid(int fd)
+{
+	struct statfs	 sfs;
+	char		 path[64], buf[2048], *p;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 f;
+
+	(void)snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if ((f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -2;
+	if (fstatfs(f, &sfs) == -1 || sfs.f_type != PROC_SUPER_MAGIC) {
+		(void)close(f);
+		return -2;
+	}
+	while (off < sizeof(buf) - 1 && (n = read(f, buf + off,
+	    sizeof(buf) - 1 - off)) > 0)
+		off += (size_t)n;
+	(void)close(f);
+	buf[off] = '\0';
+	/* never the first line, which is pos: */
+	if ((p = strstr(buf, "\nPid:")) == NULL)
+		return -2;
+	return strtol(p + 5, NULL, 10);
+}
+
+/*
+ * Is fd a pidfd of pid, a child of this process?  0, or -1 with why
+ * (size bytes) saying what it is instead, what names it first.
+ *
+ * waitid(2) on the descriptor itself (P_PIDFD; WNOWAIT: nothing is
+ * reaped, WNOHANG: nothing is waited for; __WALL: whatever its exit
+ * signal) tells a pidfd from any other descriptor (EBADF, EINVAL) and a
+ * child of ours from another's process (ECHILD), acting on no path and
+ * signalling nothing; a pidfd_send_signal(fd, 0) would say as much of
+ * the first but not the second, and superd signals its children's
+ * groups, so one not its own must never be adopted.  The pid it names
+ * is read from procfs (fdinfo_pid), on no path another user can swap.
+ */
+static int
+check_pidfd(int fd, pid_t pid, const char *what, char *why, size_t size)
+{
+	siginfo_t	 si;
+	mode_t		 m;
+	long		 named;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT |
+	    __WALL) == -1) {
+		if (errno == ECHILD)
+			(void)snprintf(why, size, "%s: its pidfd, descriptor "
+			    "%d, names no child of this process", what, fd);
+		else
+			(void)snprintf(why, size, "%s: its pidfd, descriptor "
+			    "%d, is %s, not a pidfd", what, fd,
+			    fd_kind(fd, &m));
+		return -1;
+	}
+	if ((named = fdinfo_pid(fd)) == -2) {
+		(void)snprintf(why, size, "%s: its pidfd, descriptor %d: "
+		    "/proc/self/fdinfo/%d has no pid", what, fd, fd);
+		return -1;
+	}
+	if (named != pid || (si.si_pid != 0 && si.si_pid != pid)) {
+		(void)snprintf(why, size, "%s: its pidfd, descriptor %d, "
+		    "names pid %ld", what, fd, named);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is fd a socket?  0, or -1 with why, what naming it. */
+static int
+check_socket(int fd, const char *what, char *why, size_t size)
+{
+	const char	*k;
+	mode_t		 m;
+
+	k = fd_kind(fd, &m);
+	if (!S_ISSOCK(m)) {
+		(void)snprintf(why, size, "%s, descriptor %d, is %s, not a "
+		    "socket", what, fd, k);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Is us's descriptor the socket of its service: a socket of its type and
+ * its family, and, a stream one, listening?  0, or -1 with why.
+ */
+static int
+check_listener(const struct upsvc *us, unsigned int i, char *why,
+    size_t size)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 what[128];
+	int			 v;
+
+	(void)snprintf(what, sizeof(what), "service %u (%s, line %d): its "
+	    "socket", i + 1, us->us_name != NULL ? us->us_name : "-",
+	    us->us_line);
+	if (check_socket(us->us_fd, what, why, size) == -1)
+		return -1;
+	len = sizeof(v);
+	if (getsockopt(us->us_fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
+	    v != us->us_socktype) {
+		(void)snprintf(why, size, "%s, descriptor %d, is not of its "
+		    "type (%s)", what, us->us_fd, us->us_socktype ==
+		    SOCK_STREAM ? "stream" : "dgram");
+		return -1;
+	}
+	len = sizeof(ss);
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(us->us_fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    ss.ss_family != us->us_family) {
+		(void)snprintf(why, size, "%s, descriptor %d, is not of its "
+		    "address family (%d)", what, us->us_fd, us->us_family);
+		return -1;
+	}
+	len = sizeof(v);
+	if (us->us_socktype == SOCK_STREAM && (getsockopt(us->us_fd,
+	    SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 || v != 1)) {
+		(void)snprintf(why, size, "%s, descriptor %d, is not "
+		    "listening", what, us->us_fd);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Is fd the read end of a pipe (what stderr=log reads)?  0, or -1 with
+ * why, what naming it.
+ */
+static int
+check_pipe(int fd, const char *what, char *why, size_t size)
+{
+	const char	*k;
+	mode_t		 m;
+	int		 fl;
+
+	k = fd_kind(fd, &m);
+	if (!S_ISFIFO(m)) {
+		(void)snprintf(why, size, "%s, descriptor %d, is %s, not a "
+		    "pipe", what, fd, k);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 || (fl & O_ACCMODE) == O_WRONLY) {
+		(void)snprintf(why, size, "%s, descriptor %d, is a pipe's "
+		    "write end, not its read end", what, fd);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Each descriptor the state names is what the state says it is, before
+ * any is used: a service's, a socket of its type and family (listening,
+ * a stream one); a child's pidfd, a pidfd of that pid, a child of this
+ * process; its connection, a socket; its stderr pipe, a pipe's read end;
+ * a group kill's, a pidfd of its leader (pid = the group), a child; a
+ * lingering connection, a socket; the pid file, a regular file.  Any
+ * other refuses the whole state (a superd started by hand, or by
+ * something confused, with UPGRADE_STATE_ENV set): -1, take_err naming
+ * the field.
+ */
+static int
+check_fds(void)
+{
+	const struct upchild	*uc;
+	const struct upgk	*ug;
+	const char		*k;
+	char			 what[128], why[sizeof(take_err)];
+	unsigned int		 i;
+	mode_t			 m;
+
+	why[0] = '\0';
+	if (st.st_pidfd != -1) {
+		k = fd_kind(st.st_pidfd, &m);
+		if (!S_ISREG(m)) {
+			(void)snprintf(why, sizeof(why), "the pid file, "
+			    "descriptor %d, is %s, not a regular file",
+			    st.st_pidfd, k);
+			goto bad;
+		}
+	}
+	for (i = 0; i < st.st_nsvc; i++)
+		if (st.st_svc[i].us_fd != -1 &&
+		    check_listener(&st.st_svc[i], i, why, sizeof(why)) == -1)
+			goto bad;
+	for (i = 0; i < st.st_nchild; i++) {
+		uc = &st.st_child[i];
+		(void)snprintf(what, sizeof(what), "child pid %d", uc->uc_pid);
+		if (check_pidfd(uc->uc_pidfd, uc->uc_pid, what, why,
+		    sizeof(why)) == -1)
+			goto bad;
+		(void)snprintf(what, sizeof(what), "child pid %d: its "
+		    "connection", uc->uc_pid);
+		if (uc->uc_conn != -1 && check_socket(uc->uc_conn, what, why,
+		    sizeof(why)) == -1)
+			goto bad;
+		(void)snprintf(what, sizeof(what), "child pid %d: its stderr "
+		    "pipe", uc->uc_pid);
+		if (uc->uc_errfd != -1 && check_pipe(uc->uc_errfd, what, why,
+		    sizeof(why)) == -1)
+			goto bad;
+	}
+	for (i = 0; i < st.st_ngk; i++) {
+		ug = &st.st_gk[i];
+		(void)snprintf(what, sizeof(what), "group kill %d",
+		    ug->ug_pgid);
+		if (check_pidfd(ug->ug_pidfd, ug->ug_pgid, what, why,
+		    sizeof(why)) == -1)
+			goto bad;
+	}
+	for (i = 0; i < st.st_nlinger; i++) {
+		(void)snprintf(what, sizeof(what), "lingering connection %u",
+		    i + 1);
+		if (check_socket(st.st_linger[i].ul_fd, what, why,
+		    sizeof(why)) == -1)
+			goto bad;
+	}
+	return 0;
+bad:
+	(void)strlcpy(take_err, why, sizeof(take_err));
+	return -1;
 }
 
 /*
@@ -245,15 +561,16 @@ upgrade_take(void)
 			warn("upgrade: chdir %s", dir);
 		(void)unsetenv(UPGRADE_CWD_ENV);
 	}
-	take_table();
 	fd = (int)strtonum(s, 3, INT_MAX, &errstr);
 	(void)unsetenv(UPGRADE_STATE_ENV);
+	if (take_table() == -1)
+		return 0;
 	if (errstr != NULL) {
 		(void)snprintf(take_err, sizeof(take_err), "%s is %s",
 		    UPGRADE_STATE_ENV, errstr);
 		return 0;
 	}
-	buf = read_state(fd, &len);
+	buf = read_state(fd, UPGRADE_STATE_ENV, &len);
 	(void)close(fd);
 	if (buf == NULL)
 		return 0;
@@ -264,7 +581,7 @@ upgrade_take(void)
 		return 0;
 	}
 	free(buf);
-	if (keep_fds() == -1) {
+	if (check_fds() == -1 || keep_fds() == -1) {
 		upstate_free(&st);
 		return 0;
 	}

@@ -275,8 +275,8 @@ upgrade() {
 	open(sys.argv[1], "wb").write(head)
 	PY
 	rm -f "$PORTS"
-	SUPERD_UPGRADE_STATE=7 "$TOP/superd" -d -P "$PORTS" "$CONF" \
-	    7<"$T/state" >"$T/stdout" 2>"$LOG" 3>&- &
+	python3 "$BATS_TEST_DIRNAME/upstate.py" --raw "$T/state" -- \
+	    "$TOP/superd" -d -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
 	SUPERD_PID=$!
 	wait_until 10 test -s "$PORTS"
 	wait_log '^event=upgrade-failed error="a newer state version than this binary reads" restart=1$'
@@ -302,8 +302,9 @@ upgrade() {
 	    garbled:"a sum that does not match: garbled" \
 	    foreign:"not a superd state"; do
 		rm -f "$PORTS"
-		SUPERD_UPGRADE_STATE=7 "$TOP/superd" -d -P "$PORTS" "$CONF" \
-		    7<"$T/${s%%:*}" >"$T/stdout" 2>"$LOG" 3>&- &
+		python3 "$BATS_TEST_DIRNAME/upstate.py" --raw "$T/${s%%:*}" -- \
+		    "$TOP/superd" -d -P "$PORTS" "$CONF" >"$T/stdout" \
+		    2>"$LOG" 3>&- &
 		SUPERD_PID=$!
 		wait_until 10 test -s "$PORTS"
 		wait_log "^event=upgrade-failed error=\"${s#*:}\" restart=1\$"
@@ -389,4 +390,70 @@ upgrade() {
 	done
 	wait "$askers"
 	[ ! -s "$T/fails" ] || { cat "$T/fails"; false; }
+}
+
+# upstate ITEM... [OPTION...]: superd started as an upgrade's new binary
+# with a state tests/upstate.py makes of those items.
+upstate() {
+	rm -f "$PORTS"
+	python3 "$BATS_TEST_DIRNAME/upstate.py" "$@" -- "$TOP/superd" -d \
+	    -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+}
+
+@test "a whole state made by hand (a listener, a child with its connection and stderr pipe, a lingering socket) passes the new binary's checks and is taken over" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	upstate svc=listen child=fork,conn=sock,err=piper linger=sock \
+	    --table "$CONF" --pids "$T/pids"
+	wait_log '^event=upgrade from=upstate\.py to=.* services=1 children=1 pause_ms='
+	! log_has '^event=listen '
+	run talk "$(port 1)" "taken"
+	assert_output "taken"
+	# the child is watched: its end is logged under its service
+	kid=$(head -1 "$T/pids")
+	kill "$kid"
+	wait_log "^event=exit svc=0 line=1 pid=$kid signal=TERM "
+}
+
+@test "SUPERD_UPGRADE_STATE that is no descriptor number, or one not open, and a state naming one not open, are refused: a fresh start" {
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait root internal echo
+	EOF
+	for e in -1:"too small" 2:"too small" abc:"invalid" \
+	    99999999999:"too large" 2147483647:"=2147483647 is not open, not a sealed memory file"; do
+		upstate --env "${e%%:*}"
+		wait_log "^event=upgrade-failed error=\"SUPERD_UPGRADE_STATE( is )?${e#*:}\" restart=1\$"
+		run talk "$(port 1)" "fresh"
+		assert_output "fresh"
+		stop_superd
+	done
+	upstate svc=40
+	wait_log '^event=upgrade-failed error="service 1 \(echo, line 1\): its socket, descriptor 40, is not open, not a socket" restart=1$'
+	run talk "$(port 1)" "fresh"
+	assert_output "fresh"
+}
+
+@test "a group whose SIGKILL is due at an upgrade is taken over (its zombie leader's pidfd passes the checks) and killed by the new binary" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,timeout=1 root /bin/sh sh -c "(trap '' TERM; exec sleep 30) & exec sleep 30"
+	EOF
+	start_bin
+	( timeout 10 nc 127.0.0.1 "$(port 1)" </dev/null >/dev/null ) &
+	client=$!
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ signal=TERM '
+	pid=$(sed -n 's/^event=start svc=0 line=1 pid=\([0-9]*\).*/\1/p' "$LOG")
+	# its group's member ignores SIGTERM: the SIGKILL is 2 s away
+	kill -0 -- "-$pid"
+	upgrade 1
+	! log_has 'event=upgrade-failed'
+	wait_log "^event=timeout svc=0 line=1 pid=$pid signal=KILL\$" 5
+	# by the new binary
+	run sed -n '/^event=upgrade from=/,$p' "$LOG"
+	assert_line "event=timeout svc=0 line=1 pid=$pid signal=KILL"
+	wait_until 5 eval '! kill -0 -- -'"$pid"' 2>/dev/null'
+	wait "$client" || true
 }
