@@ -60,12 +60,7 @@ poll_init(void)
 static int
 poll_ctl(int op, int fd, uint32_t events, void *ptr)
 {
-	struct epoll_event	 ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.ptr = ptr;
-	return epoll_ctl(epfd, op, fd, &ev);
+	return quiet_ctl(epfd, op, fd, events, ptr);
 }
 
 int

@@ -44,8 +44,12 @@ static int		 nquiet;	/* watches in the quiet set */
 static int		 armed;		/* quietfd watched in the main set */
 static struct evsrc	 quiet_ev = { EV_QUIET };
 
-static int
-ctl(int set, int op, int fd, uint32_t events, void *ptr)
+/*
+ * epoll_ctl(2) on set, the watch's event made of events and ptr: the
+ * quiet set's and the main one's (poll.c) alike.
+ */
+int
+quiet_ctl(int set, int op, int fd, uint32_t events, void *ptr)
 {
 	struct epoll_event	 ev;
 
@@ -66,14 +70,14 @@ quiet_init(int main)
 	if ((quietfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
 	quietfd = fd_high(quietfd);
-	return ctl(mainfd, EPOLL_CTL_ADD, quietfd, 0, &quiet_ev);
+	return quiet_ctl(mainfd, EPOLL_CTL_ADD, quietfd, 0, &quiet_ev);
 }
 
 /* As poll_add and poll_mod, in the quiet set. */
 int
 quiet_add(int fd, uint32_t events, void *ptr)
 {
-	if (ctl(quietfd, EPOLL_CTL_ADD, fd, events, ptr) == -1)
+	if (quiet_ctl(quietfd, EPOLL_CTL_ADD, fd, events, ptr) == -1)
 		return -1;
 	nquiet++;
 	return 0;
@@ -82,7 +86,7 @@ quiet_add(int fd, uint32_t events, void *ptr)
 int
 quiet_mod(int fd, uint32_t events, void *ptr)
 {
-	return ctl(quietfd, EPOLL_CTL_MOD, fd, events, ptr);
+	return quiet_ctl(quietfd, EPOLL_CTL_MOD, fd, events, ptr);
 }
 
 /* A watch out of the quiet set (it was in it). */
@@ -139,8 +143,8 @@ quiet_collect(struct epoll_event *events, int max,
 	    (m = epoll_wait(quietfd, events, max - n, 0)) == -1)
 		m = 0;
 	if (n == 0 && m == 0 && bounded && !armed) {
-		if (ctl(mainfd, EPOLL_CTL_MOD, quietfd, EPOLLIN | EPOLLONESHOT,
-		    &quiet_ev) == 0)
+		if (quiet_ctl(mainfd, EPOLL_CTL_MOD, quietfd,
+		    EPOLLIN | EPOLLONESHOT, &quiet_ev) == 0)
 			armed = 1;
 	}
 	for (i = 0; i < n; i++)

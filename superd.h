@@ -1169,6 +1169,7 @@ void		 poll_instances_changed(struct service *);
 
 /* quiet.c */
 int		 quiet_init(int);
+int		 quiet_ctl(int, int, int, uint32_t, void *);
 int		 quiet_add(int, uint32_t, void *);
 int		 quiet_mod(int, uint32_t, void *);
 void		 quiet_del(int);
