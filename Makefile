@@ -39,7 +39,7 @@ PTY_LDFLAGS ?= -fPIE -static-pie -Wl,-z,relro,-z,now
 SRCS	 = superd.c upgradeask.c upgrade.c upgradeenc.c upgradeadopt.c \
 	   upgradedec.c reload.c watch.c ctlask.c ctl.c status.c reaper.c serve.c \
 	   dgramconn.c admit.c dgramwait.c child.c \
-	   linger.c errlog.c held.c proxywait.c refuse.c poll.c quiet.c services.c $(CONF_SRCS) addr.c listen.c \
+	   linger.c errlog.c held.c proxywait.c refuse.c poll.c services.c $(CONF_SRCS) addr.c listen.c \
 	   tcpopt.c contain.c spawn.c spawnns.c nspool.c spawnfail.c spawnback.c \
 	   spawnenv.c cgroup.c cgsweep.c cgdelegate.c limits.c guard.c backlog.c \
 	   internal.c scrape.c metrics.c httpreq.c builtin.c adopt.c notify.c \

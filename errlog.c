@@ -45,12 +45,9 @@
  * System calls a connection: pipe2(2) and the read end's move up
  * (F_DUPFD_CLOEXEC) before the clone; the low ends are closed in the
  * close_range(2) that closes the connection (spawn.c: no more calls
- * than before when they are consecutive); epoll_ctl(2) ADD, in the quiet
- * set (quiet.c: a pipe's end needs no wake-up of its own, its child's exit
- * comes a moment later); at the end, a pipe that reports EPOLLHUP without
- * EPOLLIN (nothing was written) is closed without a read, one-shot leaving
- * no watch behind.  A pipe that had something to read moves to the main
- * set: what its child writes next is read at once.
+ * than before when they are consecutive); epoll_ctl(2) ADD; at the
+ * end, a pipe that reports EPOLLHUP without EPOLLIN (nothing was
+ * written) is closed without a read, one-shot leaving no watch behind.
  */
 
 #include <sys/types.h>
@@ -81,7 +78,6 @@ struct errpipe {
 	int		 ep_skip;	/* past ERRLOG_LINE: to its newline */
 	int		 ep_reaped;	/* its child is reaped */
 	int		 ep_armed;	/* the one-shot watch may still fire */
-	int		 ep_loud;	/* watched in the main set, not quiet */
 	TAILQ_ENTRY(errpipe) ep_entry;	/* open: live, or orphans */
 	struct errpipe	*ep_next;	/* on the free list */
 };
@@ -203,7 +199,7 @@ errlog_start(struct errpipe *ep, pid_t pid, int unwatched)
 		return 0;
 	ep->ep_pid = pid;
 	if (!unwatched &&
-	    quiet_add(ep->ep_fd, EPOLLIN | EPOLLONESHOT, ep) == 0) {
+	    poll_add(ep->ep_fd, EPOLLIN | EPOLLONESHOT, ep) == 0) {
 		ep->ep_armed = 1;
 		return 0;
 	}
@@ -345,12 +341,8 @@ pipe_end(struct errpipe *ep, double now)
 	ep->ep_part = NULL;
 	ep->ep_skip = 0;
 	/* a watch that may still fire goes first: another may hold it */
-	if (ep->ep_loud && ep->ep_armed)
+	if (ep->ep_armed)
 		poll_del(ep->ep_fd);
-	else if (ep->ep_armed)
-		quiet_del(ep->ep_fd);
-	else if (!ep->ep_loud)
-		quiet_closed();		/* disabled, it goes with the file */
 	(void)close(ep->ep_fd);
 	ep->ep_fd = -1;
 	ep->ep_armed = 0;
@@ -383,21 +375,6 @@ pipe_read(struct errpipe *ep, double now)
 }
 
 /*
- * The watch of a pipe that had more to read armed again.  One that had
- * something to say moves from the quiet set (quiet.c) to the main one:
- * what such a child writes next is read at once, not QUIET_MS later.
- */
-static int
-rearm(struct errpipe *ep)
-{
-	if (ep->ep_loud)
-		return poll_mod(ep->ep_fd, EPOLLIN | EPOLLONESHOT, ep);
-	quiet_del(ep->ep_fd);
-	ep->ep_loud = 1;	/* in neither set should the add fail */
-	return poll_add(ep->ep_fd, EPOLLIN | EPOLLONESHOT, ep);
-}
-
-/*
  * The pipe's event: nothing to read at its end (EPOLLHUP alone: the
  * child and all it started have closed it, having written nothing
  * since), else one read, and the watch armed again while it lasts.
@@ -419,7 +396,7 @@ errlog_event(struct evsrc *src, uint32_t events, double now)
 	} else
 		done = 1;
 	if (!done) {
-		if (rearm(ep) == 0) {
+		if (poll_mod(ep->ep_fd, EPOLLIN | EPOLLONESHOT, ep) == 0) {
 			ep->ep_armed = 1;
 			return;
 		}

@@ -20,9 +20,7 @@
  * setsid(2) is not seen: such a service wants linger=0.)  Never blocking:
  * reads with MSG_DONTWAIT, LINGER_READS of them per wake-up, LINGER_BUDGET
  * bytes in all: a client that sends more is read no more and waits for the
- * timer.  A draining socket is watched in the quiet set (quiet.c): the
- * client's end asks for no wake-up of its own, it is read with the next
- * one, QUIET_MS later at most.  A client can make superd hold a socket this way for S seconds, so
+ * timer.  A client can make superd hold a socket this way for S seconds, so
  * at most linger_max() are held at once, a quarter of the descriptor limit,
  * and a service may hold no more than are still free for all others (half of
  * what they leave): one service's clients cannot take the others' share.
@@ -140,7 +138,7 @@ budget_spent(struct lingering *lg)
 	int	 sz = LINGER_RCVBUF;
 
 	if (lg->lg_inpoll) {
-		quiet_del(lg->lg_fd);
+		poll_del(lg->lg_fd);
 		lg->lg_inpoll = 0;
 	}
 	(void)setsockopt(lg->lg_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -152,7 +150,7 @@ linger_end(struct lingering *lg)
 {
 	timer_clear(&lg->lg_timer);
 	if (lg->lg_inpoll)
-		quiet_del(lg->lg_fd);
+		poll_del(lg->lg_fd);
 	if (lg->lg_draining)
 		ndraining--;
 	(void)close(lg->lg_fd);
@@ -196,7 +194,7 @@ drain_start(struct lingering *lg, int drained, double now)
 {
 	if ((!drained && drain(lg->lg_fd, &lg->lg_budget)) ||
 	    shutdown(lg->lg_fd, SHUT_WR) == -1 ||
-	    quiet_add(lg->lg_fd, EPOLLIN | EPOLLRDHUP, lg) == -1)
+	    poll_add(lg->lg_fd, EPOLLIN | EPOLLRDHUP, lg) == -1)
 		return -1;
 	lg->lg_inpoll = 1;
 	lg->lg_draining = 1;
@@ -390,6 +388,6 @@ linger_adopt(struct service *sv, const struct uplinger *ul)
 	timer_init(&lg->lg_timer, linger_due, lg);
 	timer_set(&lg->lg_timer, ul->ul_at);
 	if (lg->lg_budget > 0 &&
-	    quiet_add(lg->lg_fd, EPOLLIN | EPOLLRDHUP, lg) == 0)
+	    poll_add(lg->lg_fd, EPOLLIN | EPOLLRDHUP, lg) == 0)
 		lg->lg_inpoll = 1;
 }

@@ -4,8 +4,7 @@
  * The descriptor is this file's alone: the loop waits on it through
  * poll_wait(), and every watch (the signalfd, the spawn eventfd, each
  * listener, each child's pidfd) goes in and out through poll_add(),
- * poll_mod() and poll_del().  Watches whose events may wait a little are
- * in the quiet set instead (quiet.c), read by poll_wait after each wait.
+ * poll_mod() and poll_del().
  *
  * A listener is in the epoll set with EPOLLIN while its service may start
  * children, and in the set with no events while it is paused (sv_pause
@@ -31,8 +30,6 @@
 #include "superd.h"
 
 #define POLL_RETRY_SECS	1.0
-#define POLL_EVENTS	256	/* events a wait, at most */
-#define QUIET_ROOM	16	/* of them kept for the quiet set's */
 
 static int		 epfd = -1;
 
@@ -40,7 +37,7 @@ static void		 poll_update(struct service *);
 
 /*
  * The epoll descriptor, close-on-exec, with superd's other long-lived
- * ones (fd.c), and the quiet set's; -1 with errno set when it fails.
+ * ones (fd.c); -1 with errno set when it fails.
  */
 int
 poll_init(void)
@@ -48,7 +45,7 @@ poll_init(void)
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
 	epfd = fd_high(epfd);
-	return quiet_init(epfd);
+	return 0;
 }
 
 /*
@@ -60,7 +57,12 @@ poll_init(void)
 static int
 poll_ctl(int op, int fd, uint32_t events, void *ptr)
 {
-	return quiet_ctl(epfd, op, fd, events, ptr);
+	struct epoll_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = ptr;
+	return epoll_ctl(epfd, op, fd, &ev);
 }
 
 int
@@ -82,24 +84,11 @@ poll_del(int fd)
 	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-/*
- * epoll_wait(2) on the main set, the loop's only sleep, then the quiet
- * set's events without a sleep (quiet.c), ahead of the main set's:
- * max of them in all, QUIET_ROOM of those left to the quiet set.
- */
+/* epoll_wait(2) on the one descriptor: the loop's only sleep. */
 int
 poll_wait(struct epoll_event *events, int max, int timeout)
 {
-	static struct epoll_event	 main[POLL_EVENTS];
-	int				 n, bounded;
-
-	if (max > POLL_EVENTS)
-		max = POLL_EVENTS;
-	timeout = quiet_timeout(timeout, &bounded);
-	if ((n = epoll_wait(epfd, main, max > QUIET_ROOM * 2 ? max -
-	    QUIET_ROOM : max, timeout)) == -1)
-		return -1;
-	return quiet_collect(events, max, main, n, bounded);
+	return epoll_wait(epfd, events, max, timeout);
 }
 
 /*

@@ -401,8 +401,6 @@ loop(int sigfd, int ending)
 			case EV_UPGRADE:
 				upgrade_event(src, now);
 				break;
-			case EV_QUIET:	/* poll_wait keeps it for itself */
-				break;
 			}
 		}
 		/* Signals last: a reload may free what this batch named. */

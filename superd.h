@@ -74,7 +74,6 @@
  *     listen.c     listening sockets: open, bind, permissions, close
  *     tcpopt.c     a TCP listener's options, which its connections inherit
  *     poll.c       the epoll descriptor, a listener's pauses
- *     quiet.c      the quiet set: events that need no wake-up of their own
  *   the table parser (its private types: confint.h)
  *     conf.c       a table's entries made into services
  *     confinc.c    .include PATH: the files a table includes
@@ -155,7 +154,6 @@ enum ev_kind {
 	EV_ERRPIPE,		/* a child's stderr (errlog.c) */
 	EV_WATCH,		/* -w: the table's directories (watch.c) */
 	EV_UPGRADE,		/* SIGUSR2: the new binary's check */
-	EV_QUIET,		/* the quiet set's own descriptor (quiet.c) */
 };
 
 struct evsrc {
@@ -1166,17 +1164,6 @@ void		 poll_pause_until(struct service *, int, double);
 void		 poll_expire(struct service *, double);
 void		 poll_resume(struct service *, int);
 void		 poll_instances_changed(struct service *);
-
-/* quiet.c */
-int		 quiet_init(int);
-int		 quiet_ctl(int, int, int, uint32_t, void *);
-int		 quiet_add(int, uint32_t, void *);
-int		 quiet_mod(int, uint32_t, void *);
-void		 quiet_del(int);
-void		 quiet_closed(void);
-int		 quiet_timeout(int, int *);
-int		 quiet_collect(struct epoll_event *, int,
-		    const struct epoll_event *, int, int);
 
 /* watch.c */
 void		 watch_init(void);
