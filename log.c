@@ -571,10 +571,13 @@ fatal(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
+	char	 buf[1024], q[1200];
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_CRIT, fmt, ap);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	log_quote(q, sizeof(q), buf);
+	log_warnx("event=fatal error=%s", q);
 	exit(1);
 }

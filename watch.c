@@ -67,7 +67,7 @@ void
 watch_init(void)
 {
 	if ((watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
-		log_warn("event=watch-failed error=inotify_init1");
+		log_warn("event=watch-failed what=inotify_init1");
 		return;
 	}
 	watch_fd = fd_high(watch_fd);
@@ -79,7 +79,7 @@ void
 watch_start(void)
 {
 	if (watch_fd != -1 && poll_add(watch_fd, EPOLLIN, &watch_ev) == -1) {
-		log_warn("event=watch-failed error=epoll_ctl");
+		log_warn("event=watch-failed what=epoll_ctl");
 		(void)close(watch_fd);
 		watch_fd = -1;
 	}
@@ -323,7 +323,7 @@ watch_event(double now)
 		}
 	}
 	if (len == -1 && errno != EAGAIN && errno != EINTR)
-		log_warn("event=watch-failed error=read");
+		log_warn("event=watch-failed what=read");
 	if (hit)
 		changed(now);
 }

@@ -312,8 +312,8 @@ s.close()' "$(port 1)"
 	assert_success
 	assert_output hi
 	wait_log '^event=exit svc=[^ ]* line=1 '
-	# superd's copy goes with the client's close (QUIET_MS, 20 ms, after
-	# it at most), not 30 s later, nor with the next timer superd has
+	# superd's copy goes with the client's close, not 30 s later, nor
+	# with the next timer superd has (its title's, a second on)
 	for ((i = 0; i < 12 * WAIT_SCALE; i++)); do
 		[ "$(sockets_of "$SUPERD_PID")" -le "$before" ] && break
 		sleep 0.05
