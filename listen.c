@@ -373,7 +373,6 @@ listen_open(struct service *sv, char *err, size_t errlen)
 		return -1;
 	fd = fd_high(fd);
 	sv->sv_fd = fd;
-	sv->sv_nbknown = 0;
 	if (sv->sv_family == AF_UNIX) {
 		listen_apply_bufs(sv);
 		if (unix_open(sv, fd, listen_backlog, err, errlen) == -1)
@@ -429,20 +428,11 @@ listen_nonblock(struct service *sv, int on)
 {
 	int	 fl;
 
-	/*
-	 * Once on, it stays on while no child is given the socket (a child
-	 * may change the flag): a nowait stream listener asks the kernel
-	 * once, not at each wake-up.
-	 */
-	if (on && sv->sv_nbknown)
+	if (sv->sv_fd == -1 || (fl = fcntl(sv->sv_fd, F_GETFL)) == -1 ||
+	    ((fl & O_NONBLOCK) != 0) == on)
 		return;
-	sv->sv_nbknown = 0;
-	if (sv->sv_fd == -1 || (fl = fcntl(sv->sv_fd, F_GETFL)) == -1)
-		return;
-	if (((fl & O_NONBLOCK) != 0) != on && fcntl(sv->sv_fd, F_SETFL,
-	    on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) == -1)
-		return;
-	sv->sv_nbknown = on;
+	(void)fcntl(sv->sv_fd, F_SETFL, on ? fl | O_NONBLOCK :
+	    fl & ~O_NONBLOCK);
 }
 
 /* Close a listener; a unix socket's file goes with it, when still ours. */
@@ -501,7 +491,6 @@ listen_adopt(struct service *sv, int *fds, int nfds)
 		(void)fcntl(fds[i], F_SETFL, flags | O_NONBLOCK);
 		(void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
 		sv->sv_fd = fds[i];
-		sv->sv_nbknown = 0;
 		sv->sv_adopted = 1;
 		fds[i] = -1;
 		nopen++;
@@ -590,7 +579,6 @@ void
 listen_take(struct service *sv, int fd)
 {
 	sv->sv_fd = fd;
-	sv->sv_nbknown = 0;
 	sv->sv_adopted = 1;
 	sv->sv_upgraded = 1;
 	nopen++;

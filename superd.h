@@ -458,7 +458,6 @@ struct service {
 	socklen_t	 sv_addrlen;
 
 	int		 sv_fd;
-	int		 sv_nbknown;	/* sv_fd is O_NONBLOCK: listen_nonblock */
 	struct sockaddr_storage sv_bound; /* where sv_fd is bound */
 	socklen_t	 sv_boundlen;	/* 0: unknown */
 	int		 sv_noconn;	/* dgramconn.c cannot bind beside it */

@@ -2667,3 +2667,56 @@ echo_table() {
 	adopting svc=listen child=fork,conn=sock@7 linger=7
 	refused 'descriptor 7 is named twice'
 }
+
+# --- 43. another holder of a listener cannot make superd block in accept
+
+# O_NONBLOCK belongs to the listener's open file description, which a wait
+# child and what it leaves running share with superd: superd asks for it
+# again at each wake-up of a nowait listener (a copy of the flag kept
+# from the last one went stale, and superd's accept4 blocked the loop).
+@test "a process left holding a listener that clears its O_NONBLOCK does not block superd's loop" {
+	p=$(free_port)
+	cat >"$T/holder.py" <<-PY
+	import os, socket, fcntl, time
+	if os.fork() == 0:
+	    os.setsid()
+	    open("$T/left.pid", "w").write("%d\n" % os.getpid())
+	    for i in range(600):
+	        if os.path.exists("$T/go"):
+	            break
+	        time.sleep(0.05)
+	    fl = fcntl.fcntl(0, fcntl.F_GETFL)
+	    fcntl.fcntl(0, fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
+	    open("$T/done", "w").write("done\n")
+	    time.sleep(60)
+	    os._exit(0)
+	s = socket.socket(fileno=0)
+	c, _ = s.accept()
+	c.sendall(b"wait\n")
+	c.close()
+	os._exit(0)
+	PY
+	table <<-EOF
+	127.0.0.1:$p stream tcp wait root /usr/bin/python3 python3 $T/holder.py
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo other
+	EOF
+	start_superd
+	assert_equal "$(talk "$p")" wait
+	wait_until 5 test -s "$T/left.pid"
+	# the same address, nowait now: superd keeps the socket
+	table <<-EOF
+	127.0.0.1:$p stream tcp nowait root /bin/echo echo nowait
+	127.0.0.1:0 stream tcp nowait root /bin/echo echo other
+	EOF
+	kill -HUP "$SUPERD_PID"
+	wait_log '^event=reload services=2 '
+	assert_equal "$(talk "$p")" nowait
+	touch "$T/go"
+	wait_until 5 test -s "$T/done"
+	run talk "$p"
+	assert_success
+	assert_output nowait
+	run talk "$(port 2)"
+	assert_output other
+	kill "$(cat "$T/left.pid")"
+}
