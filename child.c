@@ -577,6 +577,29 @@ outcome_of(const siginfo_t *si)
 }
 
 /*
+ * superd's copy of the reaped child's connection: lingered (linger.c), a
+ * datagram child's socket left to the next child (dgram_left), or closed
+ * at once when the child gave its connection back for another try.
+ */
+static void
+conn_done(struct child *ch, int exited126, double now)
+{
+	if (ch->ch_conn == -1) {
+		(void)back_take(ch, exited126, now);
+		return;
+	}
+	nkept--;
+	if (back_take(ch, exited126, now))
+		(void)close(ch->ch_conn);
+	else if (ch->ch_sv->sv_socktype == SOCK_DGRAM)
+		dgram_left(ch, now);
+	else
+		linger_start(ch->ch_sv, ch->ch_conn, ch->ch_pid, ch->ch_killed,
+		    (struct sockaddr *)&ch->ch_peer, now);
+	ch->ch_conn = -1;
+}
+
+/*
  * A pidfd is readable: the child has exited.  Reap and log it; a leader
  * that got its SIGTERM stays a zombie until its group's SIGKILL.  The
  * raw waitid(2) system call, because its fifth argument, the rusage,
@@ -639,18 +662,9 @@ child_reap(struct child *ch, double now)
 			tc->tc_in -= tc->tc_in < ch->ch_px->px_hdr.ph_len ?
 			    tc->tc_in : ch->ch_px->px_hdr.ph_len;
 	}
-	/*
-	 * The client waits for the end of its reply, which superd's copy
-	 * holds back: lingered (linger.c) before anything is logged.  One
-	 * that exited 126 may have given its connection back: below.
-	 */
-	if (ch->ch_conn != -1 && ch->ch_sv->sv_socktype == SOCK_STREAM &&
-	    !exited126) {
-		nkept--;
-		linger_start(ch->ch_sv, ch->ch_conn, ch->ch_pid, ch->ch_killed,
-		    (struct sockaddr *)&ch->ch_peer, now);
-		ch->ch_conn = -1;
-	}
+	/* a stream client waits for the shutdown of superd's copy: first */
+	if (ch->ch_sv->sv_socktype == SOCK_STREAM)
+		conn_done(ch, exited126, now);
 	cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	metrics_exit(ch->ch_sv, outcome_of(&si), now - ch->ch_start, cpu, tc);
@@ -659,28 +673,8 @@ child_reap(struct child *ch, double now)
 	/* What the leader started may outlive it: the SIGKILL stays due. */
 	if (!keep || groupkill_add(ch) == -1)
 		(void)close(ch->ch_pidfd);
-	/*
-	 * superd's copy of the connection: lingered (linger.c), or closed
-	 * at once when the child gave its connection back for another try.
-	 */
-	if (ch->ch_conn != -1 && ch->ch_sv->sv_socktype == SOCK_DGRAM) {
-		nkept--;
-		if (back_take(ch, exited126, now))
-			(void)close(ch->ch_conn);
-		else
-			dgram_left(ch, now);
-		ch->ch_conn = -1;
-	} else if (ch->ch_conn != -1) {
-		nkept--;
-		if (back_take(ch, exited126, now))
-			(void)close(ch->ch_conn);
-		else
-			linger_start(ch->ch_sv, ch->ch_conn, ch->ch_pid,
-			    ch->ch_killed, (struct sockaddr *)&ch->ch_peer,
-			    now);
-		ch->ch_conn = -1;
-	} else
-		(void)back_take(ch, exited126, now);
+	if (ch->ch_sv->sv_socktype != SOCK_STREAM)
+		conn_done(ch, exited126, now);
 	/* its stderr pipe is read on while what it started holds it */
 	errlog_reaped(ch->ch_err, now);
 	ch->ch_err = NULL;

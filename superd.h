@@ -665,6 +665,8 @@ struct upstate {
 int		 upstate_decode(const unsigned char *, size_t,
 		    struct upstate *, char *, size_t);
 void		 upstate_free(struct upstate *);
+int		**upstate_fds(struct upstate *, size_t *);
+int		 upstate_fd_cmp(const void *, const void *);
 uint64_t	 upstate_sum(const unsigned char *, size_t);
 const char	*upstate_binary(void);
 #define UPGRADE_CHECK_ENV "SUPERD_UPGRADE_CHECK" /* -t says what it reads */

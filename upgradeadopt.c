@@ -68,40 +68,6 @@ static unsigned char	*table_buf;		/* the old one's running table */
 static size_t		 table_len;
 static struct conf	*table_bad;		/* the table that failed */
 
-static int
-int_cmp(const void *a, const void *b)
-{
-	int	 x = *(const int *)a, y = *(const int *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Every descriptor field of the state, so each can be checked and moved. */
-static int **
-fd_fields(size_t *np)
-{
-	int		**f;
-	size_t		  n = 0, i;
-
-	if ((f = calloc(1 + st.st_nsvc + 3 * (size_t)st.st_nchild + st.st_ngk +
-	    st.st_nlinger, sizeof(*f))) == NULL)
-		return NULL;
-	f[n++] = &st.st_pidfd;
-	for (i = 0; i < st.st_nsvc; i++)
-		f[n++] = &st.st_svc[i].us_fd;
-	for (i = 0; i < st.st_nchild; i++) {
-		f[n++] = &st.st_child[i].uc_pidfd;
-		f[n++] = &st.st_child[i].uc_conn;
-		f[n++] = &st.st_child[i].uc_errfd;
-	}
-	for (i = 0; i < st.st_ngk; i++)
-		f[n++] = &st.st_gk[i].ug_pidfd;
-	for (i = 0; i < st.st_nlinger; i++)
-		f[n++] = &st.st_linger[i].ul_fd;
-	*np = n;
-	return f;
-}
-
 /*
  * The descriptors the state names: each open, each high and
  * close-on-exec (none is named twice: upgradedec.c refuses such a
@@ -116,7 +82,7 @@ keep_fds(void)
 	unsigned int	  lo;
 	int		  nfd;
 
-	if ((f = fd_fields(&n)) == NULL || (v = calloc(n + 1,
+	if ((f = upstate_fds(&st, &n)) == NULL || (v = calloc(n + 1,
 	    sizeof(*v))) == NULL) {
 		free(f);
 		(void)strlcpy(take_err, "out of memory", sizeof(take_err));
@@ -139,7 +105,7 @@ keep_fds(void)
 		(void)fcntl(*f[i], F_SETFD, FD_CLOEXEC);
 		v[k++] = *f[i];
 	}
-	qsort(v, k, sizeof(*v), int_cmp);
+	qsort(v, k, sizeof(*v), upstate_fd_cmp);
 	for (lo = 3, i = 0; i < k; i++) {
 		if ((unsigned int)v[i] > lo)
 			(void)close_range(lo, (unsigned int)v[i] - 1, 0);
@@ -151,21 +117,11 @@ keep_fds(void)
 	return 0;
 }
 
-/*
- * What descriptor fd is, for a message, and its mode into *mp (0 when
- * it is not open).
- */
+/* A file type's name, for a message ("a socket"). */
 static const char *
-fd_kind(int fd, mode_t *mp)
+kind_name(mode_t type)
 {
-	struct stat	 sb;
-
-	if (fstat(fd, &sb) == -1) {
-		*mp = 0;
-		return "not open";
-	}
-	*mp = sb.st_mode;
-	switch (sb.st_mode & S_IFMT) {
+	switch (type & S_IFMT) {
 	case S_IFREG:
 		return "a regular file";
 	case S_IFDIR:
@@ -183,6 +139,41 @@ fd_kind(int fd, mode_t *mp)
 	default:
 		return "an anonymous inode";
 	}
+}
+
+/*
+ * What descriptor fd is, for a message, and its mode into *mp (0 when
+ * it is not open).
+ */
+static const char *
+fd_kind(int fd, mode_t *mp)
+{
+	struct stat	 sb;
+
+	if (fstat(fd, &sb) == -1) {
+		*mp = 0;
+		return "not open";
+	}
+	*mp = sb.st_mode;
+	return kind_name(sb.st_mode);
+}
+
+/*
+ * Is fd a file of type (S_IFSOCK, S_IFIFO, S_IFREG)?  0, or -1 with why,
+ * what naming it.
+ */
+static int
+check_kind(int fd, mode_t type, const char *what, char *why, size_t size)
+{
+	const char	*k;
+	mode_t		 m;
+
+	k = fd_kind(fd, &m);
+	if ((m & S_IFMT) == type)
+		return 0;
+	(void)snprintf(why, size, "%s, descriptor %d, is %s, not %s", what,
+	    fd, k, kind_name(type));
+	return -1;
 }
 
 /*
@@ -352,22 +343,6 @@ check_pidfd(int fd, pid_t pid, const char *what, char *why, size_t size)
 	return 0;
 }
 
-/* Is fd a socket?  0, or -1 with why, what naming it. */
-static int
-check_socket(int fd, const char *what, char *why, size_t size)
-{
-	const char	*k;
-	mode_t		 m;
-
-	k = fd_kind(fd, &m);
-	if (!S_ISSOCK(m)) {
-		(void)snprintf(why, size, "%s, descriptor %d, is %s, not a "
-		    "socket", what, fd, k);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Is us's descriptor the socket of its service: a socket of its type and
  * its family, and, a stream one, listening?  0, or -1 with why.
@@ -384,7 +359,7 @@ check_listener(const struct upsvc *us, unsigned int i, char *why,
 	(void)snprintf(what, sizeof(what), "service %u (%s, line %d): its "
 	    "socket", i + 1, us->us_name != NULL ? us->us_name : "-",
 	    us->us_line);
-	if (check_socket(us->us_fd, what, why, size) == -1)
+	if (check_kind(us->us_fd, S_IFSOCK, what, why, size) == -1)
 		return -1;
 	len = sizeof(v);
 	if (getsockopt(us->us_fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
@@ -419,16 +394,10 @@ check_listener(const struct upsvc *us, unsigned int i, char *why,
 static int
 check_pipe(int fd, const char *what, char *why, size_t size)
 {
-	const char	*k;
-	mode_t		 m;
-	int		 fl;
+	int	 fl;
 
-	k = fd_kind(fd, &m);
-	if (!S_ISFIFO(m)) {
-		(void)snprintf(why, size, "%s, descriptor %d, is %s, not a "
-		    "pipe", what, fd, k);
+	if (check_kind(fd, S_IFIFO, what, why, size) == -1)
 		return -1;
-	}
 	if ((fl = fcntl(fd, F_GETFL)) == -1 || (fl & O_ACCMODE) == O_WRONLY) {
 		(void)snprintf(why, size, "%s, descriptor %d, is a pipe's "
 		    "write end, not its read end", what, fd);
@@ -453,21 +422,13 @@ check_fds(void)
 {
 	const struct upchild	*uc;
 	const struct upgk	*ug;
-	const char		*k;
 	char			 what[128], why[sizeof(take_err)];
 	unsigned int		 i;
-	mode_t			 m;
 
 	why[0] = '\0';
-	if (st.st_pidfd != -1) {
-		k = fd_kind(st.st_pidfd, &m);
-		if (!S_ISREG(m)) {
-			(void)snprintf(why, sizeof(why), "the pid file, "
-			    "descriptor %d, is %s, not a regular file",
-			    st.st_pidfd, k);
-			goto bad;
-		}
-	}
+	if (st.st_pidfd != -1 && check_kind(st.st_pidfd, S_IFREG,
+	    "the pid file", why, sizeof(why)) == -1)
+		goto bad;
 	for (i = 0; i < st.st_nsvc; i++)
 		if (st.st_svc[i].us_fd != -1 &&
 		    check_listener(&st.st_svc[i], i, why, sizeof(why)) == -1)
@@ -480,8 +441,8 @@ check_fds(void)
 			goto bad;
 		(void)snprintf(what, sizeof(what), "child pid %d: its "
 		    "connection", uc->uc_pid);
-		if (uc->uc_conn != -1 && check_socket(uc->uc_conn, what, why,
-		    sizeof(why)) == -1)
+		if (uc->uc_conn != -1 && check_kind(uc->uc_conn, S_IFSOCK, what,
+		    why, sizeof(why)) == -1)
 			goto bad;
 		(void)snprintf(what, sizeof(what), "child pid %d: its stderr "
 		    "pipe", uc->uc_pid);
@@ -500,7 +461,7 @@ check_fds(void)
 	for (i = 0; i < st.st_nlinger; i++) {
 		(void)snprintf(what, sizeof(what), "lingering connection %u",
 		    i + 1);
-		if (check_socket(st.st_linger[i].ul_fd, what, why,
+		if (check_kind(st.st_linger[i].ul_fd, S_IFSOCK, what, why,
 		    sizeof(why)) == -1)
 			goto bad;
 	}

@@ -379,12 +379,43 @@ get_linger(struct rd *r, struct uplinger *ul, unsigned int nsvc)
 		bad(r, "a lingering connection of no service");
 }
 
-static int
-fd_cmp(const void *a, const void *b)
+/* For qsort(3): descriptor numbers in order. */
+int
+upstate_fd_cmp(const void *a, const void *b)
 {
 	int	 x = *(const int *)a, y = *(const int *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every descriptor field of st, -1 or not, as pointers (so that the new
+ * binary can check and move each), *np of them, in an array to free;
+ * NULL out of memory.
+ */
+int **
+upstate_fds(struct upstate *st, size_t *np)
+{
+	int		**f;
+	size_t		  n = 0, i;
+
+	if ((f = calloc(1 + st->st_nsvc + 3 * (size_t)st->st_nchild +
+	    st->st_ngk + st->st_nlinger, sizeof(*f))) == NULL)
+		return NULL;
+	f[n++] = &st->st_pidfd;
+	for (i = 0; i < st->st_nsvc; i++)
+		f[n++] = &st->st_svc[i].us_fd;
+	for (i = 0; i < st->st_nchild; i++) {
+		f[n++] = &st->st_child[i].uc_pidfd;
+		f[n++] = &st->st_child[i].uc_conn;
+		f[n++] = &st->st_child[i].uc_errfd;
+	}
+	for (i = 0; i < st->st_ngk; i++)
+		f[n++] = &st->st_gk[i].ug_pidfd;
+	for (i = 0; i < st->st_nlinger; i++)
+		f[n++] = &st->st_linger[i].ul_fd;
+	*np = n;
+	return f;
 }
 
 /*
@@ -393,30 +424,24 @@ fd_cmp(const void *a, const void *b)
  * when each is named once; -2 out of memory.
  */
 static int
-named_twice(const struct upstate *st)
+named_twice(struct upstate *st)
 {
-	size_t		 n = 0, i;
-	int		*v, fd = -1;
+	size_t		  n, i;
+	int		**f, *v, fd = -1;
 
-	if ((v = calloc(2 + st->st_nsvc + 3 * (size_t)st->st_nchild +
-	    st->st_ngk + st->st_nlinger, sizeof(*v))) == NULL)
+	if ((f = upstate_fds(st, &n)) == NULL)
 		return -2;
-	v[n++] = st->st_pidfd;
-	for (i = 0; i < st->st_nsvc; i++)
-		v[n++] = st->st_svc[i].us_fd;
-	for (i = 0; i < st->st_nchild; i++) {
-		v[n++] = st->st_child[i].uc_pidfd;
-		v[n++] = st->st_child[i].uc_conn;
-		v[n++] = st->st_child[i].uc_errfd;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		free(f);
+		return -2;
 	}
-	for (i = 0; i < st->st_ngk; i++)
-		v[n++] = st->st_gk[i].ug_pidfd;
-	for (i = 0; i < st->st_nlinger; i++)
-		v[n++] = st->st_linger[i].ul_fd;
-	qsort(v, n, sizeof(*v), fd_cmp);
+	for (i = 0; i < n; i++)
+		v[i] = *f[i];
+	qsort(v, n, sizeof(*v), upstate_fd_cmp);
 	for (i = 1; i < n && fd == -1; i++)
 		if (v[i] != -1 && v[i] == v[i - 1])
 			fd = v[i];
+	free(f);
 	free(v);
 	return fd;
 }

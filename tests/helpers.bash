@@ -82,6 +82,16 @@ start_superd() {
 	}
 }
 
+# start_upstate ITEM... [OPTION...]: superd started as an upgrade's new
+# binary, handed a state tests/upstate.py makes of those items.
+start_upstate() {
+	rm -f "$PORTS"
+	python3 "$BATS_TEST_DIRNAME/upstate.py" "$@" -- "$SUPERD" -d \
+	    -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
+	SUPERD_PID=$!
+	wait_until 10 test -s "$PORTS"
+}
+
 # start_superd_noports: for tables whose ports may all fail to bind.
 start_superd_bare() {
 	"$SUPERD" -d "$@" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &

@@ -2553,15 +2553,8 @@ except socket.timeout:
 # the sealed memory file an old binary makes; anything else refuses the
 # whole state, a fresh start.  tests/upstate.py makes the state.
 
-# adopting ITEM... [OPTION...]: superd started as an upgrade's new binary
-# with a state of those items (upstate.py's), service 1 on $CONF line 1.
-adopting() {
-	rm -f "$PORTS"
-	python3 "$BATS_TEST_DIRNAME/upstate.py" "$@" -- "$SUPERD" -d \
-	    -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
-	SUPERD_PID=$!
-	wait_until 10 test -s "$PORTS"
-}
+# start_upstate (helpers.bash) starts superd as an upgrade's new binary
+# with a state of upstate.py's items, service 1 on $CONF line 1.
 
 # refused WHY: the state was refused for WHY (an ERE, the error= text),
 # nothing of it was taken over: the listener was bound afresh and serves.
@@ -2582,15 +2575,15 @@ echo_table() {
 
 @test "an upgrade's state in a plain file or a memory file left writable is refused: only one sealed as the old binary seals it is read" {
 	echo_table
-	adopting svc=listen --plain
+	start_upstate svc=listen --plain
 	refused 'SUPERD_UPGRADE_STATE=[0-9]+ is a regular file not sealed as an upgrade.s state is'
-	adopting svc=listen --unsealed
+	start_upstate svc=listen --unsealed
 	refused 'SUPERD_UPGRADE_STATE=[0-9]+ is a regular file not sealed as an upgrade.s state is'
 }
 
 @test "an upgrade's running table in a plain file refuses the state it came with" {
 	echo_table
-	adopting svc=listen --table-plain "$CONF"
+	start_upstate svc=listen --table-plain "$CONF"
 	refused 'SUPERD_UPGRADE_TABLE=[0-9]+ is a regular file not sealed as an upgrade.s state is'
 }
 
@@ -2601,14 +2594,14 @@ echo_table() {
 	    null:"is a character device, not a socket" \
 	    udp:"is not of its type \(stream\)" \
 	    tcp:"is not listening"; do
-		adopting svc="${d%%:*}"
+		start_upstate svc="${d%%:*}"
 		refused "service 1 \(echo, line 1\): its socket, descriptor [0-9]+, ${d#*:}"
 	done
 }
 
 @test "a state naming /dev/null as a child's pidfd is refused" {
 	echo_table
-	adopting svc=listen child=null
+	start_upstate svc=listen child=null
 	refused 'child pid [0-9]+: its pidfd, descriptor [0-9]+, is a character device, not a pidfd'
 }
 
@@ -2616,7 +2609,7 @@ echo_table() {
 	echo_table
 	timeout 30 sleep 30 &
 	other=$!
-	adopting svc=listen child=fork,pid="$other"
+	start_upstate svc=listen child=fork,pid="$other"
 	refused "child pid $other: its pidfd, descriptor [0-9]+, names pid [0-9]+"
 	kill "$other" 2>/dev/null || true
 }
@@ -2625,46 +2618,46 @@ echo_table() {
 	echo_table
 	timeout 30 sleep 30 &
 	other=$!
-	adopting svc=listen child=pid:"$other",pid="$other"
+	start_upstate svc=listen child=pid:"$other",pid="$other"
 	refused "child pid $other: its pidfd, descriptor [0-9]+, names no child of this process"
 	kill "$other" 2>/dev/null || true
 }
 
 @test "a state naming a regular file as a child's connection is refused" {
 	echo_table
-	adopting svc=listen child=fork,conn=file
+	start_upstate svc=listen child=fork,conn=file
 	refused 'child pid [0-9]+: its connection, descriptor [0-9]+, is a regular file, not a socket'
 }
 
 @test "a state naming a pipe's write end or /dev/null as a child's stderr pipe is refused" {
 	echo_table
-	adopting svc=listen child=fork,err=pipew
+	start_upstate svc=listen child=fork,err=pipew
 	refused "child pid [0-9]+: its stderr pipe, descriptor [0-9]+, is a pipe's write end, not its read end"
-	adopting svc=listen child=fork,err=null
+	start_upstate svc=listen child=fork,err=null
 	refused 'child pid [0-9]+: its stderr pipe, descriptor [0-9]+, is a character device, not a pipe'
 }
 
 @test "a state naming a pipe as a lingering connection is refused" {
 	echo_table
-	adopting svc=listen linger=piper
+	start_upstate svc=listen linger=piper
 	refused 'lingering connection 1, descriptor [0-9]+, is a pipe, not a socket'
 }
 
 @test "a state naming a pipe as the pid file is refused" {
 	echo_table
-	adopting svc=listen pidfile=piper
+	start_upstate svc=listen pidfile=piper
 	refused 'the pid file, descriptor [0-9]+, is a pipe, not a regular file'
 }
 
 @test "a state naming /dev/null as a group kill's leader pidfd is refused: superd never SIGKILLs a group it has not proved its own" {
 	echo_table
-	adopting svc=listen gk=null
+	start_upstate svc=listen gk=null
 	refused 'group kill [0-9]+: its pidfd, descriptor [0-9]+, is a character device, not a pidfd'
 }
 
 @test "a state naming one low descriptor twice (a child's connection and a lingering one) is refused" {
 	echo_table
-	adopting svc=listen child=fork,conn=sock@7 linger=7
+	start_upstate svc=listen child=fork,conn=sock@7 linger=7
 	refused 'descriptor 7 is named twice'
 }
 

@@ -392,21 +392,11 @@ upgrade() {
 	[ ! -s "$T/fails" ] || { cat "$T/fails"; false; }
 }
 
-# upstate ITEM... [OPTION...]: superd started as an upgrade's new binary
-# with a state tests/upstate.py makes of those items.
-upstate() {
-	rm -f "$PORTS"
-	python3 "$BATS_TEST_DIRNAME/upstate.py" "$@" -- "$TOP/superd" -d \
-	    -P "$PORTS" "$CONF" >"$T/stdout" 2>"$LOG" 3>&- &
-	SUPERD_PID=$!
-	wait_until 10 test -s "$PORTS"
-}
-
 @test "a whole state made by hand (a listener, a child with its connection and stderr pipe, a lingering socket) passes the new binary's checks and is taken over" {
 	table <<-EOF
 	127.0.0.1:0 stream tcp nowait root internal echo
 	EOF
-	upstate svc=listen child=fork,conn=sock,err=piper linger=sock \
+	start_upstate svc=listen child=fork,conn=sock,err=piper linger=sock \
 	    --table "$CONF" --pids "$T/pids"
 	wait_log '^event=upgrade from=upstate\.py to=.* services=1 children=1 pause_ms='
 	! log_has '^event=listen '
@@ -424,13 +414,13 @@ upstate() {
 	EOF
 	for e in -1:"too small" 2:"too small" abc:"invalid" \
 	    99999999999:"too large" 2147483647:"=2147483647 is not open, not a sealed memory file"; do
-		upstate --env "${e%%:*}"
+		start_upstate --env "${e%%:*}"
 		wait_log "^event=upgrade-failed error=\"SUPERD_UPGRADE_STATE( is )?${e#*:}\" restart=1\$"
 		run talk "$(port 1)" "fresh"
 		assert_output "fresh"
 		stop_superd
 	done
-	upstate svc=40
+	start_upstate svc=40
 	wait_log '^event=upgrade-failed error="service 1 \(echo, line 1\): its socket, descriptor 40, is not open, not a socket" restart=1$'
 	run talk "$(port 1)" "fresh"
 	assert_output "fresh"
