@@ -850,6 +850,10 @@ child_adopt(struct service *sv, const struct upchild *uc,
 	ch->ch_tries = uc->uc_tries;
 	ch->ch_quiet = uc->uc_quiet;
 	ch->ch_cg = uc->uc_cg;
+	/* through a balancer: it, and the header its in= leaves out */
+	if (uc->uc_balancer.ss_family != AF_UNSPEC)
+		ch->ch_px = proxy_carried(&uc->uc_balancer,
+		    (size_t)uc->uc_pxlen);
 	ch->ch_err = ep;
 	if (ch->ch_conn != -1)
 		nkept++;

@@ -81,6 +81,40 @@ proxy_count(void)
 	return npx;
 }
 
+/* A zeroed record, from the free list or malloc; NULL: out of memory. */
+static struct proxied *
+proxy_alloc(void)
+{
+	struct proxied	*px;
+
+	if ((px = freelist) != NULL)
+		freelist = px->px_next;
+	else if ((px = malloc(sizeof(*px))) == NULL)
+		return NULL;
+	memset(px, 0, sizeof(*px));
+	px->px_ev.ev_kind = EV_PROXY;
+	px->px_fd = -1;
+	return px;
+}
+
+/*
+ * After an upgrade in place: a carried child's facts, as its header left
+ * them (the balancer, the header's length), taken out of the wait set;
+ * its header's variables went with its spawn.  NULL: out of memory.
+ */
+struct proxied *
+proxy_carried(const struct sockaddr_storage *balancer, size_t len)
+{
+	struct proxied	*px;
+
+	if ((px = proxy_alloc()) == NULL)
+		return NULL;
+	memcpy(&px->px_balancer, balancer, sizeof(px->px_balancer));
+	px->px_hdr.ph_len = len;
+	px->px_state = PX_TAKEN;
+	return px;
+}
+
 /* The record back on the free list; NULL is nothing. */
 void
 proxy_free(struct proxied *px)
@@ -231,15 +265,11 @@ proxy_wait(struct service *sv, int fd, const struct sockaddr *peer,
 		refuse(sv, REFUSE_PROXY_FULL, peer, now);
 		return NULL;
 	}
-	if ((px = freelist) != NULL)
-		freelist = px->px_next;
-	else if ((px = malloc(sizeof(*px))) == NULL) {
+	if ((px = proxy_alloc()) == NULL) {
 		(void)close(fd);
 		refuse_why(sv, REFUSE_PROXY, peer, now, "malloc");
 		return NULL;
 	}
-	memset(px, 0, sizeof(*px));
-	px->px_ev.ev_kind = EV_PROXY;
 	px->px_sv = sv;
 	px->px_fd = fd;
 	memcpy(&px->px_balancer, peer, peer->sa_family == AF_INET ?

@@ -746,8 +746,8 @@ main(int argc, char *argv[])
 		conf_free(c);
 		/* an upgrade's check (upgrade.c): which states this reads */
 		if (sig == 0 && getenv(UPGRADE_CHECK_ENV) != NULL)
-			printf(UPGRADE_HELLO " version=%s states=%d\n",
-			    upstate_binary(), UPSTATE_VERSION);
+			printf(UPGRADE_HELLO " version=%s states=%d,%d\n",
+			    upstate_binary(), UPSTATE_OLDEST, UPSTATE_VERSION);
 		return sig;
 	}
 	start_daemon();

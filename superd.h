@@ -571,7 +571,8 @@ LIST_HEAD(childlist, child);
  * machine.  What each record carries is the old superd's own.
  */
 #define UPSTATE_MAGIC	"SUPERDST"
-#define UPSTATE_VERSION	1	/* the format this binary writes */
+#define UPSTATE_VERSION	2	/* the newest format this binary writes */
+#define UPSTATE_OLDEST	1	/* and the oldest it reads and writes */
 #define UPSTATE_HEAD	48	/* the header's bytes */
 #define UPSTATE_MAX	(1024 * 1024 * 1024)	/* a state, at most */
 #define UPSTATE_NAMEMAX	4096	/* a service field, at most */
@@ -622,6 +623,8 @@ struct upchild {
 	int		 uc_tries;
 	int		 uc_quiet;
 	struct cgref	 uc_cg;
+	struct sockaddr_storage uc_balancer; /* proxy=: AF_UNSPEC none */
+	uint64_t	 uc_pxlen;	/* its PROXY header's bytes */
 };
 struct upgk {
 	pid_t		 ug_pgid;
@@ -685,7 +688,7 @@ void		 upgrade_cancel(void);
 void		 upgrade_exec(double);
 
 /* upgradeenc.c */
-int		 upgrade_write(double, int **, int *);
+int		 upgrade_write(double, int, int **, int *);
 int		 upgrade_write_table(void);
 
 /* upgradeadopt.c */
@@ -981,6 +984,7 @@ void		 fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 
 /* proxyhdr.c */
+#define PROXY_MIN	15		/* "PROXY UNKNOWN\r\n", the shortest */
 #define PROXY_V1_MAX	107		/* "PROXY ...\r\n", the longest */
 #define PROXY_V2_MAX	(16 + 65535)	/* signature, head, addresses, TLVs */
 #define PROXY_TEXT	256		/* a TLV's text, NUL included */
@@ -1089,6 +1093,7 @@ void		 proxy_ready(struct proxied *);
 struct proxied	*proxy_next_ready(struct service *);
 int		 proxy_take(struct proxied *);
 void		 proxy_free(struct proxied *);
+struct proxied	*proxy_carried(const struct sockaddr_storage *, size_t);
 void		 proxy_forget(struct service *, double);
 int		 proxy_count(void);
 

@@ -14,7 +14,9 @@
  * versions it reads (UPGRADE_HELLO version=V states=N,...).  Its output
  * comes through a pipe and its end through its pidfd, both in epoll,
  * within UPGRADE_CHECK_SECS (then it is killed).  Only a check that
- * exits 0 and names UPSTATE_VERSION lets the upgrade go on; anything
+ * exits 0 and names a version from UPSTATE_OLDEST to UPSTATE_VERSION
+ * lets the upgrade go on, the state then written in the newest of those
+ * it names (a binary of the release before reads the older); anything
  * else (no binary, a table it refuses, no or another answer, no end in
  * time) is one event=upgrade-failed line, the running superd unchanged.
  * A SIGUSR2 while a check runs is refused the same way (the check goes
@@ -76,6 +78,7 @@ static char		  check_out[CHECK_OUT];
 static size_t		  check_len;
 static struct timer	  check_timer;
 static int		  due;		/* checked: execve at the turn's end */
+static int		  due_version;	/* the state's format, both read it */
 static double		  due_since;
 static struct timer	  busy_timer;
 static int		  bin_fd = -1;	/* the binary checked: executed */
@@ -255,14 +258,16 @@ last_line(char *dst, size_t size)
 }
 
 /*
- * The answer of a binary that can take an upgrade: does it read this
- * state version?  1 yes, 0 it reads others, -1 it did not answer.
+ * The answer of a binary that can take an upgrade: does it read a state
+ * version this one writes?  1 yes (the newest such in *version), 0 it
+ * reads others, -1 it did not answer.
  */
 static int
-check_hello(char *states, size_t size)
+check_hello(char *states, size_t size, int *version)
 {
 	const char	*p = check_out, *s, *e;
-	char		 list[256], *v, *l;
+	char		 list[256], *v, *l, *end;
+	long		 n;
 
 	for (;;) {
 		if (strncmp(p, UPGRADE_HELLO " ", strlen(UPGRADE_HELLO) + 1)
@@ -278,10 +283,14 @@ check_hello(char *states, size_t size)
 	s += strlen(" states=");
 	(void)snprintf(list, sizeof(list), "%.*s", (int)strcspn(s, " \n"), s);
 	(void)strlcpy(states, list, size);
-	for (l = list; (v = strsep(&l, ",")) != NULL;)
-		if (strtol(v, NULL, 10) == UPSTATE_VERSION)
-			return 1;
-	return 0;
+	*version = 0;
+	for (l = list; (v = strsep(&l, ",")) != NULL;) {
+		n = strtol(v, &end, 10);
+		if (end != v && *end == '\0' && n >= UPSTATE_OLDEST &&
+		    n <= UPSTATE_VERSION && n > *version)
+			*version = (int)n;
+	}
+	return *version != 0;
 }
 
 /* The check is over: its pidfd, its pipe and its timer go. */
@@ -318,7 +327,7 @@ check_end(double now)
 		(void)check_read();
 	check_close();
 	last_line(line, sizeof(line));
-	hello = check_hello(states, sizeof(states));
+	hello = check_hello(states, sizeof(states), &due_version);
 	if (check_killed)
 		(void)snprintf(why, sizeof(why), "%s -t gave no answer in %d "
 		    "s: killed", binpath, UPGRADE_CHECK_SECS);
@@ -334,7 +343,8 @@ check_end(double now)
 		    binpath);
 	else if (hello == 0)
 		(void)snprintf(why, sizeof(why), "%s reads state versions %s, "
-		    "not %d", binpath, states, UPSTATE_VERSION);
+		    "not %d to %d", binpath, states, UPSTATE_OLDEST,
+		    UPSTATE_VERSION);
 	else {
 		due = 1;
 		due_since = now;
@@ -616,7 +626,7 @@ upgrade_exec(double now)
 		}
 	}
 	due = 0;
-	if ((fd = upgrade_write(now, &fds, &nfds)) == -1) {
+	if ((fd = upgrade_write(now, due_version, &fds, &nfds)) == -1) {
 		(void)snprintf(why, sizeof(why), "the state: %s",
 		    strerror(errno));
 		bin_close();

@@ -19,14 +19,17 @@
  *	each child: i32 pid, pidfd, u32 service, u32 peer length and its
  *	    bytes, f64 start, timeout due, idle look due, i32 termed,
  *	    killed, reason, connection, stderr pipe, wait, dgram, tries,
- *	    quiet, its cgroup (u64 id, i32 hierarchies, u64 memory)
+ *	    quiet, its cgroup (u64 id, i32 hierarchies, u64 memory); from
+ *	    version 2 on, its balancer under proxy= (u32 length and its
+ *	    bytes, AF_UNSPEC: none) and u64 its PROXY header's length
  *	each group kill: i32 pgid, pidfd, f64 due, i32 line, reason, str
  *	    name
  *	each lingering connection: i32 fd, u32 service (UPL_NOSVC: none),
  *	    i32 linger=, pgid, draining, u64 budget, f64 step, due
  *
  * a str being a u32 length and its bytes.  Anything else is refused,
- * with a short reason: a newer or older version, a header that is not
+ * with a short reason: a version newer than UPSTATE_VERSION or older than
+ * UPSTATE_OLDEST (each between is read as it was written), a header that is not
  * this one, sizes that do not add up, a sum that does not match, a field
  * out of its range, bytes left over, a descriptor named twice (each is
  * one thing: a listener, a pidfd, a connection...).  Counts are checked
@@ -56,6 +59,7 @@ struct rd {
 	size_t			 r_left;
 	int			 r_bad;
 	const char		*r_why;
+	int			 r_version;	/* the state's format */
 };
 
 #ifndef SUPERD_BUILD
@@ -346,6 +350,13 @@ get_child(struct rd *r, struct upchild *uc, unsigned int nsvc)
 	uc->uc_cg.cg_memory = get_u64(r);
 	if (uc->uc_cg.cg_hmask < 0 || uc->uc_cg.cg_hmask >= 1 << CG_NHIER)
 		bad(r, "a child's cgroup out of range");
+	if (r->r_version < 2)
+		return;		/* uc_balancer AF_UNSPEC: none */
+	get_addr(r, &uc->uc_balancer, NULL, 1);
+	uc->uc_pxlen = get_u64(r);
+	if (uc->uc_balancer.ss_family == AF_UNSPEC ? uc->uc_pxlen != 0 :
+	    uc->uc_pxlen < PROXY_MIN || uc->uc_pxlen > PROXY_V2_MAX)
+		bad(r, "a child's PROXY header out of range");
 }
 
 static void
@@ -492,7 +503,7 @@ get_head(const unsigned char *buf, size_t len, struct upstate *st,
 	memcpy(&st->st_nlinger, buf + 36, 4);
 	memcpy(&sum, buf + 40, 8);
 	st->st_version = (int)v;
-	if (v != UPSTATE_VERSION) {
+	if (v > UPSTATE_VERSION || v < UPSTATE_OLDEST) {
 		*why = v > UPSTATE_VERSION ? "a newer state version than this "
 		    "binary reads" : "an older state version than this "
 		    "binary reads";
@@ -537,6 +548,7 @@ upstate_decode(const unsigned char *buf, size_t len, struct upstate *st,
 	memset(&r, 0, sizeof(r));
 	r.r_p = buf + UPSTATE_HEAD;
 	r.r_left = len - UPSTATE_HEAD;
+	r.r_version = st->st_version;
 	if ((st->st_svc = calloc(st->st_nsvc + 1, sizeof(*st->st_svc))) ==
 	    NULL || (st->st_child = calloc(st->st_nchild + 1,
 	    sizeof(*st->st_child))) == NULL || (st->st_gk =

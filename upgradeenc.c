@@ -43,6 +43,7 @@ struct wbuf {
 	int		*w_fds;		/* to carry */
 	int		 w_nfds;
 	int		 w_fdcap;
+	int		 w_version;	/* the format written */
 };
 
 /* A service's place in the state, for its children to name it. */
@@ -201,6 +202,8 @@ put_service(struct wbuf *w, const struct service *sv)
 static void
 put_child(struct wbuf *w, const struct child *ch, unsigned int svc)
 {
+	struct sockaddr_storage	 none;
+
 	put_i32(w, ch->ch_pid);
 	put_fd(w, ch->ch_pidfd);
 	put_u32(w, svc);
@@ -221,6 +224,18 @@ put_child(struct wbuf *w, const struct child *ch, unsigned int svc)
 	put_u64(w, ch->ch_cg.cg_id);
 	put_i32(w, ch->ch_cg.cg_hmask);
 	put_u64(w, ch->ch_cg.cg_memory);
+	if (w->w_version < 2)
+		return;
+	/* its balancer, and the header's length its in= leaves out */
+	if (ch->ch_px != NULL) {
+		put_addr(w, &ch->ch_px->px_balancer,
+		    peer_len(&ch->ch_px->px_balancer));
+		put_u64(w, ch->ch_px->px_hdr.ph_len);
+	} else {
+		memset(&none, 0, sizeof(none));
+		put_addr(w, &none, peer_len(&none));
+		put_u64(w, 0);
+	}
 }
 
 static void
@@ -384,12 +399,13 @@ fail:
 
 /*
  * The whole state, at now (when superd stopped serving), in a sealed
- * memory file: its descriptor (close-on-exec, as every one named), with the
+ * memory file of format version (UPSTATE_OLDEST to UPSTATE_VERSION: the
+ * newest the new binary reads): its descriptor (close-on-exec, as every one named), with the
  * descriptors to carry in *fdsp (*nfdsp of them, malloc'd); -1 with
  * errno.
  */
 int
-upgrade_write(double now, int **fdsp, int *nfdsp)
+upgrade_write(double now, int version, int **fdsp, int *nfdsp)
 {
 	struct wbuf		 w;
 	struct svidx		*idx;
@@ -401,6 +417,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 	int			 fd = -1, saved;
 
 	memset(&w, 0, sizeof(w));
+	w.w_version = version;
 	TAILQ_FOREACH(sv, services_list(), sv_entry)
 		nsvc++;
 	TAILQ_FOREACH(sv, services_retired(), sv_entry)
@@ -420,7 +437,7 @@ upgrade_write(double now, int **fdsp, int *nfdsp)
 		return -1;
 	}
 	memcpy(w.w_b, UPSTATE_MAGIC, 8);
-	v = UPSTATE_VERSION;
+	v = (uint32_t)version;
 	memcpy(w.w_b + 8, &v, 4);
 	v = UPSTATE_HEAD;
 	memcpy(w.w_b + 12, &v, 4);

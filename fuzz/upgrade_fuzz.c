@@ -8,7 +8,8 @@
  * properties:
  *  - the decoder returns 0 or -1, and on -1 says why in a short text;
  *  - on 0 every child and lingering connection names a service that is
- *    there (or, a lingering one, none), every descriptor
+ *    there (or, a lingering one, none), a child's PROXY header length is
+ *    0 without a balancer and a header's length with one, every descriptor
  *    is -1 or above stdio and named once, every string ends within its
  *    bounds;
  *  - upstate_free frees everything (LeakSanitizer), twice harmlessly.
@@ -62,10 +63,17 @@ check(struct upstate *st)
 		if (st->st_svc[i].us_addrlen > sizeof(struct sockaddr_storage))
 			abort();
 	}
-	for (i = 0; i < st->st_nchild; i++)
+	for (i = 0; i < st->st_nchild; i++) {
 		if (st->st_child[i].uc_svc >= st->st_nsvc ||
 		    st->st_child[i].uc_pidfd < 3)
 			abort();
+		/* a header's length only with a balancer, and a real one */
+		if (st->st_child[i].uc_balancer.ss_family == AF_UNSPEC ?
+		    st->st_child[i].uc_pxlen != 0 :
+		    st->st_child[i].uc_pxlen < PROXY_MIN ||
+		    st->st_child[i].uc_pxlen > PROXY_V2_MAX)
+			abort();
+	}
 	for (i = 0; i < st->st_ngk; i++)
 		if (st->st_gk[i].ug_name == NULL || st->st_gk[i].ug_pidfd < 3)
 			abort();

@@ -178,14 +178,68 @@ upgrade() {
 	install_bin "$T/old"
 	kill -USR2 "$SUPERD_PID"
 	wait_log 'error=".*/bin/superd does not say which state versions it reads'
-	printf '#!/bin/sh\necho "superd-upgrade version=9.0 states=2,3"\n' >"$T/newer"
+	printf '#!/bin/sh\necho "superd-upgrade version=9.0 states=3,4"\n' >"$T/newer"
 	install_bin "$T/newer"
 	kill -USR2 "$SUPERD_PID"
-	wait_log 'error=".*/bin/superd reads state versions 2,3, not 1"$'
+	wait_log 'error=".*/bin/superd reads state versions 3,4, not 1 to 2"$'
 	run talk "$(port 1)" "served"
 	assert_output "served"
 	run log_count '^event=upgrade-failed'
 	assert_output 3
+}
+
+# psend ARGS...: tests/proxysend.py, a balancer bound to 127.0.0.2.
+psend() {
+	timeout 15 python3 "$TOP/tests/proxysend.py" --bind 127.0.0.2 "$@"
+}
+
+@test "a child through a balancer carried across an upgrade keeps its balancer in superd -S, and its in= still leaves the PROXY header out" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/sh sh -c "head -c 6; sleep 2"
+	EOF
+	start_bin
+	psend -2 --authority example.org --payload abcdef "$(port 1)" >"$T/reply" &
+	client=$!
+	wait_log '^event=start svc=0 line=1 pid=[0-9]+ peer=192\.0\.2\.1:4000 proxy=127\.0\.0\.2:[0-9]+$'
+	upgrade 1
+	log_has '^event=upgrade from=.* children=1 '
+	run "$BIN" -S "$SUPERD_PID"
+	assert_line --regexp '^event=child svc=0 line=1 pid=[0-9]+ peer=192\.0\.2\.1:4000 proxy=127\.0\.0\.2:[0-9]+ age='
+	wait "$client"
+	run cat "$T/reply"
+	assert_output abcdef
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 .* in=6 out=6 ' 10
+}
+
+@test "an upgrade to a binary that reads only the older state version hands it that version, the child still carried" {
+	setup_bin
+	table <<-EOF
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/sh sh -c "head -c 6; sleep 2"
+	EOF
+	start_bin
+	# superd as the release before: its check names state version 1 only;
+	# the state's version (its header's bytes 8 to 11) is written down
+	cat >"$T/v1" <<-EOF
+	#!/bin/sh
+	if [ -n "\$SUPERD_UPGRADE_STATE" ]; then
+		od -An -tu4 -j8 -N4 /proc/self/fd/\$SUPERD_UPGRADE_STATE >"$T/version"
+		exec "$TOP/superd" "\$@"
+	fi
+	"$TOP/superd" "\$@" | sed 's/ states=.*/ states=1/'
+	EOF
+	install_bin "$T/v1"
+	psend -2 --payload abcdef "$(port 1)" >"$T/reply" &
+	client=$!
+	wait_log '^event=start svc=0 line=1 pid='
+	upgrade 1
+	run cat "$T/version"
+	assert_output --regexp '^ *1$'
+	wait "$client"
+	run cat "$T/reply"
+	assert_output abcdef
+	# version 1 carries no header length: in= counts its 28 bytes too
+	wait_log '^event=exit svc=0 line=1 pid=[0-9]+ status=0 .* in=34 out=6 ' 10
 }
 
 @test "a check that does not end in 10 s is killed and the upgrade refused" {
@@ -271,7 +325,7 @@ upgrade() {
 	EOF
 	python3 - "$T/state" <<-'PY'
 	import struct, sys
-	head = b"SUPERDST" + struct.pack("<IIQIIIIQ", 2, 48, 48, 0, 0, 0, 0, 0)
+	head = b"SUPERDST" + struct.pack("<IIQIIIIQ", 3, 48, 48, 0, 0, 0, 0, 0)
 	open(sys.argv[1], "wb").write(head)
 	PY
 	rm -f "$PORTS"
