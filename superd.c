@@ -732,7 +732,7 @@ int
 main(int argc, char *argv[])
 {
 	struct conf	*c;
-	int		 sigfd, sig;
+	int		 sigfd, sig, v;
 
 	upgrade_init(argc, argv);
 	setproctitle_init(argc, argv, environ);
@@ -745,9 +745,12 @@ main(int argc, char *argv[])
 		sig = c->c_nincerrors > 0 ? EXIT_CONF : 0;
 		conf_free(c);
 		/* an upgrade's check (upgrade.c): which states this reads */
-		if (sig == 0 && getenv(UPGRADE_CHECK_ENV) != NULL)
-			printf(UPGRADE_HELLO " version=%s states=%d,%d\n",
-			    upstate_binary(), UPSTATE_OLDEST, UPSTATE_VERSION);
+		if (sig == 0 && getenv(UPGRADE_CHECK_ENV) != NULL) {
+			printf(UPGRADE_HELLO " version=%s states=",
+			    upstate_binary());
+			for (v = UPSTATE_OLDEST; v <= UPSTATE_VERSION; v++)
+				printf("%d%s", v, v < UPSTATE_VERSION ? "," : "\n");
+		}
 		return sig;
 	}
 	start_daemon();

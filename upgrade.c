@@ -267,8 +267,10 @@ check_hello(char *states, size_t size, int *version)
 {
 	const char	*p = check_out, *s, *e;
 	char		 list[256], *v, *l, *end;
+	size_t		 len;
 	long		 n;
 
+	*version = 0;
 	for (;;) {
 		if (strncmp(p, UPGRADE_HELLO " ", strlen(UPGRADE_HELLO) + 1)
 		    == 0)
@@ -281,12 +283,16 @@ check_hello(char *states, size_t size, int *version)
 	if ((s = strstr(p, " states=")) == NULL || s > e)
 		return -1;
 	s += strlen(" states=");
-	(void)snprintf(list, sizeof(list), "%.*s", (int)strcspn(s, " \n"), s);
+	/* a list cut short could name a version it did not */
+	if ((len = strcspn(s, " \r\n")) == 0 || len >= sizeof(list))
+		return -1;
+	(void)snprintf(list, sizeof(list), "%.*s", (int)len, s);
 	(void)strlcpy(states, list, size);
-	*version = 0;
 	for (l = list; (v = strsep(&l, ",")) != NULL;) {
+		if (*v < '0' || *v > '9')
+			continue;	/* strtol would take "+2" or " 2" */
 		n = strtol(v, &end, 10);
-		if (end != v && *end == '\0' && n >= UPSTATE_OLDEST &&
+		if (*end == '\0' && n >= UPSTATE_OLDEST &&
 		    n <= UPSTATE_VERSION && n > *version)
 			*version = (int)n;
 	}

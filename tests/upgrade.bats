@@ -164,7 +164,7 @@ upgrade() {
 	! log_has '^event=upgrade-exec'
 }
 
-@test "a missing binary, one that does not answer the handshake, and one that reads only a newer state are refused" {
+@test "a missing binary, one that does not answer the handshake, one whose answer is too long to read whole, and one that reads only a newer state are refused" {
 	setup_bin
 	table <<-EOF
 	127.0.0.1:0 stream tcp nowait root internal echo
@@ -182,10 +182,17 @@ upgrade() {
 	install_bin "$T/newer"
 	kill -USR2 "$SUPERD_PID"
 	wait_log 'error=".*/bin/superd reads state versions 3,4, not 1 to 2"$'
+	# a list too long to be read whole is no answer (its tail, cut,
+	# could have named a version it did not: 23 read as 2)
+	long=$(printf '9,%.0s' $(seq 127))23
+	printf '#!/bin/sh\necho "superd-upgrade version=9.0 states=%s"\n' "$long" >"$T/long"
+	install_bin "$T/long"
+	kill -USR2 "$SUPERD_PID"
+	wait_until 10 eval '[ "$(log_count "does not say which state versions")" -ge 2 ]'
 	run talk "$(port 1)" "served"
 	assert_output "served"
 	run log_count '^event=upgrade-failed'
-	assert_output 3
+	assert_output 4
 }
 
 # psend ARGS...: tests/proxysend.py, a balancer bound to 127.0.0.2.
@@ -196,7 +203,7 @@ psend() {
 @test "a child through a balancer carried across an upgrade keeps its balancer in superd -S, and its in= still leaves the PROXY header out" {
 	setup_bin
 	table <<-EOF
-	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/sh sh -c "head -c 6; sleep 2"
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/sh sh -c "head -c 6; for i in \$(seq 100); do [ -e $T/go ] && break; sleep 0.1; done"
 	EOF
 	start_bin
 	psend -2 --authority example.org --payload abcdef "$(port 1)" >"$T/reply" &
@@ -206,6 +213,7 @@ psend() {
 	log_has '^event=upgrade from=.* children=1 '
 	run "$BIN" -S "$SUPERD_PID"
 	assert_line --regexp '^event=child svc=0 line=1 pid=[0-9]+ peer=192\.0\.2\.1:4000 proxy=127\.0\.0\.2:[0-9]+ age='
+	touch "$T/go"
 	wait "$client"
 	run cat "$T/reply"
 	assert_output abcdef
@@ -215,7 +223,7 @@ psend() {
 @test "an upgrade to a binary that reads only the older state version hands it that version, the child still carried" {
 	setup_bin
 	table <<-EOF
-	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/sh sh -c "head -c 6; sleep 2"
+	127.0.0.1:0 stream tcp nowait,proxy=127.0.0.2 root /bin/sh sh -c "head -c 6; for i in \$(seq 100); do [ -e $T/go ] && break; sleep 0.1; done"
 	EOF
 	start_bin
 	# superd as the release before: its check names state version 1 only;
@@ -235,6 +243,7 @@ psend() {
 	upgrade 1
 	run cat "$T/version"
 	assert_output --regexp '^ *1$'
+	touch "$T/go"
 	wait "$client"
 	run cat "$T/reply"
 	assert_output abcdef
